@@ -1,0 +1,20 @@
+"""The convolution engine: one implementation that everything in convolab runs on.
+
+:func:`convolve`, :func:`correlate` (N-d, modes, boundaries, stride, dilation,
+``axes`` broadcasting) and :func:`conv_nd` (the batched multi-channel layer op)
+validate and normalize their arguments, then dispatch to one of four methods
+(``direct``, ``fft``, ``separable``, ``gemm``) chosen by :func:`choose_method`.
+"""
+
+from convolab.conv.api import choose_method, conv_nd, convolve, correlate, output_shape
+from convolab.conv.padding import BOUNDARIES, MODES
+
+__all__ = [
+    "BOUNDARIES",
+    "MODES",
+    "choose_method",
+    "conv_nd",
+    "convolve",
+    "correlate",
+    "output_shape",
+]

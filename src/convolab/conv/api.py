@@ -1,0 +1,624 @@
+"""Front door of the engine: validate, normalize, dispatch.
+
+Everything a user can get wrong is checked here, once, with an error that
+names the argument, the value and what was expected. The methods below this
+module receive one normalized problem: a correlation of ``x`` with shape
+``(B, *S)`` by a kernel ``(1 or B, *K)`` over the trailing axes, with padding
+widths, a boundary rule, stride and dilation per axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from convolab.conv import planner
+from convolab.conv.direct import correlate_direct
+from convolab.conv.gemm import conv_gemm
+from convolab.conv.padding import (
+    check_boundary,
+    check_mode,
+    mode_pads,
+    output_length,
+    pad,
+)
+
+__all__ = ["choose_method", "conv_nd", "convolve", "correlate", "output_shape"]
+
+IntOrTuple = int | Sequence[int]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _as_array(a: Any, name: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"`{name}` must be a numeric array; got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"`{name}` must have at least one dimension; got a scalar")
+    if arr.size == 0:
+        raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}")
+    return arr
+
+
+def _compute_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 stays float32, float64 stays float64, integers and bools compute in float64."""
+    dt = np.result_type(*arrays)
+    if dt.kind in "biu":
+        return np.dtype(np.float64)
+    if dt.kind == "f" and dt.itemsize < 4:
+        return np.dtype(np.float32)
+    return dt
+
+
+def _int_tuple(value: Any, name: str, n: int, minimum: int = 1) -> tuple[int, ...]:
+    """An int or a sequence of ``n`` ints, each at least ``minimum``, as a tuple."""
+    expected = f"an int >= {minimum} or a tuple of {n} such ints"
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be {expected}; got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        values = (int(value),) * n
+    elif isinstance(value, (tuple, list, np.ndarray)):
+        if len(value) != n or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+            for v in value
+        ):
+            raise TypeError(f"`{name}` must be {expected}; got {value!r}")
+        values = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"`{name}` must be {expected}; got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}")
+    return values
+
+
+def _check_method(method: object) -> str:
+    if not isinstance(method, str) or method not in planner.METHODS:
+        expected = ", ".join(repr(m) for m in planner.METHODS)
+        raise ValueError(f"`method` must be one of {expected}; got {method!r}")
+    return method
+
+
+def _normalize_axes(axes: Any, x: np.ndarray, k: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+    """Return the convolved axes of ``x`` and ``k`` with ``k`` given ``x``'s ndim."""
+    if axes is None:
+        if x.ndim != k.ndim:
+            raise ValueError(
+                "`x` and `k` must have the same number of dimensions when `axes` is None; "
+                f"got x.ndim={x.ndim} and k.ndim={k.ndim} (pass `axes` to convolve over some)"
+            )
+        return tuple(range(x.ndim)), k
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
+        axes = (axes,)
+    if not isinstance(axes, (tuple, list)) or not all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in axes
+    ):
+        raise TypeError(f"`axes` must be None, an int or a tuple of ints; got {axes!r}")
+    axes = tuple(int(a) for a in axes)
+    if not axes:
+        raise ValueError("`axes` must name at least one axis; got ()")
+    if any(not -x.ndim <= a < x.ndim for a in axes):
+        raise ValueError(f"`axes` {axes!r} out of range for `x` with {x.ndim} dimensions")
+    norm = tuple(a % x.ndim for a in axes)
+    if len(set(norm)) != len(norm):
+        raise ValueError(f"`axes` must not repeat an axis; got {axes!r}")
+    if k.ndim == len(norm) and k.ndim < x.ndim:
+        # A kernel with only the convolved axes: give it size-1 axes everywhere else.
+        shape = [1] * x.ndim
+        for a, m in zip(norm, k.shape):
+            shape[a] = m
+        k = k.reshape(shape)
+    elif k.ndim != x.ndim:
+        raise ValueError(
+            f"`k` must have {len(norm)} dimensions (one per axis in `axes`) or {x.ndim} "
+            f"(like `x`); got k.ndim={k.ndim}"
+        )
+    return norm, k
+
+
+# --------------------------------------------------------------------------- normalized core
+
+
+def _dispatch(
+    method: str,
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: tuple[tuple[int, int], ...],
+    boundary: str,
+    fill_value: complex,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> np.ndarray:
+    if method == "direct":
+        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+    if method == "fft":
+        from convolab.conv.fft import correlate_fft
+
+        return correlate_fft(x, k, pads, boundary, fill_value, stride, dilation)
+    if method == "separable":
+        from convolab.conv.separable import correlate_separable
+
+        return correlate_separable(x, k, pads, boundary, fill_value, stride, dilation)
+    # gemm: the layer op with one channel (or one group per batch row for batched kernels)
+    if boundary != "constant" or fill_value != 0:
+        x = pad(x, pads, boundary, fill_value)
+        pads = ((0, 0),) * len(pads)
+    if k.shape[0] > 1:
+        return conv_gemm(x[None], k[:, None], pads, stride, dilation, groups=x.shape[0])[0]
+    return conv_gemm(x[:, None], k[None], pads, stride, dilation)[:, 0]
+
+
+class _Normalized:
+    """One correlation problem after validation, in the engine's canonical layout."""
+
+    def __init__(
+        self,
+        x: Any,
+        k: Any,
+        mode: str,
+        boundary: str,
+        fill_value: complex,
+        stride: IntOrTuple,
+        dilation: IntOrTuple,
+        axes: Any,
+        method: str,
+        flip: bool,
+    ) -> None:
+        x = _as_array(x, "x")
+        k = _as_array(k, "k")
+        self.mode = check_mode(mode)
+        self.boundary = check_boundary(boundary)
+        self.method = _check_method(method)
+        if not isinstance(fill_value, (int, float, complex, np.number)) or isinstance(
+            fill_value, (bool, np.bool_)
+        ):
+            raise TypeError(f"`fill_value` must be a number; got {fill_value!r}")
+        self.fill_value = fill_value
+        axes, k = _normalize_axes(axes, x, k)
+        m = len(axes)
+        self.stride = _int_tuple(stride, "stride", m)
+        self.dilation = _int_tuple(dilation, "dilation", m)
+        self.dtype = _compute_dtype(x, k)
+        self.axes = axes
+        self.flip = flip
+
+        x = np.moveaxis(x, axes, range(-m, 0))
+        k = np.moveaxis(k, axes, range(-m, 0))
+        spatial, ksize = x.shape[-m:], k.shape[-m:]
+        try:
+            self.batch_shape = np.broadcast_shapes(x.shape[:-m], k.shape[:-m])
+        except ValueError:
+            raise ValueError(
+                "the axes of `x` and `k` that are not convolved must broadcast; "
+                f"got x shape {x.shape[:-m]} and k shape {k.shape[:-m]} there"
+            ) from None
+        self.spatial, self.ksize = spatial, ksize
+        self.eff = tuple(d * (n - 1) + 1 for d, n in zip(self.dilation, ksize))
+        self.x, self.k = x, k
+        self.swap = False
+        if self.mode == "valid" and any(n < e for n, e in zip(spatial, self.eff)):
+            if all(n <= kk for n, kk in zip(spatial, ksize)) and all(
+                d == 1 for d in self.dilation
+            ):
+                self.swap = True  # SciPy's rule: the larger operand slides over the smaller
+            else:
+                raise ValueError(
+                    "mode='valid' needs `x` at least as large as the (dilated) kernel in every "
+                    "convolved axis, or the kernel at least as large as `x` in every axis; "
+                    f"got x shape {tuple(spatial)} and effective kernel shape {self.eff}"
+                )
+        self.pads = tuple(mode_pads(self.mode, e) for e in self.eff)
+
+    def out_spatial(self) -> tuple[int, ...]:
+        if self.swap:
+            return tuple(
+                output_length(kk - n + 1, 0, 0, 1, s)
+                for n, kk, s in zip(self.spatial, self.ksize, self.stride)
+            )
+        return tuple(
+            output_length(n, b, a, e, s)
+            for n, (b, a), e, s in zip(self.spatial, self.pads, self.eff, self.stride)
+        )
+
+    def kernel_for_correlation(self, k: np.ndarray) -> np.ndarray:
+        m = len(self.axes)
+        if self.flip:
+            return k[(...,) + (slice(None, None, -1),) * m]
+        return np.conj(k) if k.dtype.kind == "c" else k
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray]:
+        """``x`` as ``(B, *S)`` and the correlation kernel as ``(1 or B, *K)``, compute dtype."""
+        m = len(self.axes)
+        bshape = self.batch_shape
+        x = np.broadcast_to(self.x, bshape + self.spatial).reshape(-1, *self.spatial)
+        k = self.kernel_for_correlation(self.k)
+        if int(np.prod(k.shape[:-m], dtype=np.int64)) == 1:
+            k = k.reshape(1, *self.ksize)
+        else:
+            k = np.broadcast_to(k, bshape + self.ksize).reshape(-1, *self.ksize)
+        return x.astype(self.dtype, copy=False), np.ascontiguousarray(k, dtype=self.dtype)
+
+    def problem(self) -> planner.Problem:
+        bsize = int(np.prod(self.batch_shape, dtype=np.int64))
+        return planner.Problem(
+            batch=bsize,
+            spatial=tuple(self.spatial),
+            kernel=tuple(self.ksize),
+            out=self.out_spatial(),
+            pads=self.pads,
+            stride=self.stride,
+            dilation=self.dilation,
+            itemsize=self.dtype.itemsize,
+            complex=self.dtype.kind == "c",
+            kernel_batched=int(np.prod(self.k.shape[: -len(self.axes)], dtype=np.int64)) > 1,
+            boundary=self.boundary,
+            fill_value=self.fill_value,
+        )
+
+    def run(self) -> np.ndarray:
+        m = len(self.axes)
+        if self.swap:
+            return self._run_swapped()
+        x, k = self.flat()
+        method = self.method
+        if method == "auto":
+            method, _ = planner.plan(self.problem(), k)
+        y = _dispatch(
+            method, x, k, self.pads, self.boundary, self.fill_value, self.stride, self.dilation
+        )
+        y = y.reshape(self.batch_shape + y.shape[1:])
+        return np.moveaxis(y, range(-m, 0), self.axes)
+
+    def _run_swapped(self) -> np.ndarray:
+        """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.
+
+        convolve is commutative, so convolve(x, k) = convolve(k, x). For correlate,
+        ``(x ⋆ k)[n] = conj((k ⋆ x)[-n])``: swap, reverse and conjugate.
+        """
+        m = len(self.axes)
+        fn = convolve if self.flip else correlate
+        x = np.moveaxis(self.x, range(-m, 0), self.axes)
+        k = np.moveaxis(self.k, range(-m, 0), self.axes)
+        y = fn(k, x, "valid", axes=self.axes if x.ndim != m else None, method=self.method)
+        if not self.flip:
+            y = y[tuple(slice(None, None, -1) if a in self.axes else slice(None) for a in
+                        range(y.ndim))]
+            y = np.conj(y) if y.dtype.kind == "c" else y
+        strided = tuple(
+            slice(None, None, self.stride[self.axes.index(a)]) if a in self.axes else slice(None)
+            for a in range(y.ndim)
+        )
+        return np.ascontiguousarray(y[strided])
+
+
+def _result(problem: _Normalized, y: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(y, dtype=problem.dtype)
+
+
+# --------------------------------------------------------------------------- public API
+
+_COMMON_DOC = """
+    Parameters
+    ----------
+    x : array_like
+        Input, any number of dimensions.
+    k : array_like
+        Kernel, same number of dimensions as ``x`` (or one per axis in ``axes``).
+    mode : {'full', 'same', 'valid'}
+        ``full``: every position where ``x`` and ``k`` overlap, length ``n + K - 1``;
+        ``same``: length ``n``, centred on ``full`` as in :func:`scipy.signal.correlate`
+        (for an even kernel the extra sample comes from the start of ``full``);
+        ``valid``: only positions that need no padding, length ``n - K + 1``.
+        ``K = dilation*(k-1) + 1`` is the effective (dilated) kernel size.
+    boundary : {'constant', 'edge', 'reflect', 'symmetric', 'wrap'}
+        How samples beyond the border are made (names of :func:`numpy.pad`).
+    fill_value : number
+        The constant for ``boundary='constant'``.
+    stride : int or tuple of int
+        Keep every ``stride``-th output, starting with the first.
+    dilation : int or tuple of int
+        Spread the kernel by inserting ``dilation - 1`` zeros between its taps.
+    axes : int, tuple of int or None
+        Axes to convolve over (default: all); the others broadcast between ``x``
+        and ``k``, as in :func:`scipy.signal.fftconvolve`.
+    method : {'auto', 'direct', 'fft', 'separable', 'gemm'}
+        Algorithm; all give the same result to rounding. ``auto`` asks
+        :func:`choose_method`.
+
+    Returns
+    -------
+    ndarray
+        float32 for float32 inputs, float64 for float64, integer or bool inputs,
+        complex for complex inputs (mixed dtypes follow :func:`numpy.result_type`).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown mode, boundary or method, a stride or dilation below 1, an
+        empty input, mismatched dimensions, or a kernel too large for ``valid``.
+
+    Notes
+    -----
+    Shape: each convolved axis of length ``n`` gives
+    ``floor((n + p - K) / stride) + 1`` outputs, with ``p`` the total padding
+    (``2(K-1)`` for ``full``, ``K-1`` for ``same``, ``0`` for ``valid``).
+"""
+
+
+def correlate(
+    x: Any,
+    k: Any,
+    mode: str = "full",
+    *,
+    boundary: str = "constant",
+    fill_value: complex = 0.0,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    axes: Any = None,
+    method: str = "auto",
+) -> np.ndarray:
+    r"""Cross-correlation, what a CNN layer computes: :math:`y[n] = \sum_i x[n + i]\, k^*[i]`.
+
+    The kernel is not flipped (complex kernels are conjugated, as in
+    :func:`scipy.signal.correlate`). Correlating with ``[1, 0, 0]`` in ``same``
+    mode moves a signal one step to the right; :func:`convolve` with the same
+    kernel moves it to the left.
+    {common}
+    Examples
+    --------
+    >>> correlate([0, 0, 0, 3, 4, 5, 4, 3, 0, 0], [1, 0, 0], mode="same")
+    array([0., 0., 0., 0., 3., 4., 5., 4., 3., 0.])
+    >>> correlate([1, 2, 3, 4], [1, 1], mode="valid", stride=2)
+    array([3., 7.])
+    """
+    problem = _Normalized(x, k, mode, boundary, fill_value, stride, dilation, axes, method, False)
+    return _result(problem, problem.run())
+
+
+def convolve(
+    x: Any,
+    k: Any,
+    mode: str = "full",
+    *,
+    boundary: str = "constant",
+    fill_value: complex = 0.0,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    axes: Any = None,
+    method: str = "auto",
+) -> np.ndarray:
+    r"""True convolution: :math:`y[n] = \sum_i x[i]\, k[n - i]` (the kernel flipped).
+
+    Commutative, associative and distributive, and it commutes with
+    differentiation; :func:`correlate` is the same sum without the flip.
+    {common}
+    Examples
+    --------
+    >>> convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convolve([0, 0, 0, 3, 4, 5, 4, 3, 0, 0], [1, 0, 0], mode="same")
+    array([0., 0., 3., 4., 5., 4., 3., 0., 0., 0.])
+    >>> convolve([1, 2, 3], [2])
+    array([2., 4., 6.])
+    """
+    problem = _Normalized(x, k, mode, boundary, fill_value, stride, dilation, axes, method, True)
+    return _result(problem, problem.run())
+
+
+correlate.__doc__ = correlate.__doc__.replace("{common}", _COMMON_DOC)
+convolve.__doc__ = convolve.__doc__.replace("{common}", _COMMON_DOC)
+
+
+def choose_method(
+    x: Any,
+    k: Any,
+    mode: str = "full",
+    *,
+    boundary: str = "constant",
+    fill_value: complex = 0.0,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    axes: Any = None,
+    op: str = "correlate",
+    measure: bool = False,
+) -> tuple[str, str]:
+    """The method ``method="auto"`` would use for these arguments, and why.
+
+    With ``measure=True`` every method is timed on the actual data instead
+    (like :func:`scipy.signal.choose_conv_method`) and the fastest is returned.
+
+    >>> method, reason = choose_method(np.ones((512, 512)), np.ones((3, 3)), mode="same")
+    >>> method in ("direct", "separable", "fft", "gemm") and isinstance(reason, str)
+    True
+    """
+    if op not in ("correlate", "convolve"):
+        raise ValueError(f"`op` must be 'correlate' or 'convolve'; got {op!r}")
+    problem = _Normalized(
+        x, k, mode, boundary, fill_value, stride, dilation, axes, "auto", op == "convolve"
+    )
+    if problem.swap:
+        return "direct", "valid mode with the kernel larger than the input: operands swapped"
+    xf, kf = problem.flat()
+    if not measure:
+        return planner.plan(problem.problem(), kf)
+    import time
+
+    timings = {}
+    for method in ("direct", "fft", "separable", "gemm"):
+        best = np.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            _dispatch(
+                method,
+                xf,
+                kf,
+                problem.pads,
+                problem.boundary,
+                problem.fill_value,
+                problem.stride,
+                problem.dilation,
+            )
+            best = min(best, time.perf_counter() - t0)
+        timings[method] = best
+    winner = min(timings, key=timings.get)
+    detail = ", ".join(f"{m} {t * 1e3:.3g} ms" for m, t in timings.items())
+    return winner, f"measured: {detail}"
+
+
+def output_shape(
+    shape: Sequence[int],
+    kernel_shape: Sequence[int],
+    mode: str = "full",
+    *,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+) -> tuple[int, ...]:
+    """Output shape of :func:`correlate`/:func:`convolve` over all axes.
+
+    ``floor((n + p - K) / s) + 1`` per axis with ``K = d*(k-1) + 1`` and ``p``
+    the padding ``mode`` implies.
+
+    >>> output_shape((10,), (3,), "full"), output_shape((10,), (3,), "same")
+    ((12,), (10,))
+    >>> output_shape((10,), (3,), "valid"), output_shape((32, 32), (5, 5), "valid", stride=2)
+    ((8,), (14, 14))
+    """
+    check_mode(mode)
+    m = len(shape)
+    if len(kernel_shape) != m:
+        raise ValueError(
+            f"`kernel_shape` must have {m} entries like `shape`; got {tuple(kernel_shape)}"
+        )
+    strides = _int_tuple(stride, "stride", m)
+    dilations = _int_tuple(dilation, "dilation", m)
+    out = []
+    for n, kk, s, d in zip(shape, kernel_shape, strides, dilations):
+        e = d * (kk - 1) + 1
+        if mode == "valid" and n < e:
+            n, e = e, n  # SciPy's swap: the larger operand slides over the smaller
+        out.append(output_length(n, *mode_pads(mode, e), e, s))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- the layer op
+
+
+def _conv_padding(
+    padding: Any, ksize: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
+    m = len(ksize)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * m
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(
+                    f"`padding`='same' is only defined for stride 1; got stride={stride}"
+                )
+            # PyTorch: total d*(k-1), the odd element goes at the end
+            totals = [d * (kk - 1) for d, kk in zip(dilation, ksize)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise ValueError(
+            f"`padding` must be an int, a tuple of {m} ints, 'valid' or 'same'; got {padding!r}"
+        )
+    values = _int_tuple(padding, "padding", m, minimum=0)
+    return tuple((p, p) for p in values)
+
+
+def conv_nd(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    r"""Batched multi-channel cross-correlation: the convolution layer's forward pass.
+
+    .. math:: y[n, o, p] = b[o] + \sum_{c=0}^{C_{in}/g - 1} \sum_t
+              w[o, c, t]\; x_{pad}[n,\, g_o C_{in}/g + c,\; p s + t d]
+
+    where ``g_o`` is the group of output channel ``o``. Same semantics as
+    ``torch.nn.functional.conv1d/conv2d/conv3d``: it is a cross-correlation (no
+    flip), zero padding, and ``padding='same'`` pads ``d*(k-1)`` in total with the
+    odd element at the end (unlike ``mode='same'`` of :func:`correlate`, which
+    follows SciPy and puts it at the start).
+
+    Parameters
+    ----------
+    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes.
+    w : array_like, shape ``(C_out, C_in / groups, *K)``.
+    bias : array_like, shape ``(C_out,)``, optional.
+    stride, dilation : int or tuple of int, at least 1.
+    padding : int, tuple of int, 'valid' or 'same'.
+    groups : int dividing both ``C_in`` and ``C_out``.
+
+    Returns
+    -------
+    ndarray, shape ``(N, C_out, *out)``
+        ``out = floor((S + 2 p - d (K - 1) - 1) / s) + 1`` per spatial axis.
+
+    Examples
+    --------
+    >>> x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    >>> w = np.array([[[[0, 1], [1, 0]]]], dtype=np.float32)
+    >>> conv_nd(x, w)
+    array([[[[ 5.,  7.,  9.],
+             [13., 15., 17.],
+             [21., 23., 25.]]]], dtype=float32)
+    """
+    x = _as_array(x, "x")
+    w = _as_array(w, "w")
+    if not 3 <= x.ndim <= 5:
+        raise ValueError(
+            "`x` must have shape (N, C_in, *spatial) with 1 to 3 spatial axes; "
+            f"got shape {x.shape}"
+        )
+    if w.ndim != x.ndim:
+        raise ValueError(
+            f"`w` must have shape (C_out, C_in/groups, *kernel) with {x.ndim - 2} spatial axes "
+            f"like `x`; got shape {w.shape}"
+        )
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"`groups` must be a positive int; got {groups!r}")
+    if groups < 1:
+        raise ValueError(f"`groups` must be a positive int; got {groups!r}")
+    n_in, n_out = x.shape[1], w.shape[0]
+    if n_in % groups or n_out % groups:
+        raise ValueError(
+            f"`groups`={groups} must divide both input channels ({n_in}) and output "
+            f"channels ({n_out})"
+        )
+    if w.shape[1] * groups != n_in:
+        raise ValueError(
+            f"`w` has {w.shape[1]} input channels per group, so with groups={groups} `x` needs "
+            f"{w.shape[1] * groups} channels; got x shape {x.shape}"
+        )
+    m = x.ndim - 2
+    strides = _int_tuple(stride, "stride", m)
+    dilations = _int_tuple(dilation, "dilation", m)
+    ksize = w.shape[2:]
+    pads = _conv_padding(padding, ksize, dilations, strides)
+    for n, (b, a), kk, d in zip(x.shape[2:], pads, ksize, dilations):
+        if n + b + a < d * (kk - 1) + 1:
+            raise ValueError(
+                f"the (dilated) kernel {tuple(ksize)} is larger than the padded input "
+                f"{tuple(x.shape[2:])} (padding {pads}, dilation {dilations})"
+            )
+    dtype = _compute_dtype(x, w)
+    if bias is not None:
+        bias = _as_array(bias, "bias")
+        if bias.shape != (n_out,):
+            raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
+        dtype = _compute_dtype(x, w, bias)
+    y = conv_gemm(
+        x.astype(dtype, copy=False), w.astype(dtype, copy=False), pads, strides, dilations, groups
+    )
+    if bias is not None:
+        y += bias.astype(dtype, copy=False).reshape((1, n_out) + (1,) * m)
+    return y
