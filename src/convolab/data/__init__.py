@@ -1,0 +1,48 @@
+"""Data: the IDX format, MNIST and Fashion-MNIST, synthetic OCR digits, 1D sets, loaders.
+
+>>> from convolab import data
+>>> train = data.shapes1d(8, seed=0)
+>>> xb, yb = next(iter(data.DataLoader(train, batch_size=4)))
+>>> xb.shape, yb.shape
+((4, 1, 128), (4,))
+"""
+
+from __future__ import annotations
+
+from convolab.data.idx import read_idx, write_idx
+from convolab.data.loader import ArrayDataset, DataLoader, random_split
+from convolab.data.mnist import (
+    FASHION_MNIST_MIRRORS,
+    MNIST_MIRRORS,
+    cache_dir,
+    fashion_mnist,
+    idx_folder,
+    idx_splits,
+    mnist,
+)
+from convolab.data.ocr import find_fonts, ocr_digits
+from convolab.data.registry import DATASET_NAMES, load, load_splits
+from convolab.data.signals import mnist1d, shape_template, shapes1d
+
+__all__ = [
+    "ArrayDataset",
+    "DATASET_NAMES",
+    "DataLoader",
+    "FASHION_MNIST_MIRRORS",
+    "MNIST_MIRRORS",
+    "cache_dir",
+    "fashion_mnist",
+    "find_fonts",
+    "idx_folder",
+    "idx_splits",
+    "load",
+    "load_splits",
+    "mnist",
+    "mnist1d",
+    "ocr_digits",
+    "random_split",
+    "read_idx",
+    "shape_template",
+    "shapes1d",
+    "write_idx",
+]
