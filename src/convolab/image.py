@@ -1,0 +1,576 @@
+"""Images in and out (Pillow), and classic filtering on the convolution engine.
+
+An image is a float array in ``[0, 1]``: ``(rows, columns)`` for grayscale,
+``(rows, columns, channels)`` for colour (channels last, as Pillow and
+Matplotlib store them). :func:`filter` runs :func:`convolab.correlate` (or
+:func:`convolab.convolve`) over the two spatial axes, every channel at once
+through the engine's ``axes=`` broadcasting, so colour images need no loop.
+
+>>> import numpy as np
+>>> from convolab import image, kernels
+>>> img = np.zeros((5, 5), dtype=np.float32)
+>>> img[:, 2:] = 1.0                      # a vertical step edge
+>>> image.filter(img, kernels.laplacian(8), boundary="edge")
+array([[ 0., -3.,  3.,  0.,  0.],
+       [ 0., -3.,  3.,  0.,  0.],
+       [ 0., -3.,  3.,  0.,  0.],
+       [ 0., -3.,  3.,  0.,  0.],
+       [ 0., -3.,  3.,  0.,  0.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+import convolab
+from convolab import kernels as _kernels
+
+__all__ = [
+    "LOAD_MODES",
+    "OPS",
+    "SCALES",
+    "blur",
+    "edges",
+    "filter",
+    "filter_large",
+    "load",
+    "save",
+    "sharpen",
+    "unsharp_mask",
+]
+
+LOAD_MODES = ("gray", "rgb", "keep")
+SCALES = ("clip", "minmax", "abs")
+OPS = ("correlate", "convolve")
+_EDGE_OPERATORS = ("sobel", "scharr", "prewitt", "laplacian")
+# ITU-R BT.601 luma, the weights Pillow's "L" conversion uses.
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        expected = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"`{name}` must be one of {expected}; got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- I/O
+
+
+def _pixels(im: Image.Image, path: Path) -> np.ndarray:
+    """The decoded pixels of ``im`` as float32 in [0, 1], channels last, nothing dropped."""
+    m = im.mode
+    if m in ("P", "PA"):
+        im = im.convert("RGBA" if m == "PA" or "transparency" in im.info else "RGB")
+    elif m in ("La",):
+        im = im.convert("LA")
+    elif m in ("RGBa", "RGBX"):
+        im = im.convert("RGBA" if m == "RGBa" else "RGB")
+    elif m in ("CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    m = im.mode
+    a = np.asarray(im)
+    if m == "1":
+        return a.astype(np.float32)
+    if m.startswith("I;16"):
+        return (a.astype(np.float32) / 65535).astype(np.float32)
+    if m == "I":
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ValueError(
+                f"'{path}': 32-bit integer pixels outside 0..65535 are not supported"
+            )
+        return (a.astype(np.float64) / 65535).astype(np.float32)
+    if m == "F":
+        return a.astype(np.float32)
+    if a.dtype != np.uint8:
+        raise ValueError(f"'{path}': unsupported pixel mode {m!r}")
+    return a.astype(np.float32) / np.float32(255)
+
+
+def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
+    """Read an image file into a float32 array with values in ``[0, 1]``.
+
+    PNG, JPEG, BMP, TIFF (8 and 16 bit), GIF (first frame) and every other
+    format Pillow reads. 8-bit values are divided by 255, 16-bit by 65535;
+    floating-point TIFFs (Pillow mode ``F``) are returned unscaled.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+    mode : {'gray', 'rgb', 'keep'}
+        ``gray``: ``(rows, columns)``; colour is mixed to luma
+        ``Y = 0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601, as Pillow's ``L``),
+        alpha is dropped. ``rgb``: ``(rows, columns, 3)``; gray is repeated,
+        alpha dropped. ``keep``: the channels as stored: ``(rows, columns)``
+        for gray, ``(..., 2)`` gray+alpha, ``(..., 3)`` RGB, ``(..., 4)`` RGBA;
+        palette images become RGB (RGBA if they have transparency).
+
+    Returns
+    -------
+    ndarray of float32
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not an image, is truncated or corrupt, or ``mode`` is unknown.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "ramp.png"
+    >>> _ = save(p, np.linspace(0, 1, 6).reshape(2, 3))
+    >>> load(p)
+    array([[0. , 0.2, 0.4],
+           [0.6, 0.8, 1. ]], dtype=float32)
+    """
+    mode = _choice("mode", mode, LOAD_MODES)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"image file '{path}' does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a folder, not an image file")
+    try:
+        with Image.open(path) as im:
+            im.load()  # frame 0; decodes now so that truncation is caught here
+            a = _pixels(im, path)
+    except UnidentifiedImageError:
+        raise ValueError(f"'{path}' is not an image (no format Pillow reads)") from None
+    except PermissionError as exc:
+        raise PermissionError(f"cannot read '{path}': {exc.strerror}") from None
+    except (OSError, SyntaxError, EOFError) as exc:
+        raise ValueError(f"'{path}' is a truncated or corrupt image ({exc})") from None
+    if mode == "keep":
+        return np.ascontiguousarray(a)
+    channels = 1 if a.ndim == 2 else a.shape[2]
+    if mode == "gray":
+        if channels <= 2:
+            return np.ascontiguousarray(a if a.ndim == 2 else a[..., 0])
+        return (a[..., :3] @ _LUMA.astype(np.float32)).astype(np.float32)
+    # rgb
+    if channels <= 2:
+        g = a if a.ndim == 2 else a[..., 0]
+        return np.repeat(g[..., None], 3, axis=2)
+    return np.ascontiguousarray(a[..., :3])
+
+
+def _scaled(a: np.ndarray, scale: str) -> np.ndarray:
+    if scale == "clip":
+        return np.clip(a, 0.0, 1.0)
+    if scale == "abs":
+        a = np.abs(a)
+        top = a.max()
+        return a / top if top > 0 else np.zeros_like(a)
+    lo, hi = a.min(), a.max()
+    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+
+
+def _format_for(path: Path) -> str:
+    ext = path.suffix.lower()
+    fmt = Image.registered_extensions().get(ext)
+    if fmt is None or fmt not in Image.SAVE:
+        common = ".png, .jpg, .bmp, .tif, .gif, .webp"
+        raise ValueError(
+            f"cannot tell the image format of '{path}' from its extension "
+            f"{ext or '(none)'!r}; use one of {common}"
+        )
+    return fmt
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    An error leaves ``path`` as it was (absent or the old file): never half-written.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise FileNotFoundError(f"cannot write '{path}': folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"cannot write '{path}': '{folder}' is not a folder")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write '{path}': it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise PermissionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(
+    path: str | os.PathLike,
+    array: Any,
+    scale: str = "clip",
+    *,
+    bits: int = 8,
+) -> Path:
+    """Write an array as an image file; the format comes from the extension.
+
+    The file is written to a temporary name in the same folder and renamed, so
+    an error never leaves a half-written image (an existing file is replaced
+    only on success).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination (``.png``, ``.jpg``, ``.bmp``, ``.tif``, ``.gif``, ...).
+    array : array_like
+        ``(rows, columns)`` gray, or ``(rows, columns, c)`` with ``c`` = 1 (gray),
+        2 (gray + alpha), 3 (RGB) or 4 (RGBA); values nominally in ``[0, 1]``.
+    scale : {'clip', 'minmax', 'abs'}
+        How values map to ``[0, 1]`` before quantizing: ``clip`` cuts at 0 and 1;
+        ``minmax`` maps ``[min, max]`` linearly onto ``[0, 1]`` (all channels
+        together); ``abs`` shows ``|a| / max|a|`` (zero black, the strongest
+        response white): the way to look at edge responses, which are signed.
+    bits : {8, 16}
+        Bits per sample. 16 is for gray images in PNG or TIFF.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown extension or ``scale``, a bad shape, NaN/inf values, or a
+        combination the format cannot store (alpha in JPEG, 16-bit colour).
+    OSError
+        If the folder does not exist or is not writable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "edges.png"
+    >>> _ = save(p, np.array([[-2.0, 0.0, 1.0]]), scale="abs")
+    >>> (load(p) * 255).round()
+    array([[255.,   0., 128.]], dtype=float32)
+    """
+    scale = _choice("scale", scale, SCALES)
+    if bits not in (8, 16) or isinstance(bits, bool):
+        raise ValueError(f"`bits` must be 8 or 16; got {bits!r}")
+    path = Path(path)
+    a = np.asarray(array)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"`array` must be a real numeric array; got dtype {a.dtype}")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (2, 3, 4))) or a.size == 0:
+        raise ValueError(
+            "`array` must be (rows, columns) or (rows, columns, 1|2|3|4) and not empty; "
+            f"got shape {a.shape}"
+        )
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError("`array` contains NaN or infinite values; cannot save it as an image")
+    fmt = _format_for(path)
+    has_alpha = a.ndim == 3 and a.shape[2] in (2, 4)
+    if fmt == "JPEG" and has_alpha:
+        raise ValueError(
+            f"cannot save '{path}': JPEG has no alpha channel; drop it or use .png"
+        )
+    if bits == 16 and (a.ndim != 2 or fmt not in ("PNG", "TIFF")):
+        raise ValueError(
+            f"cannot save '{path}' with 16 bits: only gray PNG and TIFF images can be 16-bit"
+        )
+    a = _scaled(a, scale)
+    top = 65535 if bits == 16 else 255
+    q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
+    im = Image.fromarray(q)
+
+    def write(fh: Any) -> None:
+        im.save(fh, format=fmt)
+
+    _write_atomically(path, write)
+    return path
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+def _as_image(img: Any) -> np.ndarray:
+    a = np.asarray(img)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"`img` must be a real numeric array; got dtype {a.dtype}")
+    if a.ndim not in (2, 3) or a.size == 0:
+        raise ValueError(
+            "`img` must be a non-empty 2D (rows, columns) or 3D (rows, columns, channels) "
+            f"array; got shape {a.shape}"
+        )
+    return a
+
+
+def _as_kernel(kernel: Any, img: np.ndarray) -> np.ndarray:
+    """The kernel as a 2D array in the image's float dtype (float32 images stay float32)."""
+    if isinstance(kernel, str):
+        k = _kernels.from_spec(kernel)
+    else:
+        k = np.asarray(kernel)
+        if k.dtype.kind not in "biuf":
+            raise TypeError(f"`kernel` must be a real numeric array or a name; got dtype {k.dtype}")
+    if k.ndim != 2 or k.size == 0:
+        raise ValueError(f"`kernel` must be a non-empty 2D array; got shape {k.shape}")
+    if img.dtype.kind == "f" and img.dtype.itemsize <= 4:
+        return k.astype(np.float32)
+    return k.astype(np.float64)
+
+
+def _engine(op: str):
+    return convolab.correlate if op == "correlate" else convolab.convolve
+
+
+def filter(  # noqa: A001 - the natural name; shadows the builtin only inside this module
+    img: Any,
+    kernel: Any,
+    mode: str = "same",
+    boundary: str = "reflect",
+    op: str = "correlate",
+    *,
+    fill_value: float = 0.0,
+    method: str = "auto",
+) -> np.ndarray:
+    r"""Filter a gray or colour image with a 2D kernel, every channel alike.
+
+    ``op='correlate'`` (the default, what the kernels in :mod:`convolab.kernels`
+    are written for): :math:`y[r, c] = \sum_{i,j} x[r + i - p_0, c + j - p_1]\, k[i, j]`;
+    ``op='convolve'`` flips the kernel first. Samples beyond the border come from
+    ``boundary`` (``numpy.pad`` names: ``reflect`` is ``dcb|abcd|cba`` without
+    repeating the edge, i.e. ``scipy.ndimage``'s ``mirror``).
+
+    Parameters
+    ----------
+    img : array_like
+        ``(rows, columns)`` or ``(rows, columns, channels)``.
+    kernel : array_like or str
+        A 2D kernel, or a name spec such as ``"gaussian:sigma=2"`` (see
+        :func:`convolab.kernels.from_spec`).
+    mode : {'same', 'full', 'valid'}
+        Output size (see Shape).
+    boundary : {'reflect', 'constant', 'edge', 'symmetric', 'wrap'}
+        Border rule, ``fill_value`` for ``constant``.
+    op : {'correlate', 'convolve'}
+    fill_value : float
+    method : str
+        Engine algorithm, ``'auto'`` by default (see :func:`convolab.choose_method`).
+
+    Returns
+    -------
+    ndarray
+        float32 for float32 (or smaller float) images, float64 otherwise.
+
+    Notes
+    -----
+    Shape: a ``k_r x k_c`` kernel gives ``(rows, columns)`` for ``same``,
+    ``(rows + k_r - 1, columns + k_c - 1)`` for ``full`` and
+    ``(rows - k_r + 1, columns - k_c + 1)`` for ``valid``; channels are kept.
+    ``same`` is centred like :func:`scipy.signal.correlate` (for an even kernel
+    the extra row/column of padding goes before).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> filter(np.arange(9.0).reshape(3, 3), np.ones((1, 2)), mode="valid")
+    array([[ 1.,  3.],
+           [ 7.,  9.],
+           [13., 15.]])
+    >>> filter(np.ones((4, 4, 3)), "box:size=3", boundary="constant")[..., 0]
+    array([[0.44444444, 0.66666667, 0.66666667, 0.44444444],
+           [0.66666667, 1.        , 1.        , 0.66666667],
+           [0.66666667, 1.        , 1.        , 0.66666667],
+           [0.44444444, 0.66666667, 0.66666667, 0.44444444]])
+    """
+    a = _as_image(img)
+    op = _choice("op", op, OPS)
+    k = _as_kernel(kernel, a)
+    axes = (0, 1) if a.ndim == 3 else None
+    return _engine(op)(
+        a, k, mode, boundary=boundary, fill_value=fill_value, axes=axes, method=method
+    )
+
+
+def _separable_pass(
+    a: np.ndarray, g: np.ndarray, axis: int, boundary: str, fill_value: float
+) -> np.ndarray:
+    shape = [1, 1]
+    shape[axis] = g.size
+    return filter(a, g.reshape(shape), "same", boundary, fill_value=fill_value)
+
+
+def blur(
+    img: Any,
+    sigma: float | tuple[float, float] = 1.0,
+    boundary: str = "reflect",
+    *,
+    truncate: float = 4.0,
+    fill_value: float = 0.0,
+) -> np.ndarray:
+    r"""Gaussian blur, as two 1D engine passes (rows, then columns).
+
+    Equal to :func:`filter` with :func:`convolab.kernels.gaussian` (the Gaussian
+    is separable: :math:`k = g_y g_x^T`, so the 2D sum is two 1D sums), and to
+    ``scipy.ndimage.gaussian_filter`` with the matching border mode.
+
+    Parameters
+    ----------
+    img : array_like
+        ``(rows, columns)`` or ``(rows, columns, channels)``.
+    sigma : float or (float, float)
+        Standard deviation in pixels (or ``(sigma_y, sigma_x)``).
+    boundary, fill_value
+        As in :func:`filter`.
+    truncate : float
+        Kernel radius ``int(truncate * sigma + 0.5)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab import kernels
+    >>> x = np.zeros((5, 5)); x[2, 2] = 1.0       # an impulse: the blur shows the kernel
+    >>> bool(np.allclose(blur(x, 0.5, truncate=2.0)[1:4, 1:4], kernels.gaussian(0.5, size=3)))
+    True
+    """
+    a = _as_image(img)
+    g = _kernels.gaussian(sigma, truncate=truncate)
+    gy = g.sum(axis=1)
+    gx = g.sum(axis=0)
+    out = _separable_pass(a, gy, 0, boundary, fill_value)
+    return _separable_pass(out, gx, 1, boundary, fill_value)
+
+
+def sharpen(img: Any, boundary: str = "reflect") -> np.ndarray:
+    """Sharpen with :func:`convolab.kernels.sharpen` (``[[0,-1,0],[-1,5,-1],[0,-1,0]]``).
+
+    The result is ``x + (4-neighbour edge response)``: flat regions are
+    unchanged, edges are steepened (values may leave ``[0, 1]``).
+
+    >>> import numpy as np
+    >>> sharpen(np.array([[0.0, 0.0, 1.0, 1.0]]), boundary="edge")
+    array([[ 0., -1.,  2.,  1.]])
+    """
+    return filter(img, _kernels.sharpen(), "same", boundary)
+
+
+def unsharp_mask(
+    img: Any,
+    sigma: float = 1.0,
+    amount: float = 1.0,
+    boundary: str = "reflect",
+) -> np.ndarray:
+    """Unsharp masking: ``x + amount * (x - blur(x, sigma))``.
+
+    The same as filtering with :func:`convolab.kernels.unsharp` but computed with
+    the separable blur. Values may leave ``[0, 1]``; :func:`save` clips them.
+
+    >>> import numpy as np
+    >>> x = np.full((4, 4), 0.5)
+    >>> bool(np.allclose(unsharp_mask(x, 1.0, 2.0), x))   # flat images are unchanged
+    True
+    """
+    a = _as_image(img)
+    amount = float(amount)
+    b = blur(a, sigma, boundary)
+    a = a.astype(b.dtype, copy=False)
+    return a + b.dtype.type(amount) * (a - b)
+
+
+def edges(
+    img: Any,
+    operator: str = "sobel",
+    boundary: str = "reflect",
+    *,
+    return_direction: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""Edge strength: gradient magnitude :math:`\sqrt{g_x^2 + g_y^2}` from two engine correlations.
+
+    ``g_x`` and ``g_y`` are the correlations with ``operator(axis='x')`` and
+    ``operator(axis='y')`` (Sobel, Scharr or Prewitt; see
+    :mod:`convolab.kernels`). ``operator='laplacian'`` returns ``|x ⋆ L|`` with
+    the articles' 8-neighbour kernel instead (it has no direction).
+
+    Parameters
+    ----------
+    img : array_like
+        ``(rows, columns)`` or ``(rows, columns, channels)`` (one magnitude per channel).
+    operator : {'sobel', 'scharr', 'prewitt', 'laplacian'}
+    boundary : str
+        As in :func:`filter`.
+    return_direction : bool
+        Also return the gradient direction ``arctan2(-g_y, g_x)`` in radians,
+        counter-clockwise from the ``x`` axis with ``y`` pointing *up* the
+        screen (``g_y`` is the derivative down the rows).
+
+    Returns
+    -------
+    magnitude : ndarray
+    direction : ndarray, only with ``return_direction=True``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros((4, 4)); x[:, 2:] = 1.0
+    >>> edges(x, boundary="edge")
+    array([[0., 4., 4., 0.],
+           [0., 4., 4., 0.],
+           [0., 4., 4., 0.],
+           [0., 4., 4., 0.]])
+    >>> float(edges(x, return_direction=True)[1][0, 1])   # brighter to the right: angle 0
+    0.0
+    """
+    operator = _choice("operator", operator, _EDGE_OPERATORS)
+    if operator == "laplacian":
+        if return_direction:
+            raise ValueError("`return_direction=True` needs a gradient operator; "
+                             "the Laplacian has no direction")
+        return np.abs(filter(img, _kernels.laplacian(8), "same", boundary))
+    make = getattr(_kernels, operator)
+    gx = filter(img, make("x"), "same", boundary)
+    gy = filter(img, make("y"), "same", boundary)
+    mag = np.hypot(gx, gy)
+    if return_direction:
+        return mag, np.arctan2(-gy, gx) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return mag
+
+
+def filter_large(
+    array_or_path: Any,
+    kernel: Any,
+    chunks: int | tuple[int, int] | None = None,
+    client: Any = None,
+    **filter_options: Any,
+) -> Any:
+    """Filter an image too large for memory (or for one core) in chunks on Dask.
+
+    Same result as :func:`filter` with the same ``mode``/``boundary``/``op``/
+    ``fill_value`` options, at chunk seams and image borders alike. Needs the
+    optional extra ``convolab[scale]`` (Dask). See
+    :func:`convolab.distributed.filter_large` for the parameters.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((50, 40))
+    >>> y = filter_large(x, "sobel:axis=x", chunks=16, boundary="wrap")
+    >>> bool(np.allclose(y, filter(x, "sobel:axis=x", boundary="wrap")))
+    True
+    """
+    from convolab.distributed import filter_large as _filter_large
+
+    return _filter_large(array_or_path, kernel, chunks=chunks, client=client, **filter_options)

@@ -1,0 +1,647 @@
+"""Named classic kernels of image processing, and a registry to look them up by name.
+
+Every function returns a new 2D ``float64`` array, meant to be used with
+:func:`convolab.correlate` (what :func:`convolab.image.filter` does by default):
+``y[r, c] = sum_{i, j} x[r + i - ci, c + j - cj] * k[i, j]`` with ``(ci, cj)`` the
+kernel centre. For the symmetric kernels (box, Gaussian, Laplacian, sharpen)
+correlation and convolution agree; for the derivative kernels (Sobel, Scharr,
+Prewitt), emboss, shift and motion blur, convolution flips the kernel, which
+flips the sign of a derivative and the direction of a shift.
+
+Orientation conventions: axis 0 is ``y`` and points *down* the rows, axis 1 is
+``x`` and points *right* along the columns (array order). Angles
+(``motion_blur``, ``gabor``) are in degrees, counter-clockwise from the ``x``
+axis as seen on the screen (so ``90`` points up).
+
+The registry maps a name to its function: ``get("gaussian", sigma=2)`` builds a
+kernel, :func:`names` lists the names, :func:`from_spec` parses the command
+line form ``"gaussian:sigma=2,truncate=3"``, and :func:`load_file` reads a
+kernel from a ``.txt``/``.csv``/``.npy`` file.
+
+>>> from convolab import kernels
+>>> kernels.get("laplacian", neighbours=8)
+array([[-1., -1., -1.],
+       [-1.,  8., -1.],
+       [-1., -1., -1.]])
+>>> float(kernels.gaussian(1.0).sum())
+1.0
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import inspect
+import math
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "box",
+    "emboss",
+    "from_spec",
+    "gabor",
+    "gaussian",
+    "get",
+    "identity",
+    "laplacian",
+    "load_file",
+    "motion_blur",
+    "names",
+    "prewitt",
+    "scharr",
+    "sharpen",
+    "shift",
+    "sobel",
+    "unsharp",
+]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _int_at_least(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"`{name}` must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def _real(name: str, value: object, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        what = "a positive number" if positive else "a real number"
+        raise TypeError(f"`{name}` must be {what}; got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or (positive and value <= 0):
+        what = "a positive number" if positive else "a finite number"
+        raise ValueError(f"`{name}` must be {what}; got {value!r}")
+    return value
+
+
+def _axis(value: object) -> int:
+    if isinstance(value, str) and value.lower() in ("y", "x"):
+        return 0 if value.lower() == "y" else 1
+    if not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value in (
+        0, 1, -1, -2,
+    ):
+        return int(value) % 2
+    raise ValueError(f"`axis` must be 0 or 'y' (down the rows) or 1 or 'x' (along the columns); "
+                     f"got {value!r}")
+
+
+def _pair(name: str, value: object) -> tuple[object, object]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"`{name}` must be a number or a pair (rows, columns); got {value!r}")
+        return value[0], value[1]
+    return value, value
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def identity(size: int = 3) -> np.ndarray:
+    """The kernel that leaves an image unchanged: a single 1 in the centre.
+
+    ``size`` must be odd so that the centre is a pixel. Sums to 1.
+
+    >>> identity()
+    array([[0., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 0.]])
+    """
+    size = _int_at_least("size", size, 1)
+    if size % 2 == 0:
+        raise ValueError(f"`size` must be odd; got {size}")
+    k = np.zeros((size, size))
+    k[size // 2, size // 2] = 1.0
+    return k
+
+
+def box(size: int | tuple[int, int] = 3) -> np.ndarray:
+    """Box (mean) blur: every weight ``1 / (rows * columns)``; sums to 1.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Side of the square, or ``(rows, columns)``.
+
+    Examples
+    --------
+    >>> box(3)
+    array([[0.11111111, 0.11111111, 0.11111111],
+           [0.11111111, 0.11111111, 0.11111111],
+           [0.11111111, 0.11111111, 0.11111111]])
+    >>> box((1, 4))
+    array([[0.25, 0.25, 0.25, 0.25]])
+    """
+    rows, cols = _pair("size", size)
+    rows = _int_at_least("size", rows, 1)
+    cols = _int_at_least("size", cols, 1)
+    return np.full((rows, cols), 1.0 / (rows * cols))
+
+
+def _gaussian_1d(sigma: float, radius: int) -> np.ndarray:
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    w = np.exp(-0.5 * (x / sigma) ** 2)
+    return w / w.sum()
+
+
+def gaussian(
+    sigma: float | tuple[float, float],
+    size: int | tuple[int, int] | None = None,
+    truncate: float = 4.0,
+) -> np.ndarray:
+    """Gaussian blur: the outer product of two normalized 1D Gaussians; sums to 1.
+
+    ``g[i] = exp(-i**2 / (2 sigma**2)) / sum_j exp(-j**2 / (2 sigma**2))`` for
+    ``i = -r..r`` and ``k = outer(g_y, g_x)``. The radius is
+    ``r = int(truncate * sigma + 0.5)`` (the rule of
+    :func:`scipy.ndimage.gaussian_filter`, which this kernel reproduces) unless
+    ``size = 2r + 1`` is given.
+
+    Parameters
+    ----------
+    sigma : float or (float, float)
+        Standard deviation in pixels, or ``(sigma_y, sigma_x)``.
+    size : int or (int, int), optional
+        Odd side length (or ``(rows, columns)``) overriding ``truncate``.
+    truncate : float
+        Radius in standard deviations when ``size`` is not given.
+
+    Examples
+    --------
+    >>> gaussian(0.5, size=3).round(4)
+    array([[0.0113, 0.0838, 0.0113],
+           [0.0838, 0.6193, 0.0838],
+           [0.0113, 0.0838, 0.0113]])
+    >>> gaussian(1.0).shape, gaussian(1.0, size=3).shape, gaussian((1.0, 2.0)).shape
+    ((9, 9), (3, 3), (9, 17))
+    """
+    sy, sx = _pair("sigma", sigma)
+    sy = _real("sigma", sy, positive=True)
+    sx = _real("sigma", sx, positive=True)
+    truncate = _real("truncate", truncate, positive=True)
+    if size is None:
+        ry, rx = int(truncate * sy + 0.5), int(truncate * sx + 0.5)
+    else:
+        rows, cols = _pair("size", size)
+        rows = _int_at_least("size", rows, 1)
+        cols = _int_at_least("size", cols, 1)
+        if rows % 2 == 0 or cols % 2 == 0:
+            raise ValueError(f"`size` must be odd so the Gaussian is centred; got {size!r}")
+        ry, rx = rows // 2, cols // 2
+    return np.outer(_gaussian_1d(sy, ry), _gaussian_1d(sx, rx))
+
+
+def _derivative(smooth: list[float], axis: object) -> np.ndarray:
+    ax = _axis(axis)
+    k = np.outer([-1.0, 0.0, 1.0], smooth)
+    return k if ax == 0 else k.T.copy()
+
+
+def sobel(axis: int | str = 1) -> np.ndarray:
+    """Sobel derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[1, 2, 1]``.
+
+    Correlating an image with ``sobel(axis)`` equals
+    ``scipy.ndimage.sobel(image, axis=axis)``: positive where the intensity
+    increases along the axis (down for ``axis=0``/``'y'``, right for
+    ``axis=1``/``'x'``). Convolving flips the sign. Sums to 0.
+
+    >>> sobel("x")
+    array([[-1.,  0.,  1.],
+           [-2.,  0.,  2.],
+           [-1.,  0.,  1.]])
+    >>> sobel(0)
+    array([[-1., -2., -1.],
+           [ 0.,  0.,  0.],
+           [ 1.,  2.,  1.]])
+    """
+    return _derivative([1.0, 2.0, 1.0], axis)
+
+
+def scharr(axis: int | str = 1) -> np.ndarray:
+    """Scharr derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[3, 10, 3]``.
+
+    Better rotational symmetry than Sobel; same sign and axis convention. Sums to 0.
+    (OpenCV's ``Scharr`` uses these weights; scikit-image divides them by 32.)
+
+    >>> scharr("x")
+    array([[ -3.,   0.,   3.],
+           [-10.,   0.,  10.],
+           [ -3.,   0.,   3.]])
+    """
+    return _derivative([3.0, 10.0, 3.0], axis)
+
+
+def prewitt(axis: int | str = 1) -> np.ndarray:
+    """Prewitt derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[1, 1, 1]``.
+
+    Correlating equals ``scipy.ndimage.prewitt(image, axis=axis)``. Sums to 0.
+
+    >>> prewitt("y")
+    array([[-1., -1., -1.],
+           [ 0.,  0.,  0.],
+           [ 1.,  1.,  1.]])
+    """
+    return _derivative([1.0, 1.0, 1.0], axis)
+
+
+def laplacian(neighbours: int = 4) -> np.ndarray:
+    """Edge detector: the *negative* discrete Laplacian, positive in the centre; sums to 0.
+
+    ``neighbours=4`` gives ``[[0,-1,0],[-1,4,-1],[0,-1,0]]``, which is
+    ``-scipy.ndimage.laplace``; ``neighbours=8`` gives the articles' edge kernel
+    with 8 in the centre and -1 all around. A flat region maps to 0, an edge to
+    a positive/negative pair.
+
+    >>> laplacian()
+    array([[ 0., -1.,  0.],
+           [-1.,  4., -1.],
+           [ 0., -1.,  0.]])
+    >>> float(laplacian(8).sum())
+    0.0
+    """
+    if neighbours == 4:
+        return np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]])
+    if neighbours == 8:
+        k = -np.ones((3, 3))
+        k[1, 1] = 8.0
+        return k
+    raise ValueError(f"`neighbours` must be 4 or 8; got {neighbours!r}")
+
+
+def sharpen() -> np.ndarray:
+    """Sharpen: identity plus the 4-neighbour edge kernel; sums to 1 (flat regions unchanged).
+
+    >>> sharpen()
+    array([[ 0., -1.,  0.],
+           [-1.,  5., -1.],
+           [ 0., -1.,  0.]])
+    """
+    return identity(3) + laplacian(4)
+
+
+def emboss() -> np.ndarray:
+    """Emboss: a diagonal derivative plus the identity, light from the top left; sums to 1.
+
+    >>> emboss()
+    array([[-2., -1.,  0.],
+           [-1.,  1.,  1.],
+           [ 0.,  1.,  2.]])
+    """
+    return np.array([[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]])
+
+
+def unsharp(sigma: float = 1.0, amount: float = 1.0, truncate: float = 4.0) -> np.ndarray:
+    """Unsharp masking as one kernel: ``(1 + amount) * identity - amount * gaussian(sigma)``.
+
+    Filtering with it gives ``x + amount * (x - blur(x))``; sums to 1.
+
+    >>> unsharp(0.5, 1.0, truncate=2.0).round(3)
+    array([[-0.011, -0.084, -0.011],
+           [-0.084,  1.381, -0.084],
+           [-0.011, -0.084, -0.011]])
+    """
+    amount = _real("amount", amount)
+    g = gaussian(sigma, truncate=truncate)
+    k = -amount * g
+    k[g.shape[0] // 2, g.shape[1] // 2] += 1.0 + amount
+    return k
+
+
+def motion_blur(length: float = 9, angle: float = 0.0) -> np.ndarray:
+    """A line of ``length`` pixels through the centre at ``angle`` degrees; sums to 1.
+
+    Each pixel's weight is its anti-aliased coverage by the segment:
+    ``clip(length/2 + 1/2 - |t|, 0, 1) * max(0, 1 - |d|)`` with ``t`` the
+    distance along the line and ``d`` across it, then normalized. The side is
+    ``2 * ceil((length - 1) / 2) + 1``.
+
+    >>> motion_blur(3, 0)
+    array([[0.        , 0.        , 0.        ],
+           [0.33333333, 0.33333333, 0.33333333],
+           [0.        , 0.        , 0.        ]])
+    >>> motion_blur(3, 90)[:, 1]
+    array([0.33333333, 0.33333333, 0.33333333])
+    """
+    length = _real("length", length, positive=True)
+    if length < 1:
+        raise ValueError(f"`length` must be at least 1 pixel; got {length!r}")
+    angle = math.radians(_real("angle", angle))
+    radius = math.ceil((length - 1) / 2 - 1e-9)
+    off = np.arange(-radius, radius + 1, dtype=np.float64)
+    y = -off[:, None]  # rows point down, y points up
+    x = off[None, :]
+    c, s = math.cos(angle), math.sin(angle)
+    along = x * c + y * s
+    across = -x * s + y * c
+    w = np.clip(length / 2 + 0.5 - np.abs(along), 0.0, 1.0) * np.clip(1.0 - np.abs(across), 0, 1)
+    w[np.abs(w) < 1e-12] = 0.0
+    return w / w.sum()
+
+
+def shift(dy: float = 0.0, dx: float = 0.0) -> np.ndarray:
+    """Translate the image content by ``dy`` rows down and ``dx`` columns right (correlation).
+
+    With :func:`convolab.image.filter`'s default ``op="correlate"`` the output is
+    ``y[r, c] = x[r - dy, c - dx]``; convolution moves the other way.
+    Fractional shifts split the weight bilinearly between the four nearest
+    pixels (a "soft" shift). Sums to 1.
+
+    >>> shift(1, 0)
+    array([[0., 1., 0.],
+           [0., 0., 0.],
+           [0., 0., 0.]])
+    >>> shift(0, 0.5)
+    array([[0. , 0. , 0. ],
+           [0.5, 0.5, 0. ],
+           [0. , 0. , 0. ]])
+    """
+    dy = _real("dy", dy)
+    dx = _real("dx", dx)
+    radius = math.ceil(max(abs(dy), abs(dx)))
+    size = 2 * radius + 1
+    k = np.zeros((size, size))
+    # correlation: y[r] = sum_i x[r + i - radius] k[i]; need r + i - radius = r - dy
+    ty, tx = radius - dy, radius - dx
+    y0, x0 = math.floor(ty), math.floor(tx)
+    fy, fx = ty - y0, tx - x0
+    for oy, wy in ((0, 1.0 - fy), (1, fy)):
+        for ox, wx in ((0, 1.0 - fx), (1, fx)):
+            if wy * wx > 0:
+                k[y0 + oy, x0 + ox] += wy * wx
+    return k
+
+
+def gabor(
+    sigma: float = 2.0,
+    theta: float = 0.0,
+    wavelength: float = 4.0,
+    phase: float = 0.0,
+    aspect: float = 1.0,
+    truncate: float = 3.0,
+) -> np.ndarray:
+    """Gabor filter (real part): a cosine wave under a Gaussian envelope.
+
+    ``g(x, y) = exp(-(u**2 + aspect**2 * v**2) / (2 sigma**2)) * cos(2 pi u / wavelength + phase)``
+    with ``u = x cos(theta) + y sin(theta)``, ``v = -x sin(theta) + y cos(theta)``,
+    ``x`` the column offset (right), ``y`` the row offset *up*, ``theta`` in
+    degrees. The wave runs along ``theta``, so it responds to stripes
+    perpendicular to it. Radius ``ceil(truncate * sigma / min(aspect, 1))``.
+    Not normalized: the sum is near 0 when ``wavelength`` is small against ``sigma``.
+
+    >>> k = gabor(sigma=1.0, theta=0.0, wavelength=4.0, truncate=1.0)
+    >>> k.round(3)
+    array([[0.   , 0.607, 0.   ],
+           [0.   , 1.   , 0.   ],
+           [0.   , 0.607, 0.   ]])
+    """
+    sigma = _real("sigma", sigma, positive=True)
+    theta = math.radians(_real("theta", theta))
+    wavelength = _real("wavelength", wavelength, positive=True)
+    phase = _real("phase", phase)
+    aspect = _real("aspect", aspect, positive=True)
+    truncate = _real("truncate", truncate, positive=True)
+    radius = math.ceil(truncate * sigma / min(aspect, 1.0))
+    off = np.arange(-radius, radius + 1, dtype=np.float64)
+    y = -off[:, None]
+    x = off[None, :]
+    u = x * math.cos(theta) + y * math.sin(theta)
+    v = -x * math.sin(theta) + y * math.cos(theta)
+    k = np.exp(-(u**2 + aspect**2 * v**2) / (2 * sigma**2)) * np.cos(
+        2 * math.pi * u / wavelength + phase
+    )
+    k[np.abs(k) < 1e-15] = 0.0
+    return k
+
+
+# --------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, Callable[..., np.ndarray]] = {
+    "box": box,
+    "emboss": emboss,
+    "gabor": gabor,
+    "gaussian": gaussian,
+    "identity": identity,
+    "laplacian": laplacian,
+    "motion_blur": motion_blur,
+    "prewitt": prewitt,
+    "scharr": scharr,
+    "sharpen": sharpen,
+    "shift": shift,
+    "sobel": sobel,
+    "unsharp": unsharp,
+}
+
+
+def names() -> list[str]:
+    """Names of the registered kernels, sorted.
+
+    >>> names()[:4]
+    ['box', 'emboss', 'gabor', 'gaussian']
+    """
+    return sorted(_REGISTRY)
+
+
+def _lookup(name: object) -> Callable[..., np.ndarray]:
+    if isinstance(name, str):
+        key = name.strip().lower().replace("-", "_")
+        if key in _REGISTRY:
+            return _REGISTRY[key]
+    valid = ", ".join(names())
+    hint = ""
+    if isinstance(name, str):
+        close = difflib.get_close_matches(name.lower(), names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown kernel {name!r}{hint}; expected one of: {valid}")
+
+
+def get(name: str, **params: object) -> np.ndarray:
+    """Build the kernel registered as ``name`` with keyword ``params``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the valid ones) or a bad value.
+    TypeError
+        For a parameter the kernel does not take (the message lists those it does).
+
+    Examples
+    --------
+    >>> get("box", size=2)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    >>> get("gausian", sigma=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown kernel 'gausian' (did you mean 'gaussian'?); expected one of: box, \
+emboss, gabor, gaussian, identity, laplacian, motion_blur, prewitt, scharr, sharpen, shift, \
+sobel, unsharp
+    """
+    func = _lookup(name)
+    sig = inspect.signature(func)
+    try:
+        sig.bind(**params)
+    except TypeError:
+        allowed = ", ".join(sig.parameters) or "none"
+        unknown = [p for p in params if p not in sig.parameters]
+        if unknown:
+            what = f"got an unexpected parameter {unknown[0]!r}"
+        else:
+            missing = [
+                p.name
+                for p in sig.parameters.values()
+                if p.default is inspect.Parameter.empty and p.name not in params
+            ]
+            what = f"needs the parameter {missing[0]!r}"
+        raise TypeError(
+            f"kernel {func.__name__!r} {what}; its parameters are: {allowed}"
+        ) from None
+    return func(**params)
+
+
+_PAIR = re.compile(r"\s*([-+]?\d+(?:\.\d*)?)\s*[xX]\s*([-+]?\d+(?:\.\d*)?)\s*")
+
+
+def _parse_value(text: str) -> object:
+    pair = _PAIR.fullmatch(text)
+    if pair:
+        return tuple(_parse_value(g) for g in pair.groups())
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def from_spec(spec: str) -> np.ndarray:
+    """Build a kernel from the text form ``NAME[:param=value,...]`` used on the command line.
+
+    Values are read as integers, then floats, then left as text; ``AxB`` gives the
+    pair ``(A, B)`` (e.g. ``box:size=3x5``).
+
+    >>> from_spec("laplacian:neighbours=8")[1]
+    array([-1.,  8., -1.])
+    >>> from_spec("box:size=1x2")
+    array([[0.5, 0.5]])
+    >>> from_spec("sobel:axis")
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel spec 'sobel:axis': expected param=value, got 'axis'
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"kernel spec must be a text NAME[:param=value,...]; got {spec!r}")
+    name, _, rest = spec.partition(":")
+    params: dict[str, object] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise ValueError(f"kernel spec {spec!r}: expected param=value, got {item!r}")
+        params[key.strip()] = _parse_value(value)
+    return get(name.strip(), **params)
+
+
+def _read_text_kernel(path: Path) -> np.ndarray:
+    delimiter = "," if path.suffix.lower() == ".csv" else None
+    rows: list[list[float]] = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        try:
+            text = fh.read()
+        except UnicodeDecodeError:
+            raise ValueError(f"kernel file '{path}' is not a text file") from None
+    lines = [(n, line.split("#", 1)[0].strip()) for n, line in enumerate(text.splitlines(), 1)]
+    lines = [(n, line) for n, line in lines if line]
+    if delimiter:
+        cells_per_line = [(n, next(csv.reader([line]))) for n, line in lines]
+    else:
+        cells_per_line = [(n, line.replace(",", " ").split()) for n, line in lines]
+    first_n = None
+    for n, cells in cells_per_line:
+        cells = [c.strip() for c in cells]
+        if delimiter and cells and cells[-1] == "":
+            cells = cells[:-1]  # trailing comma
+        row = []
+        for cell in cells:
+            try:
+                row.append(float(cell))
+            except ValueError:
+                raise ValueError(
+                    f"kernel file '{path}', line {n}: {cell!r} is not a number"
+                ) from None
+        if rows and len(row) != len(rows[0]):
+            raise ValueError(
+                f"kernel file '{path}', line {n}: {len(row)} values, but line {first_n} has "
+                f"{len(rows[0])} (rows must all have the same length)"
+            )
+        if not rows:
+            first_n = n
+        rows.append(row)
+    if not rows or not rows[0]:
+        raise ValueError(f"kernel file '{path}' is empty: expected rows of numbers")
+    return np.array(rows, dtype=np.float64)
+
+
+def load_file(path: str | os.PathLike) -> np.ndarray:
+    """Read a kernel from a text (``.txt``, ``.csv``) or NumPy (``.npy``) file as a 2D array.
+
+    Text files hold one row per line, values separated by spaces or commas;
+    ``#`` starts a comment. ``.npy`` files are read with ``allow_pickle=False``
+    and must hold a real 1D or 2D array. A 1D kernel becomes one row.
+
+    Raises
+    ------
+    ValueError
+        For an empty file, ragged rows, a cell that is not a number, non-finite
+        values or an unsupported extension (the message names the file and line).
+    OSError
+        When the file cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "edge.txt"
+    >>> _ = p.write_text("-1 -1 -1\\n-1 8 -1\\n-1 -1 -1  # the articles' kernel\\n")
+    >>> load_file(p)
+    array([[-1., -1., -1.],
+           [-1.,  8., -1.],
+           [-1., -1., -1.]])
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".txt", ".csv", ".npy"):
+        raise ValueError(
+            f"kernel file '{path}': extension must be .txt, .csv or .npy; got {suffix or 'none'!r}"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"kernel file '{path}' does not exist")
+    if suffix == ".npy":
+        try:
+            k = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"kernel file '{path}' is not a readable .npy array ({exc})") from None
+        if not isinstance(k, np.ndarray) or k.dtype.kind not in "biuf":
+            raise ValueError(f"kernel file '{path}' must hold a real numeric array; "
+                             f"got dtype {getattr(k, 'dtype', type(k))}")
+        if k.size == 0:
+            raise ValueError(f"kernel file '{path}' is empty: expected a 1D or 2D array")
+        if k.ndim not in (1, 2):
+            raise ValueError(
+                f"kernel file '{path}' must hold a 1D or 2D array; got shape {k.shape}"
+            )
+        k = np.atleast_2d(k.astype(np.float64))
+    else:
+        k = _read_text_kernel(path)
+    if not np.all(np.isfinite(k)):
+        raise ValueError(f"kernel file '{path}' contains NaN or infinite values")
+    return k
