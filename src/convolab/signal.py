@@ -253,7 +253,7 @@ def soft_shift(
             f"got {wa.shape[0]}"
         )
     return correlate(
-        xa, wa.astype(np.result_type(_float(xa), _float(wa))), "same",
+        xa, wa.astype(_out_dtype(xa, wa)), "same",
         boundary="wrap" if circular else "constant", fill_value=_real(fill_value),
     )
 
@@ -332,7 +332,8 @@ def match(
             "mode 'valid' has no position where it fits"
         )
     if not normalize:
-        return correlate(xa, ta, mode, boundary=boundary, fill_value=fill)
+        return correlate(xa, ta.astype(_out_dtype(xa, ta)), mode, boundary=boundary,
+                         fill_value=fill)
     t64 = ta.astype(np.float64)
     tc = t64 - t64.mean()
     tnorm = math.sqrt(float(np.dot(tc, tc)))
@@ -357,7 +358,7 @@ def match(
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = num / (np.sqrt(np.where(flat, 1.0, spread)) * tnorm)
     rho = np.where(flat & np.isfinite(spread), 0.0, np.clip(rho, -1.0, 1.0))
-    return rho.astype(np.result_type(_float(xa), _float(ta)))
+    return rho.astype(_out_dtype(xa, ta))
 
 
 @dataclass(frozen=True)
@@ -515,8 +516,8 @@ class ShapeSignal:
 def make_shape(shape: str = "wave", width: int = 21) -> np.ndarray:
     """One of the named test shapes, ``width`` samples long, peak value 1.
 
-    ``bump`` (Gaussian, sigma ``width/6``), ``triangle``, ``square`` (all ones),
-    ``wave`` (one period of a sine).
+    ``bump`` (Gaussian, sigma ``width/6``), ``triangle``, ``square`` (a pulse over
+    the middle half, zero around it), ``wave`` (one period of a sine).
 
     Examples
     --------
@@ -533,7 +534,7 @@ def make_shape(shape: str = "wave", width: int = 21) -> np.ndarray:
     if shape == "triangle":
         return 1.0 - np.abs(u) / ((width + 1) / 2)
     if shape == "square":
-        return np.ones(width)
+        return (np.abs(u) <= width / 4).astype(np.float64)
     return np.sin(2 * np.pi * np.arange(width) / (width - 1))
 
 
@@ -647,6 +648,16 @@ def _float(a: np.ndarray) -> np.dtype:
     return np.dtype(np.float32) if a.dtype.kind == "f" and a.dtype.itemsize <= 4 else np.dtype(
         np.float64
     )
+
+
+def _out_dtype(x: np.ndarray, k: np.ndarray) -> np.dtype:
+    """Result dtype: the signal's float type, unless a float kernel asks for more precision.
+
+    An integer kernel (a literal such as ``[1, 0, 0]``) never upcasts a float32 signal.
+    """
+    if k.dtype.kind in "biu":
+        return _float(x)
+    return np.result_type(_float(x), _float(k))
 
 
 def _real(v: object, name: str = "fill_value") -> float:
