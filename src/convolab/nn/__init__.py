@@ -1,0 +1,97 @@
+"""Neural networks on the convolution engine: autograd, layers, optimizers, model files.
+
+* :class:`Tensor` -- an ``ndarray`` with reverse-mode automatic differentiation;
+* :mod:`convolab.nn.functional` -- layer operations with PyTorch's signatures
+  (convolutions forward and backward on :func:`convolab.conv_nd`);
+* modules -- :class:`Module`, :class:`Sequential`, :class:`Conv2d`, :class:`Linear`, ...;
+* :mod:`convolab.nn.init`, :mod:`convolab.nn.optim`;
+* :func:`save` / :func:`load` -- pickle-free model files.
+
+>>> import numpy as np
+>>> from convolab import nn
+>>> net = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+>>> loss = nn.functional.mse_loss(net(np.zeros((4, 2), np.float32)), np.zeros((4, 1), np.float32))
+>>> loss.backward()
+>>> net[0].weight.grad.shape
+(8, 2)
+"""
+
+from convolab.nn import functional, init, optim
+from convolab.nn.modules import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    Dropout,
+    Flatten,
+    Identity,
+    IncompatibleKeys,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    build_module,
+    describe_module,
+    module_registry,
+    register_module,
+)
+from convolab.nn.serialize import ModelFileError, load, read_model_info, save
+from convolab.nn.tensor import Function, Tensor, enable_grad, is_grad_enabled, no_grad, tensor
+
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "Dropout",
+    "Flatten",
+    "Function",
+    "Identity",
+    "IncompatibleKeys",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MaxPool1d",
+    "MaxPool2d",
+    "ModelFileError",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "Tensor",
+    "build_module",
+    "describe_module",
+    "enable_grad",
+    "functional",
+    "init",
+    "is_grad_enabled",
+    "load",
+    "module_registry",
+    "no_grad",
+    "optim",
+    "read_model_info",
+    "register_module",
+    "save",
+    "tensor",
+]

@@ -1,0 +1,858 @@
+"""A NumPy array with reverse-mode automatic differentiation.
+
+A :class:`Tensor` wraps an ``ndarray`` (``.data``) and, when it takes part in a
+computation that needs gradients, remembers the :class:`Function` that produced
+it. Every primitive is one small ``Function`` subclass whose ``forward`` and
+``backward`` sit side by side, so the derivative of each operation is written
+next to the operation itself. :meth:`Tensor.backward` orders the recorded graph
+with an iterative topological sort (no recursion, so graphs thousands of
+operations deep are fine) and applies the chain rule
+
+.. math:: \\frac{\\partial L}{\\partial x} = \\sum_{y \\in \\text{users}(x)}
+          \\left(\\frac{\\partial y}{\\partial x}\\right)^{\\top}
+          \\frac{\\partial L}{\\partial y}
+
+from the output back to the leaves. Gradients accumulate into ``.grad`` of the
+leaves that have ``requires_grad=True``.
+
+>>> from convolab.nn import Tensor
+>>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+array([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "tensor",
+]
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    enabled: bool = True
+
+
+_MODE = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Return whether operations are currently being recorded for autograd.
+
+    >>> from convolab.nn import no_grad, is_grad_enabled
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
+    return _MODE.enabled
+
+
+class _GradSwitch:
+    _target: bool = True
+
+    def __enter__(self) -> None:
+        self._prev = _MODE.enabled
+        _MODE.enabled = self._target
+
+    def __exit__(self, *exc: object) -> None:
+        _MODE.enabled = self._prev
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradSwitch):  # noqa: N801 - the name users know from PyTorch
+    """Context manager (or decorator) that stops recording operations.
+
+    Results computed inside have ``requires_grad=False`` and keep no graph,
+    which saves memory during evaluation.
+
+    >>> from convolab.nn import Tensor, no_grad
+    >>> w = Tensor([2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 3
+    >>> y.requires_grad
+    False
+    """
+
+    _target = False
+
+
+class enable_grad(_GradSwitch):  # noqa: N801
+    """Context manager (or decorator) that turns recording back on inside :class:`no_grad`."""
+
+    _target = True
+
+
+# --------------------------------------------------------------------------- Function
+
+
+class Function:
+    """One differentiable primitive: ``forward`` and ``backward`` side by side.
+
+    Subclasses implement ``forward(self, *arrays, **options) -> ndarray`` (saving
+    on ``self`` whatever the backward pass needs) and ``backward(self, grad)``
+    returning one gradient (or ``None``) per array input. ``self.needs_input_grad``
+    tells ``backward`` which inputs want a gradient so that it can skip work.
+    Call a Function with :meth:`apply`, which wraps arrays into tensors and
+    records the graph when gradients are enabled.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Function, Tensor
+    >>> class Cube(Function):
+    ...     def forward(self, x):
+    ...         self.x = x
+    ...         return x ** 3
+    ...     def backward(self, grad):
+    ...         return (3 * self.x ** 2 * grad,)
+    >>> t = Tensor([2.0], requires_grad=True)
+    >>> Cube.apply(t).backward(np.ones(1))
+    >>> t.grad
+    array([12.])
+    """
+
+    inputs: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def forward(self, *args: np.ndarray, **kwargs: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the inputs' data and record the node if needed."""
+        tensors = tuple(_as_tensor(t) for t in inputs)
+        fn = cls()
+        needs = tuple(t.requires_grad for t in tensors)
+        record = _MODE.enabled and any(needs)
+        fn.needs_input_grad = needs
+        out = fn.forward(*(t.data for t in tensors), **kwargs)
+        result = Tensor(out)
+        if record:
+            fn.inputs = tensors
+            result.requires_grad = True
+            result._ctx = fn
+        return result
+
+
+# --------------------------------------------------------------------------- Tensor
+
+
+def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """Return ``value`` as a Tensor; Python scalars take ``like``'s floating dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if (
+        like is not None
+        and isinstance(value, numbers.Number)
+        and not isinstance(value, np.generic)
+        and np.issubdtype(like.dtype, np.floating)
+    ):
+        return Tensor(np.asarray(value, dtype=like.dtype))
+    return Tensor(value)
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched to reach it."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An ``ndarray`` that records the operations applied to it.
+
+    Parameters
+    ----------
+    data : array_like
+        The values; kept without copying when it already is an ``ndarray`` of
+        the requested dtype. NumPy's dtype inference applies (a list of Python
+        floats becomes float64; the layers in :mod:`convolab.nn` create float32
+        parameters).
+    requires_grad : bool, default False
+        Whether gradients with respect to this tensor are wanted. Only floating
+        point tensors can require gradients.
+    dtype : numpy dtype, optional
+        Convert the data to this dtype.
+
+    Attributes
+    ----------
+    data : ndarray
+        The values.
+    grad : ndarray or None
+        The accumulated gradient ``dL/dself`` after :meth:`backward` (leaves only).
+    requires_grad : bool
+
+    Notes
+    -----
+    Arithmetic follows NumPy broadcasting; the gradient of a broadcast operand
+    is summed over the broadcast axes. A Python scalar combined with a tensor
+    takes the tensor's floating dtype, so float32 stays float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor
+    >>> a = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    >>> loss = (a @ a).sum()
+    >>> loss.item()
+    54.0
+    >>> loss.backward()
+    >>> a.grad
+    array([[ 7., 11.],
+           [ 9., 13.]])
+    """
+
+    __array_ufunc__ = None  # make ``ndarray + Tensor`` defer to Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = np.asarray(data, dtype=dtype)
+        if arr.dtype == object:
+            raise TypeError(f"`data` must be numeric; got an array of dtype object from {data!r}")
+        self.data: np.ndarray = arr
+        self.grad: np.ndarray | None = None
+        self._ctx: Function | None = None
+        self._retain = False
+        self.requires_grad = requires_grad
+
+    # -- attributes -------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not np.issubdtype(self.data.dtype, np.inexact):
+            raise TypeError(
+                f"`requires_grad=True` needs a floating point tensor; got dtype {self.data.dtype}"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._ctx is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        """The tensor with its axes reversed."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.data.dtype != np.float64 and self.data.dtype != np.int64:
+            extra = f", dtype={self.data.dtype}" + extra
+        return f"Tensor({body}{extra})"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (no copy)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; got shape {self.shape}")
+        return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor(self.data)
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor during :meth:`backward`."""
+        self._retain = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    # -- backward ---------------------------------------------------------------------
+    def backward(self, gradient: Any = None) -> None:
+        """Accumulate ``d self / d leaf`` (times ``gradient``) into every leaf's ``.grad``.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            ``dL/dself``, of this tensor's shape. May be omitted only for a
+            tensor with a single element (a scalar loss), where it is 1.
+
+        Raises
+        ------
+        ValueError
+            If this tensor does not require gradients, or if ``gradient`` is
+            omitted for a tensor with more than one element, or has the wrong shape.
+        """
+        if not self.requires_grad:
+            raise ValueError(
+                "backward() needs a tensor that requires grad; this one was computed from "
+                "tensors with requires_grad=False (or inside no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    "backward() without `gradient` is only defined for a tensor with one "
+                    f"element (a scalar loss); got shape {self.shape}. Pass gradient=dL/dy "
+                    "of that shape, or reduce with .sum() / .mean() first"
+                )
+            gradient = np.ones_like(self.data)
+        else:
+            gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            if gradient.shape != self.shape:
+                raise ValueError(
+                    f"`gradient` must have the tensor's shape {self.shape}; got {gradient.shape}"
+                )
+            gradient = gradient.astype(self.dtype, copy=False)
+
+        grads: dict[int, np.ndarray] = {id(self): gradient}
+        for node in reversed(self._topological_order()):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            ctx = node._ctx
+            if ctx is None or node._retain:
+                node.grad = g.copy() if node.grad is None else node.grad + g
+            if ctx is None:
+                continue
+            input_grads = ctx.backward(g)
+            for inp, ig in zip(ctx.inputs, input_grads, strict=True):
+                if ig is None or not inp.requires_grad:
+                    continue
+                if ig.shape != inp.shape:
+                    raise RuntimeError(
+                        f"{type(ctx).__name__}.backward returned a gradient of shape "
+                        f"{ig.shape} for an input of shape {inp.shape}"
+                    )
+                ig = ig.astype(inp.dtype, copy=False)
+                key = id(inp)
+                grads[key] = ig if key not in grads else grads[key] + ig
+
+    def _topological_order(self) -> list[Tensor]:
+        """Nodes reachable from ``self``, each after all the nodes it depends on."""
+        order: list[Tensor] = []
+        seen: set[int] = set()
+        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            if node._ctx is not None:
+                for inp in node._ctx.inputs:
+                    if inp.requires_grad and id(inp) not in seen:
+                        stack.append((inp, False))
+        return order
+
+    # -- arithmetic -------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, _as_tensor(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(_as_tensor(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, _as_tensor(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(_as_tensor(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, _as_tensor(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(_as_tensor(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, _as_tensor(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(_as_tensor(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
+            return PowScalar.apply(self, exponent=float(exponent))
+        return Pow.apply(self, _as_tensor(exponent, self))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return Pow.apply(_as_tensor(base, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, _as_tensor(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(_as_tensor(other, self), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, index=_index_data(index))
+
+    # -- elementwise functions --------------------------------------------------------
+    def exp(self) -> Tensor:
+        """``e ** self``."""
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm."""
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Square root."""
+        return PowScalar.apply(self, exponent=0.5)
+
+    def abs(self) -> Tensor:
+        """Absolute value (gradient ``sign(x)``, 0 at 0)."""
+        return Abs.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Values limited to ``[min, max]``; the gradient is 0 where clipped."""
+        return Clip.apply(self, lo=min, hi=max)
+
+    clamp = clip
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A converted copy; the gradient is converted back to this tensor's dtype."""
+        return AsType.apply(self, dtype=np.dtype(dtype))
+
+    # -- reductions -------------------------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        """Sum over ``dim`` (all axes when None)."""
+        return Sum.apply(self, axis=_norm_axes(_dim(dim, axis), self.ndim), keepdims=keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        """Mean over ``dim`` (all axes when None)."""
+        axes = _norm_axes(_dim(dim, axis), self.ndim)
+        count = int(np.prod([self.shape[a] for a in axes])) if axes else 1
+        return Sum.apply(self, axis=axes, keepdims=keepdim) * (1.0 / max(count, 1))
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        """Largest value over ``dim`` (values only; ties share the gradient equally)."""
+        return Max.apply(self, axis=_norm_axes(_dim(dim, axis), self.ndim), keepdims=keepdim)
+
+    # -- shape ------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data, new shape (``-1`` infers one axis)."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return Reshape.apply(self, shape=tuple(int(s) for s in shape))
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge axes ``start_dim..end_dim`` into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _norm_axes(start_dim, self.ndim)[0]
+        end = _norm_axes(end_dim, self.ndim)[0]
+        if start > end:
+            raise ValueError(f"`start_dim` ({start_dim}) must not come after `end_dim` ({end_dim})")
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        if self.size == 0:
+            shape = self.shape[:start] + (int(np.prod(self.shape[start : end + 1])),)
+            shape += self.shape[end + 1 :]
+        return self.reshape(shape)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Axes reordered as ``dims``."""
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        axes = _norm_axes(tuple(dims), self.ndim)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"`dims` must be a permutation of 0..{self.ndim - 1}; got {dims}")
+        return Permute.apply(self, axes=axes)
+
+    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
+        """Axes ``dim0`` and ``dim1`` swapped."""
+        axes = list(range(self.ndim))
+        a, b = _norm_axes((dim0, dim1), self.ndim)
+        axes[a], axes[b] = axes[b], axes[a]
+        return Permute.apply(self, axes=tuple(axes))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of length 1 at ``dim``."""
+        dim = _norm_axes(dim, self.ndim + 1)[0]
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Axes of length 1 removed (only ``dim`` when given)."""
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        d = _norm_axes(dim, self.ndim)[0]
+        if self.shape[d] != 1:
+            return self
+        return self.reshape(self.shape[:d] + self.shape[d + 1 :])
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Build a :class:`Tensor` (a copy of ``data``).
+
+    >>> from convolab.nn import tensor
+    >>> tensor([1, 2, 3], dtype="float32")
+    Tensor([1., 2., 3.], dtype=float32)
+    """
+    arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype, copy=True)
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _dim(dim: Any, axis: Any) -> Any:
+    if dim is not None and axis is not None:
+        raise TypeError(f"give `dim` or its alias `axis`, not both; got dim={dim}, axis={axis}")
+    return axis if dim is None else dim
+
+
+def _norm_axes(axes: Any, ndim: int) -> tuple[int, ...]:
+    """Normalize an int / tuple of ints (negative allowed) to a sorted-as-given tuple."""
+    if axes is None:
+        return tuple(range(ndim))
+    items = axes if isinstance(axes, tuple | list) else (axes,)
+    out = []
+    for a in items:
+        if not isinstance(a, numbers.Integral):
+            raise TypeError(f"`dim` must be an int or a tuple of ints; got {axes!r}")
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"`dim` {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"`dim` repeats an axis: {axes!r}")
+    return tuple(out)
+
+
+def _index_data(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _is_basic_index(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, slice | numbers.Integral) or i is None or i is Ellipsis for i in items)
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+class Add(Function):
+    """``a + b``; gradient ``g`` to both (summed over broadcast axes)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _unbroadcast(grad, self.shapes[0]), _unbroadcast(grad, self.shapes[1])
+
+
+class Sub(Function):
+    """``a - b``; gradients ``g`` and ``-g``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        gb = _unbroadcast(-grad, self.shapes[1]) if self.needs_input_grad[1] else None
+        return _unbroadcast(grad, self.shapes[0]), gb
+
+
+class Mul(Function):
+    """``a * b``; gradients ``g b`` and ``g a``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        ga = _unbroadcast(grad * self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = _unbroadcast(grad * self.a, self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """``a / b``; gradients ``g / b`` and ``-g a / b**2``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        ga = _unbroadcast(grad / self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            gb = _unbroadcast(-grad * self.a / (self.b * self.b), self.b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    """``-a``."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (-grad,)
+
+
+class PowScalar(Function):
+    """``a ** p`` for a constant ``p``; gradient ``p a**(p-1) g``."""
+
+    def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
+        self.a, self.p = a, exponent
+        return a ** np.asarray(exponent, dtype=a.dtype if a.dtype.kind == "f" else None)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        p = self.p
+        if p == 0:
+            return (np.zeros_like(grad),)
+        a = self.a
+        return (grad * (p * a ** np.asarray(p - 1, dtype=a.dtype)),)
+
+
+class Pow(Function):
+    """``a ** b`` for tensors; gradients ``b a**(b-1) g`` and ``a**b log(a) g``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.a, self.b
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = _unbroadcast(grad * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                loga = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+            gb = _unbroadcast(grad * self.out * loga, b.shape)
+        return ga, gb
+
+
+class Exp(Function):
+    """``exp(a)``; gradient ``exp(a) g``."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * self.out,)
+
+
+class Log(Function):
+    """``log(a)``; gradient ``g / a``."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log(a)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad / self.a,)
+
+
+class Abs(Function):
+    """``|a|``; gradient ``sign(a) g``."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * np.sign(self.a),)
+
+
+class Clip(Function):
+    """``min(max(a, lo), hi)``; gradient ``g`` inside ``[lo, hi]``, 0 outside."""
+
+    def forward(self, a: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+        self.mask = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            self.mask &= a >= lo
+        if hi is not None:
+            self.mask &= a <= hi
+        return np.clip(a, lo, hi)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * self.mask,)
+
+
+class AsType(Function):
+    """Dtype conversion; the gradient is converted back."""
+
+    def forward(self, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        self.src = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad.astype(self.src),)
+
+
+class MatMul(Function):
+    """``a @ b`` (NumPy rules, batched); gradients ``g b^T`` and ``a^T g``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs operands with at least one dimension; got a scalar")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+class Sum(Function):
+    """Sum over axes; the gradient is ``g`` broadcast back."""
+
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self.axis)
+        return (np.broadcast_to(grad, self.shape),)
+
+
+class Max(Function):
+    """Maximum over axes; the gradient is shared equally among tied maxima."""
+
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        if a.size == 0:
+            raise ValueError("max() of an empty tensor is undefined")
+        self.a, self.axis, self.keepdims = a, axis, keepdims
+        self.out = np.asarray(a.max(axis=axis, keepdims=True))
+        return self.out if keepdims else np.squeeze(self.out, axis=axis)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self.axis)
+        mask = self.a == self.out
+        count = mask.sum(axis=self.axis, keepdims=True)
+        return (mask * (grad / count),)
+
+
+class Reshape(Function):
+    """New shape; the gradient is reshaped back."""
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"cannot reshape a tensor of shape {a.shape} ({a.size} elements) to {shape}"
+            ) from None
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad.reshape(self.shape),)
+
+
+class Permute(Function):
+    """Axes permuted; the gradient is permuted back with the inverse permutation."""
+
+    def forward(self, a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        self.inverse = tuple(np.argsort(axes))
+        return a.transpose(axes)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad.transpose(self.inverse),)
+
+
+class GetItem(Function):
+    """Indexing (basic or advanced); the gradient is scattered back (summing repeats)."""
+
+    def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
+        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        return np.asarray(a[index])
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        out = np.zeros(self.shape, dtype=np.result_type(self.dtype, grad.dtype))
+        if _is_basic_index(self.index):
+            out[self.index] = grad
+        else:
+            np.add.at(out, self.index, grad)
+        return (out,)
