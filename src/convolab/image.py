@@ -68,6 +68,12 @@ def _pixels(im: Image.Image, path: Path) -> np.ndarray:
     m = im.mode
     if m in ("P", "PA"):
         im = im.convert("RGBA" if m == "PA" or "transparency" in im.info else "RGB")
+        rgba = np.asarray(im)
+        if np.array_equal(rgba[..., 0], rgba[..., 1]) and np.array_equal(
+            rgba[..., 0], rgba[..., 2]
+        ):  # a gray palette (e.g. a gray GIF): keep it gray
+            gray = rgba[..., [0, 3]] if rgba.shape[2] == 4 else rgba[..., 0]
+            return gray.astype(np.float32) / np.float32(255)
     elif m in ("La",):
         im = im.convert("LA")
     elif m in ("RGBa", "RGBX"):
@@ -110,7 +116,8 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
         alpha is dropped. ``rgb``: ``(rows, columns, 3)``; gray is repeated,
         alpha dropped. ``keep``: the channels as stored: ``(rows, columns)``
         for gray, ``(..., 2)`` gray+alpha, ``(..., 3)`` RGB, ``(..., 4)`` RGBA;
-        palette images become RGB (RGBA if they have transparency).
+        palette images become RGB (RGBA if they have transparency), or gray
+        (gray + alpha) when every palette colour is a gray.
 
     Returns
     -------

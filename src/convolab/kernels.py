@@ -156,7 +156,7 @@ def _gaussian_1d(sigma: float, radius: int) -> np.ndarray:
 
 
 def gaussian(
-    sigma: float | tuple[float, float],
+    sigma: float | tuple[float, float] = 1.0,
     size: int | tuple[int, int] | None = None,
     truncate: float = 4.0,
 ) -> np.ndarray:
