@@ -1,0 +1,212 @@
+"""conv_nd (the layer op) against a loop oracle with PyTorch's conv1d/2d/3d semantics."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import signal
+
+import convolab
+from oracle import array_of, conv_nd_ref, same_pads_torch
+
+
+def _tuple(v, n):
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+def conv_nd_scipy(x, w, bias=None, *, stride=1, padding=0, dilation=1, groups=1):
+    """A second, independent reference: numpy.pad + scipy.signal.correlate per channel pair."""
+    x = np.asarray(x, np.float64)
+    w = np.asarray(w, np.float64)
+    nsp = x.ndim - 2
+    ks = w.shape[2:]
+    s, d = _tuple(stride, nsp), _tuple(dilation, nsp)
+    if padding == "valid":
+        pads = [(0, 0)] * nsp
+    elif padding == "same":
+        pads = [same_pads_torch(k, dd) for k, dd in zip(ks, d, strict=True)]
+    else:
+        pads = [(p, p) for p in _tuple(padding, nsp)]
+    xp = np.pad(x, [(0, 0), (0, 0), *pads])
+    wd = np.zeros(w.shape[:2] + tuple(dd * (k - 1) + 1 for k, dd in zip(ks, d, strict=True)))
+    wd[(slice(None), slice(None), *(slice(None, None, dd) for dd in d))] = w
+    cin_g, cout_g = x.shape[1] // groups, w.shape[0] // groups
+    out = None
+    for n, o in itertools.product(range(x.shape[0]), range(w.shape[0])):
+        g = o // cout_g
+        acc = sum(signal.correlate(xp[n, g * cin_g + c], wd[o, c], "valid") for c in range(cin_g))
+        acc = acc[tuple(slice(None, None, ss) for ss in s)]
+        if out is None:
+            out = np.zeros((x.shape[0], w.shape[0], *acc.shape))
+        out[n, o] = acc + (0.0 if bias is None else bias[o])
+    return out
+
+
+@st.composite
+def layer_cases(draw, max_side=None):
+    nsp = draw(st.integers(1, 3), label="spatial dims")
+    side = max_side or {1: 9, 2: 6, 3: 4}[nsp]
+    groups = draw(st.integers(1, 3), label="groups")
+    cin = groups * draw(st.integers(1, 2))
+    cout = groups * draw(st.integers(1, 2))
+    batch = draw(st.integers(1, 2))
+    ks = tuple(draw(st.integers(1, 3 if nsp > 1 else 4)) for _ in range(nsp))
+    dilation = draw(st.one_of(st.integers(1, 2), st.tuples(*[st.integers(1, 2)] * nsp)))
+    kind = draw(st.sampled_from(["int", "tuple", "valid", "same"]), label="padding kind")
+    stride = 1
+    if kind != "same":
+        stride = draw(st.one_of(st.integers(1, 3), st.tuples(*[st.integers(1, 3)] * nsp)))
+    if kind == "int":
+        padding = draw(st.integers(0, 2))
+    elif kind == "tuple":
+        padding = tuple(draw(st.integers(0, 2)) for _ in range(nsp))
+    else:
+        padding = kind
+    d = _tuple(dilation, nsp)
+    p = (0,) * nsp if isinstance(padding, str) else _tuple(padding, nsp)
+    # the spatial size must hold the dilated kernel once padded
+    sp = tuple(
+        draw(st.integers(max(1, dd * (k - 1) + 1 - 2 * pp), max(side, dd * (k - 1) + 1)))
+        for k, dd, pp in zip(ks, d, p, strict=True)
+    )
+    dtype = draw(st.sampled_from(["float32", "float64"]), label="dtype")
+    x = draw(array_of(dtype, (batch, cin, *sp)), label="x")
+    w = draw(array_of(dtype, (cout, cin // groups, *ks)), label="w")
+    bias = None
+    if draw(st.booleans()):
+        bias = draw(array_of(dtype, (cout,)), label="bias")
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return x, w, bias, kw
+
+
+def _atol(x, w, dtype):
+    eps = np.finfo(dtype).eps
+    taps = w[0].size
+    return eps * (32 + 4 * taps) * (np.abs(x).max() + 1) * (np.abs(w).max() + 1) * taps
+
+
+@settings(max_examples=max(80, settings.default.max_examples))
+@given(case=layer_cases())
+def test_conv_nd_matches_oracle(case):
+    x, w, bias, kw = case
+    expected = conv_nd_ref(x, w, bias, **kw)
+    got = convolab.conv_nd(x, w, bias, **kw)
+    assert got.dtype == x.dtype
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=_atol(x, w, x.dtype))
+
+
+@given(case=layer_cases())
+def test_oracle_matches_scipy_composition(case):
+    """The loop oracle itself, against numpy.pad + scipy.signal.correlate."""
+    x, w, bias, kw = case
+    np.testing.assert_allclose(conv_nd_ref(x, w, bias, **kw), conv_nd_scipy(x, w, bias, **kw),
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("xshape", "wshape", "kw"),
+    [
+        ((4, 8, 12, 12), (16, 8, 3, 3), {"padding": 1}),
+        ((2, 6, 11, 13), (6, 2, 3, 2), {"groups": 3, "stride": 2, "padding": "valid"}),
+        ((2, 4, 10, 10), (4, 1, 4, 4), {"groups": 4, "padding": "same", "dilation": 2}),
+        ((3, 5, 40), (7, 5, 5), {"stride": 3, "padding": 2, "dilation": 2}),
+        ((1, 2, 6, 7, 5), (3, 2, 2, 3, 2), {"padding": (1, 0, 1)}),
+    ],
+)
+def test_conv_nd_medium_sizes(xshape, wshape, kw):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    b = rng.standard_normal(wshape[0]).astype(np.float32)
+    got = convolab.conv_nd(x, w, b, **kw)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, conv_nd_scipy(x, w, b, **kw), rtol=0,
+                               atol=_atol(x, w, np.float32))
+
+
+def test_same_padding_puts_the_extra_element_at_the_end():
+    """PyTorch 'same' with an even kernel pads (0, 1); scipy's 'same' mode pads (1, 0)."""
+    x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    w = np.array([[[1.0, 10.0]]])
+    np.testing.assert_allclose(convolab.conv_nd(x, w, padding="same"), [[[21, 32, 43, 4]]])
+    np.testing.assert_allclose(convolab.correlate(x[0, 0], w[0, 0], "same"), [10, 21, 32, 43])
+    # dilation 3 with k = 2: total 3, one before and two after
+    x = np.arange(1.0, 7.0)[None, None]
+    np.testing.assert_allclose(convolab.conv_nd(x, w, padding="same", dilation=3),
+                               [[[0 + 10 * 3, 1 + 10 * 4, 2 + 10 * 5, 3 + 10 * 6, 4, 5]]])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_same_padding_keeps_the_spatial_size(k, d):
+    x = np.ones((1, 1, 9, 10))
+    w = np.ones((2, 1, k, k))
+    assert convolab.conv_nd(x, w, padding="same", dilation=d).shape == (1, 2, 9, 10)
+
+
+def test_same_padding_with_stride_is_refused_like_pytorch():
+    with pytest.raises(ValueError, match="padding"):
+        convolab.conv_nd(np.ones((1, 1, 8)), np.ones((1, 1, 3)), padding="same", stride=2)
+
+
+def test_depthwise_equals_per_channel_correlation():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 7, 8))
+    w = rng.standard_normal((3, 1, 3, 2))
+    y = convolab.conv_nd(x, w, groups=3)
+    for n in range(2):
+        for c in range(3):
+            np.testing.assert_allclose(y[n, c], signal.correlate(x[n, c], w[c, 0], "valid"),
+                                       atol=1e-12)
+
+
+def test_pointwise_is_channel_mixing():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 5, 4, 6))
+    w = rng.standard_normal((3, 5, 1, 1))
+    b = rng.standard_normal(3)
+    expected = np.einsum("nchw,oc->nohw", x, w[:, :, 0, 0]) + b[None, :, None, None]
+    np.testing.assert_allclose(convolab.conv_nd(x, w, b), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(("dtype", "expected"), [("float32", "float32"), ("float64", "float64"),
+                                                 ("int64", "float64"), ("bool", "float64")])
+def test_conv_nd_dtypes(dtype, expected):
+    x = np.ones((1, 2, 5, 5), dtype)
+    w = np.ones((1, 2, 3, 3), dtype)
+    y = convolab.conv_nd(x, w)
+    assert y.dtype == np.dtype(expected)
+    np.testing.assert_array_equal(y, np.full((1, 1, 3, 3), 18.0))
+
+
+def test_conv_nd_is_cross_correlation_not_convolution():
+    x = np.array([[[0.0, 0.0, 1.0, 0.0, 0.0]]])
+    w = np.array([[[1.0, 2.0, 3.0]]])
+    # an impulse correlated with w gives w reversed (a convolution would give w itself)
+    np.testing.assert_allclose(convolab.conv_nd(x, w, padding=1)[0, 0], [0, 3, 2, 1, 0])
+
+
+@given(case=layer_cases())
+def test_input_gradient_is_a_full_convolution(case):
+    """<conv_nd(x, w), g> = <x, dx> with dx[c] = sum_o convolve(g[o], w[o, c], 'full')
+    (stride 1, valid, groups 1: the backward pass of DESIGN §4)."""
+    x, w, _, _ = case
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)[:, : x.shape[1]]
+    if w.shape[1] != x.shape[1] or any(
+        k > n for k, n in zip(w.shape[2:], x.shape[2:], strict=True)
+    ):
+        w = np.ones((2, x.shape[1]) + (1,) * (x.ndim - 2))
+    y = convolab.conv_nd(x, w)
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    dx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for o in range(w.shape[0]):
+                dx[n, c] += convolab.convolve(g[n, o], w[o, c], "full")
+    lhs = float(np.sum(y * g))
+    rhs = float(np.sum(x * dx))
+    assert abs(lhs - rhs) <= 1e-9 * (1 + np.abs(y).sum() * np.abs(g).max())
