@@ -161,7 +161,8 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
             return a.astype(np.float64)
         return read_signal(text, nan=nan)
     s = text.strip()
-    if s.startswith("[[") and s.endswith("]]"):
+    nested = s.startswith("[[") and s.endswith("]]")
+    if nested:
         rows = re.split(r"\]\s*[,;]?\s*\[", s[2:-2])
     elif s.startswith("[") and s.endswith("]"):
         rows = [s[1:-1]]
@@ -178,7 +179,7 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
     if len({len(r) for r in table}) > 1:
         raise ValueError(f"{name}: the rows of {text!r} have different lengths")
     a = np.array(table, dtype=np.float64)
-    out = a[0] if a.shape[0] == 1 else a
+    out = a[0] if a.shape[0] == 1 and not nested else a
     if nan == "raise" and np.isnan(out).any():
         raise ValueError(f"{name}: {text!r} contains NaN; pass --nan propagate to keep NaN")
     return out
