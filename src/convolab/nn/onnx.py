@@ -1,0 +1,450 @@
+"""Export a model to ONNX, the exchange format that inference runtimes read.
+
+:func:`export_onnx` walks the model's layers (a :class:`~convolab.nn.Sequential`
+is followed child by child) and writes one ONNX operator, or a short chain of
+them, per layer:
+
+=========================================  ==================================================
+convolab layer                             ONNX operators
+=========================================  ==================================================
+``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
+``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
+``MaxPool1d/2d``, ``AvgPool1d/2d``         ``MaxPool``, ``AveragePool``
+``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
+``BatchNorm1d/2d``                         ``BatchNormalization`` (running statistics)
+``Dropout``, ``Identity``                  nothing (the identity at inference)
+``Flatten``                                ``Flatten`` or ``Reshape``
+``ReLU``, ``LeakyReLU``, ``Sigmoid``,      ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
+``Tanh``, ``Softmax``, ``LogSoftmax``      ``Softmax``, ``LogSoftmax``
+=========================================  ==================================================
+
+The graph computes the model in evaluation mode (batch normalization with its
+running statistics, dropout switched off), whatever mode the model is in; the
+model's own mode is left as it was. The batch axis is symbolic (``"batch"``), so
+the file accepts any batch size; the other axes are fixed to ``input_shape``.
+
+Needs the optional extra ``convolab[onnx]`` (the ``onnx`` package; ``onnxruntime``
+to run the result). Both are imported only when :func:`export_onnx` runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from convolab.nn import functional as F
+from convolab.nn.modules import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from convolab.nn.tensor import Tensor, no_grad
+
+__all__ = ["DEFAULT_OPSET", "export_onnx", "supported_layers"]
+
+#: The ONNX opset written unless ``opset=`` says otherwise (17 is read by every current runtime).
+DEFAULT_OPSET = 17
+_MIN_OPSET = 17
+
+
+def _import_onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise ImportError(
+            "export_onnx needs the `onnx` package: install the extra with "
+            "`pip install convolab[onnx]`"
+        ) from None
+    return onnx
+
+
+class _Graph:
+    """Collects the nodes and initializers of the graph being written."""
+
+    def __init__(self, onnx: Any, opset: int, dtype: np.dtype) -> None:
+        self.onnx = onnx
+        self.opset = opset
+        self.dtype = dtype
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._names: set[str] = set()
+
+    def fresh(self, hint: str) -> str:
+        base = hint.replace(".", "_") or "value"
+        name, i = base, 1
+        while name in self._names:
+            name, i = f"{base}_{i}", i + 1
+        self._names.add(name)
+        return name
+
+    def constant(self, hint: str, array: np.ndarray, dtype: Any = None) -> str:
+        name = self.fresh(hint)
+        arr = np.ascontiguousarray(np.asarray(array, dtype=dtype or self.dtype))
+        self.initializers.append(self.onnx.numpy_helper.from_array(arr, name=name))
+        return name
+
+    def node(self, op: str, inputs: Sequence[str], hint: str, **attrs: Any) -> str:
+        out = self.fresh(f"{hint}_{op}" if hint else op)
+        self.nodes.append(
+            self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs)
+        )
+        return out
+
+
+# A converter writes the ONNX nodes of one layer: (graph, layer, input name, example input
+# array, dotted layer name) -> output name. The example input carries the static shapes.
+_Converter = Callable[[_Graph, Module, str, np.ndarray, str], str]
+
+
+def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    pads = F._conv_pads(m.padding, m._dims, m.kernel_size, m.dilation, m.stride)
+    inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
+    if m.bias is not None:
+        inputs.append(g.constant(f"{path}.bias", m.bias.data))
+    return g.node(
+        "Conv", inputs, path,
+        kernel_shape=list(m.kernel_size), strides=list(m.stride), dilations=list(m.dilation),
+        pads=[p[0] for p in pads] + [p[1] for p in pads], group=m.groups,
+    )
+
+
+def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    w = g.constant(f"{path}.weight", m.weight.data)
+    if xv.ndim == 2:
+        inputs = [x, w] + ([g.constant(f"{path}.bias", m.bias.data)] if m.bias is not None else [])
+        return g.node("Gemm", inputs, path, transB=1)
+    wt = g.node("Transpose", [w], path, perm=[1, 0])
+    y = g.node("MatMul", [x, wt], path)
+    if m.bias is not None:
+        y = g.node("Add", [y, g.constant(f"{path}.bias", m.bias.data)], path)
+    return y
+
+
+def _pool_params(m: Any) -> tuple[list[int], list[int], list[int]]:
+    k = list(F._ntuple(m.kernel_size, m._dims, "kernel_size"))
+    s = list(F._ntuple(m.stride, m._dims, "stride"))
+    p = list(F._ntuple(m.padding, m._dims, "padding", minimum=0))
+    return k, s, p + p
+
+
+def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    k, s, pads = _pool_params(m)
+    d = list(F._ntuple(m.dilation, m._dims, "dilation"))
+    return g.node("MaxPool", [x], path, kernel_shape=k, strides=s, pads=pads, dilations=d)
+
+
+def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    k, s, pads = _pool_params(m)
+    return g.node(
+        "AveragePool", [x], path, kernel_shape=k, strides=s, pads=pads,
+        count_include_pad=int(m.count_include_pad),
+    )
+
+
+def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    dims = 1 if isinstance(m, AdaptiveAvgPool1d) else 2
+    size = m.output_size
+    if isinstance(size, tuple | list):
+        size = tuple(xv.shape[-dims + i] if o is None else o for i, o in enumerate(size))
+    out = F._ntuple(size, dims, "output_size")
+    if all(o == 1 for o in out):
+        return g.node("GlobalAveragePool", [x], path)
+    # y = A_h x A_w^T with PyTorch's averaging bins, as convolab computes it.
+    n = xv.shape[-dims:]
+    a_w = g.constant(f"{path}.avg_w", F._adaptive_matrix(n[-1], out[-1], g.dtype).T)
+    y = g.node("MatMul", [x, a_w], path)
+    if dims == 2:
+        a_h = g.constant(f"{path}.avg_h", F._adaptive_matrix(n[0], out[0], g.dtype))
+        y = g.node("MatMul", [a_h, y], path)
+    return y
+
+
+def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if m.running_mean is None:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+            "track_running_stats=False): it normalizes with the statistics of each batch even "
+            "in evaluation mode, which ONNX's BatchNormalization does not do"
+        )
+    c = m.num_features
+    scale = m.weight.data if m.weight is not None else np.ones(c)
+    bias = m.bias.data if m.bias is not None else np.zeros(c)
+    inputs = [
+        x,
+        g.constant(f"{path}.weight", scale),
+        g.constant(f"{path}.bias", bias),
+        g.constant(f"{path}.running_mean", m.running_mean),
+        g.constant(f"{path}.running_var", m.running_var),
+    ]
+    return g.node("BatchNormalization", inputs, path, epsilon=float(m.eps))
+
+
+def _identity(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    return x
+
+
+def _flatten(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    nd = xv.ndim
+    start = m.start_dim + nd if m.start_dim < 0 else m.start_dim
+    end = m.end_dim + nd if m.end_dim < 0 else m.end_dim
+    if start == 0:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} (Flatten(start_dim={m.start_dim})): it "
+            "merges the batch axis, so the graph could not keep a dynamic batch size"
+        )
+    if end == nd - 1:
+        return g.node("Flatten", [x], path, axis=start)
+    # 0 copies an axis (the batch axis stays dynamic), -1 takes the merged axes.
+    shape = [0] * start + [-1] + list(xv.shape[end + 1 :])
+    return g.node("Reshape", [x, g.constant(f"{path}.shape", np.array(shape), np.int64)], path)
+
+
+def _activation(op: str, **fixed: Any) -> _Converter:
+    def convert(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+        attrs = {k: v(m) if callable(v) else v for k, v in fixed.items()}
+        return g.node(op, [x], path, **attrs)
+
+    return convert
+
+
+def _softmax_axis(m: Any) -> int:
+    return -1 if m.dim is None else int(m.dim)
+
+
+_CONVERTERS: dict[type, _Converter] = {
+    Conv1d: _conv,
+    Conv2d: _conv,
+    Conv3d: _conv,
+    Linear: _linear,
+    MaxPool1d: _max_pool,
+    MaxPool2d: _max_pool,
+    AvgPool1d: _avg_pool,
+    AvgPool2d: _avg_pool,
+    AdaptiveAvgPool1d: _adaptive_avg_pool,
+    AdaptiveAvgPool2d: _adaptive_avg_pool,
+    BatchNorm1d: _batch_norm,
+    BatchNorm2d: _batch_norm,
+    Dropout: _identity,
+    Identity: _identity,
+    Flatten: _flatten,
+    ReLU: _activation("Relu"),
+    LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
+    Sigmoid: _activation("Sigmoid"),
+    Tanh: _activation("Tanh"),
+    Softmax: _activation("Softmax", axis=_softmax_axis),
+    LogSoftmax: _activation("LogSoftmax", axis=_softmax_axis),
+}
+
+
+def supported_layers() -> list[str]:
+    """The names of the layer classes :func:`export_onnx` can write (plus ``Sequential``).
+
+    >>> "Conv2d" in supported_layers() and "BatchNorm2d" in supported_layers()
+    True
+    """
+    return sorted({cls.__name__ for cls in _CONVERTERS} | {"Sequential"})
+
+
+def _unsupported(module: Module, path: str) -> ValueError:
+    where = f"layer {path!r}" if path else "the model"
+    return ValueError(
+        f"cannot export {where} ({type(module).__name__}) to ONNX: no conversion for "
+        f"{type(module).__name__}; supported layers: {', '.join(supported_layers())}"
+    )
+
+
+def _convert(
+    g: _Graph, module: Module, x: str, xv: np.ndarray, path: str
+) -> tuple[str, np.ndarray]:
+    """Write ``module``'s nodes; return the output name and the example output."""
+    if type(module) is Sequential:
+        for name, child in module.named_children():
+            x, xv = _convert(g, child, x, xv, f"{path}.{name}" if path else name)
+        return x, xv
+    convert = _CONVERTERS.get(type(module))
+    if convert is None:
+        raise _unsupported(module, path)
+    out = convert(g, module, x, xv, path)
+    y = module(Tensor(xv))
+    return out, (y.data if isinstance(y, Tensor) else np.asarray(y))
+
+
+def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
+    """The example shape with batch size 2 (the batch entry may be None, -1 or a name)."""
+    msg = (
+        "`input_shape` must be the input's shape including the batch axis, e.g. (1, 1, 28, 28) "
+        "(the batch entry may be None); got "
+    )
+    if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence):
+        raise TypeError(msg + repr(input_shape))
+    if len(input_shape) < 2:
+        raise ValueError(msg + repr(tuple(input_shape)) + " (at least 2 axes are needed)")
+    rest = []
+    for s in input_shape[1:]:
+        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
+            raise ValueError(msg + repr(tuple(input_shape)))
+        rest.append(int(s))
+    b = input_shape[0]
+    if not (b is None or isinstance(b, str) or (isinstance(b, int | np.integer) and b != 0)):
+        raise ValueError(msg + repr(tuple(input_shape)))
+    return (2, *rest)
+
+
+def _model_dtype(model: Module) -> np.dtype:
+    for p in model.parameters():
+        return p.data.dtype
+    return np.dtype(np.float32)
+
+
+def export_onnx(
+    model: Module,
+    path: str | os.PathLike[str] | None,
+    input_shape: Sequence[int | None],
+    *,
+    opset: int = DEFAULT_OPSET,
+    input_name: str = "input",
+    output_name: str = "output",
+) -> Any:
+    """Write ``model`` as an ONNX graph with a dynamic batch size.
+
+    Parameters
+    ----------
+    model : Module
+        A layer from :mod:`convolab.nn` or a :class:`~convolab.nn.Sequential` of them
+        (nested ``Sequential`` included); see :func:`supported_layers`.
+    path : str, path-like or None
+        The ``.onnx`` file to write (atomically); ``None`` only returns the model proto.
+    input_shape : sequence of int
+        The shape of an input *including the batch axis*, e.g. ``(1, 1, 28, 28)``.
+        The batch entry is ignored (it may be ``None``): the exported batch axis
+        is symbolic. The other axes are fixed in the graph.
+    opset : int, default 17
+        The ONNX operator set (17 or newer).
+    input_name, output_name : str
+        Names of the graph's input and output.
+
+    Returns
+    -------
+    onnx.ModelProto
+        The exported model (already checked with ``onnx.checker``).
+
+    Raises
+    ------
+    ValueError
+        If a layer cannot be exported (the message names the layer, its class and
+        the supported ones), if ``input_shape`` does not fit the model, or if
+        ``opset`` is older than 17.
+    TypeError
+        If ``model`` is not a Module or ``input_shape`` is not a sequence.
+    ImportError
+        If the ``onnx`` package is missing (extra ``convolab[onnx]``).
+
+    Notes
+    -----
+    The graph is the model in evaluation mode; the model's mode is restored
+    afterwards. The data type of the graph is that of the model's parameters
+    (float32 for the layers' default). The layer conversions are listed in the
+    module documentation of :mod:`convolab.nn.onnx`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> from convolab.nn.onnx import export_onnx
+    >>> model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64, 10))
+    >>> proto = export_onnx(model, "model.onnx", (1, 1, 6, 6))  # doctest: +SKIP
+    >>> import onnxruntime as ort  # doctest: +SKIP
+    >>> session = ort.InferenceSession("model.onnx")  # doctest: +SKIP
+    >>> x = np.random.default_rng(0).random((5, 1, 6, 6), dtype=np.float32)  # doctest: +SKIP
+    >>> np.allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-5)  # doctest: +SKIP
+    True
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"`model` must be a convolab.nn.Module; got {type(model).__name__}")
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < _MIN_OPSET:
+        raise ValueError(f"`opset` must be an int >= {_MIN_OPSET}; got {opset!r}")
+    for label, value in (("input_name", input_name), ("output_name", output_name)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"`{label}` must be a non-empty string; got {value!r}")
+    if input_name == output_name:
+        raise ValueError(f"`input_name` and `output_name` must differ; both are {input_name!r}")
+    example_shape = _check_input_shape(input_shape)
+    onnx = _import_onnx()
+    helper = onnx.helper
+
+    dtype = _model_dtype(model)
+    elem = helper.np_dtype_to_tensor_dtype(dtype)
+    g = _Graph(onnx, opset, dtype)
+    g._names.update((input_name, output_name))
+    xv = np.zeros(example_shape, dtype=dtype)
+
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with no_grad():
+            try:
+                y, yv = _convert(g, model, input_name, xv, "")
+            except ValueError as exc:
+                if str(exc).startswith("cannot export"):
+                    raise
+                raise ValueError(
+                    f"`input_shape` {tuple(input_shape)} does not fit the model: {exc}"
+                ) from exc
+    finally:
+        for m, mode in modes:
+            object.__setattr__(m, "training", mode)
+
+    g.nodes.append(helper.make_node("Identity", [y], [output_name], name=output_name))
+    in_dims: list[Any] = ["batch", *example_shape[1:]]
+    out_dims: list[Any] = list(yv.shape)
+    if out_dims and out_dims[0] == example_shape[0]:
+        out_dims[0] = "batch"
+    graph = helper.make_graph(
+        g.nodes,
+        "convolab",
+        [helper.make_tensor_value_info(input_name, elem, in_dims)],
+        [helper.make_tensor_value_info(output_name, elem, out_dims)],
+        initializer=g.initializers,
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="convolab")
+    proto.ir_version = helper.find_min_ir_version_for(opsets)
+    onnx.checker.check_model(proto)
+    if path is not None:
+        _write_atomically(Path(path), proto.SerializeToString())
+    return proto
+
+
+def _write_atomically(path: Path, blob: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
