@@ -148,7 +148,8 @@ def _correlate_core(x, k, mode, boundary, fill_value, stride, dilation):
                 j = o[a] * stride[a] + t[a] * dilation[a] - before[a]
                 src.append(boundary_index(j, n[a], boundary))
             xv = fill_value if any(s is None for s in src) else x[tuple(src)]
-            acc = acc + xv * k[t]
+            with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 is nan, silently
+                acc = acc + xv * k[t]
         out[o] = acc
     return out
 

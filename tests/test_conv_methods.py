@@ -43,7 +43,7 @@ def medium_cases(draw):
     return x.astype(dtype), k.astype(dtype), kw
 
 
-@settings(max_examples=max(60, settings.default.max_examples))
+@settings(max_examples=max(200, settings.default.max_examples))
 @given(case=medium_cases())
 def test_every_method_equals_every_other(case):
     x, k, kw = case

@@ -87,7 +87,7 @@ def _atol(x, w, dtype):
     return eps * (32 + 4 * taps) * (np.abs(x).max() + 1) * (np.abs(w).max() + 1) * taps
 
 
-@settings(max_examples=max(80, settings.default.max_examples))
+@settings(max_examples=max(200, settings.default.max_examples))
 @given(case=layer_cases())
 def test_conv_nd_matches_oracle(case):
     x, w, bias, kw = case

@@ -6,7 +6,7 @@ references: ``numpy.pad`` for the boundary rules and ``scipy.signal`` for the mo
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
@@ -75,6 +75,7 @@ def test_oracle_stride_and_dilation_by_hand():
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", sorted(FUNCS))
+@settings(max_examples=max(120, settings.default.max_examples))
 @given(data=st.data())
 def test_matches_oracle(name, method, data):
     func, ref = FUNCS[name]
@@ -87,6 +88,7 @@ def test_matches_oracle(name, method, data):
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
+@settings(max_examples=max(60, settings.default.max_examples))
 @given(data=st.data())
 def test_axes_broadcasting_matches_oracle(name, data):
     func, ref = FUNCS[name]

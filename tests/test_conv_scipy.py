@@ -3,7 +3,7 @@ and ``scipy.ndimage`` for the boundary rules (odd kernels, names mapped per the 
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage, signal
 
@@ -35,6 +35,7 @@ def take_stride(y, stride):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@settings(max_examples=max(60, settings.default.max_examples))
 @given(data=st.data())
 def test_correlate_and_convolve_match_scipy_signal(method, data):
     case = data.draw(conv_cases(boundaries=("constant",)), label="case")
@@ -49,6 +50,7 @@ def test_correlate_and_convolve_match_scipy_signal(method, data):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@settings(max_examples=max(60, settings.default.max_examples))
 @given(data=st.data())
 def test_boundaries_match_scipy_ndimage(method, data):
     nd = data.draw(st.integers(1, 3), label="ndim")
@@ -93,6 +95,7 @@ def test_image_same_mode_matches_ndimage_all_methods(boundary):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@settings(max_examples=max(60, settings.default.max_examples))
 @given(data=st.data())
 def test_axes_match_fftconvolve(method, data):
     nd = data.draw(st.integers(2, 3), label="ndim")
