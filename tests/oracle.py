@@ -313,7 +313,7 @@ except ImportError:  # pragma: no cover
     st = hnp = None
 
 METHODS = ("auto", "direct", "fft", "separable", "gemm")
-DTYPES = ("float32", "float64", "int64", "complex128", "complex64")
+DTYPES = ("float32", "float64", "int64", "bool", "complex128", "complex64")
 MAX_SIDE = {1: 9, 2: 6, 3: 4}
 
 

@@ -85,6 +85,9 @@ def test_matches_oracle(name, method, data):
     got = func(x, k, method=method, **case)
     assert got.dtype == result_dtype(x.dtype, k.dtype)
     assert_conv_close(got, expected, x, k, fill_value=case["fill_value"])
+    shape = convolab.output_shape(x.shape, k.shape, case["mode"], stride=case["stride"],
+                                  dilation=case["dilation"])
+    assert shape == expected.shape
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
