@@ -42,7 +42,7 @@ def _image_extensions() -> set[str]:
 
 def _describe(func: Any) -> str:
     doc = (func.__doc__ or "").strip().splitlines()
-    return doc[0] if doc else ""
+    return doc[0].replace("``", "") if doc else ""
 
 
 @click.command("kernels")
@@ -202,7 +202,7 @@ def _filter_one(
               help="clip, minmax or abs (abs shows signed edge responses).")
 @click.option("--color", default="keep", show_default=True,
               help="keep the channels, or read as gray or rgb.")
-@click.option("--bits", type=click.IntRange(8, 16), default=8, show_default=True,
+@click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True,
               help="8, or 16 for gray PNG/TIFF.")
 @click.option("--chunks", type=click.IntRange(min=1), default=None,
               help="Filter in chunks of N x N pixels on Dask (needs convolab[scale]).")
@@ -213,7 +213,7 @@ def _filter_one(
 def filter_(
     inputs: tuple[Path, ...], output: Path, spec: str | None, kernel_file: Path | None,
     correlate: bool, mode: str, boundary: str, fill_value: float, scale: str, color: str,
-    bits: int, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
+    bits: str, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
 ) -> None:
     """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT."""
     from tqdm import tqdm
@@ -222,8 +222,7 @@ def filter_(
     from convolab.conv.padding import check_boundary, check_mode
 
     try:
-        if bits not in (8, 16):
-            raise ValueError(f"--bits must be 8 or 16; got {bits}")
+        depth = int(bits)
         options = {
             "mode": check_mode(mode),
             "boundary": check_boundary(boundary),
@@ -241,7 +240,7 @@ def filter_(
         bar = tqdm(pairs, unit="image", file=sys.stderr, disable=quiet or len(pairs) == 1,
                    desc="filter")
         for src, dst in bar:
-            _filter_one(src, dst, k, options, chunks, scheduler, color, scale, bits)
+            _filter_one(src, dst, k, options, chunks, scheduler, color, scale, depth)
     except UsageProblem:
         raise
     except (ValueError, TypeError, OSError, ImportError) as exc:
