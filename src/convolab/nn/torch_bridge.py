@@ -1,0 +1,332 @@
+"""Exchange models with PyTorch: :func:`to_torch` and :func:`from_torch`.
+
+Each convolab layer has a PyTorch twin with the same constructor arguments and the
+same parameter names, so conversion is "build the twin, copy the ``state_dict``":
+
+=====================================  =====================================
+convolab.nn                            torch.nn
+=====================================  =====================================
+``Sequential`` (child names kept)      ``Sequential``
+``Conv1d``, ``Conv2d``, ``Conv3d``     ``Conv1d``, ``Conv2d``, ``Conv3d``
+``Linear``                             ``Linear``
+``MaxPool1d/2d``, ``AvgPool1d/2d``     ``MaxPool1d/2d``, ``AvgPool1d/2d``
+``AdaptiveAvgPool1d/2d``               ``AdaptiveAvgPool1d/2d``
+``BatchNorm1d/2d``                     ``BatchNorm1d/2d``
+``Dropout``, ``Identity``, ``Flatten``  ``Dropout``, ``Identity``, ``Flatten``
+``ReLU``, ``LeakyReLU``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
+``Tanh``, ``Softmax``, ``LogSoftmax``  ``Tanh``, ``Softmax``, ``LogSoftmax``
+=====================================  =====================================
+
+Weights keep their dtype, parameters frozen on one side are frozen on the
+other, and every layer keeps its training/evaluation mode. Building the twin
+does not disturb either library's random number generator.
+
+Needs the optional extra ``convolab[torch]``; PyTorch is imported only when these
+functions run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from convolab.nn import init
+from convolab.nn.modules import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+
+__all__ = ["from_torch", "to_torch"]
+
+_SIMPLE = (Identity, ReLU, Sigmoid, Tanh)
+_CONVS = (Conv1d, Conv2d, Conv3d)
+_MAXPOOLS = (MaxPool1d, MaxPool2d)
+_AVGPOOLS = (AvgPool1d, AvgPool2d)
+_ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
+_BATCHNORMS = (BatchNorm1d, BatchNorm2d)
+_OTHERS = (Linear, Dropout, Flatten, LeakyReLU, Softmax, LogSoftmax)
+#: The layer classes that convert in both directions (by name, the same in both libraries).
+_SUPPORTED: tuple[type[Module], ...] = (
+    _SIMPLE + _CONVS + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
+)
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise ImportError(
+            "exchanging models with PyTorch needs torch: install the extra with "
+            "`pip install convolab[torch]`"
+        ) from None
+    return torch
+
+
+def _supported_names() -> str:
+    return ", ".join(sorted({c.__name__ for c in _SUPPORTED} | {"Sequential"}))
+
+
+def _unsupported(module: Any, path: str, direction: str) -> ValueError:
+    where = f"layer {path!r}" if path else "the model"
+    return ValueError(
+        f"cannot convert {where} ({type(module).__name__}) {direction}: no conversion for "
+        f"{type(module).__name__}; supported layers: {_supported_names()}"
+    )
+
+
+# --------------------------------------------------------------------------- to torch
+
+
+def _torch_twin(torch: Any, m: Module, path: str) -> Any:
+    """An untrained torch module with ``m``'s architecture (not its weights)."""
+    tnn = torch.nn
+    kind = type(m)
+    name = kind.__name__
+    if kind is Sequential:
+        seq = tnn.Sequential()
+        for child_name, child in m.named_children():
+            child_path = f"{path}.{child_name}" if path else child_name
+            seq.add_module(child_name, _torch_twin(torch, child, child_path))
+        return seq
+    if kind not in _SUPPORTED:
+        raise _unsupported(m, path, "to PyTorch")
+    if kind in _SIMPLE:
+        return getattr(tnn, name)()
+    m_: Any = m
+    if kind in _CONVS:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return getattr(tnn, name)(
+            m_.in_channels, m_.out_channels, m_.kernel_size, stride=m_.stride,
+            padding=m_.padding, dilation=m_.dilation, groups=m_.groups,
+            bias=m_.bias is not None, dtype=dtype,
+        )
+    if kind is Linear:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return tnn.Linear(m_.in_features, m_.out_features, bias=m_.bias is not None, dtype=dtype)
+    if kind in _MAXPOOLS:
+        return getattr(tnn, name)(m_.kernel_size, m_.stride, m_.padding, m_.dilation)
+    if kind in _AVGPOOLS:
+        return getattr(tnn, name)(
+            m_.kernel_size, m_.stride, m_.padding, count_include_pad=m_.count_include_pad
+        )
+    if kind in _ADAPTIVE:
+        return getattr(tnn, name)(m_.output_size)
+    if kind in _BATCHNORMS:
+        state = [v for _, v in m.named_parameters()] + [v for _, v in m.named_buffers()]
+        dtype = getattr(torch, state[0].dtype.name) if state else torch.float32
+        return getattr(tnn, name)(
+            m_.num_features, eps=m_.eps, momentum=m_.momentum, affine=m_.affine,
+            track_running_stats=m_.track_running_stats, dtype=dtype,
+        )
+    if kind is Dropout:
+        return tnn.Dropout(m_.p)
+    if kind is Flatten:
+        return tnn.Flatten(m_.start_dim, m_.end_dim)
+    if kind is LeakyReLU:
+        return tnn.LeakyReLU(m_.negative_slope)
+    return getattr(tnn, name)(dim=m_.dim)  # Softmax, LogSoftmax
+
+
+def to_torch(model: Module) -> Any:
+    """An equivalent ``torch.nn.Module`` with ``model``'s weights copied.
+
+    Parameters
+    ----------
+    model : Module
+        A layer of :mod:`convolab.nn` or a ``Sequential`` of them (nested
+        ``Sequential`` included; child names are kept, so the state-dict keys are
+        the same in both libraries).
+
+    Returns
+    -------
+    torch.nn.Module
+        In the same training/evaluation mode as ``model``, layer by layer;
+        parameters that are frozen in ``model`` have ``requires_grad=False``.
+
+    Raises
+    ------
+    ValueError
+        If a layer has no PyTorch twin (the message names the layer and the supported ones).
+    TypeError
+        If ``model`` is not a convolab Module.
+    ImportError
+        If PyTorch is not installed (extra ``convolab[torch]``).
+
+    Examples
+    --------
+    >>> from convolab import nn
+    >>> from convolab.nn.torch_bridge import to_torch
+    >>> net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU())
+    >>> to_torch(net)  # doctest: +SKIP
+    Sequential(
+      (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
+      (1): ReLU()
+    )
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"`model` must be a convolab.nn.Module; got {type(model).__name__}")
+    torch = _import_torch()
+    with torch.random.fork_rng(devices=[]):
+        twin = _torch_twin(torch, model, "")
+    state = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in model.state_dict().items()}
+    twin.load_state_dict(state, strict=True)
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    for n, p in twin.named_parameters():
+        p.requires_grad_(n not in frozen)
+    modes = dict(model.named_modules())
+    for n, tm in twin.named_modules():
+        tm.training = modes[n].training
+    return twin
+
+
+# --------------------------------------------------------------------------- from torch
+
+
+def _require(condition: bool, module: Any, path: str, what: str) -> None:
+    if not condition:
+        where = f"layer {path!r}" if path else "the model"
+        raise ValueError(
+            f"cannot convert {where} ({type(module).__name__}) from PyTorch: {what}"
+        )
+
+
+def _dtype_of(tensors: list[Any]) -> str:
+    floats = [t for t in tensors if t is not None and t.is_floating_point()]
+    return str(floats[0].dtype).removeprefix("torch.") if floats else "float32"
+
+
+def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
+    """An untrained convolab module with the torch module ``t``'s architecture."""
+    tnn = torch.nn
+    kind = type(t)
+    name = kind.__name__
+    if kind is tnn.Sequential:
+        seq = Sequential()
+        for child_name, child in t.named_children():
+            child_path = f"{path}.{child_name}" if path else child_name
+            seq.add_module(child_name, _twin_of_torch(torch, child, child_path))
+        return seq
+    ours = {c.__name__: c for c in _SUPPORTED}.get(name)
+    if ours is None or kind is not getattr(tnn, name, None):
+        raise _unsupported(t, path, "from PyTorch")
+    if ours in _SIMPLE:
+        return ours()
+    if ours in _CONVS:
+        _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
+                 "only 'zeros' is supported")
+        return ours(
+            t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
+            padding=t.padding if isinstance(t.padding, str) else tuple(t.padding),
+            dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
+            dtype=_dtype_of([t.weight]),
+        )
+    if ours is Linear:
+        return Linear(t.in_features, t.out_features, bias=t.bias is not None,
+                      dtype=_dtype_of([t.weight]))
+    if ours in _MAXPOOLS:
+        _require(not t.ceil_mode and not t.return_indices, t, path,
+                 "ceil_mode=True and return_indices=True are not supported")
+        return ours(t.kernel_size, t.stride, t.padding, t.dilation)
+    if ours in _AVGPOOLS:
+        _require(not t.ceil_mode, t, path, "ceil_mode=True is not supported")
+        _require(getattr(t, "divisor_override", None) is None, t, path,
+                 "divisor_override is not supported")
+        return ours(t.kernel_size, t.stride, t.padding, count_include_pad=t.count_include_pad)
+    if ours in _ADAPTIVE:
+        size = t.output_size
+        return ours(tuple(size) if isinstance(size, list | tuple) else size)
+    if ours in _BATCHNORMS:
+        tensors = [t.weight, t.bias, t.running_mean, t.running_var]
+        return ours(
+            t.num_features, eps=t.eps, momentum=t.momentum, affine=t.affine,
+            track_running_stats=t.track_running_stats, dtype=_dtype_of(tensors),
+        )
+    if ours is Dropout:
+        _require(not t.inplace, t, path, "inplace=True is not supported")
+        return Dropout(t.p)
+    if ours is Flatten:
+        return Flatten(t.start_dim, t.end_dim)
+    if ours is LeakyReLU:
+        return LeakyReLU(t.negative_slope)
+    _require(t.dim is not None, t, path, "dim=None (PyTorch's implicit axis) is ambiguous; "
+             "give the axis explicitly, e.g. dim=1")
+    return ours(dim=t.dim)  # Softmax, LogSoftmax
+
+
+def from_torch(module: Any) -> Module:
+    """A convolab model equivalent to the ``torch.nn.Module`` ``module``, weights copied.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        One of the supported layers (see the module documentation) or a
+        ``torch.nn.Sequential`` of them; child names are kept, so
+        ``state_dict()`` has the same keys and values in both libraries.
+
+    Returns
+    -------
+    Module
+        In the same training/evaluation mode as ``module``, layer by layer;
+        frozen parameters stay frozen.
+
+    Raises
+    ------
+    ValueError
+        If a layer has no convolab twin, or uses an option convolab lacks
+        (``ceil_mode``, ``padding_mode='reflect'``, ...): the message names the layer.
+    TypeError
+        If ``module`` is not a ``torch.nn.Module``.
+    ImportError
+        If PyTorch is not installed (extra ``convolab[torch]``).
+
+    Examples
+    --------
+    >>> import torch  # doctest: +SKIP
+    >>> from convolab.nn.torch_bridge import from_torch
+    >>> from_torch(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Tanh()))  # doctest: +SKIP
+    Sequential(
+      (0): Linear(in_features=4, out_features=2, bias=True)
+      (1): Tanh()
+    )
+    """
+    torch = _import_torch()
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"`module` must be a torch.nn.Module; got {type(module).__name__}")
+    generator = init.default_generator()
+    saved = generator.bit_generator.state
+    try:
+        model = _twin_of_torch(torch, module, "")
+    finally:
+        generator.bit_generator.state = saved
+    state = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+    model.load_state_dict(state, strict=True)
+    frozen = {n for n, p in module.named_parameters() if not p.requires_grad}
+    for n, p in model.named_parameters():
+        p.requires_grad = n not in frozen
+    modes = dict(module.named_modules())
+    for n, m in model.named_modules():
+        object.__setattr__(m, "training", bool(modes[n].training))
+    return model
+
