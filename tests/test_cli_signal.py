@@ -236,6 +236,13 @@ def test_explain_stride_dilation_and_limit(capsys):
     assert code == 2 and "`limit`=20" in err
 
 
+def test_explain_accepts_negative_literals(capsys):
+    code, out, _ = run(["explain", "-1 2 3", "1 1"], capsys)
+    assert code == 0
+    assert out.splitlines()[-1] == "(f ∗ g) = [-1, 1, 5, 3]"  # np.convolve([-1,2,3], [1,1])
+    np.testing.assert_array_equal(np.convolve([-1, 2, 3], [1, 1]), [-1, 1, 5, 3])
+
+
 @pytest.mark.slow
 def test_real_process_exit_code_and_single_line(tmp_path):
     bad = tmp_path / "bad.csv"

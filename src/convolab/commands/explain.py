@@ -38,7 +38,7 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
     return vals[0] if len(vals) == 1 else vals
 
 
-@click.command(name="explain")
+@click.command(name="explain", context_settings={"ignore_unknown_options": True})
 @click.argument("x")
 @click.argument("k")
 @click.option("--convolve/--correlate", "flip", default=True,
@@ -60,6 +60,9 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
 @click.option("--force", is_flag=True, help="Replace an existing --gif file.")
 def explain(x, k, flip, mode, boundary, fill_value, stride, dilation, limit, ascii_, gif, force):
     """Write out each weighted sum of X convolved (or correlated) with K.
+
+    X and K are lists such as "[0,0,3,4]", "0 0 3 4", "[[1,2],[3,4]]", "1 2; 3 4"
+    (a leading minus sign is fine), or CSV/TXT/NPY files.
 
     Example: convolab explain "[0,0,0,3,4,5,4,3,0,0]" "[1,0,0]" --correlate --mode same
     """

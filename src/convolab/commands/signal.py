@@ -306,7 +306,10 @@ def signal() -> None:
 @_PLOT
 @_FORCE
 def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, force):
-    """Smooth INPUT with a box or Gaussian kernel (default boundary: reflect)."""
+    """Smooth INPUT with a box or Gaussian kernel.
+
+    The default boundary is reflect (the signal mirrored at its ends).
+    """
     from convolab import signal as sig
 
     _check_outputs(input, output, plot, force)
@@ -331,7 +334,10 @@ def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, f
 @_PLOT
 @_FORCE
 def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
-    """Shift INPUT by --by samples, or blend shifts with --weights, by a correlation."""
+    """Shift INPUT by --by samples, or blend shifts (--weights).
+
+    Both are a correlation with a [1,0,0]-style kernel; --circular wraps around.
+    """
     from convolab import signal as sig
 
     if (by is None) == (weights is None):
@@ -374,7 +380,11 @@ def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
 @_FORCE
 def detect(input, template, shape, width, beta, threshold, min_distance, raw, boundary, nan,
            output, plot, force):
-    """Find a template in INPUT: the probability it occurs and where (one-layer CNN detector)."""
+    """Find a template in INPUT: probability and positions.
+
+    The one-layer CNN detector Pr = sigmoid(ReLU(max_t score(t) + beta)), with the
+    normalized cross-correlation as the score (--raw: the plain correlation).
+    """
     from convolab import signal as sig
 
     if (template is None) == (shape is None):
