@@ -9,6 +9,7 @@ and exit code 2, never a traceback.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
