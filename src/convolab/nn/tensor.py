@@ -771,11 +771,14 @@ class MatMul(Function):
         a, b = self.a, self.b
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+        if a.ndim == 1 and b.ndim == 1:
+            g = grad.reshape(1, 1)
+        elif a.ndim == 1:
+            g = np.expand_dims(grad, -2)
+        elif b.ndim == 1:
+            g = np.expand_dims(grad, -1)
+        else:
+            g = grad
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
