@@ -4,23 +4,187 @@ For every kernel tap ``i`` the output gains ``k[i] * x_pad[n*s + i*d]``:
 
 .. math:: y[n] = \\sum_i k[i]\\, x_{pad}[n s + i d]
 
-The sum runs tile by tile (bands of output rows sized to stay in cache), and
-each tile builds its own padded slab of the input, so padding never costs a
-pass over the whole image. Tiles run on the shared thread pool. Taps equal to
-zero are skipped when the slab is finite (so NaN and inf still propagate).
+The sum runs tile by tile: bands of output rows sized so that the padded slab
+of input they need, the band of output and one scratch band stay in the L2
+cache. Each tile builds its own padded slab (one copy, borders filled by the
+boundary rule), so padding never costs a pass over the whole input, and tiles
+run on the shared thread pool (NumPy ufuncs release the GIL).
+
+Inside a tile the taps are grouped by weight: taps that share a weight are
+added first and multiplied once (``w = 1`` costs no multiplication at all,
+``w = -1`` is a subtraction), so the 3x3 Laplacian costs one multiplication
+and four additions per output instead of nine of each. Taps equal to zero are
+skipped when the slab is finite (its sum is finite), so NaN and inf still
+propagate as in the definition.
+
+One-dimensional problems with a unit stride and dilation use
+:func:`numpy.correlate` per tile (a compiled loop, one pass over memory) for
+short kernels, and a *Toeplitz matrix product* for medium ones: the signal is
+cut into blocks of ``L`` outputs, and block ``b`` is
+``x_pad[bL : bL + L + K - 1] @ T`` with ``T[t, j] = k[t - j]``, split into the
+product of the block itself with the top ``L`` rows of ``T`` and of the first
+``K - 1`` samples of the next block with the rest, so no sample is copied.
+``L + K - 1`` multiply-adds per output instead of ``K``, but at BLAS speed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from convolab.conv._parallel import run_tasks
-from convolab.conv.padding import output_length, pad, source_index
+from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.padding import output_length, source_index
 
-__all__ = ["correlate_direct"]
+__all__ = ["correlate_direct", "fill_slab", "strategy_1d"]
 
-_TILE_BYTES = 1 << 18  # a padded slab of about 256 KiB stays in L2 with its output
-_PARALLEL_MIN_WORK = 1 << 18  # multiply-adds below which threads cost more than they save
+#: Bytes of padded input per tile: slab + output band + scratch band stay in L2 (2 MiB/core).
+_TILE_BYTES = 1 << 19
+#: Multiply-adds below which threads cost more than they save.
+_PARALLEL_MIN_WORK = 1 << 18
+#: Kernels up to this many taps use :func:`numpy.correlate` in 1D (its unrolled small loop).
+NP_CORRELATE_MAX_TAPS = 11
+#: Kernels up to this many taps use the Toeplitz product in 1D (beyond: the FFT wins).
+TOEPLITZ_MAX_TAPS = 256
+#: Outputs per block of the 1D Toeplitz product.
+_TOEPLITZ_BLOCK = 64
+#: Samples per tile of the 1D paths.
+_TILE_1D = 1 << 16
+
+
+def strategy_1d(ntaps: int, stride: Sequence[int], dilation: Sequence[int], dtype) -> str:
+    """Inner strategy of the direct method for a 1D problem: 'numpy', 'toeplitz' or 'taps'.
+
+    >>> strategy_1d(3, (1,), (1,), np.float64), strategy_1d(31, (1,), (1,), np.float32)
+    ('numpy', 'toeplitz')
+    >>> strategy_1d(31, (2,), (1,), np.float64)
+    'taps'
+    """
+    if tuple(stride) != (1,) or tuple(dilation) != (1,):
+        return "taps"
+    if np.dtype(dtype).kind not in "fc":
+        return "taps"
+    if ntaps <= NP_CORRELATE_MAX_TAPS:
+        return "numpy"
+    if ntaps <= TOEPLITZ_MAX_TAPS:
+        return "toeplitz"
+    return "numpy"
+
+
+def fill_slab(
+    xb: np.ndarray,
+    first: int,
+    pads: Sequence[tuple[int, int]],
+    boundary: str,
+    fill_value: complex,
+    nrows: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rows ``first .. first + nrows`` of ``xb`` padded by ``pads`` (padded coordinates).
+
+    ``xb`` has shape ``S``; the result has ``nrows`` rows along axis 0 (row ``j``
+    is padded row ``first + j``, i.e. ``x[first + j - pads[0][0]]`` or a border
+    sample) and the inner axes padded by ``pads[1:]``. Only the slab is copied.
+
+    >>> fill_slab(np.arange(1., 5.), 0, [(2, 1)], "symmetric", 0, 7)
+    array([2., 1., 1., 2., 3., 4., 4.])
+    >>> fill_slab(np.arange(6.).reshape(2, 3), 1, [(1, 0), (1, 1)], "constant", 9, 2)
+    array([[9., 0., 1., 2., 9.],
+           [9., 3., 4., 5., 9.]])
+    """
+    n0, (b0, a0) = xb.shape[0], pads[0]
+    inner = tuple(pads[1:])
+    shape = (nrows,) + tuple(n + b + a for n, (b, a) in zip(xb.shape[1:], inner))
+    if out is None:
+        out = np.empty(shape, dtype=xb.dtype)
+    lo, hi = first - b0, first - b0 + nrows  # rows of xb wanted
+    interior = (slice(None),) + tuple(slice(b, b + n) for n, (b, _) in zip(xb.shape[1:], inner))
+    if 0 <= lo and hi <= n0:
+        out[interior] = xb[lo:hi]
+    else:
+        src = source_index(n0, b0, a0, boundary)[first : first + nrows]
+        valid = src >= 0
+        if valid.all() and src[-1] - src[0] == nrows - 1:
+            out[interior] = xb[src[0] : src[-1] + 1]
+        else:
+            out[interior] = xb.take(np.maximum(src, 0), axis=0)
+            if not valid.all():
+                out[(~valid,) + interior[1:]] = fill_value
+    # Inner borders, one axis at a time (later axes read the already-padded earlier ones).
+    for ax, (n, (b, a)) in enumerate(zip(xb.shape[1:], inner), start=1):
+        if not (b or a):
+            continue
+        before = (slice(None),) * ax
+        if boundary == "constant":
+            out[before + (slice(0, b),)] = fill_value
+            out[before + (slice(b + n, b + n + a),)] = fill_value
+        else:
+            src = source_index(n, b, a, boundary) + b
+            if b:
+                out[before + (slice(0, b),)] = out.take(src[:b], axis=ax)
+            if a:
+                out[before + (slice(b + n, b + n + a),)] = out.take(src[b + n :], axis=ax)
+    return out
+
+
+def _tap_groups(kb: np.ndarray, taps: list[tuple[int, ...]]) -> list[tuple[object, list]]:
+    """Taps grouped by equal weight, weight 1 first (it needs no multiplication)."""
+    groups: dict = {}
+    for t in taps:
+        groups.setdefault(kb[t].item(), []).append(t)
+    return sorted(groups.items(), key=lambda item: (item[0] != 1, -len(item[1])))
+
+
+def _sum_taps(
+    slab: np.ndarray,
+    kb: np.ndarray,
+    taps: list[tuple[int, ...]],
+    out: np.ndarray,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> None:
+    """``out = sum_t kb[t] * slab[t*d :: s]`` over ``taps``, grouped by weight."""
+    if not taps:
+        out[...] = 0
+        return
+
+    def view(tap):
+        return slab[
+            tuple(
+                slice(t * d, t * d + (n - 1) * s + 1, s)
+                for t, d, n, s in zip(tap, dilation, out.shape, stride)
+            )
+        ]
+
+    tmp = None
+    started = False
+    for w, group in _tap_groups(kb, taps):
+        if w == 1 or w == -1:
+            for t in group:
+                if not started:
+                    if w == 1:
+                        np.copyto(out, view(t))
+                    else:
+                        np.negative(view(t), out=out)
+                    started = True
+                else:
+                    (np.add if w == 1 else np.subtract)(out, view(t), out=out)
+            continue
+        if not started:
+            target = out
+        else:
+            tmp = np.empty_like(out) if tmp is None else tmp
+            target = tmp
+        if len(group) == 1:
+            np.multiply(view(group[0]), w, out=target)
+        else:
+            np.add(view(group[0]), view(group[1]), out=target)
+            for t in group[2:]:
+                np.add(target, view(t), out=target)
+            np.multiply(target, w, out=target)
+        if started:
+            np.add(out, tmp, out=out)
+        started = True
 
 
 def correlate_direct(
@@ -32,7 +196,9 @@ def correlate_direct(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
 ) -> np.ndarray:
-    """Correlate every row of ``x`` (shape ``(B, *S)``) with ``k`` (``(1 or B, *K)``).
+    r"""Correlate every row of ``x`` (shape ``(B, *S)``) with ``k`` (``(1 or B, *K)``).
+
+    .. math:: y[b, n] = \sum_i k[b, i]\, x_{pad}[b, n s + i d]
 
     ``pads`` are the ``(before, after)`` widths per spatial axis, filled by
     ``boundary``. Returns ``(B, *O)`` with ``O`` from
@@ -41,6 +207,11 @@ def correlate_direct(
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
     >>> correlate_direct(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,))
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
+    >>> lap = np.array([[[0., 1, 0], [1, -4, 1], [0, 1, 0]]])
+    >>> correlate_direct(np.eye(3)[None], lap, ((1, 1), (1, 1)), "constant", 0, (1, 1), (1, 1))
+    array([[[-4.,  2.,  0.],
+            [ 2., -4.,  2.],
+            [ 0.,  2., -4.]]])
     """
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
@@ -51,53 +222,118 @@ def correlate_direct(
     y = np.empty((B, *out_shape), dtype=np.result_type(x, k))
     if y.size == 0:
         return y
+    x = x.astype(y.dtype, copy=False)
+    k = k.astype(y.dtype, copy=False)
+    if len(spatial) == 1:
+        strategy = strategy_1d(ksize[0], stride, dilation, y.dtype)
+        if strategy == "numpy":
+            _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, y)
+            return y
+        if strategy == "toeplitz":
+            _correlate_1d_toeplitz(x, k, pads[0], boundary, fill_value, y)
+            return y
+    _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y)
+    return y
 
-    rows_src = source_index(spatial[0], *pads[0], boundary)
-    inner_pads = tuple(pads[1:])
-    padded_inner = [n + b + a for n, (b, a) in zip(spatial[1:], inner_pads)]
+
+def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) -> None:
+    """The banded shift-and-add loop (any number of axes, stride and dilation)."""
+    B, spatial = x.shape[0], x.shape[1:]
+    ksize = k.shape[1:]
+    padded_inner = [n + b + a for n, (b, a) in zip(spatial[1:], pads[1:])]
     row_bytes = max(1, int(np.prod(padded_inner, dtype=np.int64))) * y.itemsize
-    out_rows = out_shape[0]
+    out_rows = y.shape[1]
     band = max(1, min(out_rows, _TILE_BYTES // (row_bytes * max(1, stride[0]))))
+    if B * out_rows > 1 and B * -(-out_rows // band) < n_workers():
+        band = max(1, -(-B * out_rows // n_workers()) // B)  # at least one tile per core
     tasks = [(b, r0, min(r0 + band, out_rows)) for b in range(B) for r0 in range(0, out_rows, band)]
-
     taps = list(np.ndindex(*ksize))
+    shared = k.shape[0] == 1
+    nonzero_shared = [t for t in taps if k[0][t] != 0] if shared else None
     s0 = stride[0]
 
     def run(b: int, r0: int, r1: int) -> None:
-        kb = k[b if k.shape[0] > 1 else 0]
+        kb = k[0 if shared else b]
         p0 = r0 * s0
-        p1 = (r1 - 1) * s0 + eff[0]
-        src = rows_src[p0:p1]
-        xb = x[b]
-        lo, hi = int(src[0]), int(src[-1])
-        if lo >= 0 and hi - lo == len(src) - 1:  # steps are at most +1: a plain row range
-            slab = xb[lo : hi + 1]
-        else:
-            slab = xb.take(np.maximum(src, 0), axis=0)
-            if boundary == "constant":
-                slab[src < 0] = fill_value
-        slab = pad(slab, inner_pads, boundary, fill_value)
-        out = y[b, r0:r1]
-        nonzero = [t for t in taps if kb[t] != 0]
-        if len(nonzero) < len(taps) and not np.isfinite(slab).all():
-            nonzero = taps
-        if not nonzero:
-            out[...] = 0
-            return
-        tmp = np.empty_like(out)
-        for j, tap in enumerate(nonzero):
-            view = slab[
-                tuple(
-                    slice(t * d, t * d + (n - 1) * s + 1, s)
-                    for t, d, n, s in zip(tap, dilation, out.shape, stride)
-                )
-            ]
-            if j == 0:
-                np.multiply(view, kb[tap], out=out)
-            else:
-                np.multiply(view, kb[tap], out=tmp)
-                np.add(out, tmp, out=out)
+        nrows = (r1 - 1 - r0) * s0 + eff[0]
+        slab = fill_slab(x[b], p0, pads, boundary, fill_value, nrows)
+        nonzero = nonzero_shared if shared else [t for t in taps if kb[t] != 0]
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
+            if len(nonzero) < len(taps) and not np.isfinite(slab.sum()):
+                nonzero = taps  # 0 * inf and 0 * nan must still give nan
+            _sum_taps(slab, kb, nonzero, y[b, r0:r1], stride, dilation)
 
-    work = y.size * len(taps)
-    run_tasks(run, tasks, parallel=work >= _PARALLEL_MIN_WORK)
-    return y
+    run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
+
+
+def _tiles_1d(n_out: int, tile: int) -> list[tuple[int, int]]:
+    ntiles = max(1, -(-n_out // tile))
+    if n_out >= 4 * NP_CORRELATE_MAX_TAPS * n_workers():
+        ntiles = max(ntiles, n_workers())
+    edges = np.linspace(0, n_out, ntiles + 1).astype(np.int64)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _segment(xb, lo, hi, pad0, boundary, fill_value):
+    """Padded samples ``lo .. hi`` of a 1D signal (a view when no border is touched)."""
+    n = xb.shape[0]
+    if lo - pad0[0] >= 0 and hi - pad0[0] <= n:
+        return xb[lo - pad0[0] : hi - pad0[0]]
+    return fill_slab(xb, lo, [pad0], boundary, fill_value, hi - lo)
+
+
+def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, y) -> None:
+    """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per tile."""
+    K = k.shape[1]
+    shared = k.shape[0] == 1
+    # numpy.correlate conjugates its second argument; our kernel is already the one to multiply.
+    kk = np.conj(k) if k.dtype.kind == "c" else k
+    tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in _tiles_1d(y.shape[1], _TILE_1D)]
+
+    def run(b: int, a: int, c: int) -> None:
+        seg = _segment(x[b], a, c + K - 1, pad0, boundary, fill_value)
+        with np.errstate(invalid="ignore", over="ignore"):
+            y[b, a:c] = np.correlate(seg, kk[0 if shared else b], "valid")
+
+    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK)
+
+
+def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
+    """``T`` of shape ``(L + K - 1, L)`` with ``T[j + i, j] = kb[i]``: block @ T correlates."""
+    K = kb.shape[0]
+    T = np.zeros((L + K - 1, L), dtype=kb.dtype)
+    idx = np.arange(L)
+    for i in range(K):
+        T[idx + i, idx] = kb[i]
+    return T
+
+
+def _correlate_1d_toeplitz(x, k, pad0, boundary, fill_value, y) -> None:
+    """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``."""
+    K = k.shape[1]
+    L = max(_TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(K - 1, 1)))))
+    shared = k.shape[0] == 1
+    mats = [_toeplitz(kb, L) for kb in (k[:1] if shared else k)]
+    tile = max(L, (_TILE_1D // L) * L)
+    tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in _tiles_1d(y.shape[1], tile)]
+
+    def run(b: int, a: int, c: int) -> None:
+        T = mats[0 if shared else b]
+        nb = -(-(c - a) // L)
+        buf = np.zeros((nb + 1) * L, dtype=y.dtype)
+        need = min(c - a + K - 1, buf.size)
+        seg = _segment(x[b], a, a + need, pad0, boundary, fill_value)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if not np.isfinite(seg.sum()):  # T's structural zeros would spread inf/nan
+                kk = k[0 if shared else b]
+                kk = np.conj(kk) if kk.dtype.kind == "c" else kk
+                y[b, a:c] = np.correlate(seg, kk, "valid")
+                return
+            buf[:need] = seg
+            blocks = buf.reshape(nb + 1, L)
+            out = blocks[:nb] @ T[:L]
+            if K > 1:
+                out += blocks[1:, : K - 1] @ T[L:]
+        y[b, a:c] = out.reshape(-1)[: c - a]
+
+    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK)

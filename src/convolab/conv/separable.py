@@ -5,30 +5,53 @@ A 2D kernel of rank ``r`` is ``k = sum_j s_j u_j v_j^T`` (its SVD), so
 .. math:: x \\star k = \\sum_{j=1}^{r} s_j\\, (x \\star_0 u_j) \\star_1 v_j
 
 ``r`` pairs of 1D passes (``k_h + k_w`` multiply-adds per output each) instead
-of ``k_h k_w``. Gaussian, box and Sobel kernels have rank 1; the rank is the
-number of singular values above ``1e-6`` times the largest. In N dimensions
-the kernel is unfolded along its first axis and the remaining factor is
-separated again, recursively. Every 1D pass is the direct method on a kernel
-with a single non-trivial axis.
+of ``k_h k_w``. Gaussian, box and Sobel kernels have rank 1. The rank counts
+the singular values above ``max(k.shape) * eps * s_max`` (``eps`` of the
+kernel's precision, as :func:`numpy.linalg.matrix_rank` does), so the passes
+reproduce the kernel to rounding; the planner only chooses this method when
+``r (k_h + k_w) < k_h k_w``.
+
+In 2D the passes are fused band by band, so no intermediate image is ever
+made: for a band of ``L`` output rows, the vertical pass is one matrix product
+``T_u @ x[rows]`` with the banded (Toeplitz) matrix ``T_u[r, r s + i d] = u[i]``
+(BLAS speed, no copy of the input rows), written straight into a small buffer
+whose border columns are then filled by the boundary rule (the vertical pass
+commutes with padding the columns); the horizontal pass is a shift-and-add
+over that buffer while it is in cache. In more dimensions the kernel is
+unfolded along its first axis and the remaining factor is separated again,
+recursively, each 1D pass being the direct method.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from convolab.conv.direct import correlate_direct
-from convolab.conv.padding import pad
+from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.direct import _sum_taps, correlate_direct, fill_slab
+from convolab.conv.padding import output_length, pad, source_index
 
-__all__ = ["correlate_separable", "separate"]
+__all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
 
-RANK_TOL = 1e-6
+#: Output rows per band of the fused 2D passes (times the input row length in bytes: in L2).
+_BAND_BYTES = 1 << 18
 
 
-def separate(k: np.ndarray, tol: float = RANK_TOL) -> list[tuple[np.ndarray, np.ndarray]]:
+def rank_tolerance(k: np.ndarray) -> float:
+    """Relative cut for singular values: ``max(k.shape) * eps(k.dtype)``.
+
+    >>> rank_tolerance(np.ones((5, 5), np.float32)) > rank_tolerance(np.ones((5, 5)))
+    True
+    """
+    dt = k.dtype if k.dtype.kind in "fc" else np.dtype(np.float64)
+    return max(k.shape) * float(np.finfo(dt).eps)
+
+
+def separate(k: np.ndarray, tol: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Split ``k`` into ``[(u_j, rest_j)]`` with ``k = sum_j outer(u_j, rest_j)``.
 
     ``u_j`` is 1D along the first axis, ``rest_j`` has the remaining axes. The
-    number of terms is the numerical rank of ``k`` unfolded as ``(K_0, K_1 K_2 ...)``.
+    number of terms is the numerical rank of ``k`` unfolded as ``(K_0, K_1 K_2 ...)``:
+    singular values above ``tol * s_max`` (default :func:`rank_tolerance`).
 
     >>> terms = separate(np.outer([1., 2., 1.], [1., 0., -1.]))
     >>> len(terms)
@@ -36,8 +59,12 @@ def separate(k: np.ndarray, tol: float = RANK_TOL) -> list[tuple[np.ndarray, np.
     >>> np.allclose(np.outer(*terms[0]), np.outer([1., 2., 1.], [1., 0., -1.]))
     True
     """
+    if tol is None:
+        tol = rank_tolerance(k)
     rows = k.shape[0]
     mat = k.reshape(rows, -1)
+    if not np.isfinite(mat).all():
+        raise ValueError("a kernel with NaN or inf cannot be separated")
     u, s, vt = np.linalg.svd(mat, full_matrices=False)
     if s.size == 0 or s[0] == 0:
         return []
@@ -45,8 +72,16 @@ def separate(k: np.ndarray, tol: float = RANK_TOL) -> list[tuple[np.ndarray, np.
     return [(u[:, j] * s[j], vt[j].reshape(k.shape[1:])) for j in range(rank)]
 
 
-def kernel_rank(k: np.ndarray, tol: float = RANK_TOL) -> int:
-    """Numerical rank of ``k`` unfolded along its first axis."""
+def kernel_rank(k: np.ndarray, tol: float | None = None) -> int:
+    """Numerical rank of ``k`` unfolded along its first axis (0 for a zero kernel).
+
+    >>> kernel_rank(np.outer([1., 4., 6., 4., 1.], [1., 4., 6., 4., 1.]))
+    1
+    >>> kernel_rank(np.array([[0., 1, 0], [1, -4, 1], [0, 1, 0]]))
+    2
+    """
+    if not np.isfinite(k).all():
+        return min(k.shape[0], int(np.prod(k.shape[1:])))
     return len(separate(k, tol))
 
 
@@ -75,9 +110,95 @@ def _correlate_valid(x: np.ndarray, k: np.ndarray, axis0: int, stride, dilation)
         terms = [(np.zeros(k.shape[0], k.dtype), np.zeros(k.shape[1:], k.dtype))]
     y = None
     for u, rest in terms:
-        part = _correlate_valid(_pass(x, u, axis0, m, stride, dilation), rest, axis0 + 1,
-                                stride, dilation)
+        part = _correlate_valid(
+            _pass(x, u, axis0, m, stride, dilation), rest, axis0 + 1, stride, dilation
+        )
         y = part if y is None else np.add(y, part, out=y)
+    return y
+
+
+def _vertical_matrix(u: np.ndarray, rows: int, s: int, d: int) -> np.ndarray:
+    """``T`` of shape ``(rows, (rows-1) s + (K-1) d + 1)`` with ``T[r, r s + i d] = u[i]``."""
+    K = u.shape[0]
+    T = np.zeros((rows, (rows - 1) * s + (K - 1) * d + 1), dtype=u.dtype)
+    r = np.arange(rows)
+    for i in range(K):
+        T[r, r * s + i * d] = u[i]
+    return T
+
+
+def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndarray:
+    """Fused 2D passes, band by band (see the module notes)."""
+    B, (H, W) = x.shape[0], x.shape[1:]
+    (kh, kw), (s0, s1), (d0, d1) = k.shape[1:], stride, dilation
+    eff0, eff1 = d0 * (kh - 1) + 1, d1 * (kw - 1) + 1
+    (pt, pb), (pl, pr) = pads
+    Ho, Wo = output_length(H, pt, pb, eff0, s0), output_length(W, pl, pr, eff1, s1)
+    dtype = np.result_type(x, k)
+    y = np.empty((B, Ho, Wo), dtype=dtype)
+    if y.size == 0:
+        return y
+    shared = k.shape[0] == 1
+    termsets = []
+    for kb in k[:1] if shared else k:
+        terms = separate(kb) or [(np.zeros(kh, dtype), np.zeros(kw, dtype))]
+        termsets.append([(u.astype(dtype), v.astype(dtype).reshape(1, kw)) for u, v in terms])
+    band = max(1, min(Ho, _BAND_BYTES // max(1, (W + pl + pr) * y.itemsize * s0)))
+    if B * -(-Ho // band) < n_workers() and Ho > 1:
+        band = max(1, -(-Ho // n_workers()))
+    mats = {}  # (term set, term, rows) -> vertical matrix
+    for t, terms in enumerate(termsets):
+        for j, (u, _) in enumerate(terms):
+            for rows in {band, Ho - (Ho // band) * band or band}:
+                mats[t, j, rows] = _vertical_matrix(u, rows, s0, d0)
+    zero_fill = boundary == "constant" and fill_value == 0
+    col_src = source_index(W, pl, pr, boundary)
+    htaps = [(0, i) for i in range(kw)]
+    tasks = [(b, r0, min(r0 + band, Ho)) for b in range(B) for r0 in range(0, Ho, band)]
+
+    def run(b: int, r0: int, r1: int) -> None:
+        terms = termsets[0 if shared else b]
+        rows = r1 - r0
+        p0 = r0 * s0
+        nrows = (rows - 1) * s0 + eff0
+        # Input rows of the band (padded coordinates p0 .. p0 + nrows), columns unpadded.
+        lo, hi = max(p0 - pt, 0), min(p0 - pt + nrows, H)
+        if zero_fill or (lo == p0 - pt and hi == p0 - pt + nrows):
+            rows_x = x[b, lo:hi]
+            c0, c1 = lo - (p0 - pt), hi - (p0 - pt)  # the matrix columns they meet
+        else:
+            rows_x = fill_slab(x[b], p0, [(pt, pb), (0, 0)], boundary, fill_value, nrows)
+            c0, c1 = 0, nrows
+        out = y[b, r0:r1]
+        zbuf = np.empty((rows, W + pl + pr), dtype=dtype)
+        tmp = None
+        with np.errstate(invalid="ignore", over="ignore"):
+            finite = bool(np.isfinite(rows_x.sum()))
+            for j, (u, v) in enumerate(terms):
+                z = zbuf[:, pl : pl + W]
+                if finite:
+                    np.matmul(mats[0 if shared else b, j, rows][:, c0:c1], rows_x, out=z)
+                else:  # a matrix product would spread inf/nan through T's zeros
+                    full = fill_slab(x[b], p0, [(pt, pb), (0, 0)], boundary, fill_value, nrows)
+                    _sum_taps(full, u.reshape(kh, 1), [(i, 0) for i in range(kh)], z,
+                              (s0, 1), (d0, 1))
+                if boundary == "constant":
+                    zbuf[:, :pl] = fill_value * u.sum()
+                    zbuf[:, pl + W :] = fill_value * u.sum()
+                else:
+                    if pl:
+                        zbuf[:, :pl] = zbuf[:, col_src[:pl] + pl]
+                    if pr:
+                        zbuf[:, pl + W :] = zbuf[:, col_src[pl + W :] + pl]
+                taps = htaps if not finite else [t for t in htaps if v[t] != 0]
+                if j == 0:
+                    _sum_taps(zbuf, v, taps, out, (1, s1), (1, d1))
+                else:
+                    tmp = np.empty_like(out) if tmp is None else tmp
+                    _sum_taps(zbuf, v, taps, tmp, (1, s1), (1, d1))
+                    out += tmp
+
+    run_tasks(run, tasks, parallel=y.size * (kh + kw) >= 1 << 18)
     return y
 
 
@@ -90,7 +211,10 @@ def correlate_separable(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
 ) -> np.ndarray:
-    """Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by 1D passes.
+    r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by 1D passes.
+
+    .. math:: y = \sum_j s_j\, (x_{pad} \star_0 u_j) \star_1 v_j,
+              \qquad k = \sum_j s_j\, u_j v_j^T
 
     >>> x = np.arange(16.).reshape(1, 4, 4)
     >>> k = np.ones((1, 3, 3))
@@ -98,6 +222,11 @@ def correlate_separable(
     array([[[45., 54.],
             [81., 90.]]])
     """
+    m = k.ndim - 1
+    if m == 1 or not np.isfinite(k).all():
+        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+    if m == 2:
+        return _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation)
     xp = pad(x, pads, boundary, fill_value)
     if k.shape[0] == 1:
         return _correlate_valid(xp, k[0], 0, stride, dilation)
