@@ -21,6 +21,7 @@ from convolab.data.mnist import (
     mnist,
 )
 from convolab.data.ocr import find_fonts, ocr_digits
+from convolab.data.preprocess import load_image, to_mnist
 from convolab.data.registry import DATASET_NAMES, load, load_splits
 from convolab.data.signals import mnist1d, shape_template, shapes1d
 
@@ -36,6 +37,7 @@ __all__ = [
     "idx_folder",
     "idx_splits",
     "load",
+    "load_image",
     "load_splits",
     "mnist",
     "mnist1d",
@@ -44,5 +46,6 @@ __all__ = [
     "read_idx",
     "shape_template",
     "shapes1d",
+    "to_mnist",
     "write_idx",
 ]

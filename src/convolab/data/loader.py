@@ -95,7 +95,8 @@ def random_split(
     lengths : sequence of int
         Sizes of the parts; they must sum to ``len(dataset)``.
     seed : int
-        Seed of the permutation (the same seed gives the same parts).
+        Seed of the permutation (the same seed gives the same parts). Each part
+        keeps the random order, so its first samples are a random sample too.
 
     Returns
     -------
@@ -115,7 +116,7 @@ def random_split(
         )
     order = np.random.default_rng(seed).permutation(len(dataset))
     bounds = np.cumsum([0, *lengths])
-    return [dataset.subset(np.sort(order[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [dataset.subset(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 class DataLoader:

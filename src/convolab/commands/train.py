@@ -1,0 +1,248 @@
+"""``convolab train``, ``convolab eval`` and ``convolab predict``.
+
+A run folder (``--out``) receives ``model.npz`` (the best epoch, loadable with
+:func:`convolab.nn.load`; it takes raw inputs, images scaled to [0, 1] with
+shape ``(N, 1, 28, 28)``), ``config.json`` (how it was trained),
+``metrics.json`` (per-epoch metrics and the final test scores),
+``checkpoint.npz`` (for ``--resume``) and ``training.png`` (the curves).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from convolab.cli import UsageProblem
+
+__all__ = ["eval_", "load_model", "predict", "train"]
+
+_MODEL_FILE = "model.npz"
+
+
+_DATA_HELP = "mnist, fashion-mnist, ocr-digits, mnist1d, shapes1d or a folder of IDX files."
+
+
+def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """A saved model and its metadata, from a run folder or a model file."""
+    from convolab import nn
+
+    path = Path(path)
+    file = path / _MODEL_FILE if path.is_dir() else path
+    if not file.is_file():
+        where = f"run folder {str(path)!r} has no {_MODEL_FILE}" if path.is_dir() else (
+            f"model file {str(path)!r} does not exist")  # fmt: skip
+        raise UsageProblem(where)
+    model = nn.load(file)
+    info = nn.read_model_info(file)
+    return model, dict(info.get("metadata") or {})
+
+
+def _check_inputs(meta: dict[str, Any], x: np.ndarray, what: str) -> None:
+    expected = meta.get("input_shape")
+    if expected is not None and tuple(expected) != tuple(x.shape[1:]):
+        raise UsageProblem(
+            f"the model ({meta.get('model', 'unknown')}) takes inputs of shape "
+            f"{tuple(expected)}; {what} has {tuple(x.shape[1:])}"
+        )
+
+
+def _limited(ds, limit: int, seed: int):
+    if limit >= len(ds):
+        return ds
+    return ds.subset(np.sort(np.random.default_rng(seed).permutation(len(ds))[:limit]))
+
+
+def _load_data(name: str, download: bool, n: int | None, seed: int, test_fraction: float):
+    from convolab import data
+
+    return data.load_splits(name, download=download, n=n, seed=seed, test_fraction=test_fraction)
+
+
+def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> None:
+    click.echo(f"{header}: accuracy {scores['accuracy']:.4f}  loss {scores['loss']:.4f}  "
+               f"(n={scores['n']})")  # fmt: skip
+    per = scores["per_class_accuracy"]
+    names = classes if len(classes) == len(per) else [str(k) for k in range(len(per))]
+    click.echo("per class: " + "  ".join(f"{c}={a:.3f}" for c, a in zip(names, per)))
+
+
+@click.command("train")
+@click.argument("model_name", metavar="MODEL")
+@click.option("--data", "data_name", required=True, metavar="DATA", help=_DATA_HELP)
+@click.option("--download", is_flag=True, help="Download MNIST/Fashion-MNIST when missing.")
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
+              show_default=True)  # fmt: skip
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam",
+              show_default=True)  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Run folder (created; must not hold another run unless --resume).")
+@click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.1,
+              show_default=True, help="Part of the training data held out for validation.")
+@click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.1, show_default=True,
+              help="Part held out for testing when a folder has only one split.")
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop after this many epochs without improvement.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use only the first N training and N test samples (quick runs).")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Size of generated data sets (ocr-digits, shapes1d).")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
+def train(
+    model_name: str,
+    data_name: str,
+    download: bool,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    optimizer: str,
+    seed: int,
+    out: str,
+    val_fraction: float,
+    test_fraction: float,
+    patience: int | None,
+    limit: int | None,
+    samples: int | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Train MODEL (lenet5, lenet5-classic, detector1d, cnn1d, mlp) on --data.
+
+    DATA is mnist, fashion-mnist, ocr-digits, mnist1d, shapes1d, or a folder of
+    MNIST-format files (train-* and t10k-*; a folder with one split is split).
+    """
+    from convolab import data, models, nn
+    from convolab import train as training
+
+    if model_name not in models.MODEL_NAMES:
+        valid = ", ".join(models.MODEL_NAMES)
+        raise UsageProblem(f"unknown model {model_name!r}; expected one of {valid}")
+    run = Path(out)
+    if run.exists() and not run.is_dir():
+        raise UsageProblem(f"--out {str(run)!r} exists and is not a folder")
+    has_run = (run / "checkpoint.npz").exists() or (run / _MODEL_FILE).exists()
+    if has_run and not resume:
+        raise UsageProblem(f"--out {str(run)!r} already holds a run; pass --resume to continue it "
+                           "or choose another folder")  # fmt: skip
+    if resume and not (run / "checkpoint.npz").exists():
+        raise UsageProblem(f"--resume: no checkpoint.npz in {str(run)!r}")
+
+    train_full, test = _load_data(data_name, download, samples, seed, test_fraction)
+    if limit is not None:  # a seeded random subset (files may be sorted by class)
+        train_full, test = _limited(train_full, limit, seed), _limited(test, limit, seed)
+    val = None
+    fit_on = train_full
+    if val_fraction > 0:
+        n_val = max(1, int(round(len(train_full) * val_fraction)))
+        if n_val >= len(train_full):
+            raise UsageProblem(f"--val-fraction {val_fraction} leaves no training data")
+        fit_on, val = data.random_split(train_full, [len(train_full) - n_val, n_val], seed=seed)
+    input_shape = list(train_full.x.shape[1:])
+    model = models.build(model_name, input_shape, train_full.num_classes, seed=seed)
+    meta = {
+        "model": model_name,
+        "data": str(data_name),
+        "input_shape": input_shape,
+        "classes": list(train_full.classes),
+    }
+    config = {
+        **meta,
+        "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
+        "seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
+        "limit": limit, "samples": samples,
+        "train_samples": len(fit_on), "val_samples": len(val) if val is not None else 0,
+        "test_samples": len(test),
+    }  # fmt: skip
+    run.mkdir(parents=True, exist_ok=True)
+    training._write_json(run / "config.json", config)
+    if not quiet:
+        click.echo(f"training {model_name} on {data_name}: {len(fit_on)} train, "
+                   f"{len(val) if val is not None else 0} validation, {len(test)} test samples",
+                   err=True)  # fmt: skip
+    history = training.fit(
+        model, fit_on, val, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+        seed=seed, out=run, resume=run if resume else None, patience=patience,
+        progress=False if quiet else None, metadata=meta,
+    )  # fmt: skip
+    best = nn.load(run / _MODEL_FILE)
+    scores = training.evaluate(best, test)
+    training._write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
+    training.plot_history(history, run / "training.png", title=f"{model_name} on {data_name}")
+    _echo_scores(scores, meta["classes"], f"test (best epoch {history.best_epoch})")
+    click.echo(f"saved {run / _MODEL_FILE}, metrics.json, training.png")
+
+
+@click.command("eval")
+@click.argument("model_path", metavar="RUN_DIR|MODEL", type=click.Path(exists=True))
+@click.option("--data", "data_name", default=None, metavar="DATA",
+              help="Data to evaluate on (default: the run's own data).")  # fmt: skip
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@click.option("--download", is_flag=True, help="Download MNIST/Fashion-MNIST when missing.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N samples.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_(model_path: str, data_name: str | None, split: str, download: bool,
+          limit: int | None, as_json: bool) -> None:  # fmt: skip
+    """Evaluate a trained model: accuracy, loss, per-class accuracy, confusion matrix."""
+    from convolab import train as training
+
+    model, meta = load_model(model_path)
+    config_file = Path(model_path) / "config.json"
+    config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    name = data_name or meta.get("data")
+    if name is None:
+        raise UsageProblem("--data is required: the model file does not record its data")
+    train_part, test_part = _load_data(
+        name, download, config.get("samples"), int(config.get("seed", 0)),
+        float(config.get("test_fraction", 0.1)),
+    )  # fmt: skip
+    ds = test_part if split == "test" else train_part
+    if limit is not None:
+        ds = _limited(ds, limit, int(config.get("seed", 0)))
+    _check_inputs(meta, ds.x, f"data {name!r}")
+    scores = training.evaluate(model, ds)
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    _echo_scores(scores, meta.get("classes") or ds.classes, f"{name} {split}")
+    click.echo("confusion (rows: true, columns: predicted):")
+    for row in scores["confusion"]:
+        click.echo("  " + " ".join(f"{v:5d}" for v in row))
+
+
+@click.command("predict")
+@click.argument("model_path", metavar="RUN_DIR|MODEL", type=click.Path(exists=True))
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many classes to list per image.")  # fmt: skip
+def predict(model_path: str, images: tuple[str, ...], top: int) -> None:
+    """Classify IMAGES (any format Pillow reads) with a trained image model.
+
+    Each image is made MNIST-like first: grayscale, inverted when the background
+    is light, cropped to the ink, resized into a 20x20 box inside 28x28 and
+    centred by mass.
+    """
+    from convolab import data
+    from convolab import train as training
+
+    model, meta = load_model(model_path)
+    shape = tuple(meta.get("input_shape") or (1, 28, 28))
+    if len(shape) != 3 or shape[0] != 1:
+        raise UsageProblem(f"predict needs a model of 1-channel images; this one takes {shape}")
+    batch = np.stack([data.to_mnist(data.load_image(p), size=shape[1]) for p in images])
+    _check_inputs(meta, batch, "the images")
+    probs = training.predict(model, batch)
+    classes = meta.get("classes") or [str(k) for k in range(probs.shape[1])]
+    for path, p in zip(images, probs):
+        order = np.argsort(-p, kind="stable")[:top]
+        ranked = "  ".join(f"{classes[k]}:{p[k]:.3f}" for k in order)
+        click.echo(f"{path}: {classes[order[0]]}  ({ranked})")
+    sys.stdout.flush()
