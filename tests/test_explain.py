@@ -267,6 +267,19 @@ def test_animation_writes_gif_with_one_frame_per_output(tmp_path, x, k, kwargs, 
     assert not np.array_equal(first, last)  # the kernel moved and the output filled in
 
 
+def test_long_signal_animation_scrolls_within_a_bounded_width(tmp_path):
+    x = np.round(np.random.default_rng(0).normal(size=60), 2)
+    path = tmp_path / "long.gif"
+    assert explain_animation(x, [0.25, 0.5, 0.25], path, mode="same", duration=50) == 60
+    with Image.open(path) as im:
+        assert im.n_frames == 60 and im.size[0] <= 1800
+        im.seek(30)
+        middle = np.asarray(im.convert("RGB"))
+    # the highlighted window (orange edge) is in view in the middle of the signal
+    edge = np.all(middle == (232, 89, 12), axis=-1)
+    assert edge.any()
+
+
 def test_animation_refuses_too_many_frames(tmp_path):
     with pytest.raises(ValueError, match=r"1000 frames .* more than 400"):
         explain_animation(np.zeros(1000), [1.0], tmp_path / "x.gif", mode="same")
