@@ -277,6 +277,15 @@ def _unsupported(module: Module, path: str) -> ValueError:
     )
 
 
+def _check_supported(module: Module, path: str = "") -> None:
+    """Name the first layer without a conversion before any shapes are computed."""
+    if type(module) is Sequential:
+        for name, child in module.named_children():
+            _check_supported(child, f"{path}.{name}" if path else name)
+    elif type(module) not in _CONVERTERS:
+        raise _unsupported(module, path)
+
+
 def _convert(
     g: _Graph, module: Module, x: str, xv: np.ndarray, path: str
 ) -> tuple[str, np.ndarray]:
@@ -294,24 +303,19 @@ def _convert(
 
 
 def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
-    """The example shape with batch size 2 (the batch entry may be None, -1 or a name)."""
+    """One input's shape as a tuple of positive ints."""
     msg = (
-        "`input_shape` must be the input's shape including the batch axis, e.g. (1, 1, 28, 28) "
-        "(the batch entry may be None); got "
+        "`input_shape` must be the shape of one input without the batch axis, e.g. (1, 28, 28) "
+        "for LeNet-5 or (1, 40) for a 1D CNN; got "
     )
     if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence):
         raise TypeError(msg + repr(input_shape))
-    if len(input_shape) < 2:
-        raise ValueError(msg + repr(tuple(input_shape)) + " (at least 2 axes are needed)")
-    rest = []
-    for s in input_shape[1:]:
-        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
-            raise ValueError(msg + repr(tuple(input_shape)))
-        rest.append(int(s))
-    b = input_shape[0]
-    if not (b is None or isinstance(b, str) or (isinstance(b, int | np.integer) and b != 0)):
-        raise ValueError(msg + repr(tuple(input_shape)))
-    return (2, *rest)
+    shape = tuple(input_shape)
+    if not shape or any(
+        isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in shape
+    ):
+        raise ValueError(msg + repr(shape))
+    return tuple(int(s) for s in shape)
 
 
 def _model_dtype(model: Module) -> np.dtype:
@@ -323,7 +327,7 @@ def _model_dtype(model: Module) -> np.dtype:
 def export_onnx(
     model: Module,
     path: str | os.PathLike[str] | None,
-    input_shape: Sequence[int | None],
+    input_shape: Sequence[int],
     *,
     opset: int = DEFAULT_OPSET,
     input_name: str = "input",
@@ -339,9 +343,9 @@ def export_onnx(
     path : str, path-like or None
         The ``.onnx`` file to write (atomically); ``None`` only returns the model proto.
     input_shape : sequence of int
-        The shape of an input *including the batch axis*, e.g. ``(1, 1, 28, 28)``.
-        The batch entry is ignored (it may be ``None``): the exported batch axis
-        is symbolic. The other axes are fixed in the graph.
+        The shape of one input *without the batch axis*, e.g. ``(1, 28, 28)`` for
+        LeNet-5 (the ``input_shape`` that ``convolab train`` saves with a model).
+        The graph's input is ``(batch, *input_shape)`` with a symbolic batch axis.
     opset : int, default 17
         The ONNX operator set (17 or newer).
     input_name, output_name : str
@@ -376,7 +380,7 @@ def export_onnx(
     >>> from convolab import nn
     >>> from convolab.nn.onnx import export_onnx
     >>> model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64, 10))
-    >>> proto = export_onnx(model, "model.onnx", (1, 1, 6, 6))  # doctest: +SKIP
+    >>> proto = export_onnx(model, "model.onnx", (1, 6, 6))  # doctest: +SKIP
     >>> import onnxruntime as ort  # doctest: +SKIP
     >>> session = ort.InferenceSession("model.onnx")  # doctest: +SKIP
     >>> x = np.random.default_rng(0).random((5, 1, 6, 6), dtype=np.float32)  # doctest: +SKIP
@@ -392,7 +396,8 @@ def export_onnx(
             raise ValueError(f"`{label}` must be a non-empty string; got {value!r}")
     if input_name == output_name:
         raise ValueError(f"`input_name` and `output_name` must differ; both are {input_name!r}")
-    example_shape = _check_input_shape(input_shape)
+    example_shape = (2, *_check_input_shape(input_shape))
+    _check_supported(model)
     onnx = _import_onnx()
     helper = onnx.helper
 
@@ -412,7 +417,8 @@ def export_onnx(
                 if str(exc).startswith("cannot export"):
                     raise
                 raise ValueError(
-                    f"`input_shape` {tuple(input_shape)} does not fit the model: {exc}"
+                    f"`input_shape` {tuple(input_shape)} (one input, without the batch axis) "
+                    f"does not fit the model: {exc}"
                 ) from exc
     finally:
         for m, mode in modes:
