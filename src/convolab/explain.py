@@ -114,6 +114,12 @@ class Explanation:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __repr__(self) -> str:
+        return (
+            f"Explanation(op={self.op!r}, mode={self.mode!r}, boundary={self.boundary!r}, "
+            f"rows={len(self.rows)}, output={_fmt_array(self.output)})"
+        )
+
     def __str__(self) -> str:
         return self.render()
 
@@ -223,6 +229,9 @@ def explain(
     (f ⋆ g)(t = 4) = (3 × 1) + (4 × 0) + (5 × 0) = 3
     >>> print(str(e).splitlines()[-1])
     (f ⋆ g) = [0, 0, 0, 0, 3, 4, 5, 4, 3, 0]
+    >>> e
+    Explanation(op='correlate', mode='same', boundary='constant', rows=10, \
+output=[0, 0, 0, 0, 3, 4, 5, 4, 3, 0])
     """
     if not isinstance(op, str) or op not in _OPS:
         raise ValueError(f"`op` must be one of 'convolve', 'correlate'; got {op!r}")
