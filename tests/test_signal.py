@@ -379,6 +379,13 @@ def test_random_placement_is_valid(count, seed, width):
     assert s.signal.sum() == pytest.approx(count * s.template.sum() + 4.0)
 
 
+@given(count=st.integers(1, 6), seed=st.integers(0, 10**6))
+def test_random_shapes_keep_clear_of_a_fixed_spike(count, seed):
+    s = make_shape_signal(300, positions=count, spike_at=150, noise=0.0, seed=seed)
+    assert np.min(np.abs(s.positions - 150)) >= len(s.template)
+    assert s.spike_at == 150 and s.signal[150] == 4.0
+
+
 def test_shape_signal_is_reproducible_and_named_shapes():
     a = make_shape_signal(seed=5)
     b = make_shape_signal(seed=5)

@@ -601,7 +601,17 @@ def make_shape_signal(
     if sigma < 0:
         raise ValueError(f"`noise` must be >= 0; got {noise!r}")
     if isinstance(positions, (int, np.integer)) and not isinstance(positions, bool):
-        centres = _random_centres(int(positions), lo, hi, w, spike_at is not None, rng)
+        fixed_spike = isinstance(spike_at, (int, np.integer)) and not isinstance(spike_at, bool)
+        for _attempt in range(200):  # random placement that keeps clear of a given spike
+            reserve = isinstance(spike_at, str) and spike_at == "random"
+            centres = _random_centres(int(positions), lo, hi, w, reserve, rng)
+            if not fixed_spike or centres.size == 0 or np.min(np.abs(centres - spike_at)) >= w:
+                break
+        else:
+            raise ValueError(
+                f"could not place {int(positions)} shapes of length {w} clear of the spike at "
+                f"{spike_at}; use fewer shapes, a longer signal or spike_at='random'"
+            )
     else:
         centres = np.sort(np.asarray(positions, dtype=np.int64).ravel())
         bad = centres[(centres < lo) | (centres > hi)]
