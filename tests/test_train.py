@@ -1,0 +1,136 @@
+"""fit / evaluate / predict: learning, determinism, checkpoints, resume, early stopping."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+
+from convolab import data, models, nn, train
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return data.shapes1d(256, length=64, seed=0), data.shapes1d(128, length=64, seed=1)
+
+
+def _fit(tmp=None, epochs=3, resume=None, seed=0, **kw):
+    tr, va = kw.pop("data")
+    model = models.detector1d(length=64, seed=0)
+    hist = train.fit(model, tr, va, epochs=epochs, batch_size=32, lr=0.05, seed=seed, out=tmp,
+                     resume=resume, progress=False, **kw)  # fmt: skip
+    return model, hist
+
+
+def test_detector_learns_the_shape(shapes):
+    model, hist = _fit(data=shapes, epochs=6)
+    assert hist.epochs[-1]["loss"] < hist.epochs[0]["loss"]
+    assert hist.best >= 0.95 and hist.monitor == "val_accuracy"
+    # Evaluate agrees with a direct count on the model's outputs.
+    va = shapes[1]
+    logits = model(va.x).data[:, 0]
+    assert train.evaluate(model, va)["accuracy"] == pytest.approx(((logits > 0) == va.y).mean())
+
+
+def test_same_seed_same_run_and_other_seed_differs(shapes):
+    m1, h1 = _fit(data=shapes)
+    m2, h2 = _fit(data=shapes)
+    m3, h3 = _fit(data=shapes, seed=5)
+    assert [e["loss"] for e in h1.epochs] == [e["loss"] for e in h2.epochs]
+    for k, v in m1.state_dict().items():
+        np.testing.assert_array_equal(v, m2.state_dict()[k])
+    assert [e["loss"] for e in h1.epochs] != [e["loss"] for e in h3.epochs]
+
+
+def test_resume_continues_from_the_checkpoint_epoch(shapes, tmp_path):
+    straight, h_straight = _fit(data=shapes, epochs=3)
+    run = tmp_path / "run"
+    _fit(tmp=run, data=shapes, epochs=1)
+    saved = train.load_checkpoint(run)
+    assert len(saved["history"].epochs) == 1
+    resumed, h_resumed = _fit(tmp=run, data=shapes, epochs=3, resume=run)
+    assert [e["epoch"] for e in h_resumed.epochs] == [1, 2, 3]
+    assert [e["loss"] for e in h_resumed.epochs] == [e["loss"] for e in h_straight.epochs]
+    for k, v in straight.state_dict().items():
+        np.testing.assert_allclose(resumed.state_dict()[k], v, rtol=0, atol=0)
+    assert json.loads((run / "metrics.json").read_text())["epochs"][2]["epoch"] == 3
+
+
+def test_best_model_file_is_the_best_epoch(shapes, tmp_path):
+    run = tmp_path / "run"
+    _, hist = _fit(tmp=run, data=shapes, epochs=4, metadata={"note": "x"})
+    info = nn.read_model_info(run / "model.npz")["metadata"]
+    assert info["epoch"] == hist.best_epoch and info["note"] == "x"
+    best = nn.load(run / "model.npz")
+    assert train.evaluate(best, shapes[1])["accuracy"] == pytest.approx(hist.best)
+    assert hist.best == max(e["val_accuracy"] for e in hist.epochs)
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.npz", "metrics.json", "model.npz"]
+
+
+def test_early_stopping(shapes):
+    model = models.detector1d(length=64)
+    opt = nn.optim.SGD(list(model.parameters()), lr=1e-12)  # nothing can improve
+    hist = train.fit(model, shapes[0], shapes[1], epochs=10, optimizer=opt, patience=2,
+                     progress=False)  # fmt: skip
+    assert hist.stopped_early and len(hist.epochs) == 3 and hist.best_epoch == 1
+
+
+def test_without_out_the_model_ends_at_its_best_epoch(shapes):
+    model = models.detector1d(length=64)
+    hist = train.fit(model, shapes[0], shapes[1], epochs=3, lr=0.5, progress=False)
+    assert train.evaluate(model, shapes[1])["accuracy"] == pytest.approx(hist.best)
+
+
+def test_evaluate_confusion_against_a_count():
+    net = nn.Sequential(nn.Linear(3, 3))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+    logits = net(x).data
+    pred = logits.argmax(1)
+    r = train.evaluate(net, (x, y), batch_size=7)
+    expected = [[int(((y == t) & (pred == p)).sum()) for p in range(3)] for t in range(3)]
+    assert r["confusion"] == expected and r["n"] == 40
+    assert r["accuracy"] == pytest.approx((pred == y).mean())
+    assert r["per_class_accuracy"][1] == pytest.approx((pred[y == 1] == 1).mean())
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    assert r["loss"] == pytest.approx(-log_p[np.arange(40), y].mean(), rel=1e-5)
+
+
+def test_predict_probabilities():
+    net = nn.Sequential(nn.Linear(4, 5))
+    x = np.random.default_rng(1).standard_normal((9, 4)).astype(np.float32)
+    np.testing.assert_allclose(train.predict(net, x, batch_size=4), softmax(net(x).data, axis=1),
+                               rtol=1e-5)  # fmt: skip
+    det = models.detector1d(length=64)
+    s = data.shapes1d(6, length=64).x
+    p = expit(det(s).data[:, 0].astype(np.float64))
+    np.testing.assert_allclose(train.predict(det, s), np.stack([1 - p, p], 1), rtol=1e-5)
+
+
+def test_progress_bar_only_when_asked(shapes, capsys):
+    _fit(data=shapes, epochs=1)
+    assert capsys.readouterr().err == ""
+    model = models.detector1d(length=64)
+    train.fit(model, shapes[0], epochs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1" in err and "samples/s" in err
+
+
+def test_errors(shapes, tmp_path):
+    model = models.detector1d(length=64)
+    with pytest.raises(ValueError, match="`epochs` must be an integer >= 1; got 0"):
+        train.fit(model, shapes[0], epochs=0)
+    with pytest.raises(ValueError, match="`optimizer` must be one of 'adam', 'sgd'; got 'rms'"):
+        train.fit(model, shapes[0], optimizer="rms")
+    with pytest.raises(TypeError, match="`train` must be an ArrayDataset"):
+        train.fit(model, [1, 2])
+    _fit(tmp=tmp_path / "run", data=shapes, epochs=1)
+    other = models.cnn1d(length=64, num_classes=2)
+    with pytest.raises(ValueError, match="does not fit this model"):
+        train.fit(other, shapes[0], epochs=2, resume=tmp_path / "run", progress=False)
+    (tmp_path / "bad.npz").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="not a readable training checkpoint"):
+        train.load_checkpoint(tmp_path / "bad.npz")
