@@ -217,6 +217,11 @@ def _dtype_of(tensors: list[Any]) -> str:
     return str(floats[0].dtype).removeprefix("torch.") if floats else "float32"
 
 
+def _unwrap(value: Any) -> Any:
+    """PyTorch's AvgPool1d stores ``(3,)`` for 3; keep the int as convolab's layers do."""
+    return value[0] if isinstance(value, tuple) and len(value) == 1 else value
+
+
 def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
     """An untrained convolab module with the torch module ``t``'s architecture."""
     tnn = torch.nn
@@ -253,7 +258,8 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
         _require(not t.ceil_mode, t, path, "ceil_mode=True is not supported")
         _require(getattr(t, "divisor_override", None) is None, t, path,
                  "divisor_override is not supported")
-        return ours(t.kernel_size, t.stride, t.padding, count_include_pad=t.count_include_pad)
+        k, s, p = (_unwrap(v) for v in (t.kernel_size, t.stride, t.padding))
+        return ours(k, s, p, count_include_pad=t.count_include_pad)
     if ours in _ADAPTIVE:
         size = t.output_size
         return ours(tuple(size) if isinstance(size, list | tuple) else size)
