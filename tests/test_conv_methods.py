@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import signal
 
 import convolab
 from oracle import BOUNDARIES, METHODS, MODES, assert_conv_close, conv_atol, correlate_ref
@@ -176,3 +177,98 @@ def test_choose_method_small_kernel_is_not_fft():
     assert method != "fft", reason
     method, reason = convolab.choose_method(np.zeros(1_000_000), np.ones(3), mode="same")
     assert method != "fft", reason
+
+
+# --- sizes that cross the engine's tiles and thread splits ---------------------------------
+
+
+def ref_via_pad(func_name, x, k, mode, boundary, fill_value=0.0):
+    """numpy.pad + scipy.signal.correlate('valid'): an independent route to the definition."""
+    pads = []
+    for m in k.shape:
+        if mode == "full":
+            pads.append((m - 1, m - 1))
+        elif mode == "same":
+            pads.append((m // 2, (m - 1) // 2))
+        else:
+            pads.append((0, 0))
+    kw = {"constant_values": fill_value} if boundary == "constant" else {}
+    xp = np.pad(x.astype(np.complex128 if x.dtype.kind == "c" else np.float64), pads,
+                mode=boundary, **kw)
+    kk = k.astype(xp.dtype)
+    if func_name == "convolve":
+        kk = np.conj(kk[(slice(None, None, -1),) * k.ndim])  # correlate conjugates again
+    return signal.correlate(xp, kk, "valid")
+
+
+@pytest.mark.parametrize("K", [3, 11, 12, 31, 64, 65, 256, 257])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+def test_long_1d_signals_across_tiles(K, dtype):
+    rng = np.random.default_rng(K)
+    n = 140_001  # more than two 64 Ki-sample tiles
+    x = rng.standard_normal(n)
+    k = rng.standard_normal(K)
+    if dtype == "complex128":
+        x = x + 1j * rng.standard_normal(n)
+        k = k + 1j * rng.standard_normal(K)
+    x, k = x.astype(dtype), k.astype(dtype)
+    boundary = BOUNDARIES[K % len(BOUNDARIES)]
+    fill = 0.5 if boundary == "constant" else 0.0
+    for name, func in (("correlate", convolab.correlate), ("convolve", convolab.convolve)):
+        expected = ref_via_pad(name, x, k, "same", boundary, fill)
+        for method in ("auto", "direct", "fft"):
+            got = func(x, k, "same", boundary=boundary, fill_value=fill, method=method)
+            assert got.dtype == np.dtype(dtype)
+            assert_conv_close(got, expected, x, k, fill_value=fill, dtype=dtype)
+
+
+@pytest.mark.parametrize("K", [5, 12, 31, 200])
+@pytest.mark.parametrize("method", ["auto", "direct"])
+def test_nan_stays_local_on_long_signals(K, method):
+    """NaN/inf propagate as in the definition on every 1D path (not only small kernels).
+
+    (A forced ``method='fft'`` spreads NaN over the whole output by construction.)
+    """
+    rng = np.random.default_rng(K)
+    x = rng.standard_normal(70_000)
+    x[1000] = np.nan
+    x[50_000] = np.inf
+    k = np.abs(rng.standard_normal(K)) + 0.1  # positive taps: the inf stays +inf
+    y = convolab.correlate(x, k, "valid", method=method)
+    nan = np.zeros(y.shape, bool)
+    nan[1000 - K + 1 : 1001] = True
+    inf = np.zeros(y.shape, bool)
+    inf[50_000 - K + 1 : 50_001] = True
+    np.testing.assert_array_equal(np.isnan(y), nan)
+    np.testing.assert_array_equal(np.isposinf(y), inf)
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("method", METHODS)
+def test_large_2d_image_across_row_bands(boundary, method):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((700, 300)).astype(np.float32)
+    k = rng.standard_normal((5, 4)).astype(np.float32)
+    for mode in ("same", "full"):
+        for name, func in (("correlate", convolab.correlate), ("convolve", convolab.convolve)):
+            expected = ref_via_pad(name, x, k, mode, boundary)
+            got = func(x, k, mode, boundary=boundary, method=method)
+            assert got.dtype == np.float32
+            assert_conv_close(got, expected, x, k, dtype=np.float32)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_3d_volume_and_batched_kernels(method):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((60, 50, 40))
+    k = rng.standard_normal((3, 2, 3))
+    expected = ref_via_pad("correlate", x, k, "same", "wrap")
+    assert_conv_close(convolab.correlate(x, k, "same", boundary="wrap", method=method),
+                      expected, x, k)
+    # a different kernel per row: axes broadcasting with a batched kernel
+    xb = rng.standard_normal((6, 3000))
+    kb = rng.standard_normal((6, 20))
+    got = convolab.correlate(xb, kb, "same", boundary="edge", axes=-1, method=method)
+    for i in range(6):
+        assert_conv_close(got[i], ref_via_pad("correlate", xb[i], kb[i], "same", "edge"),
+                          xb[i], kb[i])
