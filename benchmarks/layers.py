@@ -1,0 +1,133 @@
+"""Convolution-layer benchmark: convolab.nn against PyTorch CPU, in the same process.
+
+For each layer shape: forward, and forward + backward (gradients for the input,
+the weight and the bias), in milliseconds (best of ``--repeat`` after a warm-up),
+GFLOP/s and the ratio to PyTorch. The backward pass is also split into its two
+engine calls (``dL/dx``: full convolution of ``dL/dy`` with the flipped kernel;
+``dL/dw``: correlation of ``x`` with ``dL/dy``) so that a slow one can be named.
+
+FLOPs: forward ``2 N C_out H_out W_out (C_in / groups) kH kW``; forward+backward
+three times that (the two gradient convolutions cost as much as the forward).
+
+Run: ``python benchmarks/layers.py [--repeat 5] [--markdown]``. PyTorch is optional
+(``pip install torch``); without it only convolab's numbers are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from convolab.nn import Tensor
+from convolab.nn import functional as F
+from convolab.nn.functional import _conv_input_grad, _conv_weight_grad
+
+__all__ = ["CASES", "main", "run_case"]
+
+# name, x shape, (C_out, kernel), padding, stride
+CASES = [
+    ("conv 3x3 32->64, x (64, 32, 32, 32)", (64, 32, 32, 32), (64, 3), 1, 1),
+    ("LeNet-5 C1 5x5 1->6, x (128, 1, 28, 28)", (128, 1, 28, 28), (6, 5), 2, 1),
+    ("LeNet-5 C3 5x5 6->16, x (128, 6, 14, 14)", (128, 6, 14, 14), (16, 5), 0, 1),
+]
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times) * 1e3
+
+
+def run_case(
+    x_shape: tuple[int, ...], c_out: int, k: int, padding: int, stride: int, repeat: int
+) -> dict[str, float]:
+    """Times (ms) for one layer shape: convolab and, if importable, PyTorch."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = (rng.standard_normal((c_out, x_shape[1], k, k)) * 0.1).astype(np.float32)
+    b = np.zeros(c_out, dtype=np.float32)
+    X, W, B = (Tensor(a, requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(X, W, B, stride, padding)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    pads = ((padding, padding),) * 2
+
+    def ours_fb() -> None:
+        X.grad = W.grad = B.grad = None
+        F.conv2d(X, W, B, stride, padding).backward(g)
+
+    res = {
+        "flops": 2.0 * g.size * x_shape[1] * k * k,
+        "fwd": _best(lambda: F.conv2d(X, W, B, stride, padding), repeat),
+        "fwdbwd": _best(ours_fb, repeat),
+        "dx": _best(
+            lambda: _conv_input_grad(g, w, x_shape[2:], pads, (stride,) * 2, (1, 1), 1), repeat
+        ),
+        "dw": _best(
+            lambda: _conv_weight_grad(x, g, (k, k), pads, (stride,) * 2, (1, 1), 1), repeat
+        ),
+    }
+    try:
+        import torch
+    except ImportError:
+        return res
+    torch.set_num_threads(os.cpu_count() or 1)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    tg = torch.tensor(g)
+    conv = torch.nn.functional.conv2d
+
+    def torch_fb() -> None:
+        tx.grad = tw.grad = tb.grad = None
+        conv(tx, tw, tb, stride, padding).backward(tg)
+
+    with torch.no_grad():
+        res["torch_fwd"] = _best(lambda: conv(tx, tw, tb, stride, padding), repeat)
+    res["torch_fwdbwd"] = _best(torch_fb, repeat)
+    res["torch_version"] = torch.__version__
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print a table (Markdown with ``--markdown``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"numpy {np.__version__}; best of {args.repeat}; float32\n"
+    )
+    header = (
+        "| layer | pass | convolab ms | GFLOP/s | PyTorch ms | GFLOP/s | ratio |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    print(header)
+    for name, shape, (c_out, k), padding, stride in CASES:
+        res = run_case(shape, c_out, k, padding, stride, args.repeat)
+        for label, key, mult in (("forward", "fwd", 1), ("forward+backward", "fwdbwd", 3)):
+            flops = res["flops"] * mult
+            ours = res[key]
+            row = f"| {name} | {label} | {ours:.1f} | {flops / ours / 1e6:.0f} |"
+            theirs = res.get("torch_" + key)
+            if theirs is not None:
+                row += f" {theirs:.1f} | {flops / theirs / 1e6:.0f} | {ours / theirs:.2f}x |"
+            else:
+                row += " - | - | - |"
+            print(row)
+        print(
+            f"| {name} | backward parts | dx {res['dx']:.1f}, dw {res['dw']:.1f} | "
+            f"{res['flops'] / res['dx'] / 1e6:.0f}, {res['flops'] / res['dw'] / 1e6:.0f} "
+            "| | | |"
+        )
+
+
+if __name__ == "__main__":
+    main()
