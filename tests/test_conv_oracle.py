@@ -221,3 +221,24 @@ def test_output_is_a_new_array_and_inputs_untouched():
 def test_lists_and_scalars_accepted():
     np.testing.assert_array_equal(convolab.convolve([1, 2, 3], [1, 1]), [1.0, 3.0, 5.0, 3.0])
     np.testing.assert_array_equal(convolab.correlate([1, 2, 3], [1, 1], "valid"), [3.0, 5.0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_non_contiguous_and_read_only_inputs(name, method):
+    """Views with steps, reversed axes and Fortran order give the same as contiguous copies."""
+    func, ref = FUNCS[name]
+    rng = np.random.default_rng(12)
+    base = rng.standard_normal((13, 17))
+    kbase = rng.standard_normal((6, 5))
+    views = [
+        (base[::2, ::-3], kbase[::2, :]),
+        (np.asfortranarray(base[:7, :9]), kbase.T),
+        (base[:, 3:10].T, kbase[::-1, 1:4]),
+    ]
+    for x, k in views:
+        x.flags.writeable = False  # a view of a read-only array stays read-only
+        expected = ref(np.ascontiguousarray(x), np.ascontiguousarray(k), "same",
+                       boundary="symmetric", stride=(1, 2))
+        got = func(x, k, "same", boundary="symmetric", stride=(1, 2), method=method)
+        assert_conv_close(got, expected, x, k)
