@@ -298,3 +298,12 @@ def test_tensor_factory_copies_and_repr():
     assert "requires_grad=True" in repr(Tensor(np.zeros(1), requires_grad=True))
     with pytest.raises(ValueError, match="one element"):
         Tensor(np.zeros(2)).item()
+
+
+def test_argmax_and_array_protocol():
+    t = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]))
+    np.testing.assert_array_equal(t.argmax(1), [1, 0])
+    np.testing.assert_array_equal(t.argmax(axis=0, keepdim=True), [[1, 0, 1]])
+    assert int(t.argmax()) == 3
+    np.testing.assert_array_equal(np.asarray(t), t.data)
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32

@@ -300,6 +300,20 @@ class Tensor:
         """The underlying array (no copy)."""
         return self.data
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def argmax(
+        self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
+    ) -> np.ndarray:
+        """Indices of the maxima along ``dim`` (an integer ndarray; not differentiable)."""
+        d = _dim(dim, axis)
+        if d is None:
+            return np.asarray(self.data.argmax())
+        return self.data.argmax(axis=_norm_axes(d, self.ndim)[0], keepdims=keepdim)
+
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
         if self.data.size != 1:
