@@ -610,7 +610,7 @@ class ModelSummary:
 
     def __str__(self) -> str:
         def shape(s: tuple[int, ...]) -> str:
-            return "(" + ", ".join(map(str, s)) + ")"
+            return str(tuple(s))
 
         def rf(r: tuple[int | float, ...] | None) -> str:
             return "-" if r is None else "x".join(f"{v:g}" for v in r)
