@@ -210,3 +210,40 @@ def test_input_gradient_is_a_full_convolution(case):
     lhs = float(np.sum(y * g))
     rhs = float(np.sum(x * dx))
     assert abs(lhs - rhs) <= 1e-9 * (1 + np.abs(y).sum() * np.abs(g).max())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_weight_gradient_shapes(dtype):
+    """Many taps, few outputs (what a layer's weight gradient computes), chunked channels."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 16, 28, 28)).astype(dtype)
+    w = rng.standard_normal((4, 16, 26, 26)).astype(dtype)
+    got = convolab.conv_nd(x, w)
+    assert got.shape == (64, 4, 3, 3) and got.dtype == np.dtype(dtype)
+    # one sample per output by a plain dot product (independent of any conv routine)
+    expected = np.einsum("ncij,ocij->no", x[:, :, 1:27, 2:28].astype(np.float64),
+                         w.astype(np.float64))
+    scale = np.sqrt((x[:, :, :26, :26].astype(np.float64) ** 2).sum((1, 2, 3)))[:, None]
+    scale = scale * np.sqrt((w.astype(np.float64) ** 2).sum((1, 2, 3)))[None, :]
+    tol = 64 * np.finfo(dtype).eps * scale
+    assert np.all(np.abs(got[:, :, 1, 2] - expected) <= tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_chunks_and_workspace_reuse(dtype):
+    """Batches split into chunks; consecutive calls must not share their results' memory."""
+    rng = np.random.default_rng(4)
+    x1 = rng.standard_normal((16, 8, 32, 32)).astype(dtype)
+    w1 = rng.standard_normal((8, 8, 3, 3)).astype(dtype)
+    x2 = rng.standard_normal((3, 4, 9, 11)).astype(dtype)
+    w2 = rng.standard_normal((6, 2, 2, 3)).astype(dtype)
+    y1 = convolab.conv_nd(x1, w1, padding=1)
+    y1_copy = y1.copy()
+    y2 = convolab.conv_nd(x2, w2, groups=2, stride=(2, 1))
+    y3 = convolab.conv_nd(x1, w1, padding=1)
+    np.testing.assert_array_equal(y1, y1_copy)
+    assert not np.shares_memory(y1, y3) and not np.shares_memory(y1, y2)
+    np.testing.assert_allclose(y1, conv_nd_scipy(x1, w1, padding=1), rtol=0,
+                               atol=_atol(x1, w1, dtype))
+    np.testing.assert_allclose(y2, conv_nd_scipy(x2, w2, groups=2, stride=(2, 1)), rtol=0,
+                               atol=_atol(x2, w2, dtype))
