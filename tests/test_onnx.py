@@ -226,3 +226,9 @@ def test_cli_export_needs_a_shape_for_bare_model_files(tmp_path, capsys):
     assert "does not fit the model" in capsys.readouterr().err
     assert not out.exists()
     assert _cli(["export", str(model_file), str(out), "--input-shape", "1,40"]) == 0
+
+
+def test_missing_onnx_names_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install convolab\[onnx\]"):
+        export_onnx(models.mlp(), None, (784,))

@@ -210,3 +210,11 @@ def test_named_sequential_survives_save_and_load(tmp_path):
     nn.save(model, tmp_path / "named.npz")
     again = nn.load(tmp_path / "named.npz")
     _assert_same_state(model.state_dict(), again.state_dict())
+
+
+def test_missing_torch_names_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    with pytest.raises(ImportError, match=r"pip install convolab\[torch\]"):
+        to_torch(nn.ReLU())
+    with pytest.raises(ImportError, match=r"convolab\[torch\]"):
+        from_torch(object())
