@@ -34,9 +34,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
-from convolab.conv.padding import output_length, source_index
+from convolab.conv.padding import output_length
 
-__all__ = ["correlate_direct", "fill_slab", "strategy_1d"]
+__all__ = ["border_index", "correlate_direct", "fill_slab", "strategy_1d"]
 
 #: Bytes of padded input per tile: slab + output band + scratch band stay in L2 (2 MiB/core).
 _TILE_BYTES = 1 << 19
@@ -71,6 +71,36 @@ def strategy_1d(ntaps: int, stride: Sequence[int], dilation: Sequence[int], dtyp
     return "numpy"
 
 
+def border_index(n: int, before: int, boundary: str, first: int, count: int) -> np.ndarray:
+    """Source index of padded positions ``first .. first + count`` of a length-``n`` axis.
+
+    The same map as :func:`~convolab.conv.padding.source_index` (``-1`` for the
+    constant), computed for those positions only: the extensions of
+    :func:`numpy.pad` are periodic (``wrap``: period ``n``, ``symmetric``:
+    ``2n``, ``reflect``: ``2(n-1)``), whatever the padding width.
+
+    >>> border_index(4, 2, "reflect", 0, 8)
+    array([2, 1, 0, 1, 2, 3, 2, 1])
+    >>> border_index(3, 1, "symmetric", 0, 9), border_index(3, 1, "constant", 3, 3)
+    (array([0, 0, 1, 2, 2, 1, 0, 0, 1]), array([ 2, -1, -1]))
+    """
+    j = np.arange(first - before, first - before + count, dtype=np.intp)
+    if boundary == "constant":
+        return np.where((j >= 0) & (j < n), j, -1)
+    if boundary == "edge":
+        return np.clip(j, 0, n - 1)
+    if boundary == "wrap":
+        return j % n
+    if boundary == "symmetric":
+        r = j % (2 * n)
+        return np.where(r < n, r, 2 * n - 1 - r)
+    if n == 1:  # reflect
+        return np.zeros_like(j)
+    period = 2 * (n - 1)
+    r = j % period
+    return np.where(r < n, r, period - r)
+
+
 def fill_slab(
     xb: np.ndarray,
     first: int,
@@ -92,7 +122,7 @@ def fill_slab(
     array([[9., 0., 1., 2., 9.],
            [9., 3., 4., 5., 9.]])
     """
-    n0, (b0, a0) = xb.shape[0], pads[0]
+    n0, b0 = xb.shape[0], pads[0][0]
     inner = tuple(pads[1:])
     shape = (nrows,) + tuple(n + b + a for n, (b, a) in zip(xb.shape[1:], inner))
     if out is None:
@@ -102,7 +132,7 @@ def fill_slab(
     if 0 <= lo and hi <= n0:
         out[interior] = xb[lo:hi]
     else:
-        src = source_index(n0, b0, a0, boundary)[first : first + nrows]
+        src = border_index(n0, b0, boundary, first, nrows)
         valid = src >= 0
         if valid.all() and src[-1] - src[0] == nrows - 1:
             out[interior] = xb[src[0] : src[-1] + 1]
@@ -119,11 +149,12 @@ def fill_slab(
             out[before + (slice(0, b),)] = fill_value
             out[before + (slice(b + n, b + n + a),)] = fill_value
         else:
-            src = source_index(n, b, a, boundary) + b
             if b:
-                out[before + (slice(0, b),)] = out.take(src[:b], axis=ax)
+                src = border_index(n, b, boundary, 0, b) + b
+                out[before + (slice(0, b),)] = out.take(src, axis=ax)
             if a:
-                out[before + (slice(b + n, b + n + a),)] = out.take(src[b + n :], axis=ax)
+                src = border_index(n, b, boundary, b + n, a) + b
+                out[before + (slice(b + n, b + n + a),)] = out.take(src, axis=ax)
     return out
 
 

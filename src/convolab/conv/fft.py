@@ -7,9 +7,27 @@ is a product in the frequency domain:
           \\qquad \\bar k[i] = k[K - 1 - i]
 
 Transforms are :mod:`scipy.fft` real transforms (complex ones for complex data)
-at fast lengths, in the input's precision (float32 stays float32), on all
+in the input's precision (float32 stays float32, complex64 spectra) on all
 cores. Zero padding is free (it is the transform length); other boundaries pad
 explicitly first.
+
+Only the outputs asked for are free of wrap-around: the transform is
+*circular* of length ``N``, and output ``j`` of the full convolution is aliased
+with ``j +- N``. For the outputs ``j0 .. j1`` of the full result that the mode
+keeps, ``N >= max(n + K - 1 - j0, j1 + 1)`` suffices, so ``same`` needs
+``N >= n + K // 2`` rather than ``n + K - 1`` (then the next fast length).
+The kernel spectrum is made first and the input's multiplied into in place,
+so a 2D ``same`` filtering holds about three image-sized arrays at its peak.
+
+For a long 1D signal and a short kernel the transform is cut into blocks
+(*overlap-save*): blocks of ``N`` padded samples overlapping by ``K - 1``
+give ``N - K + 1`` outputs each, all blocks transformed in one batched call.
+``N`` is a power of two near ``4 K``: ``O(n log K)`` work instead of
+``O(n log n)``, in cache.
+
+NaN and inf would spread through every output of a transform; an input or
+kernel that is not finite is handed to the direct method, which keeps them
+local as the definition does.
 """
 
 from __future__ import annotations
@@ -20,7 +38,10 @@ import scipy.fft as sfft
 from convolab.conv._parallel import n_workers
 from convolab.conv.padding import output_length, pad
 
-__all__ = ["correlate_fft", "dilate_kernel"]
+__all__ = ["correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
+
+#: Overlap-save is used when the single transform would be this many times its block.
+_OLS_MIN_RATIO = 8
 
 
 def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
@@ -38,6 +59,46 @@ def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def transform_shape(
+    spatial: tuple[int, ...],
+    eff: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    real: bool = True,
+) -> tuple[list[int], list[slice]]:
+    """Fast circular lengths free of wrap-around on the kept outputs, and where they lie.
+
+    >>> transform_shape((2048,), (63,), ((31, 31),), (1,))
+    ([2160], [slice(31, 2079, 1)])
+    >>> transform_shape((10,), (3,), ((2, 2),), (1,))  # full: nothing wraps
+    ([12], [slice(0, 12, 1)])
+    """
+    fshape, index = [], []
+    for n, e, (b, a), s in zip(spatial, eff, pads, stride):
+        count = output_length(n, b, a, e, s)
+        j0 = e - 1 - b
+        j1 = j0 + (count - 1) * s
+        need = max(n + e - 1 - j0, j1 + 1, n, e)
+        fshape.append(sfft.next_fast_len(need, real=real))
+        index.append(slice(j0, j1 + 1, s))
+    return fshape, index
+
+
+def ols_block(ntaps: int, n: int) -> int | None:
+    """Overlap-save transform length for ``ntaps`` taps over ``n`` samples, or None.
+
+    A power of two near ``4 * ntaps`` (at least 1024), used only when the signal
+    is several times longer.
+
+    >>> ols_block(1001, 10**6), ols_block(31, 10**6), ols_block(1001, 5000)
+    (4096, 1024, None)
+    """
+    N = max(1024, 1 << int(np.ceil(np.log2(4 * ntaps))))
+    if n + ntaps - 1 < _OLS_MIN_RATIO * N:
+        return None
+    return N
+
+
 def correlate_fft(
     x: np.ndarray,
     k: np.ndarray,
@@ -47,12 +108,21 @@ def correlate_fft(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
 ) -> np.ndarray:
-    """Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by FFT.
+    r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by FFT.
+
+    .. math:: y = \mathcal{F}^{-1}_N\big(\mathcal{F}_N(x)\,\mathcal{F}_N(\bar k)\big)[j_0 :: s]
 
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
     >>> np.round(correlate_fft(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,)), 12)
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     """
+    dtype = np.result_type(x, k)
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(x.sum()) and np.isfinite(k.sum())
+    if not finite:
+        from convolab.conv.direct import correlate_direct
+
+        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
     m = k.ndim - 1
     axes = tuple(range(1, m + 1))
     kd = dilate_kernel(k, dilation)
@@ -61,24 +131,42 @@ def correlate_fft(
     if not zero_pad or any(b > e - 1 or a > e - 1 for (b, a), e in zip(pads, eff)):
         x = pad(x, pads, boundary, fill_value)
         pads = ((0, 0),) * m
-    spatial = x.shape[1:]
-    full = [n + e - 1 for n, e in zip(spatial, eff)]
-    real = x.dtype.kind != "c"
-    fshape = [sfft.next_fast_len(n, real=real) for n in full]
+    real = dtype.kind != "c"
     kflip = kd[(slice(None),) + (slice(None, None, -1),) * m]
+    if m == 1:
+        N = ols_block(eff[0], x.shape[1] + sum(pads[0]))
+        if N is not None:
+            return _overlap_save(x, kflip, pads[0], stride[0], N, real, dtype)
+    fshape, index = transform_shape(x.shape[1:], eff, pads, stride, real)
     workers = n_workers()
-    if real:
-        spec = sfft.rfftn(x, fshape, axes=axes, workers=workers)
-        spec *= sfft.rfftn(kflip, fshape, axes=axes, workers=workers)
-        y = sfft.irfftn(spec, fshape, axes=axes, workers=workers)
-    else:
-        spec = sfft.fftn(x, fshape, axes=axes, workers=workers)
-        spec *= sfft.fftn(kflip, fshape, axes=axes, workers=workers)
-        y = sfft.ifftn(spec, fshape, axes=axes, workers=workers)
-    # Position n of the padded-'valid' result is index n + K - 1 - before of the full convolution.
-    index = [slice(None)]
-    for n, (b, a), e, s in zip(spatial, pads, eff, stride):
-        count = output_length(n, b, a, e, s)
-        start = e - 1 - b
-        index.append(slice(start, start + (count - 1) * s + 1, s))
-    return np.ascontiguousarray(y[tuple(index)], dtype=np.result_type(x, k))
+    fwd, inv = (sfft.rfftn, sfft.irfftn) if real else (sfft.fftn, sfft.ifftn)
+    kspec = fwd(kflip, fshape, axes=axes, workers=workers)  # first: its padded copy is freed
+    spec = fwd(x, fshape, axes=axes, workers=workers)
+    spec *= kspec  # x has the full batch; the kernel's broadcasts
+    del kspec
+    full = inv(spec, fshape, axes=axes, workers=workers, overwrite_x=True)
+    del spec
+    return np.ascontiguousarray(full[(slice(None), *index)], dtype=dtype)
+
+
+def _overlap_save(x, kflip, pad0, stride, N, real, dtype) -> np.ndarray:
+    """1D overlap-save: blocks of ``N`` padded samples, ``N - K + 1`` outputs each."""
+    B, n = x.shape
+    K = kflip.shape[1]
+    b0, a0 = pad0
+    count = n + b0 + a0 - K + 1  # unstrided outputs
+    Lo = N - K + 1
+    nb = -(-count // Lo)
+    buf = np.zeros((B, (nb - 1) * Lo + N), dtype=x.dtype)
+    buf[:, b0 : b0 + n] = x
+    segs = np.lib.stride_tricks.sliding_window_view(buf, N, axis=1)[:, ::Lo][:, :nb]
+    workers = n_workers()
+    fwd, inv = (sfft.rfft, sfft.irfft) if real else (sfft.fft, sfft.ifft)
+    kspec = fwd(kflip, N, axis=-1, workers=workers)[:, None, :]
+    spec = fwd(segs, N, axis=-1, workers=workers)
+    spec *= kspec
+    del kspec
+    blocks = inv(spec, N, axis=-1, workers=workers, overwrite_x=True)
+    del spec
+    y = blocks[:, :, K - 1 :].reshape(B, nb * Lo)
+    return np.ascontiguousarray(y[:, :count:stride], dtype=dtype)
