@@ -20,6 +20,9 @@ dilated size ``K = d*(k-1) + 1``):
   arithmetic (not ``numpy.pad``);
 * stride keeps every ``s``-th output of the unstrided result, starting with the
   first.
+
+The end of the module holds the comparison tolerance and the Hypothesis
+strategies that the ``test_conv_*`` files share.
 """
 
 from __future__ import annotations
@@ -30,8 +33,14 @@ import numpy as np
 
 __all__ = [
     "BOUNDARIES",
+    "DTYPES",
+    "METHODS",
     "MODES",
+    "array_of",
+    "assert_conv_close",
     "boundary_index",
+    "conv_atol",
+    "conv_cases",
     "conv_nd_ref",
     "convolve_ref",
     "correlate_ref",
