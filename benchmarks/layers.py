@@ -9,7 +9,7 @@ engine calls (``dL/dx``: full convolution of ``dL/dy`` with the flipped kernel;
 FLOPs: forward ``2 N C_out H_out W_out (C_in / groups) kH kW``; forward+backward
 three times that (the two gradient convolutions cost as much as the forward).
 
-Run: ``python benchmarks/layers.py [--repeat 5] [--markdown]``. PyTorch is optional
+Run: ``python benchmarks/layers.py [--repeat 5] [--cases 0 1]``. PyTorch is optional
 (``pip install torch``); without it only convolab's numbers are printed.
 """
 
@@ -37,14 +37,21 @@ CASES = [
 ]
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up
-    times = []
+def _best(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Best time (ms) of each function, the functions interleaved round by round.
+
+    Interleaving matters on a shared machine: every contender sees the same
+    background load, and the minimum over rounds picks the quiet moments.
+    """
+    for fn in fns.values():
+        fn()  # warm-up
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) * 1e3)
+    return best
 
 
 def run_case(
@@ -64,53 +71,60 @@ def run_case(
         X.grad = W.grad = B.grad = None
         F.conv2d(X, W, B, stride, padding).backward(g)
 
-    res = {
-        "flops": 2.0 * g.size * x_shape[1] * k * k,
-        "fwd": _best(lambda: F.conv2d(X, W, B, stride, padding), repeat),
-        "fwdbwd": _best(ours_fb, repeat),
-        "dx": _best(
-            lambda: _conv_input_grad(g, w, x_shape[2:], pads, (stride,) * 2, (1, 1), 1), repeat
-        ),
-        "dw": _best(
-            lambda: _conv_weight_grad(x, g, (k, k), pads, (stride,) * 2, (1, 1), 1), repeat
-        ),
+    fns: dict[str, Callable[[], object]] = {
+        "fwd": lambda: F.conv2d(X, W, B, stride, padding),
+        "fwdbwd": ours_fb,
+        "dx": lambda: _conv_input_grad(g, w, x_shape[2:], pads, (stride,) * 2, (1, 1), 1),
+        "dw": lambda: _conv_weight_grad(x, g, (k, k), pads, (stride,) * 2, (1, 1), 1),
     }
     try:
         import torch
     except ImportError:
-        return res
-    torch.set_num_threads(os.cpu_count() or 1)
-    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    tg = torch.tensor(g)
-    conv = torch.nn.functional.conv2d
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count() or 1)
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        tg = torch.tensor(g)
+        conv = torch.nn.functional.conv2d
 
-    def torch_fb() -> None:
-        tx.grad = tw.grad = tb.grad = None
-        conv(tx, tw, tb, stride, padding).backward(tg)
+        def torch_fwd() -> None:
+            with torch.no_grad():
+                conv(tx, tw, tb, stride, padding)
 
-    with torch.no_grad():
-        res["torch_fwd"] = _best(lambda: conv(tx, tw, tb, stride, padding), repeat)
-    res["torch_fwdbwd"] = _best(torch_fb, repeat)
-    res["torch_version"] = torch.__version__
+        def torch_fb() -> None:
+            tx.grad = tw.grad = tb.grad = None
+            conv(tx, tw, tb, stride, padding).backward(tg)
+
+        fns["torch_fwd"] = torch_fwd
+        fns["torch_fwdbwd"] = torch_fb
+    res: dict[str, float] = {"flops": 2.0 * g.size * x_shape[1] * k * k}
+    res.update(_best(fns, repeat))
     return res
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print a table (Markdown with ``--markdown``)."""
+    """Print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds (best of)")
+    parser.add_argument("--cases", type=int, nargs="*", help="indices into CASES (default all)")
     args = parser.parse_args(argv)
+    try:
+        import torch
+
+        versions = f"numpy {np.__version__}, torch {torch.__version__}"
+    except ImportError:
+        versions = f"numpy {np.__version__}, no torch"
     print(
-        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"numpy {np.__version__}; best of {args.repeat}; float32\n"
+        f"# {platform.machine()}, {os.cpu_count()} cores, {versions}; "
+        f"best of {args.repeat} interleaved rounds; float32\n"
     )
     header = (
         "| layer | pass | convolab ms | GFLOP/s | PyTorch ms | GFLOP/s | ratio |\n"
         "|---|---|---|---|---|---|---|"
     )
     print(header)
-    for name, shape, (c_out, k), padding, stride in CASES:
+    chosen = CASES if not args.cases else [CASES[i] for i in args.cases]
+    for name, shape, (c_out, k), padding, stride in chosen:
         res = run_case(shape, c_out, k, padding, stride, args.repeat)
         for label, key, mult in (("forward", "fwd", 1), ("forward+backward", "fwdbwd", 3)):
             flops = res["flops"] * mult

@@ -194,6 +194,7 @@ POOL_CASES = [
     ((1, 2, 7, 7), 3, 2, 1, 1),  # overlapping windows with padding
     ((1, 2, 7, 8), (3, 2), (1, 2), (1, 1), (2, 1)),
     ((2, 5, 5), 3, 1, 0, 1),  # unbatched (C, H, W)
+    ((1, 2, 8, 7), 3, 3, 1, 1),  # tiling windows with padding
 ]
 
 
@@ -215,6 +216,11 @@ def test_max_pool_ties_go_to_one_element():
     expected[0, 0] = expected[0, 1] = expected[1, 0] = expected[1, 1] = 1
     np.testing.assert_array_equal(t.grad[0, 0], expected)
     assert t.grad.sum() == 4
+    t = Tensor(np.ones((1, 1, 4, 5)), requires_grad=True)
+    F.max_pool2d(t, 2).sum().backward()  # tiling windows: first element of each, last column unused
+    expected = np.zeros((4, 5))
+    expected[::2, 0:4:2] = 1
+    np.testing.assert_array_equal(t.grad[0, 0], expected)
 
 
 @pytest.mark.parametrize(("xs", "k", "s", "p", "_d"), POOL_CASES)

@@ -201,8 +201,11 @@ def _conv_weight_grad(
     else:
         padding = tuple(lo for lo, _ in pads)
     # (N, C_in, *S) -> (C_in/g, g*N, *S): batch = channel within group, channels = (group, n)
-    xt = x.reshape((n, groups, c_in_g) + spatial).transpose((2, 1, 0) + tuple(range(3, 3 + m)))
-    xt = xt.reshape((c_in_g, groups * n) + spatial)
+    if groups == 1:
+        xt = x.swapaxes(0, 1)  # a view: the engine makes its own (padded) copy
+    else:
+        xt = x.reshape((n, groups, c_in_g) + spatial).transpose((2, 1, 0) + tuple(range(3, 3 + m)))
+        xt = xt.reshape((c_in_g, groups * n) + spatial)
     dyt = dy.swapaxes(0, 1)  # (C_out, N, *out): the "kernel"
     g = conv_nd(xt, dyt, padding=padding, stride=dilation, dilation=stride, groups=groups)
     g = g[(slice(None), slice(None)) + tuple(slice(0, k) for k in ksize)]
@@ -456,6 +459,22 @@ class _MaxPool(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         k, s, p, d, out = self.options
         g = np.zeros(self.shape, dtype=grad.dtype)
+        m = len(k)
+        if s == k and all(di == 1 for di in d):
+            # Windows tile the input: scatter into (..., *out, *k) once, then interleave
+            # the axes to (..., out_0, k_0, out_1, k_1, ...) and write the covered block.
+            win = np.zeros(self.idx.shape + (int(np.prod(k)),), dtype=grad.dtype)
+            np.put_along_axis(win, self.idx[..., None], grad[..., None], axis=-1)
+            lead = grad.ndim - m
+            win = win.reshape(grad.shape + k)
+            order = tuple(range(lead)) + tuple(
+                a for i in range(m) for a in (lead + i, lead + m + i)
+            )
+            block = win.transpose(order).reshape(
+                grad.shape[:lead] + tuple(o * ki for o, ki in zip(out, k, strict=True))
+            )
+            g[(Ellipsis,) + tuple(slice(0, n) for n in block.shape[lead:])] = block
+            return (_crop_spatial(g, p),)
         for t, tap in enumerate(_taps(k)):
             g[_tap_slices(tap, out, s, d)] += np.where(self.idx == t, grad, 0)
         return (_crop_spatial(g, p),)
@@ -756,11 +775,11 @@ def global_avg_pool2d(input: Any) -> Tensor:  # noqa: A002
 
 class _ReLU(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.mask = x > 0
-        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+        self.out = np.maximum(x, np.zeros((), dtype=x.dtype))
+        return self.out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
+        return (grad * (self.out > 0),)
 
 
 class _LeakyReLU(Function):
