@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convolab import image, kernels
 
@@ -45,11 +47,11 @@ def test_equals_in_memory_for_every_boundary_and_chunking(client, boundary, chun
     np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
-def test_chunks_smaller_than_the_kernel_are_enlarged(client):
+def test_chunks_smaller_than_the_kernel_are_enlarged():
     k = RNG.standard_normal((5, 4))
-    got = image.filter_large(GRAY, k, chunks=3, client=client, compute=False)
+    got = image.filter_large(GRAY, k, chunks=3, compute=False)
     assert min(got.chunks[0][:-1]) >= 5 and min(got.chunks[1][:-1]) >= 4
-    np.testing.assert_allclose(got.compute(scheduler=client.get), image.filter(GRAY, k),
+    np.testing.assert_allclose(got.compute(), image.filter(GRAY, k),
                                atol=1e-12)
 
 
@@ -130,3 +132,21 @@ def test_bad_input(kwargs, exc, pattern):
     args = {"array_or_path": GRAY, "kernel": kernels.box(3), **kwargs}
     with pytest.raises(exc, match=pattern):
         image.filter_large(**args)
+
+
+@settings(max_examples=10)
+@given(
+    shape=st.tuples(st.integers(6, 30), st.integers(6, 30)),
+    kshape=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    chunks=st.tuples(st.integers(4, 12), st.integers(4, 12)),
+    boundary=st.sampled_from(BOUNDARIES),
+    mode=st.sampled_from(["same", "full", "valid"]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_equals_in_memory(shape, kshape, chunks, boundary, mode, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.random(shape)
+    k = rng.standard_normal(kshape)
+    got = image.filter_large(x, k, chunks=chunks, mode=mode, boundary=boundary, fill_value=-1.0)
+    np.testing.assert_allclose(got, image.filter(x, k, mode, boundary, fill_value=-1.0),
+                               atol=1e-12)

@@ -79,10 +79,8 @@ def _as_dask(array_or_path: Any, chunks: tuple[int, int] | None, image_mode: str
     if isinstance(array_or_path, da.Array):
         x = array_or_path
     else:
-        x = np.asarray(array_or_path) if not isinstance(array_or_path, np.ndarray) else (
-            array_or_path
-        )
-        x = da.from_array(x, chunks=(1024, 1024) + (-1,) * (x.ndim - 2) if x.ndim >= 2 else -1)
+        x = np.asarray(array_or_path)
+        x = da.from_array(x, chunks=(chunks or (1024, 1024))[: x.ndim] + (-1,) * (x.ndim - 2))
     if x.dtype.kind not in "biuf":
         raise TypeError(f"`array_or_path` must hold a real numeric array; got dtype {x.dtype}")
     if x.ndim not in (2, 3) or 0 in x.shape:
@@ -192,8 +190,11 @@ def filter_large(
     boundary = check_boundary(boundary)
     op = image._choice("op", op, image.OPS)
     spatial = _spatial_chunks(chunks)
+    k = image._as_kernel(kernel, np.empty(0))
+    if spatial is not None:  # a block's halo must come from its immediate neighbours
+        spatial = (max(spatial[0], k.shape[0]), max(spatial[1], k.shape[1]))
     x = _as_dask(array_or_path, spatial, image_mode)
-    k = image._as_kernel(kernel, np.empty(0, dtype=x.dtype))
+    k = image._as_kernel(k, np.empty(0, dtype=x.dtype))
     dtype = _result_dtype(x.dtype)
 
     pads, depth, out_chunks = [], {}, []
