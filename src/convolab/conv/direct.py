@@ -367,4 +367,4 @@ def _correlate_1d_toeplitz(x, k, pad0, boundary, fill_value, y) -> None:
                 out += blocks[1:, : K - 1] @ T[L:]
         y[b, a:c] = out.reshape(-1)[: c - a]
 
-    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK)
+    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK, blas=True)

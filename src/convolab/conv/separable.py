@@ -198,7 +198,7 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
                     _sum_taps(zbuf, v, taps, tmp, (1, s1), (1, d1))
                     out += tmp
 
-    run_tasks(run, tasks, parallel=y.size * (kh + kw) >= 1 << 18)
+    run_tasks(run, tasks, parallel=y.size * (kh + kw) >= 1 << 18, blas=True)
     return y
 
 
