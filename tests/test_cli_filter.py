@@ -301,3 +301,16 @@ def test_real_subprocess(tmp_path, gray_png):
     assert bad.stderr.strip().count("\n") == 0 and "Traceback" not in bad.stderr
     assert "missing.png' does not exist" in bad.stderr
     assert not (tmp_path / "p.png").exists()
+
+
+def test_chunks_on_a_scheduler(tmp_path, gray_png, capsys):
+    distributed = pytest.importorskip("distributed")
+    a, b = tmp_path / "mem.png", tmp_path / "cluster.png"
+    args = ["-k", "sobel:axis=y", "--scale", "minmax"]
+    assert filt([gray_png, "-o", a, *args], capsys)[0] == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        code, _, err = filt([gray_png, "-o", b, *args, "--chunks", "8", "--scheduler",
+                             cluster.scheduler_address], capsys)
+    assert code == 0, err
+    np.testing.assert_array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))

@@ -161,7 +161,7 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
 
 def _filter_one(
     src: Path, dst: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None,
-    scheduler: str | None, color: str, scale: str, bits: int,
+    client: Any, color: str, scale: str, bits: int,
 ) -> None:
     from convolab import image
 
@@ -172,7 +172,7 @@ def _filter_one(
         if x.shape[2] == 1:
             x = x[..., 0]
     if chunks:
-        y = image.filter_large(x, k, chunks=chunks, client=scheduler, **options)
+        y = image.filter_large(x, k, chunks=chunks, client=client, **options)
     else:
         y = image.filter(x, k, **options)
     if alpha is not None:
@@ -181,6 +181,21 @@ def _filter_one(
     if bits == 16 and y.ndim == 3:
         raise ValueError(f"cannot save '{dst}' with 16 bits: only gray images can be 16-bit")
     image.save(dst, y, scale=scale, bits=bits)
+
+
+def _connect(address: str) -> Any:
+    """One ``dask.distributed`` client for all the images of a run."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError(
+            "--scheduler needs dask.distributed: install the extra with "
+            "`pip install convolab[scale]`"
+        ) from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OSError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
 
 
 @click.command("filter")
@@ -235,12 +250,17 @@ def filter_(
             raise ValueError("--scheduler needs --chunks N")
         k = _read_kernel(spec, kernel_file)
         pairs = plan_outputs(inputs, output, force)
-        if len(pairs) > 1 or output.is_dir() or str(output).endswith(("/", os.sep)):
-            output.mkdir(parents=True, exist_ok=True)
-        bar = tqdm(pairs, unit="image", file=sys.stderr, disable=quiet or len(pairs) == 1,
-                   desc="filter")
-        for src, dst in bar:
-            _filter_one(src, dst, k, options, chunks, scheduler, color, scale, depth)
+        client = _connect(scheduler) if scheduler else None
+        try:
+            if len(pairs) > 1 or output.is_dir() or str(output).endswith(("/", os.sep)):
+                output.mkdir(parents=True, exist_ok=True)
+            bar = tqdm(pairs, unit="image", file=sys.stderr, disable=quiet or len(pairs) == 1,
+                       desc="filter")
+            for src, dst in bar:
+                _filter_one(src, dst, k, options, chunks, client, color, scale, depth)
+        finally:
+            if client is not None:
+                client.close()
     except UsageProblem:
         raise
     except (ValueError, TypeError, OSError, ImportError) as exc:
