@@ -449,3 +449,23 @@ def test_docs_examples_run():
                               optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    raw = np.zeros((4, 6), dtype=np.uint8)
+    raw[0, :] = 255  # a bright top row
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view"
+    p = tmp_path / "camera.jpg"
+    Image.fromarray(raw).save(p, exif=exif, quality=100)
+    upright = image.load(p)
+    assert upright.shape == (6, 4)
+    assert upright[:, -1].mean() > 0.8 and upright[:, 0].mean() < 0.2  # top row now on the right
+
+
+def test_decompression_bomb_is_a_one_line_value_error(tmp_path, monkeypatch):
+    p = tmp_path / "big.png"
+    image.save(p, np.zeros((40, 40)))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 1600 > 2 * 100 pixels
+    with pytest.raises(ValueError, match="decompression-bomb guard"):
+        image.load(p)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 import convolab
 from convolab import kernels as _kernels
@@ -103,7 +103,8 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
     """Read an image file into a float32 array with values in ``[0, 1]``.
 
     PNG, JPEG, BMP, TIFF (8 and 16 bit), GIF (first frame) and every other
-    format Pillow reads. 8-bit values are divided by 255, 16-bit by 65535;
+    format Pillow reads. A camera's EXIF orientation tag is applied, so the
+    array is the picture as viewers show it. 8-bit values are divided by 255, 16-bit by 65535;
     floating-point TIFFs (Pillow mode ``F``) are returned unscaled.
 
     Parameters
@@ -148,9 +149,15 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load()  # frame 0; decodes now so that truncation is caught here
-            a = _pixels(im, path)
+            upright = ImageOps.exif_transpose(im)  # camera orientation tag, if any
+            a = _pixels(upright if upright is not None else im, path)
     except UnidentifiedImageError:
         raise ValueError(f"'{path}' is not an image (no format Pillow reads)") from None
+    except Image.DecompressionBombError as exc:
+        raise ValueError(
+            f"'{path}' is refused by Pillow's decompression-bomb guard ({exc}); for huge "
+            "images save the pixels as .npy and use filter_large, which memory-maps them"
+        ) from None
     except PermissionError as exc:
         raise PermissionError(f"cannot read '{path}': {exc.strerror}") from None
     except (OSError, SyntaxError, EOFError) as exc:
