@@ -126,17 +126,37 @@ def _fan(t: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with ``U(a, b)``."""
+    """Fill with ``U(a, b)``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> t = init.uniform_(Tensor(np.empty(1000)), -2.0, 2.0, generator=0)
+    >>> bool(t.data.min() >= -2.0 and t.data.max() < 2.0)
+    True
+    """
     return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with ``N(mean, std**2)``."""
+    """Fill with ``N(mean, std**2)``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> t = init.normal_(Tensor(np.empty(10000)), 1.0, 0.5, generator=0)
+    >>> round(float(t.data.mean()), 1), round(float(t.data.std()), 1)
+    (1.0, 0.5)
+    """
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> init.constant_(Tensor(np.empty(2, dtype=np.float32)), 0.5).data
+    array([0.5, 0.5], dtype=float32)
+    """
     return _fill(tensor, np.full(tensor.shape, val))
 
 
@@ -161,6 +181,12 @@ def kaiming_uniform_(
 
     ``gain = calculate_gain(nonlinearity, a)``. With ``a = sqrt(5)`` (PyTorch's
     layer default) the bound is ``1 / sqrt(fan_in)``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> w = init.kaiming_uniform_(Tensor(np.empty((16, 8))), a=np.sqrt(5), generator=0)
+    >>> bool(np.abs(w.data).max() <= 1 / np.sqrt(8))
+    True
     """
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
@@ -173,19 +199,40 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     generator: Any = None,
 ) -> Tensor:
-    """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan)``."""
+    """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan)``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> w = init.kaiming_normal_(Tensor(np.empty((500, 50))), nonlinearity="relu", generator=0)
+    >>> round(float(w.data.std() * np.sqrt(50 / 2)), 1)
+    1.0
+    """
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
-    """Glorot uniform: ``U(-bound, bound)``, ``bound = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: ``U(-bound, bound)``, ``bound = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> w = init.xavier_uniform_(Tensor(np.empty((30, 20))), generator=0)
+    >>> bool(np.abs(w.data).max() <= np.sqrt(6 / 50))
+    True
+    """
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
-    """Glorot normal: ``N(0, std**2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: ``N(0, std**2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor, init
+    >>> w = init.xavier_normal_(Tensor(np.empty((300, 200))), generator=0)
+    >>> round(float(w.data.std() / np.sqrt(2 / 500)), 1)
+    1.0
+    """
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
