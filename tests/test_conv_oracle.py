@@ -15,6 +15,7 @@ from oracle import (
     BOUNDARIES,
     METHODS,
     MODES,
+    array_of,
     assert_conv_close,
     conv_cases,
     convolve_ref,
@@ -112,10 +113,8 @@ def test_axes_broadcasting_matches_oracle(name, data):
             ks.append(1 if which == "k1" else m)
     mode = data.draw(st.sampled_from(["full", "same"]))
     boundary = data.draw(st.sampled_from(BOUNDARIES))
-    x = np.asarray(data.draw(st.lists(st.floats(-3, 3), min_size=int(np.prod(xs)),
-                                      max_size=int(np.prod(xs))))).reshape(xs)
-    k = np.asarray(data.draw(st.lists(st.floats(-3, 3), min_size=int(np.prod(ks)),
-                                      max_size=int(np.prod(ks))))).reshape(ks)
+    x = data.draw(array_of("float64", tuple(xs)), label="x")
+    k = data.draw(array_of("float64", tuple(ks)), label="k")
     expected = ref(x, k, mode, boundary=boundary, axes=axes)
     got = func(x, k, mode, boundary=boundary, axes=axes)
     assert_conv_close(got, expected, x, k)
