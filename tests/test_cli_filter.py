@@ -314,3 +314,17 @@ def test_chunks_on_a_scheduler(tmp_path, gray_png, capsys):
                              cluster.scheduler_address], capsys)
     assert code == 0, err
     np.testing.assert_array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+
+
+def test_folder_without_images_and_file_as_output_folder(tmp_path, gray_png, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no images here")
+    code, _, err = filt([empty, "-o", tmp_path / "out", "-k", "box"], capsys)
+    assert_one_line_error(code, err, "holds no image files")
+    blocker = tmp_path / "blocker.png"
+    blocker.write_bytes(b"x")
+    other = _png(tmp_path / "other.png", np.zeros((3, 3), dtype=np.uint8))
+    code, _, err = filt([gray_png, other, "-o", blocker, "-k", "box", "--force"], capsys)
+    assert_one_line_error(code, err, "blocker.png' must be a folder for several inputs")
+    assert blocker.read_bytes() == b"x"

@@ -469,3 +469,15 @@ def test_decompression_bomb_is_a_one_line_value_error(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 1600 > 2 * 100 pixels
     with pytest.raises(ValueError, match="decompression-bomb guard"):
         image.load(p)
+
+
+def test_scaling_leaves_alpha_alone(tmp_path):
+    a = np.zeros((1, 3, 4))
+    a[0, :, 0] = [-2.0, 0.0, 2.0]  # a signed response in red
+    a[0, :, 3] = [0.5, 1.0, 1.5]  # opacity
+    p = tmp_path / "rgba.png"
+    image.save(p, a, scale="minmax")
+    with Image.open(p) as im:
+        got = np.asarray(im)
+    np.testing.assert_array_equal(got[0, :, 0], [0, 128, 255])
+    np.testing.assert_array_equal(got[0, :, 3], [128, 255, 255])

@@ -256,6 +256,7 @@ def save(
         ``minmax`` maps ``[min, max]`` linearly onto ``[0, 1]`` (all channels
         together); ``abs`` shows ``|a| / max|a|`` (zero black, the strongest
         response white): the way to look at edge responses, which are signed.
+        An alpha channel (the last of 2 or 4) is only clipped.
     bits : {8, 16}
         Bits per sample. 16 is for gray images in PNG or TIFF.
 
@@ -307,7 +308,10 @@ def save(
         raise ValueError(
             f"cannot save '{path}' with 16 bits: only gray PNG and TIFF images can be 16-bit"
         )
-    a = _scaled(a, scale)
+    if has_alpha:  # alpha is opacity, not a response to rescale: only clipped
+        a = np.concatenate([_scaled(a[..., :-1], scale), np.clip(a[..., -1:], 0.0, 1.0)], axis=-1)
+    else:
+        a = _scaled(a, scale)
     top = 65535 if bits == 16 else 255
     q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
     im = Image.fromarray(q)
