@@ -498,6 +498,8 @@ def predict(model: nn.Module, x: np.ndarray, *, batch_size: int = 500) -> np.nda
 def plot_history(history: History | dict, path: str | os.PathLike, title: str = "") -> Path:
     """Draw the training curves (loss and accuracy per epoch) to a PNG file.
 
+    The figure is :func:`convolab.viz.plot_history`'s; the file is written atomically.
+
     Parameters
     ----------
     history : History or dict
@@ -519,26 +521,13 @@ def plot_history(history: History | dict, path: str | os.PathLike, title: str = 
     >>> plot_history(h, os.path.join(tempfile.mkdtemp(), "curve.png")).suffix
     '.png'
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from convolab import viz
 
     records = (history.to_dict() if isinstance(history, History) else history)["epochs"]
-    epochs = [r["epoch"] for r in records]
-    fig = Figure(figsize=(9, 3.4), layout="constrained")
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
-        ax.plot(epochs, [r[key] for r in records], "o-", label=f"train {label}")
-        if records and f"val_{key}" in records[0]:
-            ax.plot(epochs, [r[f"val_{key}"] for r in records], "s--", label=f"validation {label}")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
+    keys = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
+    table = [{k: r[k] for k in keys if k in r} for r in records]
+    fig = viz.plot_history(table, title=title or None)
     path = Path(path)
     with _atomic_open(path) as handle:
-        fig.savefig(handle, format="png", dpi=110)
+        fig.savefig(handle, format="png", dpi=fig.dpi, facecolor="white")
     return path
