@@ -128,6 +128,22 @@ def test_kernels_dict_1d_layer_and_annotations():
     assert [im.get_array().shape for im in _images(fig)] == [(1, 7)] * 4
 
 
+def test_many_kernels_tiled_in_one_image_and_capped(tmp_path):
+    layer = nn.Conv2d(6, 16, 5)  # 96 kernels: one mosaic, rows = outputs, columns = inputs
+    fig = viz.plot_kernels(layer, path=tmp_path / "m.png", **SMALL)
+    assert_png(tmp_path / "m.png")
+    (image,) = _images(fig)
+    mosaic = image.get_array()
+    assert mosaic.shape == (16 * 6 - 1, 6 * 6 - 1)  # 5x5 kernels, one gap pixel between
+    w = layer.weight.data
+    np.testing.assert_array_equal(mosaic[2 * 6:2 * 6 + 5, 4 * 6:4 * 6 + 5], w[2, 4])
+    assert np.ma.getmaskarray(mosaic)[5, :].all()  # the gap, masked (NaN) so drawn blank
+    fig = viz.plot_kernels(nn.Conv2d(16, 120, 5), max_kernels=64)
+    (image,) = _images(fig)
+    assert image.get_array().shape == (4 * 6 - 1, 16 * 6 - 1)  # 64 // 16 = 4 output channels
+    assert fig.get_suptitle() == "kernels (first 64 of 1920 kernels)"
+
+
 @pytest.mark.parametrize(
     "value, exc, fragment",
     [

@@ -53,7 +53,9 @@ _DIVERGING = "RdBu_r"
 # --------------------------------------------------------------------------- helpers
 
 
-def _figure(figsize: Any, dpi: Any, default: tuple[float, float]) -> Figure:
+def _figure(
+    figsize: Any, dpi: Any, default: tuple[float, float], constrained: bool = True
+) -> Figure:
     size = default if figsize is None else figsize
     if (
         not isinstance(size, Sequence)
@@ -63,7 +65,11 @@ def _figure(figsize: Any, dpi: Any, default: tuple[float, float]) -> Figure:
         raise ValueError(f"`figsize` must be (width, height) in inches, both > 0; got {figsize!r}")
     if not isinstance(dpi, numbers.Real) or isinstance(dpi, bool) or not dpi > 0:
         raise ValueError(f"`dpi` must be a positive number; got {dpi!r}")
-    return Figure(figsize=(float(size[0]), float(size[1])), dpi=float(dpi), layout="constrained")
+    return Figure(
+        figsize=(float(size[0]), float(size[1])),
+        dpi=float(dpi),
+        layout="constrained" if constrained else None,
+    )
 
 
 def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
@@ -254,16 +260,16 @@ def plot_convolution(
 # --------------------------------------------------------------------------- kernels
 
 
-def _kernel_grid(obj: Any) -> tuple[list[list[np.ndarray]], list[list[str]]]:
-    """Rows of 2D kernels and their labels, from an array, a dict, a list or a layer."""
+def _kernel_grid(obj: Any) -> tuple[list[list[np.ndarray]], list[list[str]], bool]:
+    """Rows of 2D kernels, their labels, and whether rows/columns are output/input channels."""
     if isinstance(obj, Mapping):
         items = [(str(n), _real_array(f"kernels[{n!r}]", v, (1, 2))) for n, v in obj.items()]
         if not items:
             raise ValueError("`kernels_or_layer` must not be empty")
-        return [[np.atleast_2d(v) for _, v in items]], [[n for n, _ in items]]
+        return [[np.atleast_2d(v) for _, v in items]], [[n for n, _ in items]], False
     if isinstance(obj, list | tuple) and obj and not isinstance(obj[0], numbers.Number):
         arrays = [_real_array(f"kernels[{i}]", v, (1, 2)) for i, v in enumerate(obj)]
-        return [[np.atleast_2d(a) for a in arrays]], [[str(i) for i in range(len(arrays))]]
+        return [[np.atleast_2d(a) for a in arrays]], [[str(i) for i in range(len(arrays))]], False
     weight = getattr(obj, "weight", None)
     if weight is not None and not isinstance(obj, np.ndarray):
         w = _real_array("kernels_or_layer.weight", weight, (3, 4, 5))
@@ -274,16 +280,35 @@ def _kernel_grid(obj: Any) -> tuple[list[list[np.ndarray]], list[list[str]]]:
     else:
         w = _real_array("kernels_or_layer", obj, (1, 2, 3, 4))
         if w.ndim <= 2:
-            return [[np.atleast_2d(w)]], [[""]]
+            return [[np.atleast_2d(w)]], [[""]], False
         if w.ndim == 3:
-            return [[a for a in w]], [[str(i) for i in range(len(w))]]
+            return [[a for a in w]], [[str(i) for i in range(len(w))]], False
     c_out, c_in = w.shape[:2]
     if c_in == 1:
-        return [[w[o, 0] for o in range(c_out)]], [[f"{o}" for o in range(c_out)]]
+        return [[w[o, 0] for o in range(c_out)]], [[f"{o}" for o in range(c_out)]], False
     return (
         [[w[o, i] for i in range(c_in)] for o in range(c_out)],
         [[f"{o},{i}" for i in range(c_in)] for o in range(c_out)],
+        True,
     )
+
+
+def _mosaic(grid: list[list[np.ndarray]]) -> tuple[np.ndarray, int, int]:
+    """The kernels of ``grid`` tiled into one array, one NaN pixel between neighbours."""
+    kh = max(k.shape[0] for row in grid for k in row)
+    kw = max(k.shape[1] for row in grid for k in row)
+    cols = max(len(row) for row in grid)
+    out = np.full((len(grid) * (kh + 1) - 1, cols * (kw + 1) - 1), np.nan)
+    for r, row in enumerate(grid):
+        for c, k in enumerate(row):
+            out[r * (kh + 1):r * (kh + 1) + k.shape[0], c * (kw + 1):c * (kw + 1) + k.shape[1]] = k
+    return out, kh, kw
+
+
+def _ticks(n: int, step: int) -> tuple[list[float], list[str]]:
+    every = max(1, math.ceil(n / 16))
+    idx = list(range(0, n, every))
+    return [i * step + (step - 2) / 2 for i in idx], [str(i) for i in idx]
 
 
 def plot_kernels(
@@ -291,6 +316,7 @@ def plot_kernels(
     *,
     ncols: int | None = None,
     annotate: bool | None = None,
+    max_kernels: int = 256,
     cmap: str = _DIVERGING,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
@@ -298,6 +324,10 @@ def plot_kernels(
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """A grid of kernels on one diverging colour scale centred at 0.
+
+    Up to 16 kernels get a panel each (with a title, and their weights written
+    in when small); more are tiled into one image, rows the output channels and
+    columns the input channels of a conv weight.
 
     Parameters
     ----------
@@ -312,8 +342,10 @@ def plot_kernels(
         Columns when the kernels form a single list; default about ``sqrt(n)``.
     annotate : bool, optional
         Write each weight in its cell; default for up to 16 kernels of at most 5 x 5.
+    max_kernels : int, default 256
+        Draw at most this many kernels (the first output channels); the title says so.
     cmap : str, default 'RdBu_r'
-        Colour map; the limits are ``+-max|w|`` so 0 is its centre.
+        Colour map; the limits are ``+-max|w|`` over the kernels drawn, so 0 is its centre.
     title : str, optional
     figsize : (float, float), optional
     dpi : float, default 100
@@ -330,9 +362,11 @@ def plot_kernels(
     >>> [ax.get_title() for ax in fig.axes[:2]]
     ['sobel x', 'laplacian']
     """
-    rows, labels = _kernel_grid(kernels_or_layer)
+    limit = analysis._positive_int("max_kernels", max_kernels)
+    rows, labels, channels = _kernel_grid(kernels_or_layer)
+    total = sum(len(r) for r in rows)
     if len(rows) == 1:
-        flat, flat_labels = rows[0], labels[0]
+        flat, flat_labels = rows[0][:limit], labels[0][:limit]
         n = len(flat)
         if ncols is None:
             cols = n if n <= 6 else math.ceil(math.sqrt(n))
@@ -342,13 +376,37 @@ def plot_kernels(
         grid = [flat[r * cols:(r + 1) * cols] for r in range(nrows)]
         grid_labels = [flat_labels[r * cols:(r + 1) * cols] for r in range(nrows)]
     else:
-        grid, grid_labels = rows, labels
+        keep = max(1, limit // len(rows[0]))
+        grid = [row[:limit] for row in rows[:keep]]
+        grid_labels = [row[:limit] for row in labels[:keep]]
         cols = len(grid[0])
         nrows = len(grid)
     every = [k for row in grid for k in row]
+    note = f" (first {len(every)} of {total} kernels)" if len(every) < total else ""
     vmax = _symmetric_limit(every)
+    if len(every) > 16:
+        mosaic, kh, kw = _mosaic(grid)
+        h_px, w_px = mosaic.shape
+        scale = min(0.15, 11.0 / w_px, 14.0 / h_px)  # inches per kernel pixel
+        fig = _figure(figsize, dpi, (max(w_px * scale + 1.8, 4.0), max(h_px * scale + 1.0, 2.5)))
+        ax = fig.subplots()
+        im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        if channels:
+            ax.set_xticks(*_ticks(cols, kw + 1))
+            ax.set_yticks(*_ticks(nrows, kh + 1))
+            ax.set_xlabel("input channel")
+            ax.set_ylabel("output channel")
+        else:
+            _bare(ax)
+        ax.tick_params(labelsize=7, length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        fig.colorbar(im, ax=ax, shrink=0.6, fraction=0.04)
+        if title or note:
+            fig.suptitle((title or "kernels") + note)
+        return _finish(fig, path)
     if annotate is None:
-        annotate = len(every) <= 16 and all(k.shape[0] <= 5 and k.shape[1] <= 5 for k in every)
+        annotate = all(k.shape[0] <= 5 and k.shape[1] <= 5 for k in every)
     cell = 1.5 if annotate else 1.1
     default = (min(max(cols * cell + 1.2, 3.0), 16.0), min(max(nrows * cell + 0.6, 2.0), 16.0))
     fig = _figure(figsize, dpi, default)
@@ -371,8 +429,8 @@ def plot_kernels(
                     ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7, color=colour)
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.8)
-    if title:
-        fig.suptitle(title)
+    if title or note:
+        fig.suptitle((title or "kernels") + note)
     return _finish(fig, path)
 
 
@@ -463,8 +521,13 @@ def plot_feature_maps(
         axes[-1].set_xlabel("position")
     else:
         cols = min(max_maps, max(m.shape[0] for _, m in rows))
-        fig = _figure(figsize, dpi, (min(1.3 * cols + 1.0, 16.0), min(1.3 * len(rows) + 0.6, 20.0)))
+        many = len(rows) * cols > 16  # many small panels: a fixed layout is much faster
+        size = (min(1.3 * cols + 1.0, 16.0), min(1.3 * len(rows) + 0.6, 20.0))
+        fig = _figure(figsize, dpi, size, constrained=not many)
         axes = fig.subplots(len(rows), cols, squeeze=False)
+        if many:
+            fig.subplots_adjust(left=0.12, right=0.99, bottom=0.01,
+                                top=0.9 if title else 0.95, wspace=0.1, hspace=0.35)
         for r, (label, maps) in enumerate(rows):
             for c in range(cols):
                 ax = axes[r, c]

@@ -1,0 +1,195 @@
+"""``convolab inspect`` and ``convolab show``: a model layer by layer, in numbers and in pictures.
+
+``MODEL`` is a model name (``lenet5``, ``lenet5-classic``, ``detector1d``,
+``cnn1d``, ``mlp``: freshly initialized), a run folder written by
+``convolab train``, or a model file. The input shape comes from
+``--input-shape``, else from the model file, else from the model's usual input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from convolab.cli import UsageProblem
+
+__all__ = ["inspect", "show"]
+
+# One input's usual shape for each built-in model name.
+_DEFAULT_SHAPES: dict[str, tuple[int, ...]] = {
+    "lenet5": (1, 28, 28),
+    "lenet5-classic": (1, 28, 28),
+    "detector1d": (1, 128),
+    "cnn1d": (1, 40),
+    "mlp": (1, 28, 28),
+}
+
+
+def _model_and_shape(spec: str, input_shape: str | None) -> tuple[Any, tuple[int, ...], str]:
+    """The model named or stored at ``spec``, the input shape to use, and a display name."""
+    from convolab import models
+    from convolab.commands.export import parse_shape
+    from convolab.commands.train import load_model
+
+    shape = parse_shape(input_shape) if input_shape is not None else None
+    if spec in models.MODEL_NAMES:
+        shape = shape or _DEFAULT_SHAPES.get(spec, (1, 28, 28))
+        return models.build(spec, shape), shape, spec
+    path = Path(spec)
+    if not path.exists():
+        valid = ", ".join(models.MODEL_NAMES)
+        raise UsageProblem(
+            f"MODEL {spec!r} is neither a model name ({valid}) nor an existing run folder or "
+            "model file"
+        )
+    model, meta = load_model(path)
+    if shape is None:
+        saved = meta.get("input_shape")
+        if not saved:
+            raise UsageProblem(
+                f"the model file {spec!r} does not record its input shape; pass --input-shape "
+                "(e.g. 1,28,28)"
+            )
+        shape = tuple(int(s) for s in saved)
+    return model, shape, str(meta.get("model") or path.name)
+
+
+def _check_runs(model: Any, shape: tuple[int, ...]) -> None:
+    from convolab import analysis
+
+    try:
+        analysis.activations(model, np.zeros((1, *shape), dtype=analysis._param_dtype(model)))
+    except (ValueError, TypeError) as exc:
+        raise UsageProblem(f"the model does not accept inputs of shape {shape}: {exc}") from None
+
+
+@click.command("inspect")
+@click.argument("model_spec", metavar="MODEL")
+@click.option("--input-shape", "input_shape", metavar="C,H,W",
+              help="One input's shape, no batch axis (default: saved with the model, or the "
+                   "model's usual input).")  # fmt: skip
+def inspect(model_spec: str, input_shape: str | None) -> None:
+    """Summarize MODEL: each layer's output shape, parameters, receptive field and FLOPs.
+
+    MODEL is a model name (lenet5, lenet5-classic, detector1d, cnn1d, mlp), a
+    run folder or a model file. FLOPs are per input (a multiply-add counts 2);
+    the receptive field is in input pixels, padding included.
+
+    \b
+    Example:
+      convolab inspect lenet5
+      convolab inspect runs/lenet --input-shape 1,28,28
+    """
+    from convolab import analysis
+
+    model, shape, name = _model_and_shape(model_spec, input_shape)
+    _check_runs(model, shape)
+    click.echo(f"Model: {name}")
+    click.echo(str(analysis.summary(model, shape)))
+
+
+def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndarray:
+    """One input of ``shape`` from an image file (2D models) or a ``.npy`` array."""
+    if not path.is_file():
+        raise UsageProblem(f"--image {str(path)!r} does not exist")
+    if path.suffix.lower() == ".npy":
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise UsageProblem(f"cannot read {str(path)!r} as a NumPy array: {exc}") from None
+        arr = np.asarray(arr, dtype=np.float32)
+        if arr.shape == shape[1:] and shape[0] == 1:
+            arr = arr[None]
+        if arr.shape != shape:
+            raise UsageProblem(f"--image {str(path)!r} holds shape {arr.shape}; the model takes "
+                               f"{shape}")  # fmt: skip
+        return arr
+    if len(shape) != 3 or shape[0] not in (1, 3):
+        raise UsageProblem(
+            f"the model takes inputs of shape {shape}, not images; pass a .npy array of that shape"
+        )
+    from PIL import Image
+
+    from convolab import image
+    from convolab.data.preprocess import to_mnist
+
+    c, h, w = shape
+    if prep is None:
+        prep = "mnist" if shape == (1, 28, 28) else "resize"
+    if prep == "mnist":
+        if c != 1:
+            raise UsageProblem(f"--prep mnist needs a 1-channel model; this one takes {shape}")
+        from convolab.data.preprocess import load_image
+
+        return to_mnist(load_image(path), size=h).astype(np.float32)
+    pixels = image.load(path, mode="gray" if c == 1 else "rgb")
+    im = Image.fromarray(np.clip(pixels * 255.0, 0, 255).astype(np.uint8))
+    resized = np.asarray(im.resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+    return resized[None] if c == 1 else np.moveaxis(resized, -1, 0)
+
+
+@click.command("show")
+@click.argument("model_spec", metavar="MODEL")
+@click.option("--image", "image_path", required=True, type=click.Path(dir_okay=False),
+              help="Image file (2D models) or .npy array of one input.")  # fmt: skip
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the figures (created if needed).")  # fmt: skip
+@click.option("--input-shape", "input_shape", metavar="C,H,W",
+              help="One input's shape, no batch axis (default: saved with the model).")
+@click.option("--prep", type=click.Choice(["mnist", "resize"]), default=None,
+              help="Image preparation: MNIST-style (invert, crop, centre) or a plain resize "
+                   "(default: mnist for 1x28x28 models).")  # fmt: skip
+@click.option("--max-maps", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Feature maps drawn per layer.")
+@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True)
+def show(
+    model_spec: str,
+    image_path: str,
+    out_dir: str,
+    input_shape: str | None,
+    prep: str | None,
+    max_maps: int,
+    dpi: int,
+) -> None:
+    """Draw MODEL's feature maps for one input, its filters, and filters vs classic kernels.
+
+    Writes feature_maps.png, filters_<layer>.png for every convolution and
+    filters_vs_classic.png for the first one into OUT, and prints their paths.
+
+    \b
+    Example:
+      convolab show runs/lenet --image digit.png -o figures
+    """
+    from convolab import analysis, viz
+
+    model, shape, name = _model_and_shape(model_spec, input_shape)
+    _check_runs(model, shape)
+    x = _read_input(Path(image_path), shape, prep)
+    convs = [
+        (n, m) for n, m in model.named_modules()
+        if analysis._kind(m) == "conv" and getattr(m, "weight", None) is not None
+    ]  # fmt: skip
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageProblem(f"--out {str(out)!r} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    target = out / "feature_maps.png"
+    viz.plot_feature_maps(model, x, max_maps=max_maps, dpi=dpi, path=target,
+                          title=f"{name}: feature maps")  # fmt: skip
+    written.append(target)
+    for layer_name, layer in convs:
+        target = out / f"filters_{layer_name.replace('.', '_') or 'layer'}.png"
+        viz.plot_kernels(layer, dpi=dpi, path=target, title=f"{name}: layer {layer_name} kernels")
+        written.append(target)
+    if convs:
+        layer_name, layer = convs[0]
+        target = out / "filters_vs_classic.png"
+        viz.plot_filters_vs_classic(layer, dpi=dpi, path=target,
+                                    title=f"{name}: layer {layer_name} vs classic kernels")
+        written.append(target)
+    for path in written:
+        click.echo(str(path))
