@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import convolab
-from convolab import kernels, models, nn, viz
+from convolab import kernels, models, nn, train, viz
 
 RNG = np.random.default_rng(11)
 SMALL = {"figsize": (4, 3), "dpi": 50}  # -> 200 x 150 pixels
@@ -243,6 +243,11 @@ def test_history_png_and_series(tmp_path):
     assert list(acc_ax.lines[1].get_xdata()) == [1, 2, 3]
     fig = viz.plot_history({"loss": [3, 2], "lr": [0.1, 0.01]})
     assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "other"]
+    # what convolab.train.fit returns, and its JSON form
+    history = train.History(epochs=rows)
+    for value in (history, history.to_dict()):
+        loss_ax = viz.plot_history(value).axes[0]
+        assert list(loss_ax.lines[0].get_ydata()) == [2.0, 1.0, 0.5]
 
 
 @pytest.mark.parametrize(

@@ -651,6 +651,11 @@ def plot_filters_vs_classic(
 
 
 def _series(metrics: Any) -> dict[str, np.ndarray]:
+    epochs = metrics.get("epochs") if isinstance(metrics, Mapping) else getattr(
+        metrics, "epochs", None
+    )
+    if isinstance(epochs, list) and epochs and all(isinstance(r, Mapping) for r in epochs):
+        metrics = epochs  # convolab.train.History, or its to_dict()
     if isinstance(metrics, Mapping):
         table = dict(metrics)
     elif isinstance(metrics, Sequence) and not isinstance(metrics, str) and metrics and all(
@@ -691,9 +696,10 @@ def plot_history(
 
     Parameters
     ----------
-    metrics : dict or list of dict
-        ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}`` or one
-        dict per epoch (as :mod:`convolab.train` records them). Keys containing
+    metrics : dict, list of dict or History
+        ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``, one
+        dict per epoch, or what :func:`convolab.train.fit` returns (a
+        ``History``, or its ``to_dict()``, whose ``epochs`` are used). Keys containing
         ``loss`` go to the first panel, keys containing ``acc`` to the second;
         an ``epoch`` series is the horizontal axis (default 1, 2, ...).
     title : str, optional
