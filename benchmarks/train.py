@@ -80,7 +80,7 @@ def _torch_fit(net, train_set, test_set, epochs, batch_size, lr, seed):
     return float((logits.argmax(1) == test_set.y).mean()), times, infer
 
 
-def _fit(model, train_set, test_set, epochs, batch_size, lr, seed=0, progress=True):
+def _fit(model, train_set, test_set, epochs, batch_size, lr, seed=0, progress=None):
     history = train.fit(model, train_set, epochs=epochs, batch_size=batch_size, lr=lr,
                         seed=seed, progress=progress)  # fmt: skip
     t0 = time.perf_counter()
