@@ -369,3 +369,14 @@ def test_classic_bank_fits_shapes():
     assert analysis.nearest_classic([-1.0, 0.0, 1.0]).name == "derivative"
     with pytest.raises(ValueError, match="kernel"):
         analysis.nearest_classic(np.zeros((2, 2, 2)))
+
+
+def test_docs_examples_run():
+    import doctest
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "inspect.md"
+    result = doctest.testfile(str(doc), module_relative=False,
+                              optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.attempted > 10
+    assert result.failed == 0
