@@ -124,6 +124,10 @@ def test_kernels_dict_1d_layer_and_annotations():
     fig = viz.plot_kernels({"sobel": kernels.sobel(1), "laplacian": kernels.laplacian()})
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == [f"{v:.2g}" for v in kernels.sobel(1).ravel()]
+    fig = viz.plot_kernels([[1, -1], [0, 2]])  # a nested list is one kernel
+    assert [im.get_array().shape for im in _images(fig)] == [(2, 2)]
+    fig = viz.plot_kernels([np.ones((3, 3)), np.ones((5, 5))])  # different shapes
+    assert [im.get_array().shape for im in _images(fig)] == [(3, 3), (5, 5)]
     fig = viz.plot_kernels(nn.Conv1d(1, 4, 7))
     assert [im.get_array().shape for im in _images(fig)] == [(1, 7)] * 4
 

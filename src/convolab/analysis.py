@@ -408,7 +408,10 @@ def _fields(records: list[Activation], n_spatial: int) -> list[list[_Field] | No
             kind = _kind(rec.layer)
             in_shape, out_shape = rec.input_shape, rec.output.shape
             same_rank = len(in_shape) == len(out_shape) == n_spatial + 2
-            if kind in ("conv", "maxpool", "avgpool", "window") and same_rank:
+            if kind == "linear":
+                state = [f.whole(n) for f, n in zip(state, in_shape[2:])]
+                spatial = False
+            elif kind in ("conv", "maxpool", "avgpool", "window") and same_rank:
                 params = _window(rec.layer, n_spatial)
                 state = [f.window(*prm) for f, prm in zip(state, params)]
             elif kind == "adaptive" and same_rank:
@@ -425,7 +428,7 @@ def _fields(records: list[Activation], n_spatial: int) -> list[list[_Field] | No
                 state = new
             elif same_rank and in_shape[2:] == out_shape[2:]:
                 pass  # element-wise or channel mixing: the field does not change
-            elif kind in ("linear", "free", "adaptive") or len(out_shape) < len(in_shape):
+            elif kind in ("free", "adaptive") or len(out_shape) < len(in_shape):
                 state = [f.whole(n) for f, n in zip(state, in_shape[2:])]
                 spatial = False
             else:
@@ -843,10 +846,11 @@ def _symbols(name: str, a: Any, n: int | None, bins: int | None) -> np.ndarray:
         if bins is not None:
             lo, hi = float(rows.min()), float(rows.max())
             if hi > lo:
+                small = np.uint8 if bins <= 256 else np.int64  # compact patterns unique faster
                 scaled = (rows.astype(np.float64) - lo) * (bins / (hi - lo))
-                rows = np.clip(np.floor(scaled), 0, bins - 1).astype(np.int64)
+                rows = np.clip(np.floor(scaled), 0, bins - 1).astype(small)
             else:
-                rows = np.zeros(rows.shape, dtype=np.int64)
+                rows = np.zeros(rows.shape, dtype=np.uint8)
     if rows.shape[1] == 1:
         flat = rows[:, 0]
     else:

@@ -267,7 +267,12 @@ def _kernel_grid(obj: Any) -> tuple[list[list[np.ndarray]], list[list[str]], boo
         if not items:
             raise ValueError("`kernels_or_layer` must not be empty")
         return [[np.atleast_2d(v) for _, v in items]], [[n for n, _ in items]], False
-    if isinstance(obj, list | tuple) and obj and not isinstance(obj[0], numbers.Number):
+    if isinstance(obj, list | tuple) and obj:
+        try:
+            obj = np.asarray(obj, dtype=np.float64)  # a nested list is one array
+        except (TypeError, ValueError):
+            pass
+    if isinstance(obj, list | tuple) and obj:  # kernels of different shapes
         arrays = [_real_array(f"kernels[{i}]", v, (1, 2)) for i, v in enumerate(obj)]
         return [[np.atleast_2d(a) for a in arrays]], [[str(i) for i in range(len(arrays))]], False
     weight = getattr(obj, "weight", None)
