@@ -80,6 +80,31 @@ def test_lenet5_flops_by_hand():
     assert [rows[i].flops for i in (0, 3, 6, 9, 11)] == [235_200, 480_000, 96_000, 20_160, 1_680]
 
 
+def test_lenet5_against_pytorch_counts():
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    tn = torch.nn
+    ref = tn.Sequential(
+        tn.Conv2d(1, 6, 5, padding=2), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Conv2d(6, 16, 5), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Conv2d(16, 120, 5), tn.ReLU(), tn.Flatten(),
+        tn.Linear(120, 84), tn.ReLU(), tn.Linear(84, 10),
+    )  # fmt: skip
+    x = torch.zeros(1, 1, 28, 28)
+    shapes = []
+    with FlopCounterMode(display=False) as counter:
+        for layer in ref:
+            x = layer(x)
+            shapes.append(tuple(x.shape[1:]))
+    s = analysis.summary(models.lenet5("modern"), (1, 28, 28))
+    assert [r.output_shape for r in s.layers] == shapes
+    assert s.total_params == sum(p.numel() for p in ref.parameters())
+    # PyTorch counts 2 FLOPs per multiply-add in convolutions and matrix products only
+    dense = sum(r.flops for r in s.layers if r.layer in ("Conv2d", "Linear"))
+    assert dense == counter.get_total_flops()
+
+
 def test_chain_arithmetic_matches_hand_values():
     chain = analysis.receptive_field_chain([(5, 1, 2), (2, 2), (5, 1), (2, 2), (5, 1)])
     assert [f.size for f in chain] == LENET_RF[:1] + LENET_RF[2:4] + LENET_RF[5:7]
