@@ -66,7 +66,7 @@ def _check_runs(model: Any, shape: tuple[int, ...]) -> None:
         raise UsageProblem(f"the model does not accept inputs of shape {shape}: {exc}") from None
 
 
-@click.command("inspect")
+@click.command("inspect", short_help="Summarize a model layer by layer.")
 @click.argument("model_spec", metavar="MODEL")
 @click.option("--input-shape", "input_shape", metavar="C,H,W",
               help="One input's shape, no batch axis (default: saved with the model, or the "
@@ -131,7 +131,7 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
     return resized[None] if c == 1 else np.moveaxis(resized, -1, 0)
 
 
-@click.command("show")
+@click.command("show", short_help="Draw a model's filters and feature maps.")
 @click.argument("model_spec", metavar="MODEL")
 @click.option("--image", "image_path", required=True, type=click.Path(dir_okay=False),
               help="Image file (2D models) or .npy array of one input.")  # fmt: skip
@@ -144,7 +144,8 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
                    "(default: mnist for 1x28x28 models).")  # fmt: skip
 @click.option("--max-maps", type=click.IntRange(min=1), default=8, show_default=True,
               help="Feature maps drawn per layer.")
-@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True)
+@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True,
+              help="Resolution of the figures.")
 def show(
     model_spec: str,
     image_path: str,
