@@ -45,7 +45,7 @@ def _describe(func: Any) -> str:
     return doc[0].replace("``", "") if doc else ""
 
 
-@click.command("kernels")
+@click.command("kernels", short_help="List the classic kernels, or print one.")
 @click.argument("name", required=False)
 def kernels(name: str | None) -> None:
     """List the named kernels, or print one: NAME[:param=value,...], e.g. gaussian:sigma=2."""
@@ -198,7 +198,7 @@ def _connect(address: str) -> Any:
         raise OSError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
 
 
-@click.command("filter")
+@click.command("filter", short_help="Filter images (files or folders) with a kernel.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output image, or folder for several inputs.")
@@ -230,7 +230,12 @@ def filter_(
     correlate: bool, mode: str, boundary: str, fill_value: float, scale: str, color: str,
     bits: str, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
 ) -> None:
-    """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT."""
+    """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT.
+
+    \b
+    convolab filter photo.png -o edges.png -k laplacian:neighbours=8 --scale abs
+    convolab filter shots/ -o blurred/ -k gaussian:sigma=2
+    """
     from tqdm import tqdm
 
     from convolab import image
