@@ -111,8 +111,18 @@ def _pair(name: str, value: object) -> tuple[object, object]:
 def identity(size: int = 3) -> np.ndarray:
     """The kernel that leaves an image unchanged: a single 1 in the centre.
 
-    ``size`` must be odd so that the centre is a pixel. Sums to 1.
+    Parameters
+    ----------
+    size : int
+        Odd side length, so that the centre is a pixel.
 
+    Returns
+    -------
+    ndarray
+        ``(size, size)``; sums to 1.
+
+    Examples
+    --------
     >>> identity()
     array([[0., 0., 0.],
            [0., 1., 0.],
@@ -216,6 +226,18 @@ def sobel(axis: int | str = 1) -> np.ndarray:
     increases along the axis (down for ``axis=0``/``'y'``, right for
     ``axis=1``/``'x'``). Convolving flips the sign. Sums to 0.
 
+    Parameters
+    ----------
+    axis : {0, 1, 'y', 'x'}
+        The axis of the derivative.
+
+    Returns
+    -------
+    ndarray
+        ``(3, 3)``.
+
+    Examples
+    --------
     >>> sobel("x")
     array([[-1.,  0.,  1.],
            [-2.,  0.,  2.],
@@ -263,6 +285,13 @@ def laplacian(neighbours: int = 4) -> np.ndarray:
     with 8 in the centre and -1 all around. A flat region maps to 0, an edge to
     a positive/negative pair.
 
+    Parameters
+    ----------
+    neighbours : {4, 8}
+        Compare each pixel with its 4 edge neighbours or all 8.
+
+    Examples
+    --------
     >>> laplacian()
     array([[ 0., -1.,  0.],
            [-1.,  4., -1.],
@@ -306,6 +335,17 @@ def unsharp(sigma: float = 1.0, amount: float = 1.0, truncate: float = 4.0) -> n
 
     Filtering with it gives ``x + amount * (x - blur(x))``; sums to 1.
 
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation of the blur that defines the detail ``x - blur(x)``.
+    amount : float
+        How much detail to add back (0 is the identity).
+    truncate : float
+        Radius of the Gaussian in standard deviations.
+
+    Examples
+    --------
     >>> unsharp(0.5, 1.0, truncate=2.0).round(3)
     array([[-0.011, -0.084, -0.011],
            [-0.084,  1.381, -0.084],
@@ -326,6 +366,15 @@ def motion_blur(length: float = 9, angle: float = 0.0) -> np.ndarray:
     distance along the line and ``d`` across it, then normalized. The side is
     ``2 * ceil((length - 1) / 2) + 1``.
 
+    Parameters
+    ----------
+    length : float
+        Length of the streak in pixels, at least 1.
+    angle : float
+        Direction in degrees, counter-clockwise from the ``x`` axis (90 is vertical).
+
+    Examples
+    --------
     >>> motion_blur(3, 0)
     array([[0.        , 0.        , 0.        ],
            [0.33333333, 0.33333333, 0.33333333],
@@ -357,6 +406,13 @@ def shift(dy: float = 0.0, dx: float = 0.0) -> np.ndarray:
     Fractional shifts split the weight bilinearly between the four nearest
     pixels (a "soft" shift). Sums to 1.
 
+    Parameters
+    ----------
+    dy, dx : float
+        Rows down and columns right (negative: up and left).
+
+    Examples
+    --------
     >>> shift(1, 0)
     array([[0., 1., 0.],
            [0., 0., 0.],
@@ -399,6 +455,23 @@ def gabor(
     perpendicular to it. Radius ``ceil(truncate * sigma / min(aspect, 1))``.
     Not normalized: the sum is near 0 when ``wavelength`` is small against ``sigma``.
 
+    Parameters
+    ----------
+    sigma : float
+        Width of the Gaussian envelope in pixels.
+    theta : float
+        Direction of the wave in degrees, counter-clockwise from ``x``.
+    wavelength : float
+        Period of the cosine in pixels.
+    phase : float
+        Phase offset in radians (0: even, symmetric filter; pi/2: odd).
+    aspect : float
+        Ratio of the envelope's widths along and across the wave (``gamma``).
+    truncate : float
+        Radius in units of ``sigma / min(aspect, 1)``.
+
+    Examples
+    --------
     >>> k = gabor(sigma=1.0, theta=0.0, wavelength=4.0, truncate=1.0)
     >>> k.round(3)
     array([[0.   , 0.607, 0.   ],
