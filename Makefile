@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: test demo bench lint venv clean test-fast
+.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ test: lint
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
+
+# PyTorch (CPU) for the weight-exchange tests; without it those tests skip.
+interop-deps: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[torch]"
+
+test-interop: interop-deps lint
+	$(PY) -m pytest -n 2 -q
 
 demo: $(STAMP)
 	$(VENV)/bin/convolab demo --out demo-output
