@@ -481,3 +481,14 @@ def test_scaling_leaves_alpha_alone(tmp_path):
         got = np.asarray(im)
     np.testing.assert_array_equal(got[0, :, 0], [0, 128, 255])
     np.testing.assert_array_equal(got[0, :, 3], [128, 255, 255])
+
+
+def test_edges_magnitude_does_not_overflow_for_huge_values():
+    x = np.zeros((5, 5), dtype=np.float32)
+    x[:, 3:] = 3e37  # squares of the gradient would overflow float32
+    mag = image.edges(x, boundary="edge")
+    assert np.all(np.isfinite(mag))
+    np.testing.assert_allclose(mag[2, 2:4], 4 * 3e37, rtol=1e-6)
+    with np.errstate(invalid="ignore"):
+        x[0, 0] = np.nan
+        assert np.isnan(image.edges(x)[0, 0])
