@@ -492,3 +492,24 @@ def test_edges_magnitude_does_not_overflow_for_huge_values():
     with np.errstate(invalid="ignore"):
         x[0, 0] = np.nan
         assert np.isnan(image.edges(x)[0, 0])
+
+
+def test_every_filter_is_one_engine_call_for_all_channels(monkeypatch):
+    import convolab
+
+    calls = []
+    real = convolab.correlate
+
+    def spy(x, k, *args, **kwargs):
+        calls.append(np.shape(x))
+        return real(x, k, *args, **kwargs)
+
+    monkeypatch.setattr(convolab, "correlate", spy)
+    image.filter(RGB, kernels.box(3))
+    assert calls == [(3, 17, 21)]  # the three channel planes in one call
+    calls.clear()
+    image.edges(RGB)
+    assert len(calls) == 2  # g_x and g_y
+    calls.clear()
+    image.blur(RGB, 1.0)
+    assert len(calls) == 2  # two 1D passes
