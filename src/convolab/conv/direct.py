@@ -42,6 +42,8 @@ __all__ = ["border_index", "correlate_direct", "fill_slab", "strategy_1d"]
 _TILE_BYTES = 1 << 19
 #: Multiply-adds below which threads cost more than they save.
 _PARALLEL_MIN_WORK = 1 << 18
+#: Multiply-adds from which the 1D numpy.correlate path splits the signal between cores.
+_NP_PARALLEL_MIN_WORK = 1 << 20
 #: Kernels up to this many taps use :func:`numpy.correlate` in 1D (its unrolled small loop).
 NP_CORRELATE_MAX_TAPS = 11
 #: Kernels up to this many taps use the Toeplitz product in 1D (beyond: the FFT wins).
@@ -258,8 +260,7 @@ def correlate_direct(
     if len(spatial) == 1:
         strategy = strategy_1d(ksize[0], stride, dilation, y.dtype)
         if strategy == "numpy":
-            _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, y)
-            return y
+            return _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, y)
         if strategy == "toeplitz":
             _correlate_1d_toeplitz(x, k, pads[0], boundary, fill_value, y)
             return y
@@ -297,12 +298,19 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
 
 
-def _tiles_1d(n_out: int, tile: int) -> list[tuple[int, int]]:
-    ntiles = max(1, -(-n_out // tile))
-    if n_out >= 4 * NP_CORRELATE_MAX_TAPS * n_workers():
-        ntiles = max(ntiles, n_workers())
-    edges = np.linspace(0, n_out, ntiles + 1).astype(np.int64)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+def _tiles_1d(n_out: int, n: int, K: int, before: int, tile: int, parts: int):
+    """Output ranges of a 1D problem: the two border ranges, then the interior in chunks.
+
+    Interior outputs read only samples of ``x`` (their segments are views); the
+    interior is cut into at least ``parts`` chunks of at most about ``tile``.
+    """
+    i0 = min(max(0, before), n_out)
+    i1 = max(i0, min(n_out, before + n - K + 1))
+    ranges = [(0, i0), (i1, n_out)]
+    chunks = max(parts, -(-(i1 - i0) // tile)) if i1 > i0 else 0
+    edges = np.linspace(i0, i1, chunks + 1).astype(np.int64) if chunks else []
+    ranges += list(zip(edges[:-1].tolist(), edges[1:].tolist())) if chunks else []
+    return [(a, c) for a, c in ranges if c > a]
 
 
 def _segment(xb, lo, hi, pad0, boundary, fill_value):
@@ -313,20 +321,41 @@ def _segment(xb, lo, hi, pad0, boundary, fill_value):
     return fill_slab(xb, lo, [pad0], boundary, fill_value, hi - lo)
 
 
-def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, y) -> None:
-    """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per tile."""
+def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
+    """The :func:`numpy.correlate` mode with exactly these zero pads, if any."""
+    if n < K:
+        return "full" if pad0 == (K - 1, K - 1) else None
+    modes = {(K - 1, K - 1): "full", (K // 2, (K - 1) // 2): "same", (0, 0): "valid"}
+    return modes.get(tuple(pad0))
+
+
+def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, y) -> np.ndarray:
+    """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per chunk.
+
+    Large problems run in one chunk per core (a view of ``x`` each, the borders
+    apart); small ones in one call.
+    """
+    B, n = x.shape
     K = k.shape[1]
     shared = k.shape[0] == 1
     # numpy.correlate conjugates its second argument; our kernel is already the one to multiply.
     kk = np.conj(k) if k.dtype.kind == "c" else k
-    tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in _tiles_1d(y.shape[1], _TILE_1D)]
+    parallel = y.size * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1
+    mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
+    if not parallel and mode is not None and B == 1:
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.correlate(x[0], kk[0], mode)[None]
+    parts = 4 * n_workers() if parallel else 1
+    ranges = _tiles_1d(y.shape[1], n, K, pad0[0], max(1, y.shape[1] // parts), parts)
+    tasks = [(b, a, c) for b in range(B) for a, c in ranges]
 
     def run(b: int, a: int, c: int) -> None:
         seg = _segment(x[b], a, c + K - 1, pad0, boundary, fill_value)
         with np.errstate(invalid="ignore", over="ignore"):
             y[b, a:c] = np.correlate(seg, kk[0 if shared else b], "valid")
 
-    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK)
+    run_tasks(run, tasks, parallel=parallel)
+    return y
 
 
 def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
@@ -346,7 +375,9 @@ def _correlate_1d_toeplitz(x, k, pad0, boundary, fill_value, y) -> None:
     shared = k.shape[0] == 1
     mats = [_toeplitz(kb, L) for kb in (k[:1] if shared else k)]
     tile = max(L, (_TILE_1D // L) * L)
-    tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in _tiles_1d(y.shape[1], tile)]
+    parts = n_workers() if y.size * K >= _PARALLEL_MIN_WORK else 1
+    ranges = _tiles_1d(y.shape[1], x.shape[1], K, pad0[0], tile, parts)
+    tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in ranges]
 
     def run(b: int, a: int, c: int) -> None:
         T = mats[0 if shared else b]

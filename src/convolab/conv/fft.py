@@ -32,16 +32,59 @@ local as the definition does.
 
 from __future__ import annotations
 
+from itertools import product
+from math import prod
+
 import numpy as np
 import scipy.fft as sfft
 
-from convolab.conv._parallel import n_workers
+from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.padding import output_length, pad
 
-__all__ = ["correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
+__all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
 
 #: Overlap-save is used when the single transform would be this many times its block.
 _OLS_MIN_RATIO = 8
+#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
+_BLOCK_OVERHEAD = 200_000
+#: Block transform lengths tried in two or more dimensions.
+_BLOCK_SIZES = (128, 256, 512, 1024)
+
+
+def block_shape(
+    spatial: tuple[int, ...],
+    eff: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    batch: int = 1,
+) -> list[int] | None:
+    """Block transform lengths for N-d overlap-save, or None when one transform is cheaper.
+
+    Work is counted as ``n log2 n`` per transform: two per block (the input
+    block forward, the product back) plus a fixed cost per block, against the
+    three transforms of the whole (kernel, input, product).
+
+    >>> block_shape((2048, 2048), (15, 15), ((7, 7), (7, 7)))
+    [256, 256]
+    >>> block_shape((64, 64), (15, 15), ((7, 7), (7, 7))) is None
+    True
+    """
+    outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
+    if any(o < 1 for o in outs):
+        return None
+    full = [sfft.next_fast_len(n + e - 1, real=True) for n, e in zip(spatial, eff)]
+    npts = prod(full)
+    best, best_cost = None, 3 * npts * np.log2(npts) * batch
+    for size in _BLOCK_SIZES:
+        shape = [min(sfft.next_fast_len(size, real=True), f) for f in full]
+        tiles = [N - e + 1 for N, e in zip(shape, eff)]
+        if any(t < max(e, 16) for t, e in zip(tiles, eff)):
+            continue
+        nblocks = batch * prod(-(-o // t) for o, t in zip(outs, tiles))
+        pts = prod(shape)
+        cost = nblocks * (2 * pts * np.log2(pts) + _BLOCK_OVERHEAD)
+        if cost < best_cost:
+            best, best_cost = shape, cost
+    return best
 
 
 def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
@@ -137,6 +180,10 @@ def correlate_fft(
         N = ols_block(eff[0], x.shape[1] + sum(pads[0]))
         if N is not None:
             return _overlap_save(x, kflip, pads[0], stride[0], N, real, dtype)
+    if m >= 2 and all(st == 1 for st in stride):
+        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0])
+        if blocks is not None:
+            return _overlap_save_nd(x, kflip, pads, blocks, real, dtype)
     fshape, index = transform_shape(x.shape[1:], eff, pads, stride, real)
     workers = n_workers()
     fwd, inv = (sfft.rfftn, sfft.irfftn) if real else (sfft.fftn, sfft.ifftn)
@@ -170,3 +217,43 @@ def _overlap_save(x, kflip, pad0, stride, N, real, dtype) -> np.ndarray:
     del spec
     y = blocks[:, :, K - 1 :].reshape(B, nb * Lo)
     return np.ascontiguousarray(y[:, :count:stride], dtype=dtype)
+
+
+def _overlap_save_nd(x, kflip, pads, shape, real, dtype) -> np.ndarray:
+    """N-d overlap-save with unit stride: blocks of ``shape`` transformed one by one.
+
+    Each block of padded input (zeros outside ``x``) is transformed, multiplied
+    by the kernel's spectrum at the block size and transformed back; its last
+    ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
+    each transform single-threaded and in cache.
+    """
+    B, spatial = x.shape[0], x.shape[1:]
+    m = len(spatial)
+    eff = kflip.shape[1:]
+    axes = tuple(range(m))
+    outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
+    tiles = [N - e + 1 for N, e in zip(shape, eff)]
+    fwd, inv = (sfft.rfftn, sfft.irfftn) if real else (sfft.fftn, sfft.ifftn)
+    kspecs = [fwd(kb, shape, axes=axes) for kb in kflip]
+    y = np.empty((B, *outs), dtype=dtype)
+    starts = [range(0, o, t) for o, t in zip(outs, tiles)]
+    tasks = [(b, corner) for b in range(B) for corner in product(*starts)]
+
+    def run(b: int, corner: tuple[int, ...]) -> None:
+        buf = np.zeros(shape, dtype=x.dtype)
+        src, dst, out = [], [], []
+        for c, t, N, n, (before, _) in zip(corner, tiles, shape, spatial, pads):
+            lo = c - before  # first input sample of the block (x coordinates)
+            s0, s1 = max(lo, 0), min(lo + N, n)
+            src.append(slice(s0, max(s0, s1)))
+            dst.append(slice(s0 - lo, s0 - lo + max(0, s1 - s0)))
+            out.append(slice(c, c + t))
+        buf[tuple(dst)] = x[(b, *src)]
+        spec = fwd(buf, axes=axes)
+        spec *= kspecs[b if len(kspecs) > 1 else 0]
+        block = inv(spec, shape, axes=axes, overwrite_x=True)
+        target = y[(b, *out)]
+        target[...] = block[tuple(slice(e - 1, e - 1 + n) for e, n in zip(eff, target.shape))]
+
+    run_tasks(run, tasks, parallel=len(tasks) > 1)
+    return y

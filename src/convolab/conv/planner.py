@@ -43,6 +43,8 @@ NPCORR_NS = {4: (0.45, 0.14), 8: (0.3, 0.15), 16: (1.0, 0.6)}
 #: Real FFT per ``n log2 n``: large multi-dimensional transforms and batched 1D blocks.
 FFT_ND_NS = {4: 0.20, 8: 0.6}
 FFT_1D_NS = {4: 0.10, 8: 0.2}
+#: Real FFT per ``n log2 n`` of in-cache N-d blocks (overlap-save), run on the thread pool.
+FFT_BLOCK_NS = {4: 0.17, 8: 0.3}
 #: Python and call overhead per tile (ns).
 TILE_NS = 15_000.0
 #: Speed-up of tile-parallel work on the reference machine's two cores.
@@ -147,7 +149,7 @@ def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[floa
 
 
 def _fft(p: Problem) -> tuple[float, str]:
-    from convolab.conv.fft import ols_block, transform_shape
+    from convolab.conv.fft import _BLOCK_OVERHEAD, block_shape, ols_block, transform_shape
 
     eff = tuple(d * (n - 1) + 1 for d, n in zip(p.dilation, p.kernel))
     zero = p.boundary == "constant" and p.fill_value == 0
@@ -163,6 +165,17 @@ def _fft(p: Problem) -> tuple[float, str]:
             return t + p.batch * n * passes, f"fft overlap-save, {nb} blocks of {N}"
     pads = p.pads if zero else tuple((0, 0) for _ in p.pads)
     spatial = p.spatial if zero else tuple(n + b + a for n, (b, a) in zip(p.spatial, p.pads))
+    if len(p.kernel) >= 2 and all(s == 1 for s in p.stride):
+        shape = block_shape(spatial, eff, pads, p.batch)
+        if shape is not None:
+            tiles = [N - e + 1 for N, e in zip(shape, eff)]
+            outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
+            nblocks = p.batch * prod(-(-o // t) for o, t in zip(outs, tiles))
+            pts = prod(shape)
+            work = nblocks * (2 * pts * log2(pts) + _BLOCK_OVERHEAD) + pts * log2(pts)
+            t = cplx * work * FFT_BLOCK_NS[size] / PARALLEL
+            why = f"fft overlap-save, {nblocks} blocks of {'x'.join(map(str, shape))}"
+            return t + p.batch * prod(p.out) * passes, why
     fshape, _ = transform_shape(spatial, eff, pads, p.stride, not p.complex)
     npts = prod(fshape)
     ns = FFT_ND_NS[size] if len(fshape) > 1 else FFT_1D_NS[size]
