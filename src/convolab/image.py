@@ -21,7 +21,7 @@ array([[ 0., -3.,  3.,  0.,  0.],
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -199,12 +199,6 @@ def _format_for(path: Path) -> str:
     return fmt
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def _write_atomically(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``.
 
@@ -217,14 +211,15 @@ def _write_atomically(path: Path, write: Any) -> None:
         raise NotADirectoryError(f"cannot write '{path}': '{folder}' is not a folder")
     if path.is_dir():
         raise IsADirectoryError(f"cannot write '{path}': it is a folder")
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.part"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        # 0o666 less the umask, like any new file (mkstemp would make it private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise PermissionError(f"cannot write '{path}': {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
