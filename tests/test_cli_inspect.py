@@ -122,7 +122,7 @@ def test_show_writes_figures(tmp_path, capsys):
     paths = out.split()
     names = sorted(p.rsplit("/", 1)[-1] for p in paths)
     assert names == ["feature_maps.png", "filters_0.png", "filters_3.png", "filters_6.png",
-                     "filters_vs_classic.png"]  # fmt: skip
+                     "filters_vs_classic.png", "receptive_field.png"]  # fmt: skip
     for p in paths:
         _png_ok(p)
 
@@ -135,7 +135,7 @@ def test_show_npy_signal_for_a_1d_model(tmp_path, capsys):
         ["show", tmp_path / "m.npz", "--image", tmp_path / "s.npy", "-o", tmp_path / "o"], capsys
     )
     assert code == 0, err
-    assert len(out.split()) == 5  # feature maps, 3 conv layers, filters vs classic
+    assert len(out.split()) == 6  # feature maps, receptive fields, 3 conv layers, vs classic
     for p in out.split():
         _png_ok(p)
 

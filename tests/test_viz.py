@@ -303,3 +303,67 @@ def test_no_pyplot_state():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- analysis figures
+
+
+def test_receptive_field_rectangles_for_lenet5(tmp_path):
+    fig = viz.plot_receptive_field(models.lenet5(), (1, 28, 28), path=tmp_path / "r.png", **SMALL)
+    assert_png(tmp_path / "r.png")
+    boxes = fig.axes[0].patches
+    # by hand (see test_analysis): C1 5, S2 6, C3 14, S4 16, C5 32 pixels
+    assert [(b.get_width(), b.get_height()) for b in boxes] == [
+        (5, 5), (6, 6), (14, 14), (16, 16), (32, 32)
+    ]
+    # C5's single output is centred at 13.5 and sees 13.5 - 15.5 = -2 .. 29 (the padded image)
+    assert boxes[-1].get_xy() == (-2.5, -2.5)
+    # C1's centre output (14, 14) with padding 2 sees 12 .. 16
+    assert boxes[0].get_xy() == (11.5, 11.5)
+
+
+def test_receptive_field_1d_and_errors():
+    fig = viz.plot_receptive_field(models.cnn1d(length=40), (1, 40), image=np.ones(40))
+    spans = [ln.get_xdata() for ln in fig.axes[0].lines[1:]]
+    assert [float(b - a) for a, b in spans] == [5.0, 9.0, 17.0]  # see test_analysis
+    with pytest.raises(ValueError, match="no convolution"):
+        viz.plot_receptive_field(models.mlp(in_features=4, hidden=[3]), (1, 4))
+    with pytest.raises(ValueError, match="image"):
+        viz.plot_receptive_field(models.lenet5(), (1, 28, 28), image=np.zeros((5, 5)))
+
+
+def test_mlp_cnn_curves(tmp_path):
+    fig = viz.plot_mlp_cnn([8, 28, 256], channels=3, path=tmp_path / "p.png", **SMALL)
+    assert_png(tmp_path / "p.png")
+    mlp_line, conv_line = fig.axes[0].lines
+    assert [int(v) for v in mlp_line.get_ydata()] == [3 * n**4 for n in (8, 28, 256)]
+    assert [int(v) for v in conv_line.get_ydata()] == [3 * 3 * 3] * 3
+    with pytest.raises(ValueError, match="sizes"):
+        viz.plot_mlp_cnn([8, 0])
+
+
+def test_information_bars(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2))
+    x = RNG.standard_normal((32, 1, 6, 6)).astype(np.float32)
+    info = convolab.analysis.information_per_layer(model, x, labels=np.arange(32) % 2, bins=8)
+    fig = viz.plot_information(info, path=tmp_path / "i.png", **SMALL)
+    assert_png(tmp_path / "i.png")
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert heights == [i.i_xt for i in info] + [i.i_ty for i in info]
+    with pytest.raises(TypeError, match="LayerInformation"):
+        viz.plot_information([1.0, 2.0])
+
+
+def test_equivariance_curves(tmp_path):
+    conv = nn.Conv1d(1, 2, 5, dtype="float64")
+    conv.weight.data = RNG.integers(-3, 4, conv.weight.shape).astype(np.float64)
+    x = RNG.integers(-4, 5, (1, 1, 48)).astype(np.float64)
+    fig = viz.plot_equivariance({"conv": conv, "pool": nn.MaxPool1d(2)}, x, shifts=range(5),
+                                path=tmp_path / "e.png", **SMALL)  # fmt: skip
+    assert_png(tmp_path / "e.png")
+    conv_line, pool_line = fig.axes[0].lines
+    assert list(conv_line.get_ydata()) == [0.0] * 5
+    pool = pool_line.get_ydata()
+    assert pool[0] == pool[2] == pool[4] == 0.0 and pool[1] > 0 and pool[3] > 0
+    with pytest.raises(ValueError, match="batch"):
+        viz.plot_equivariance(conv, np.zeros(8))

@@ -17,6 +17,8 @@ suffix: ``.png``, ``.svg``, ``.pdf``, ...). The saved image is exactly
   classic kernel (Sobel, Gaussian, Laplacian, ...) and the cosine similarity.
 - :func:`plot_history`: loss and accuracy per epoch.
 - :func:`plot_confusion`: a confusion matrix with counts.
+- :func:`plot_receptive_field`, :func:`plot_mlp_cnn`, :func:`plot_information`,
+  :func:`plot_equivariance`: the numbers of :mod:`convolab.analysis` as pictures.
 
 >>> import numpy as np
 >>> from convolab import viz
@@ -41,10 +43,14 @@ from convolab import analysis
 __all__ = [
     "plot_confusion",
     "plot_convolution",
+    "plot_equivariance",
     "plot_feature_maps",
     "plot_filters_vs_classic",
     "plot_history",
+    "plot_information",
     "plot_kernels",
+    "plot_mlp_cnn",
+    "plot_receptive_field",
 ]
 
 _DIVERGING = "RdBu_r"
@@ -826,4 +832,295 @@ def plot_confusion(
         acc = correct / total if total > 0 else float("nan")
         title = f"accuracy = {correct:g}/{total:g} = {100 * acc:.1f}%"
     ax.set_title(title)
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- analysis figures
+
+
+def plot_receptive_field(
+    model: Any,
+    input_shape: Sequence[int],
+    *,
+    image: Any = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The receptive field of the centre output of every convolution and pooling layer.
+
+    2D models: one rectangle per layer over the input (or over ``image``); 1D
+    models: one bar per layer under the signal. Sizes and positions are those of
+    :func:`convolab.analysis.receptive_field`: output ``o`` sees input pixels
+    ``c - (r - 1)/2 + o j`` to ``c + (r - 1)/2 + o j`` (padding included).
+
+    Parameters
+    ----------
+    model : Module
+    input_shape : tuple of int
+        One input's shape without the batch axis, ``(C, H, W)`` or ``(C, L)``.
+    image : array_like, optional
+        Drawn underneath: ``(H, W)`` or ``(C, H, W)`` (first channel), ``(L,)``
+        or ``(C, L)`` for 1D.
+    title : str, optional
+    figsize : (float, float), optional
+    dpi : float, default 100
+    path : path, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from convolab import nn
+    >>> model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2), nn.Conv2d(2, 2, 3))
+    >>> fig = plot_receptive_field(model, (1, 16, 16))
+    >>> [p.get_label() for p in fig.axes[0].patches]
+    ['0 Conv2d: 3x3', '1 MaxPool2d: 4x4', '2 Conv2d: 8x8']
+    """
+    analysis._check_module("model", model)
+    shape = analysis._shape_arg("input_shape", input_shape, min_len=2)
+    if len(shape) not in (2, 3):
+        raise ValueError(f"`input_shape` must be (C, L) or (C, H, W); got {tuple(input_shape)!r}")
+    dims = len(shape) - 1
+    fields = analysis.receptive_field(model, shape)
+    records = analysis.activations(model, analysis._zeros_batch(model, shape))
+    kinds = ("conv", "maxpool", "avgpool", "window", "adaptive")
+    chosen = [
+        f for f, r in zip(fields, records)
+        if analysis._kind(r.layer) in kinds and f.size is not None
+        and len(f.output_shape) == dims + 1
+    ]  # fmt: skip
+    if not chosen:
+        raise ValueError(f"`model` has no convolution or pooling layer on {dims}D inputs")
+    if image is not None:
+        back = _real_array("image", image, (dims, dims + 1))
+        if back.ndim == dims + 1:
+            back = back[0]
+        if back.shape != shape[1:]:
+            raise ValueError(f"`image` must have the spatial shape {shape[1:]}; got {back.shape}")
+    else:
+        back = np.zeros(shape[1:])
+    colours = [f"C{i % 10}" for i in range(len(chosen))]
+    if dims == 2:
+        from matplotlib.patches import Rectangle
+
+        fig = _figure(figsize, dpi, (6.5, 5.0))
+        ax = fig.subplots()
+        ax.imshow(back, cmap="gray")
+        for f, colour in zip(chosen, colours):
+            centre = [n // 2 for n in f.output_shape[1:]]
+            lo = [c - (r - 1) / 2 + o * j for c, r, o, j in zip(f.start, f.size, centre, f.jump)]
+            ax.add_patch(
+                Rectangle((lo[1] - 0.5, lo[0] - 0.5), f.size[1], f.size[0], fill=False,
+                          edgecolor=colour, lw=2,
+                          label=f"{f.name} {f.layer}: {f.size[0]:g}x{f.size[1]:g}")
+            )  # fmt: skip
+        pad = max(max(f.size) for f in chosen) / 2
+        ax.set_xlim(-pad - 1, shape[2] + pad)
+        ax.set_ylim(shape[1] + pad, -pad - 1)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.set_title("receptive field of the centre output", fontsize=9)
+    else:
+        fig = _figure(figsize, dpi, (8.0, 2.0 + 0.3 * len(chosen)))
+        ax = fig.subplots()
+        ax.plot(np.arange(shape[1]), back, color="0.3", lw=1)
+        top = float(back.max()) if back.size else 0.0
+        step = (float(np.ptp(back)) or 1.0) * 0.15
+        for i, (f, colour) in enumerate(zip(chosen, colours)):
+            centre = f.output_shape[1] // 2
+            lo = f.start[0] - (f.size[0] - 1) / 2 + centre * f.jump[0]
+            y = top + step * (i + 1)
+            ax.plot([lo - 0.5, lo + f.size[0] - 0.5], [y, y], color=colour, lw=4,
+                    label=f"{f.name} {f.layer}: {f.size[0]:g}")  # fmt: skip
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.set_xlabel("position")
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def plot_mlp_cnn(
+    sizes: Sequence[int] = (8, 16, 28, 64, 128, 256),
+    *,
+    channels: int = 1,
+    kernel_size: int = 3,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Weights of a fully connected layer against a convolution, as the image grows.
+
+    For each ``n`` in ``sizes``, an ``n x n`` hidden layer fully connected to a
+    ``channels x n x n`` image needs ``channels * n**4`` weights, while one
+    ``k x k`` convolution kernel needs ``channels * k**2`` whatever ``n``
+    (:func:`convolab.analysis.compare_mlp_cnn`). Logarithmic vertical axis.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Image sides ``n``.
+    channels : int, default 1
+    kernel_size : int, default 3
+    title : str, optional
+    figsize : (float, float), optional
+    dpi : float, default 100
+    path : path, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_mlp_cnn([4, 8])
+    >>> [[int(v) for v in line.get_ydata()] for line in fig.axes[0].lines]
+    [[256, 4096], [9, 9]]
+    """
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence) or not sizes:
+        raise TypeError(f"`sizes` must be a non-empty sequence of ints; got {sizes!r}")
+    ns = [analysis._positive_int("sizes", n) for n in sizes]
+    rows = [
+        analysis.compare_mlp_cnn((channels, n, n), kernel_size=kernel_size) for n in ns
+    ]
+    fig = _figure(figsize, dpi, (6.0, 4.0))
+    ax = fig.subplots()
+    ax.plot(ns, [r.mlp_weights for r in rows], "o-", label=f"fully connected ({channels} n^4)")
+    ax.plot(ns, [r.conv_weights for r in rows], "s-",
+            label=f"convolution {kernel_size}x{kernel_size} ({rows[0].conv_weights})")  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_xlabel("image side n (n x n image, n x n hidden layer)")
+    ax.set_ylabel("weights")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def plot_information(
+    info: Sequence[Any],
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """``I(X;T)`` and ``I(T;Y)`` per layer as bars.
+
+    The values come from :func:`convolab.analysis.information_per_layer`.
+
+    Parameters
+    ----------
+    info : sequence of LayerInformation
+    title : str, optional
+    figsize : (float, float), optional
+    dpi : float, default 100
+    path : path, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from convolab.analysis import LayerInformation
+    >>> fig = plot_information([LayerInformation("0", "Conv2d", 5.0, 1.0),
+    ...                         LayerInformation("1", "ReLU", 4.0, 0.9)])
+    >>> [float(p.get_height()) for p in fig.axes[0].patches]
+    [5.0, 4.0, 1.0, 0.9]
+    """
+    items = list(info) if isinstance(info, Sequence) and not isinstance(info, str) else None
+    if not items or not all(isinstance(i, analysis.LayerInformation) for i in items):
+        raise TypeError(
+            "`info` must be a non-empty list of LayerInformation "
+            f"(from analysis.information_per_layer); got {info!r}"
+        )
+    xs = np.arange(len(items))
+    has_y = all(i.i_ty is not None for i in items)
+    width = 0.4 if has_y else 0.8
+    fig = _figure(figsize, dpi, (max(4.0, 0.6 * len(items) + 2.0), 3.6))
+    ax = fig.subplots()
+    ax.bar(xs - (width / 2 if has_y else 0), [i.i_xt for i in items], width, label="I(X;T)")
+    if has_y:
+        ax.bar(xs + width / 2, [i.i_ty for i in items], width, label="I(T;Y)")
+    ax.set_xticks(xs, [f"{i.name} {i.layer}" for i in items], rotation=45, ha="right",
+                  fontsize=8)  # fmt: skip
+    ax.set_ylabel("bits")
+    ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def plot_equivariance(
+    layers: Any,
+    x: Any,
+    shifts: Sequence[int] = tuple(range(9)),
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Equivariance and invariance errors against the shift, one curve per layer.
+
+    Left: :func:`convolab.analysis.equivariance_error` (0 for a convolution at
+    every shift; for a pooling of stride ``j`` only at multiples of ``j``).
+    Right: :func:`convolab.analysis.invariance_error` (how much the output
+    changes at all; pooling lowers it). Shifts apply to the last spatial axis.
+
+    Parameters
+    ----------
+    layers : Module or dict
+        A layer, or ``name -> layer``.
+    x : array_like, shape ``(N, C, *spatial)``
+    shifts : sequence of int, default 0..8
+    title : str, optional
+    figsize : (float, float), optional
+    dpi : float, default 100
+    path : path, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> x = np.random.default_rng(0).standard_normal((1, 1, 32))
+    >>> fig = plot_equivariance({"pool": nn.MaxPool1d(2)}, x, shifts=[0, 1, 2])
+    >>> [float(v) > 0 for v in fig.axes[0].lines[0].get_ydata()]
+    [False, True, False]
+    """
+    named = dict(layers) if isinstance(layers, Mapping) else {type(layers).__name__: layers}
+    if not named:
+        raise ValueError("`layers` must not be empty")
+    xs = np.asarray(x)
+    if xs.ndim < 3:
+        raise ValueError(f"`x` must be a batch (N, C, *spatial); got shape {xs.shape}")
+    if isinstance(shifts, str) or not isinstance(shifts, Sequence) or not shifts:
+        raise TypeError(f"`shifts` must be a non-empty sequence of ints; got {shifts!r}")
+    m = xs.ndim - 2
+    moves = [(0,) * (m - 1) + (int(s),) for s in shifts]
+    fig = _figure(figsize, dpi, (9.0, 3.6))
+    ax_e, ax_i = fig.subplots(1, 2)
+    for name, layer in named.items():
+        steps = [s[-1] for s in moves]
+        ax_e.plot(steps, [analysis.equivariance_error(layer, xs, s) for s in moves], "o-",
+                  label=str(name))  # fmt: skip
+        ax_i.plot(steps, [analysis.invariance_error(layer, xs, s) for s in moves], "o-",
+                  label=str(name))  # fmt: skip
+    ax_e.set_title("equivariance error  |f(Sx) - S'f(x)| / |f(x)|", fontsize=9)
+    ax_i.set_title("invariance error  |f(Sx) - f(x)| / |f(x)|", fontsize=9)
+    for ax in (ax_e, ax_i):
+        ax.set_xlabel("shift (pixels)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
     return _finish(fig, path)

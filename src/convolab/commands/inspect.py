@@ -157,8 +157,9 @@ def show(
 ) -> None:
     """Draw MODEL's feature maps for one input, its filters, and filters vs classic kernels.
 
-    Writes feature_maps.png, filters_<layer>.png for every convolution and
-    filters_vs_classic.png for the first one into OUT, and prints their paths.
+    Writes feature_maps.png, receptive_field.png, filters_<layer>.png for
+    every convolution and filters_vs_classic.png for the first one into OUT,
+    and prints their paths.
 
     \b
     Example:
@@ -186,6 +187,10 @@ def show(
         target = out / f"filters_{layer_name.replace('.', '_') or 'layer'}.png"
         viz.plot_kernels(layer, dpi=dpi, path=target, title=f"{name}: layer {layer_name} kernels")
         written.append(target)
+    target = out / "receptive_field.png"
+    viz.plot_receptive_field(model, shape, image=x, dpi=dpi, path=target,
+                             title=f"{name}: receptive fields")  # fmt: skip
+    written.append(target)
     if convs:
         layer_name, layer = convs[0]
         target = out / "filters_vs_classic.png"
