@@ -30,6 +30,7 @@ product of the block itself with the top ``L`` rows of ``T`` and of the first
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 
 import numpy as np
 
@@ -44,6 +45,8 @@ _TILE_BYTES = 1 << 19
 _PARALLEL_MIN_WORK = 1 << 18
 #: Multiply-adds from which the 1D numpy.correlate path splits the signal between cores.
 _NP_PARALLEL_MIN_WORK = 1 << 20
+#: Chunks per core of the parallel 1D numpy.correlate path (short chunks keep temporaries in L2).
+_PARTS = 8
 #: Kernels up to this many taps use :func:`numpy.correlate` in 1D (its unrolled small loop).
 NP_CORRELATE_MAX_TAPS = 11
 #: Kernels up to this many taps use the Toeplitz product in 1D (beyond: the FFT wins).
@@ -252,15 +255,17 @@ def correlate_direct(
     out_shape = tuple(
         output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
     )
-    y = np.empty((B, *out_shape), dtype=np.result_type(x, k))
-    if y.size == 0:
-        return y
-    x = x.astype(y.dtype, copy=False)
-    k = k.astype(y.dtype, copy=False)
+    dtype = np.result_type(x, k)
+    if B * prod(out_shape) == 0:
+        return np.empty((B, *out_shape), dtype=dtype)
+    x = x.astype(dtype, copy=False)
+    k = k.astype(dtype, copy=False)
+    if len(spatial) == 1 and strategy_1d(ksize[0], stride, dilation, dtype) == "numpy":
+        return _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, out_shape[0])
+    # allocated after any early return: a second large live block makes malloc map fresh pages
+    y = np.empty((B, *out_shape), dtype=dtype)
     if len(spatial) == 1:
-        strategy = strategy_1d(ksize[0], stride, dilation, y.dtype)
-        if strategy == "numpy":
-            return _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, y)
+        strategy = strategy_1d(ksize[0], stride, dilation, dtype)
         if strategy == "toeplitz":
             _correlate_1d_toeplitz(x, k, pads[0], boundary, fill_value, y)
             return y
@@ -329,7 +334,7 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     return modes.get(tuple(pad0))
 
 
-def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, y) -> np.ndarray:
+def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, n_out: int) -> np.ndarray:
     """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per chunk.
 
     Large problems run in one chunk per core (a view of ``x`` each, the borders
@@ -340,13 +345,14 @@ def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, y) -> np.ndarray:
     shared = k.shape[0] == 1
     # numpy.correlate conjugates its second argument; our kernel is already the one to multiply.
     kk = np.conj(k) if k.dtype.kind == "c" else k
-    parallel = y.size * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1
+    parallel = B * n_out * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1
     mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
     if not parallel and mode is not None and B == 1:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.correlate(x[0], kk[0], mode)[None]
-    parts = 4 * n_workers() if parallel else 1
-    ranges = _tiles_1d(y.shape[1], n, K, pad0[0], max(1, y.shape[1] // parts), parts)
+    y = np.empty((B, n_out), dtype=np.result_type(x, k))
+    parts = _PARTS * n_workers() if parallel else 1
+    ranges = _tiles_1d(n_out, n, K, pad0[0], max(1, n_out // parts), parts)
     tasks = [(b, a, c) for b in range(B) for a, c in ranges]
 
     def run(b: int, a: int, c: int) -> None:
