@@ -200,9 +200,24 @@ def _blur(images: np.ndarray, sigma: float) -> np.ndarray:
     return convolab.correlate(images, kernel, mode="same", axes=(-2, -1)).astype(np.float32)
 
 
-def _warp(bank, com, extent, params, size, chunk=512) -> np.ndarray:
-    """Sample every glyph through its affine map into (N, size, size) images."""
-    glyph, angle, shear, height, aspect, shift = params
+def _elastic_field(rng, n: int, grid: int, sigma: float, rms: np.ndarray) -> np.ndarray:
+    """Smooth random displacements (n, 2, grid, grid) with zero mean and RMS ``rms`` per sample.
+
+    White noise low-passed by a Gaussian (through the engine), as in Simard et al. (2003).
+    """
+    import convolab
+
+    noise = rng.standard_normal((n, 2, grid, grid), dtype=np.float32)
+    field = convolab.correlate(noise, _gaussian(sigma)[None, None], mode="same",
+                               boundary="wrap", axes=(-2, -1), method="fft")  # fmt: skip
+    field -= field.mean(axis=(2, 3), keepdims=True)  # no net shift: the centre of mass stays
+    norm = np.sqrt((field**2).mean(axis=(1, 2, 3)))
+    return field * (rms / np.maximum(norm, 1e-12))[:, None, None, None]
+
+
+def _warp(bank, com, extent, params, size, rng, chunk=512) -> np.ndarray:
+    """Sample every glyph through its affine map (and elastic field) into (N, size, size)."""
+    glyph, angle, shear, height, aspect, shift, elastic = params
     n = len(glyph)
     centre = size / 2.0  # MNIST puts the centre of mass at pixel (14, 14) of 28x28
     # Output grid at 2x resolution, in output-pixel coordinates (pixel centres at integers).
@@ -224,12 +239,32 @@ def _warp(bank, com, extent, params, size, chunk=512) -> np.ndarray:
         inv = np.linalg.inv(m)
         qy = py[None] - shift[a:b, 0, None, None]
         qx = px[None] - shift[a:b, 1, None, None]
+        if elastic.any():  # smooth field at output resolution, repeated onto the 2x grid
+            field = _elastic_field(rng, b - a, size, 4.0 * size / 28, elastic[a:b] * size / 28)
+            field = field.repeat(2, axis=2).repeat(2, axis=3)
+            qy = qy + field[:, 0]
+            qx = qx + field[:, 1]
         uy = inv[:, 0, 0, None, None] * qy + inv[:, 0, 1, None, None] * qx + com[g, 0, None, None]
         ux = inv[:, 1, 0, None, None] * qy + inv[:, 1, 1, None, None] * qx + com[g, 1, None, None]
         gi = np.broadcast_to(g[:, None, None], uy.shape).astype(np.float64)
         fine = ndimage.map_coordinates(bank, [gi, uy, ux], order=1, mode="constant", cval=0.0)
         out[a:b] = fine.reshape(b - a, size, 2, size, 2).mean(axis=(2, 4))
     return out
+
+
+def _recentre(images: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Move each image's centre of mass to ``centre`` (per image, (N, 2)) by bilinear resampling."""
+    n, h, w = images.shape
+    mass = np.maximum(images.sum(axis=(1, 2)), 1e-12)
+    com = np.stack([images.sum(axis=2) @ np.arange(h), images.sum(axis=1) @ np.arange(w)], 1)
+    offset = centre - com / mass[:, None]
+    yy, xx = np.meshgrid(np.arange(h, dtype=float), np.arange(w, dtype=float), indexing="ij")
+    coords = [
+        np.broadcast_to(np.arange(n, dtype=float)[:, None, None], (n, h, w)),
+        yy[None] - offset[:, 0, None, None],
+        xx[None] - offset[:, 1, None, None],
+    ]
+    return ndimage.map_coordinates(images, coords, order=1, mode="constant", cval=0.0)
 
 
 def ocr_digits(
@@ -242,6 +277,7 @@ def ocr_digits(
     max_shear: float = 0.25,
     max_shift: float = 1.0,
     noise: float = 0.05,
+    elastic: float = 1.5,
 ) -> ArrayDataset:
     """A synthetic OCR data set: digits 0-9 rendered from fonts, MNIST style.
 
@@ -265,6 +301,10 @@ def ocr_digits(
         Shift of the centre of mass from the image centre, pixels at 28x28 scale.
     noise : float
         Largest standard deviation of the additive Gaussian noise (each image draws one).
+    elastic : float
+        Largest RMS displacement (pixels at 28x28 scale) of the elastic distortion: a
+        smooth random field (white noise blurred with a Gaussian of sigma 4 pixels),
+        which bends strokes the way handwriting does. 0 turns it off.
 
     Returns
     -------
@@ -285,9 +325,12 @@ def ocr_digits(
     the glyph's centre of mass, ``e`` its larger bounding-box side, ``h`` the target
     size, ``a`` an aspect jitter, ``c`` the image centre and ``t`` the random shift;
     the centre of mass of an image moves with an affine map, so the digit ends up
-    centred by mass exactly as MNIST's are. Then a Gaussian blur of random width
-    (sigma in {0, 0.5, 0.8, 1.1} pixels, through :func:`convolab.correlate`),
-    a rescale to peak 1, and noise clipped to [0, 1].
+    centred by mass as MNIST's are. An elastic displacement field bends the strokes
+    (the sampling point ``p`` moves by a smooth random field of RMS up to
+    ``elastic`` pixels), after which each image is shifted back so that its centre
+    of mass is again at ``c + t``. Then a Gaussian blur of random width (sigma in
+    {0, 0.5, 0.8, 1.1} pixels, through :func:`convolab.correlate`), a rescale to
+    peak 1, and noise clipped to [0, 1].
 
     Examples
     --------
@@ -323,12 +366,15 @@ def ocr_digits(
         rng.uniform(15.0, 21.0, n) * k,
         rng.uniform(0.85, 1.15, n),
         rng.uniform(-max_shift, max_shift, (n, 2)) * k,
+        rng.uniform(0.0, elastic, n),
     )
     blur = rng.integers(0, len(_BLURS), n)
     sigma_noise = rng.uniform(0.0, noise, n).astype(np.float32)
     noise_field = rng.standard_normal((n, size, size), dtype=np.float32)
 
-    images = _warp(bank, com, extent, params, size)
+    images = _warp(bank, com, extent, params, size, rng)
+    if elastic > 0:  # a bent glyph's centre of mass moves a little: put it back
+        images = _recentre(images, size / 2.0 + params[5])
     for b, sigma in enumerate(_BLURS):
         pick = blur == b
         if sigma > 0 and pick.any():
