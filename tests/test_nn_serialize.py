@@ -200,3 +200,18 @@ def test_wrong_format_version(tmp_path):
     _header_change(path, lambda info: info.update(version=99))
     with pytest.raises(nn.ModelFileError, match="format version 99"):
         nn.load(path)
+
+
+def test_tuple_arguments_survive_json(tmp_path):
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, (3, 2), stride=(2, 1), padding=(1, 0)),
+        nn.MaxPool2d((2, 1), stride=(1, 1)),
+        nn.AvgPool2d((1, 2)),
+        nn.AdaptiveAvgPool2d((2, 1)),
+        nn.Conv2d(2, 2, 3, padding="same"),
+    )
+    nn.save(model, tmp_path / "t.npz")
+    loaded = nn.load(tmp_path / "t.npz")
+    assert repr(loaded) == repr(model)
+    x = np.random.default_rng(2).standard_normal((1, 1, 9, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)

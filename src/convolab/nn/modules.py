@@ -601,6 +601,11 @@ def _check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def _tuple_if_list(value: Any) -> Any:
+    """JSON gives lists back where tuples went in; keep the tuple spelling."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _float_dtype(dtype: Any) -> np.dtype:
     try:
         dt = np.dtype(dtype)
@@ -868,9 +873,9 @@ class _MaxPoolNd(Module):
         F._ntuple(dilation, m, "dilation")
         if stride is not None:
             F._ntuple(stride, m, "stride")
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding, self.dilation = _tuple_if_list(padding), _tuple_if_list(dilation)
 
     def forward(self, x: Any) -> Tensor:
         fn = F.max_pool1d if self._dims == 1 else F.max_pool2d
@@ -925,9 +930,9 @@ class _AvgPoolNd(Module):
         F._ntuple(padding, m, "padding", minimum=0)
         if stride is not None:
             F._ntuple(stride, m, "stride")
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.count_include_pad = padding, bool(count_include_pad)
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding, self.count_include_pad = _tuple_if_list(padding), bool(count_include_pad)
 
     def forward(self, x: Any) -> Tensor:
         fn = F.avg_pool1d if self._dims == 1 else F.avg_pool2d
@@ -972,7 +977,7 @@ class AdaptiveAvgPool1d(Module):
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        self.output_size = output_size
+        self.output_size = _tuple_if_list(output_size)
 
     def forward(self, x: Any) -> Tensor:
         return F.adaptive_avg_pool1d(x, self.output_size)
@@ -992,7 +997,7 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        self.output_size = tuple(output_size) if isinstance(output_size, list) else output_size
+        self.output_size = _tuple_if_list(output_size)
 
     def forward(self, x: Any) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size)
