@@ -179,3 +179,18 @@ def test_registry_names_and_folder_split(tmp_path):
     tr, te = data.load_splits("ocr-digits", n=20, seed=0)
     assert not np.array_equal(tr.x, te.x)  # independent streams for train and test
     assert Path(str(tmp_path)).is_dir()
+
+
+def test_random_shift_matches_a_per_sample_crop():
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 2, 5, 7)).astype(np.float32)
+    got = data.RandomShift(2)(x, np.random.default_rng(42))
+    offsets = np.random.default_rng(42).integers(0, 5, (6, 2))
+    for i, (dy, dx) in enumerate(offsets):
+        padded = np.pad(x[i], ((0, 0), (2, 2), (2, 2)))
+        np.testing.assert_array_equal(got[i], padded[:, dy : dy + 5, dx : dx + 7])
+    signals = rng.random((3, 1, 9))
+    assert data.RandomShift(1)(signals, rng).shape == (3, 1, 9)
+    assert data.RandomShift(0)(x, rng) is x
+    with pytest.raises(ValueError, match="`max_shift` must be >= 0; got -1"):
+        data.RandomShift(-1)

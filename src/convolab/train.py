@@ -226,6 +226,7 @@ def fit(
     patience: int | None = None,
     progress: bool | None = None,
     metadata: dict[str, Any] | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> History:
     """Train ``model`` on ``train`` by mini-batch gradient descent.
 
@@ -267,6 +268,9 @@ def fit(
         Show a tqdm bar (loss, accuracy, samples/s); default: only on a terminal.
     metadata : dict, optional
         JSON data stored in ``model.npz`` (e.g. class names).
+    augment : callable, optional
+        ``augment(xb, rng) -> xb`` applied to every training batch, e.g.
+        :class:`convolab.data.RandomShift`; ``rng`` is seeded from ``(seed, epoch)``.
 
     Returns
     -------
@@ -320,7 +324,8 @@ def fit(
     for epoch in range(start, int(epochs)):
         nn.init.manual_seed(_epoch_seed(seed, epoch))
         loader.epoch = epoch
-        record = _train_epoch(model, opt, loader, loss_fn, epoch, int(epochs), show)
+        rng = np.random.default_rng(_epoch_seed(seed, epoch) + 1)
+        record = _train_epoch(model, opt, loader, loss_fn, epoch, int(epochs), show, augment, rng)
         if val_ds is not None:
             scores = evaluate(model, val_ds, loss=loss)
             record["val_loss"], record["val_accuracy"] = scores["loss"], scores["accuracy"]
@@ -357,7 +362,7 @@ def _report(record: dict[str, float]) -> None:
     print("  ".join(parts), file=sys.stderr)
 
 
-def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show) -> dict[str, float]:
+def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng) -> dict:
     from tqdm.auto import tqdm
 
     model.train()
@@ -367,6 +372,8 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show) -> dict[str, 
                disable=not show, leave=False, file=sys.stderr)  # fmt: skip
     with bar:
         for xb, yb in loader:
+            if augment is not None:
+                xb = augment(xb, rng)
             opt.zero_grad()
             logits = model(nn.Tensor(xb))
             batch_loss = loss_fn(logits, yb)

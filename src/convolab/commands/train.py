@@ -95,6 +95,8 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
               help="Use only the first N training and N test samples (quick runs).")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Size of generated data sets (ocr-digits, shapes1d).")
+@click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Augment: shift each training sample by up to this many pixels.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(
@@ -112,6 +114,7 @@ def train(
     patience: int | None,
     limit: int | None,
     samples: int | None,
+    shift: int,
     resume: bool,
     quiet: bool,
 ) -> None:
@@ -158,7 +161,7 @@ def train(
         **meta,
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
         "seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
-        "limit": limit, "samples": samples,
+        "limit": limit, "samples": samples, "shift": shift,
         "train_samples": len(fit_on), "val_samples": len(val) if val is not None else 0,
         "test_samples": len(test),
     }  # fmt: skip
@@ -172,6 +175,7 @@ def train(
         model, fit_on, val, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
         seed=seed, out=run, resume=run if resume else None, patience=patience,
         progress=False if quiet else None, metadata=meta,
+        augment=data.RandomShift(shift) if shift else None,
     )  # fmt: skip
     best = nn.load(run / _MODEL_FILE)
     scores = training.evaluate(best, test)

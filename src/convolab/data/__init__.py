@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from convolab.data.idx import read_idx, write_idx
-from convolab.data.loader import ArrayDataset, DataLoader, random_split
+from convolab.data.loader import ArrayDataset, DataLoader, RandomShift, random_split
 from convolab.data.mnist import (
     FASHION_MNIST_MIRRORS,
     MNIST_MIRRORS,
@@ -31,6 +31,7 @@ __all__ = [
     "DataLoader",
     "FASHION_MNIST_MIRRORS",
     "MNIST_MIRRORS",
+    "RandomShift",
     "cache_dir",
     "fashion_mnist",
     "find_fonts",
