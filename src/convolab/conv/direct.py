@@ -164,11 +164,15 @@ def fill_slab(
 
 
 def _tap_groups(kb: np.ndarray, taps: list[tuple[int, ...]]) -> list[tuple[object, list]]:
-    """Taps grouped by equal weight, weight 1 first (it needs no multiplication)."""
+    """Taps grouped by equal weight, a weight other than +-1 first.
+
+    The first group writes the output instead of adding to it, which saves its
+    final addition; groups of weight +-1 have none to save.
+    """
     groups: dict = {}
     for t in taps:
         groups.setdefault(kb[t].item(), []).append(t)
-    return sorted(groups.items(), key=lambda item: (item[0] != 1, -len(item[1])))
+    return sorted(groups.items(), key=lambda item: item[0] in (1, -1))
 
 
 def _sum_taps(

@@ -86,6 +86,7 @@ def _tap_passes(k: np.ndarray | None, ntaps: int) -> int:
             if w != 0:
                 groups[w] = groups.get(w, 0) + 1
         n = sum(g if w in (1, -1) else (g + 1 if g > 1 else 2) for w, g in groups.items())
+        n -= any(w not in (1, -1) for w in groups)  # written first: no final addition
         passes = max(passes, n)
     return max(passes, 1)
 
