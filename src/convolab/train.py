@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from convolab import nn
-from convolab.data._files import _atomic_open, _atomic_write
+from convolab.data._files import _atomic_open, _write_json
 from convolab.data.loader import ArrayDataset, DataLoader
 
 __all__ = ["History", "evaluate", "fit", "load_checkpoint", "plot_history", "predict"]
@@ -119,11 +119,6 @@ def _progress(enabled: bool | None) -> bool:
 
 def _epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(epoch), 7]).generate_state(1)[0])
-
-
-def _write_json(path: Path, data: Any) -> None:
-    text = json.dumps(data, indent=2, allow_nan=True)
-    _atomic_write(path, lambda h: h.write(text.encode("utf-8")))
 
 
 def _save_checkpoint(path: Path, model, optimizer, history: History, meta: dict) -> None:

@@ -27,6 +27,7 @@ import click
 import numpy as np
 
 from convolab.cli import UsageProblem
+from convolab.data._files import _atomic_write, _write_json
 
 __all__ = ["demo", "run_demo"]
 
@@ -170,7 +171,7 @@ def _lenet(out: Path, seed: int, quick: bool, progress: bool) -> dict[str, Any]:
     train_s = time.perf_counter() - t0
     best = nn.load(run / "model.npz")
     scores = train.evaluate(best, test_set)
-    train._write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
+    _write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
     train.plot_history(history, out / "08_training.png", title="LeNet-5 on synthetic OCR digits")
     viz.plot_confusion(scores["confusion"], train_set.classes, title="confusion (OCR test set)",
                        path=out / "09_confusion.png")  # fmt: skip
@@ -318,8 +319,6 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
     lenet = _lenet(out, seed, quick, progress)
     seconds = time.perf_counter() - t0
     text = _summary(out, sig, det, edges, lenet, seconds)
-    from convolab.data._files import _atomic_write
-
     _atomic_write(out / "summary.md", lambda h: h.write(text.encode("utf-8")))
     result = {
         "lenet_accuracy": lenet["scores"]["accuracy"],

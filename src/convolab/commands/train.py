@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from convolab.cli import UsageProblem
+from convolab.data._files import _write_json
 
 __all__ = ["eval_", "load_model", "predict", "train"]
 
@@ -92,7 +93,7 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
 @click.option("--patience", type=click.IntRange(min=1), default=None,
               help="Stop after this many epochs without improvement.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Use only the first N training and N test samples (quick runs).")
+              help="Use a random N training and N test samples (quick runs).")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Size of generated data sets (ocr-digits, shapes1d).")
 @click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
@@ -166,7 +167,7 @@ def train(
         "test_samples": len(test),
     }  # fmt: skip
     run.mkdir(parents=True, exist_ok=True)
-    training._write_json(run / "config.json", config)
+    _write_json(run / "config.json", config)
     if not quiet:
         click.echo(f"training {model_name} on {data_name}: {len(fit_on)} train, "
                    f"{len(val) if val is not None else 0} validation, {len(test)} test samples",
@@ -179,7 +180,7 @@ def train(
     )  # fmt: skip
     best = nn.load(run / _MODEL_FILE)
     scores = training.evaluate(best, test)
-    training._write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
+    _write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
     training.plot_history(history, run / "training.png", title=f"{model_name} on {data_name}")
     _echo_scores(scores, meta["classes"], f"test (best epoch {history.best_epoch})")
     click.echo(f"saved {run / _MODEL_FILE}, metrics.json, training.png")
@@ -191,7 +192,7 @@ def train(
               help="Data to evaluate on (default: the run's own data).")  # fmt: skip
 @click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
 @click.option("--download", is_flag=True, help="Download MNIST/Fashion-MNIST when missing.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N samples.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use a random N samples.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_(model_path: str, data_name: str | None, split: str, download: bool,
           limit: int | None, as_json: bool) -> None:  # fmt: skip

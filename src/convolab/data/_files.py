@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -47,6 +49,23 @@ def _atomic_write(path: str | os.PathLike, write: Callable[[IO], object], mode="
     with _atomic_open(path, mode) as handle:
         write(handle)
     return Path(path)
+
+
+def _strict(value: object) -> object:
+    """``value`` with NaN and infinities as ``None`` (strict JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
+def _write_json(path: str | os.PathLike, data: object) -> Path:
+    """Write ``data`` as indented, strict JSON (NaN -> null), atomically."""
+    text = json.dumps(_strict(data), indent=2, allow_nan=False)
+    return _atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def _md5(path: str | os.PathLike) -> str:
