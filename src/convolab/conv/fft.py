@@ -39,6 +39,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.direct import all_finite, correlate_direct
 from convolab.conv.padding import output_length, pad
 
 __all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
@@ -160,11 +161,7 @@ def correlate_fft(
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     """
     dtype = np.result_type(x, k)
-    with np.errstate(invalid="ignore", over="ignore"):
-        finite = np.isfinite(x.sum()) and np.isfinite(k.sum())
-    if not finite:
-        from convolab.conv.direct import correlate_direct
-
+    if not (all_finite(x) and all_finite(k)):
         return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
     m = k.ndim - 1
     axes = tuple(range(1, m + 1))

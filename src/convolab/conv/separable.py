@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
-from convolab.conv.direct import _sum_taps, correlate_direct, fill_slab
+from convolab.conv.direct import _sum_taps, all_finite, correlate_direct, fill_slab
 from convolab.conv.padding import output_length, pad, source_index
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
@@ -173,7 +173,7 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
         zbuf = np.empty((rows, W + pl + pr), dtype=dtype)
         tmp = None
         with np.errstate(invalid="ignore", over="ignore"):
-            finite = bool(np.isfinite(rows_x.sum()))
+            finite = all_finite(rows_x)
             for j, (u, v) in enumerate(terms):
                 z = zbuf[:, pl : pl + W]
                 if finite:
