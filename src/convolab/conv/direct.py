@@ -368,11 +368,12 @@ def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, n_out: int) -> np.ndar
     kk = np.conj(k) if k.dtype.kind == "c" else k
     parallel = B * n_out * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1
     mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
-    if not parallel and mode is not None and B == 1:
+    # numpy.correlate copies a read-only input whole; in chunks only each chunk is copied
+    if not parallel and mode is not None and B == 1 and x.flags.writeable:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.correlate(x[0], kk[0], mode)[None]
     y = np.empty((B, n_out), dtype=np.result_type(x, k))
-    parts = _PARTS * n_workers() if parallel else 1
+    parts = _PARTS * n_workers() if parallel else max(1, n_out // _TILE_1D)
     ranges = _tiles_1d(n_out, n, K, pad0[0], max(1, n_out // parts), parts)
     tasks = [(b, a, c) for b in range(B) for a, c in ranges]
 

@@ -1,0 +1,237 @@
+"""Convolution engine benchmark: convolab ``auto`` against NumPy, SciPy and OpenCV.
+
+Times, in one process, the workloads of DESIGN section 6:
+
+* 2048 x 2048 float32, ``same``, zero boundary: 3x3 Laplacian, 5x5 Gaussian,
+  15x15 Gaussian, 15x15 random, 63x63 random;
+* n = 10**6 float64, ``same``: kernels of 3, 31 and 1001 random taps;
+
+for :func:`convolab.correlate` (``method="auto"``) and :func:`scipy.ndimage.correlate`,
+:func:`scipy.signal.correlate` (its own ``auto``), :func:`scipy.signal.fftconvolve`,
+:func:`scipy.signal.oaconvolve`, :func:`numpy.convolve` (1D) and OpenCV ``filter2D``
+(2D). Each competitor computes the same correlation (convolving with the
+flipped kernel where it only convolves), and its result is checked against
+convolab's. Timings are the best of ``--repeat`` rounds; within a round every
+function runs once, so a burst of load from other processes hits them all
+alike and the ratios stay meaningful on a busy machine.
+
+Also measured: the memory ``same`` filtering of a 2048 x 2048 float32 image
+allocates (peak traced by :mod:`tracemalloc`, in units of the image, the
+result included), and the two lower bounds per workload: the arithmetic of
+the direct sum at 180 GFLOP/s and the bytes of input and output at 10 GB/s.
+
+Prints a Markdown report (machine, table, checks); with ``--strict`` it exits 1
+when a check fails (timings on a shared machine are noisy, so not by default).
+
+Usage: ``python benchmarks/conv.py [--repeat N] [--quick] [--strict]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+import scipy
+import scipy.ndimage as ndi
+import scipy.signal as sig
+
+import convolab
+
+try:
+    import cv2
+except ImportError:  # the bench extra is not installed
+    cv2 = None
+
+__all__ = ["main"]
+
+GFLOPS = 180e9  # float32 GEMM peak of the reference machine (DESIGN section 6)
+BANDWIDTH = 10e9  # a simple NumPy pass over memory, bytes/s
+SLOW_S = 2.0  # a function slower than this runs once
+
+
+def gaussian(size: int, sigma: float) -> np.ndarray:
+    """Normalized 2D Gaussian, ``size x size``."""
+    t = np.arange(size) - size // 2
+    g = np.exp(-(t**2) / (2 * sigma**2))
+    g /= g.sum()
+    return np.outer(g, g)
+
+
+def workloads(quick: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(name, x, k)`` for every workload, in the order of the table."""
+    rng = np.random.default_rng(0)
+    side = 512 if quick else 2048
+    n = 10**5 if quick else 10**6
+    img = rng.standard_normal((side, side)).astype(np.float32)
+    sig1 = rng.standard_normal(n)
+    lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float32)
+    return [
+        (f"{side}² 3x3 Laplacian", img, lap),
+        (f"{side}² 5x5 Gaussian", img, gaussian(5, 1.0).astype(np.float32)),
+        (f"{side}² 15x15 Gaussian", img, gaussian(15, 3.0).astype(np.float32)),
+        (f"{side}² 15x15 random", img, rng.standard_normal((15, 15)).astype(np.float32)),
+        (f"{side}² 63x63 random", img, rng.standard_normal((63, 63)).astype(np.float32)),
+        (f"1D n={n:.0e} k=3", sig1, rng.standard_normal(3)),
+        (f"1D n={n:.0e} k=31", sig1, rng.standard_normal(31)),
+        (f"1D n={n:.0e} k=1001", sig1, rng.standard_normal(1001)),
+    ]
+
+
+def competitors(x: np.ndarray, k: np.ndarray) -> dict[str, Callable[[], np.ndarray]]:
+    """Functions computing ``correlate(x, k, 'same')`` with zero boundary (k odd-sized)."""
+    flipped = np.ascontiguousarray(k[(slice(None, None, -1),) * k.ndim])
+    funcs = {
+        "convolab": lambda: convolab.correlate(x, k, "same"),
+        "ndimage": lambda: ndi.correlate(x, k, mode="constant", cval=0.0),
+        "signal": lambda: sig.correlate(x, k, "same"),
+        "fftconvolve": lambda: sig.fftconvolve(x, flipped, "same"),
+        "oaconvolve": lambda: sig.oaconvolve(x, flipped, "same"),
+    }
+    if x.ndim == 1:
+        funcs["numpy"] = lambda: np.convolve(x, flipped, "same")
+    elif cv2 is not None:
+        funcs["opencv"] = lambda: cv2.filter2D(x, -1, k, borderType=cv2.BORDER_CONSTANT)
+    return funcs
+
+
+SCIPY_NUMPY = ("ndimage", "signal", "fftconvolve", "oaconvolve", "numpy")
+
+
+def time_round_robin(funcs: dict[str, Callable], repeat: int) -> dict[str, float]:
+    """Best time (s) of each function over ``repeat`` rounds, one call of each per round."""
+    best = {name: np.inf for name in funcs}
+    for name, f in funcs.items():  # warm-up (plans, caches, thread pools)
+        t0 = time.perf_counter()
+        f()
+        best[name] = time.perf_counter() - t0
+    for _ in range(repeat - 1):
+        for name, f in funcs.items():
+            if best[name] > SLOW_S:
+                continue
+            gc.collect()
+            t0 = time.perf_counter()
+            f()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def traced_peak(f: Callable[[], np.ndarray]) -> int:
+    """Peak bytes allocated (traced) while ``f`` runs, its result included."""
+    gc.collect()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        y = f()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del y
+    return peak
+
+
+def machine() -> str:
+    """Date, CPU model, cores and library versions, one line each."""
+    model = platform.processor() or platform.machine()
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        load = "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        load = "load average unknown"
+    versions = (
+        f"Python {platform.python_version()}, NumPy {np.__version__}, SciPy {scipy.__version__}, "
+        f"OpenCV {cv2.__version__ if cv2 is not None else 'not installed'}"
+    )
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"- {now}; {model}, {cores} cores; {load}\n- {versions}"
+
+
+def fmt(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="rounds; best of them is kept")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a check fails")
+    args = parser.parse_args(argv)
+
+    print("## Convolution engine benchmark\n")
+    print(machine())
+    print(f"- best of {args.repeat} rounds (functions slower than {SLOW_S:g} s: once)\n")
+    head = (
+        "| workload | convolab auto | method | ndimage | signal | fftconvolve | oaconvolve "
+        "| numpy | OpenCV | best NumPy/SciPy | ratio | ratio to OpenCV | floors FLOP / mem |"
+    )
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    failures, notes = [], []
+    for name, x, k in workloads(args.quick):
+        funcs = competitors(x, k)
+        ref = funcs["convolab"]()
+        for other, f in funcs.items():
+            got = f()
+            err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-30)
+            tol = 1e-4 if x.dtype == np.float32 else 1e-9
+            if err > tol:
+                failures.append(f"{name}: {other} differs from convolab by {err:.2g} (relative)")
+        times = time_round_robin(funcs, args.repeat)
+        method, reason = convolab.choose_method(x, k, mode="same")
+        fastest = min((m for m in SCIPY_NUMPY if m in times), key=times.get)
+        ratio = times["convolab"] / times[fastest]
+        cv = times.get("opencv")
+        cv_ratio = times["convolab"] / cv if cv else None
+        flop_floor = 2 * k.size * x.size / GFLOPS
+        mem_floor = 2 * x.nbytes / BANDWIDTH
+        cells = [name, fmt(times["convolab"]), method]
+        cells += [fmt(times[m]) if m in times else "" for m in SCIPY_NUMPY[:4]]
+        cells += [fmt(times["numpy"]) if "numpy" in times else ""]
+        cells += [fmt(cv) if cv else ""]
+        cells += [fastest, f"**{ratio:.2f}**", f"{cv_ratio:.2f}" if cv_ratio else ""]
+        cells += [f"{fmt(flop_floor)} / {fmt(mem_floor)}"]
+        print("| " + " | ".join(cells) + " |", flush=True)
+        notes.append(f"- {name}: {reason}")
+        if ratio > 1.0:
+            failures.append(f"{name}: convolab {ratio:.2f}x the fastest NumPy/SciPy ({fastest})")
+        big = "15x15" in name or "63x63" in name
+        if big and cv_ratio is not None and cv_ratio > 3.0:
+            failures.append(f"{name}: convolab {cv_ratio:.1f}x OpenCV (target: within 3x)")
+
+    print("\nTimes in ms. ratio = convolab / fastest NumPy-SciPy function (target <= 1.0);")
+    print("floors: direct-sum FLOPs at 180 GFLOP/s / input+output bytes at 10 GB/s.\n")
+    print("Planner's reasons:\n")
+    print("\n".join(notes))
+
+    print("\nMemory (tracemalloc peak during `same` filtering, result included, in images):\n")
+    for name, x, k in workloads(args.quick)[:5]:
+        peak = traced_peak(lambda x=x, k=k: convolab.correlate(x, k, "same"))
+        images = peak / x.nbytes
+        print(f"- {name}: {peak / 2**20:.1f} MiB = {images:.2f} images")
+        if images > 4.0:
+            failures.append(f"{name}: peak {images:.2f} images (target <= 4)")
+
+    print("\nChecks:", "all passed" if not failures else "")
+    for f in failures:
+        print(f"- FAIL {f}")
+    return 1 if failures and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
