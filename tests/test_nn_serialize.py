@@ -215,3 +215,40 @@ def test_tuple_arguments_survive_json(tmp_path):
     assert repr(loaded) == repr(model)
     x = np.random.default_rng(2).standard_normal((1, 1, 9, 8)).astype(np.float32)
     np.testing.assert_array_equal(loaded(x).data, model(x).data)
+
+
+BUILT_INS = [
+    nn.Conv1d(2, 4, 3, stride=2, padding=1, dilation=2, groups=2, bias=False),
+    nn.Conv2d(3, 6, (3, 5), padding="same", dtype="float64"),
+    nn.Conv3d(1, 2, 2),
+    nn.Linear(5, 4, bias=False),
+    nn.MaxPool1d(3, stride=2, padding=1),
+    nn.MaxPool2d(2),
+    nn.AvgPool1d(2),
+    nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
+    nn.AdaptiveAvgPool1d(4),
+    nn.AdaptiveAvgPool2d((2, 3)),
+    nn.BatchNorm1d(4, eps=1e-3, momentum=None),
+    nn.BatchNorm2d(3, affine=False),
+    nn.Dropout(0.3),
+    nn.Flatten(2, 3),
+    nn.Identity(),
+    nn.ReLU(),
+    nn.LeakyReLU(0.2),
+    nn.Sigmoid(),
+    nn.Tanh(),
+    nn.Softmax(dim=1),
+    nn.LogSoftmax(dim=0),
+]
+
+
+@pytest.mark.parametrize("module", BUILT_INS, ids=lambda m: type(m).__name__)
+def test_every_built_in_rebuilds_from_its_description(module):
+    spec = json.loads(json.dumps(nn.describe_module(module)))  # through real JSON
+    rebuilt = nn.build_module(spec)
+    assert type(rebuilt) is type(module)
+    assert repr(rebuilt) == repr(module)
+    assert rebuilt.get_config() == module.get_config()
+    shapes = {k: v.shape for k, v in module.state_dict().items()}
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == shapes
+    assert type(module).__name__ in nn.module_registry()
