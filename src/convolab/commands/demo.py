@@ -240,7 +240,7 @@ def _summary(out: Path, sig, det, edges, lenet, seconds: float) -> str:
         "",
         f"{lenet['n_train']:,} training and {lenet['n_test']:,} test digits rendered from "
         f"{lenet['fonts'].split('(')[-1].rstrip(')')} with random rotation, shear, scale, stroke "
-        f"width, blur and noise, centred by mass like MNIST "
+        f"width, elastic distortion, blur and noise, centred by mass like MNIST "
         f"(generated in {lenet['gen_s']:.1f} s).",
         "",
         "![digits](07_ocr_digits.png)",
@@ -264,8 +264,8 @@ def _summary(out: Path, sig, det, edges, lenet, seconds: float) -> str:
         "",
         "![feature maps](11_feature_maps.png)",
         "",
-        "The model is in `lenet5-ocr/model.npz`: `convolab predict lenet5-ocr IMAGE...` "
-        "classifies your own pictures of digits.",
+        f"The model is in `lenet5-ocr/model.npz`: `convolab predict {out / 'lenet5-ocr'} "
+        "IMAGE...` classifies your own pictures of digits.",
         "",
     ]
     return "\n".join(lines)
