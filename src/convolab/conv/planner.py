@@ -51,6 +51,11 @@ TILE_NS = 15_000.0
 PARALLEL = 1.7
 #: Kernels larger than this are not decomposed by SVD when planning (it would cost too much).
 SVD_MAX = 256
+#: Plans are remembered for this many recent (problem, kernel) pairs, kernels up to this size:
+#: the same filter on many images is planned (and its kernel decomposed) once.
+_CACHE_SIZE = 64
+_CACHE_MAX_TAPS = 1 << 16
+_CACHE: dict = {}
 
 
 @dataclass(frozen=True)
@@ -220,10 +225,21 @@ def plan(problem: Problem, kernel: np.ndarray | None = None) -> tuple[str, str]:
     >>> plan(p, np.ones((1, 1001)))[0]
     'fft'
     """
+    key = None
+    if kernel is None or kernel.size <= _CACHE_MAX_TAPS:
+        raw = None if kernel is None else (kernel.dtype.str, kernel.shape, kernel.tobytes())
+        key = (problem, raw)
+        if key in _CACHE:
+            return _CACHE[key]
     est = estimate(problem, kernel)
     order = sorted(est, key=lambda m: est[m][0])
     best = order[0]
     t, why = est[best]
     head = f"{best}: {why.removeprefix(best).strip() or why} (est. {t * 1e3:.3g} ms)"
     rest = " < ".join(f"{m} ({est[m][0] * 1e3:.3g} ms)" for m in order[1:])
-    return best, f"{head} < {rest}" if rest else head
+    result = best, f"{head} < {rest}" if rest else head
+    if key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = result
+    return result
