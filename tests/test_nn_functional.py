@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from convolab.nn import Tensor
 from convolab.nn import functional as F
@@ -572,3 +574,55 @@ def test_batch_norm_matches_torch(torch):
     np.testing.assert_allclose(rv, trv.numpy())
     for ours, theirs in ((X, tx), (W, tw), (B, tb)):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=1e-10)
+
+
+# --------------------------------------------------------------------------- random shapes
+
+
+@st.composite
+def conv_configs(draw):
+    m = draw(st.integers(1, 2))
+    groups = draw(st.integers(1, 2))
+    c_in = groups * draw(st.integers(1, 2))
+    c_out = groups * draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(m))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(m))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(m))
+    p = tuple(draw(st.integers(0, 2)) for _ in range(m))
+    size = tuple(
+        draw(st.integers(max(1, di * (ki - 1) + 1 - 2 * pi), 7)) for ki, di, pi in zip(k, d, p)
+    )
+    n = draw(st.integers(1, 2))
+    return m, (n, c_in) + size, (c_out, c_in // groups) + k, s, p, d, groups
+
+
+@given(conv_configs(), st.integers(0, 2**32 - 1))
+def test_conv_random_configs_loops_and_finite_differences(config, seed):
+    m, xs, ws, s, p, d, groups = config
+    local = np.random.default_rng(seed)
+    x, w, b = local.standard_normal(xs), local.standard_normal(ws), local.standard_normal(ws[0])
+    fn = F.conv1d if m == 1 else F.conv2d
+    ref = conv_loop(x, w, b, s, tuple((q, q) for q in p), d, groups)
+    np.testing.assert_allclose(fn(x, w, b, s, p, d, groups).data, ref, atol=1e-12)
+    check_gradients(lambda x, w, b: fn(x, w, b, s, p, d, groups), x, w, b, seed=seed % 1000)
+
+
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(0, 1),
+    st.integers(1, 2),
+    st.integers(0, 2**32 - 1),
+)
+def test_pools_random_configs(k, s, extra, p, d, seed):
+    p = min(p, k // 2)
+    n = d * (k - 1) + 1 - 2 * p + extra
+    local = np.random.default_rng(seed)
+    x = local.permutation(2 * 3 * n * (n + 1)).reshape(2, 3, n, n + 1) / 7.0
+    ref = pool_loop(x, (k, k), (s, s), (p, p), (d, d), "max")
+    np.testing.assert_array_equal(F.max_pool2d(x, k, s, p, d).data, ref)
+    check_gradients(lambda t: F.max_pool2d(t, k, s, p, d), x)
+    ref = pool_loop(x, (k, k), (s, s), (p, p), (1, 1), "avg")
+    np.testing.assert_allclose(F.avg_pool2d(x, k, s, p).data, ref, atol=1e-12)
+    check_gradients(lambda t: F.avg_pool2d(t, k, s, p), x)
