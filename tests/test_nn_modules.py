@@ -51,26 +51,54 @@ def check_module_gradients(module, x):
 # --------------------------------------------------------------------------- layer gradients
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1, dilation=1, groups=2, dtype="float64"),
+LAYERS = [
+    # (constructor, input shape); every layer in float64 so finite differences are exact
+    (lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2, dtype="float64"), (3, 2, 5, 6)),
+    (
         lambda: nn.Conv2d(2, 3, (2, 3), padding="same", dilation=(2, 1), dtype="float64"),
-        lambda: nn.Conv1d(2, 2, 3, stride=2, dilation=2, dtype="float64"),
-        lambda: nn.Linear(6, 3, dtype="float64"),
-        lambda: nn.BatchNorm2d(2, dtype="float64"),
-        lambda: nn.BatchNorm1d(6, dtype="float64"),
-    ],
-)
-def test_layer_gradients_finite_differences(make):
+        (2, 2, 5, 6),
+    ),
+    (lambda: nn.Conv1d(2, 2, 3, stride=2, dilation=2, dtype="float64"), (2, 2, 9)),
+    (lambda: nn.Conv3d(1, 2, 2, stride=(1, 2, 1), padding=1, dtype="float64"), (1, 1, 3, 4, 3)),
+    (lambda: nn.Linear(6, 3, dtype="float64"), (4, 6)),
+    (lambda: nn.BatchNorm2d(2, dtype="float64"), (3, 2, 5, 6)),
+    (lambda: nn.BatchNorm1d(6, dtype="float64"), (4, 6)),
+    (lambda: nn.BatchNorm1d(2, momentum=None, dtype="float64"), (3, 2, 4)),
+    (lambda: nn.MaxPool1d(3, stride=2, padding=1), (2, 2, 9)),
+    (lambda: nn.MaxPool2d(3, stride=2), (2, 2, 7, 7)),
+    (lambda: nn.AvgPool1d(2), (2, 2, 9)),
+    (lambda: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 2, 7, 6)),
+    (lambda: nn.AdaptiveAvgPool1d(3), (2, 2, 8)),
+    (lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 2, 5, 7)),
+    (lambda: nn.Flatten(), (2, 3, 4)),
+    (lambda: nn.Identity(), (2, 3)),
+    (lambda: nn.ReLU(), (3, 4)),
+    (lambda: nn.LeakyReLU(0.2), (3, 4)),
+    (lambda: nn.Sigmoid(), (3, 4)),
+    (lambda: nn.Tanh(), (3, 4)),
+    (lambda: nn.Softmax(dim=1), (3, 4)),
+    (lambda: nn.LogSoftmax(dim=0), (3, 4)),
+]
+
+
+@pytest.mark.parametrize(("make", "shape"), LAYERS, ids=[type(m()).__name__ for m, _ in LAYERS])
+def test_layer_gradients_finite_differences(make, shape):
     layer = make()
-    if isinstance(layer, nn.Linear | nn.BatchNorm1d):
-        x = r(4, 6)
-    elif isinstance(layer, nn.Conv1d):
-        x = r(2, 2, 9)
-    else:
-        x = r(3, 2, 5, 6)
+    # distinct values away from 0: max pooling and ReLU are differentiable there
+    x = rng.permutation(int(np.prod(shape))).reshape(shape) / 3.0 - np.prod(shape) / 6.0 + 0.25
     check_module_gradients(layer, x)
+
+
+def test_dropout_module_gradient_is_its_mask():
+    nn.init.manual_seed(4)
+    layer = nn.Dropout(0.4)
+    x = Tensor(r(50, 20), requires_grad=True)
+    y = layer(x)
+    y.sum().backward()
+    mask = (y.data != 0) / 0.6
+    np.testing.assert_allclose(x.grad, mask)
+    layer.eval()
+    assert layer(x) is x
 
 
 def test_small_cnn_gradients_finite_differences():
