@@ -194,3 +194,18 @@ def test_random_shift_matches_a_per_sample_crop():
     assert data.RandomShift(0)(x, rng) is x
     with pytest.raises(ValueError, match="`max_shift` must be >= 0; got -1"):
         data.RandomShift(-1)
+
+
+def test_find_fonts_skips_fonts_without_digits(tmp_path):
+    import matplotlib
+
+    stix = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "STIXSizOneSymReg.ttf"
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    if not (stix.is_file() and dejavu.is_file()):
+        pytest.skip("Matplotlib's bundled fonts not found")
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    (folder / "brackets-only.ttf").write_bytes(stix.read_bytes())  # no digit glyphs
+    (folder / "plain-digits.ttf").write_bytes(dejavu.read_bytes())
+    names = {p.name for p in data.find_fonts(extra_dirs=[folder])}
+    assert "plain-digits.ttf" in names and "brackets-only.ttf" not in names
