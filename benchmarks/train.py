@@ -36,6 +36,8 @@ import numpy as np
 
 from convolab import data, models, train
 
+__all__ = ["main"]
+
 MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", Path("..") / "shared" / "data" / "mnist-5k"))
 WORKLOADS = ("fashion", "mnist5k", "mnist1d", "shapes1d", "ocr")
 

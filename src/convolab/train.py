@@ -154,6 +154,16 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         If there is no checkpoint.
     ValueError
         If the file is not a readable checkpoint.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from convolab import data, models
+    >>> run = tempfile.mkdtemp()
+    >>> _ = fit(models.detector1d(24, length=48), data.shapes1d(32, length=48), epochs=1, out=run)
+    >>> saved = load_checkpoint(run)
+    >>> len(saved["history"].epochs), sorted(saved["model"])
+    (1, ['0.bias', '0.weight'])
     """
     path = Path(path)
     if path.is_dir():
