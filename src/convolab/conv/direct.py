@@ -200,9 +200,30 @@ def _sum_taps(
     stride: Sequence[int],
     dilation: Sequence[int],
 ) -> None:
-    """``out = sum_t kb[t] * slab[t*d :: s]`` over ``taps``, grouped by weight."""
+    """``out = sum_t kb[t] * slab[t*d :: s]`` over ``taps``, grouped by weight.
+
+    With unit strides and a contiguous slab, every tap is a *contiguous* run of
+    the flattened slab when the output is laid out with the slab's row length
+    (the few positions that fall in the padding columns are computed and
+    dropped): ufuncs run about 1.7x faster on contiguous 1D runs than on 2D
+    views, which pays for the final copy into ``out``.
+    """
     if not taps:
         out[...] = 0
+        return
+    if out.ndim >= 2 and all(s == 1 for s in stride) and slab.flags.c_contiguous:
+        steps = np.cumprod((1,) + slab.shape[:0:-1])[::-1].tolist()  # element strides of slab
+        length = sum((n - 1) * st for n, st in zip(out.shape, steps)) + 1
+        flat = slab.reshape(-1)
+        buf = np.empty(out.shape[0] * steps[0], dtype=out.dtype)
+
+        def run(tap):
+            off = sum(t * d * st for t, d, st in zip(tap, dilation, steps))
+            return flat[off : off + length]
+
+        _accumulate(run, kb, taps, buf[:length])
+        full = buf.reshape(out.shape[0], *slab.shape[1:])
+        out[...] = full[(slice(None),) + tuple(slice(0, n) for n in out.shape[1:])]
         return
 
     def view(tap):
@@ -213,6 +234,11 @@ def _sum_taps(
             )
         ]
 
+    _accumulate(view, kb, taps, out)
+
+
+def _accumulate(view, kb: np.ndarray, taps: list[tuple[int, ...]], out: np.ndarray) -> None:
+    """``out = sum_t kb[t] * view(t)``: groups of equal weight summed, then scaled once."""
     tmp = None
     started = False
     for w, group in _tap_groups(kb, taps):
