@@ -626,3 +626,59 @@ def test_pools_random_configs(k, s, extra, p, d, seed):
     ref = pool_loop(x, (k, k), (s, s), (p, p), (1, 1), "avg")
     np.testing.assert_allclose(F.avg_pool2d(x, k, s, p).data, ref, atol=1e-12)
     check_gradients(lambda t: F.avg_pool2d(t, k, s, p), x)
+
+
+def test_more_losses_match_torch(torch):
+    tf = torch.nn.functional
+    cases = []
+    z = r(4, 3, 5)  # (N, C, d) with per-class weights and ignored positions
+    t = rng.integers(0, 3, (4, 5))
+    t[0, 1] = -100
+    w = np.array([0.5, 2.0, 1.0])
+    cases.append(
+        (
+            lambda a: F.cross_entropy(a, t, w, label_smoothing=0.1),
+            lambda a: tf.cross_entropy(a, torch.tensor(t), torch.tensor(w), label_smoothing=0.1),
+            z,
+        )
+    )
+    q = rng.random((4, 3))
+    q /= q.sum(axis=1, keepdims=True)
+    cases.append(
+        (
+            lambda a: F.cross_entropy(a, q, label_smoothing=0.2),
+            lambda a: tf.cross_entropy(a, torch.tensor(q), label_smoothing=0.2),
+            r(4, 3),
+        )
+    )
+    logp = r(6, 4)
+    tt = np.array([0, 1, 2, 3, 1, -100])
+    cases.append(
+        (
+            lambda a: F.nll_loss(a, tt, w[[0, 1, 2, 2]], reduction="sum"),
+            lambda a: tf.nll_loss(
+                a, torch.tensor(tt), torch.tensor(w[[0, 1, 2, 2]]), reduction="sum"
+            ),
+            logp,
+        )
+    )
+    y = rng.random((5, 3))
+    pw = np.array([2.0, 0.5, 1.0])
+    cases.append(
+        (
+            lambda a: F.binary_cross_entropy_with_logits(a, y, pos_weight=pw),
+            lambda a: tf.binary_cross_entropy_with_logits(
+                a, torch.tensor(y), pos_weight=torch.tensor(pw)
+            ),
+            r(5, 3) * 4,
+        )
+    )
+    for ours, theirs, x in cases:
+        tx = torch.tensor(x, requires_grad=True)
+        tl = theirs(tx)
+        tl.backward()
+        X = Tensor(x, requires_grad=True)
+        loss = ours(X)
+        loss.backward()
+        np.testing.assert_allclose(loss.item(), tl.item(), rtol=1e-12)
+        np.testing.assert_allclose(X.grad, tx.grad.numpy(), atol=1e-12)
