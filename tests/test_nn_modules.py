@@ -534,3 +534,15 @@ def test_xor_needs_depth():
     lin_acc, lin_loss = _fit_xor(nn.Sequential(nn.Linear(2, 2)))
     assert lin_acc <= 0.75  # no line separates XOR
     assert lin_loss > 0.6  # stuck near log 2
+
+
+def test_nn_imports_without_torch_or_onnx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, convolab.nn as nn\n"
+        "nn.onnx, nn.torch_bridge\n"
+        "assert 'torch' not in sys.modules and 'onnx' not in sys.modules, 'heavy import'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

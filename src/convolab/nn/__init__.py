@@ -5,7 +5,9 @@
   (convolutions forward and backward on :func:`convolab.conv_nd`);
 * modules -- :class:`Module`, :class:`Sequential`, :class:`Conv2d`, :class:`Linear`, ...;
 * :mod:`convolab.nn.init`, :mod:`convolab.nn.optim`;
-* :func:`save` / :func:`load` -- pickle-free model files.
+* :func:`save` / :func:`load` -- pickle-free model files;
+* :mod:`convolab.nn.onnx`, :mod:`convolab.nn.torch_bridge` -- export to ONNX and exchange
+  with PyTorch (loaded on first use; their optional dependencies only when called).
 
 >>> import numpy as np
 >>> from convolab import nn
@@ -15,6 +17,9 @@
 >>> net[0].weight.grad.shape
 (8, 2)
 """
+
+import importlib
+from typing import Any
 
 from convolab.nn import functional, init, optim
 from convolab.nn.modules import (
@@ -89,9 +94,23 @@ __all__ = [
     "load",
     "module_registry",
     "no_grad",
+    "onnx",
     "optim",
     "read_model_info",
     "register_module",
     "save",
     "tensor",
+    "torch_bridge",
 ]
+
+_LAZY = ("onnx", "torch_bridge")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f"convolab.nn.{name}")
+    raise AttributeError(f"module 'convolab.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
