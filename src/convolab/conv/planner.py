@@ -167,7 +167,7 @@ def _fft(p: Problem) -> tuple[float, str]:
         N = ols_block(eff[0], n)
         if N is not None:
             nb = -(-(n - eff[0] + 1) // (N - eff[0] + 1))
-            t = cplx * (2 * p.batch * nb + 1) * N * log2(N) * FFT_1D_NS[size]
+            t = cplx * (2 * p.batch * nb + 1) * N * log2(N) * FFT_1D_NS[size] / PARALLEL
             return t + p.batch * n * passes, f"fft overlap-save, {nb} blocks of {N}"
     pads = p.pads if zero else tuple((0, 0) for _ in p.pads)
     spatial = p.spatial if zero else tuple(n + b + a for n, (b, a) in zip(p.spatial, p.pads))
