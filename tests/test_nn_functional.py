@@ -225,6 +225,15 @@ def test_max_pool_ties_go_to_one_element():
     np.testing.assert_array_equal(t.grad[0, 0], expected)
 
 
+def test_max_pool_nan_is_the_maximum():
+    x = np.array([[[[1.0, np.nan, 5.0, 2.0], [0.0, 3.0, 1.0, 4.0]]]])
+    t = Tensor(x, requires_grad=True)
+    y = F.max_pool2d(t, 2)
+    assert np.isnan(y.data[0, 0, 0, 0]) and y.data[0, 0, 0, 1] == 5.0
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(t.grad[0, 0], [[0, 1, 1, 0], [0, 0, 0, 0]])
+
+
 @pytest.mark.parametrize(("xs", "k", "s", "p", "_d"), POOL_CASES)
 @pytest.mark.parametrize("include", [True, False])
 def test_avg_pool2d_forward_and_gradients(xs, k, s, p, _d, include):

@@ -26,7 +26,6 @@ import numbers
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from convolab.conv import conv_nd
 from convolab.nn.tensor import Function, Tensor, _as_tensor, _dim, _norm_axes
@@ -430,7 +429,11 @@ def _crop_spatial(g: np.ndarray, p: tuple[int, ...]) -> np.ndarray:
 
 
 class _MaxPool(Function):
-    """Max over each window; backward routes the gradient to the (first) argmax."""
+    """Max over each window as a running maximum of strided slices, one per window tap.
+
+    Backward sends each window's gradient to its first maximum in row-major tap order
+    (ties go to one element, NaN counts as the maximum, as in PyTorch).
+    """
 
     def forward(
         self,
@@ -443,40 +446,31 @@ class _MaxPool(Function):
         m = len(k)
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _pad_spatial(x, p, fill)
-        spans = tuple(di * (ki - 1) + 1 for ki, di in zip(k, d, strict=True))
-        win = sliding_window_view(xp, spans, axis=tuple(range(x.ndim - m, x.ndim)))
-        win = win[
-            (Ellipsis,)
-            + tuple(slice(None, None, si) for si in s)
-            + tuple(slice(None, None, di) for di in d)
-        ]
-        out = win.shape[x.ndim - m : x.ndim]
-        flat = win.reshape(win.shape[: x.ndim] + (-1,))
-        self.idx = flat.argmax(axis=-1)  # first maximum, like PyTorch
-        self.shape, self.options = xp.shape, (k, s, p, d, out)
-        return np.take_along_axis(flat, self.idx[..., None], axis=-1)[..., 0]
+        out = tuple(
+            (n - di * (ki - 1) - 1) // si + 1
+            for n, ki, si, di in zip(xp.shape[-m:], k, s, d, strict=True)
+        )
+        taps = _taps(k)
+        y = xp[_tap_slices(taps[0], out, s, d)].copy()
+        for tap in taps[1:]:
+            np.maximum(y, xp[_tap_slices(tap, out, s, d)], out=y)
+        self.xp, self.y, self.options = xp, y, (k, s, p, d, out)
+        return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         k, s, p, d, out = self.options
-        g = np.zeros(self.shape, dtype=grad.dtype)
-        m = len(k)
-        if s == k and all(di == 1 for di in d):
-            # Windows tile the input: scatter into (..., *out, *k) once, then interleave
-            # the axes to (..., out_0, k_0, out_1, k_1, ...) and write the covered block.
-            win = np.zeros(self.idx.shape + (int(np.prod(k)),), dtype=grad.dtype)
-            np.put_along_axis(win, self.idx[..., None], grad[..., None], axis=-1)
-            lead = grad.ndim - m
-            win = win.reshape(grad.shape + k)
-            order = tuple(range(lead)) + tuple(
-                a for i in range(m) for a in (lead + i, lead + m + i)
-            )
-            block = win.transpose(order).reshape(
-                grad.shape[:lead] + tuple(o * ki for o, ki in zip(out, k, strict=True))
-            )
-            g[(Ellipsis,) + tuple(slice(0, n) for n in block.shape[lead:])] = block
-            return (_crop_spatial(g, p),)
-        for t, tap in enumerate(_taps(k)):
-            g[_tap_slices(tap, out, s, d)] += np.where(self.idx == t, grad, 0)
+        xp, y = self.xp, self.y
+        g = np.zeros(xp.shape, dtype=grad.dtype)
+        unclaimed = np.ones(y.shape, dtype=bool)  # windows whose maximum is not found yet
+        nan = np.isnan(y) if y.dtype.kind == "f" and np.isnan(y).any() else None
+        for tap in _taps(k):
+            sl = _tap_slices(tap, out, s, d)
+            hit = xp[sl] == y
+            if nan is not None:
+                hit |= nan & np.isnan(xp[sl])
+            hit &= unclaimed
+            g[sl] += grad * hit
+            unclaimed &= ~hit
         return (_crop_spatial(g, p),)
 
 
