@@ -247,3 +247,25 @@ def test_batch_chunks_and_workspace_reuse(dtype):
                                atol=_atol(x1, w1, dtype))
     np.testing.assert_allclose(y2, conv_nd_scipy(x2, w2, groups=2, stride=(2, 1)), rtol=0,
                                atol=_atol(x2, w2, dtype))
+
+
+@pytest.mark.parametrize(
+    ("xshape", "wshape", "kw"),
+    [
+        # LeNet-5 C3's input gradient: 16 -> 6 channels under a full padding of 4
+        ((5, 16, 10, 10), (6, 16, 5, 5), {"padding": 4}),
+        ((3, 12, 7), (2, 12, 4), {"padding": 3, "dilation": 2}),
+        ((2, 12, 6, 5), (2, 6, 3, 2), {"padding": (2, 1), "groups": 2}),
+        ((2, 9, 5, 6), (1, 9, 3, 3), {"padding": 2, "stride": 2}),
+        ((1, 8, 3, 4, 3), (1, 8, 2, 3, 2), {"padding": (1, 2, 1)}),
+    ],
+)
+def test_narrowing_full_padding_layers(xshape, wshape, kw):
+    """Few output channels, heavy padding (a layer's input gradient): the engine then runs
+    the channel product before the shift-and-add; it must still equal the definition."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(xshape)
+    w = rng.standard_normal(wshape)
+    np.testing.assert_allclose(
+        convolab.conv_nd(x, w, **kw), conv_nd_ref(x, w, **kw), rtol=0, atol=1e-10
+    )

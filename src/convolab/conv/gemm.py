@@ -69,7 +69,10 @@ def conv_gemm(
     if N == 0 or O == 0 or npos == 0:
         return np.zeros((N, O, *out), dtype=dtype)
     wmat = w.reshape(G, Og, Cg * ntaps).astype(dtype, copy=False)
+    n_in = int(np.prod(spatial, dtype=np.int64))
 
+    if ntaps <= npos and _SCATTER_GAIN * Og * n_in < Cg * npos:
+        return _conv_scatter(x, wmat, ksize, pads, stride, dilation, out, groups)
     if ntaps <= npos:
         # One strided copy per kernel tap: cols[g, (c, t), (n, p)], then W @ cols.
         # Zero padding is never materialized: each tap copies the box of outputs
@@ -116,6 +119,32 @@ def conv_gemm(
     return np.ascontiguousarray(y).reshape(N, O, *out)
 
 
+def _tap_box(
+    tap: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    in_shape: tuple[int, ...],
+    out_shape: tuple[int, ...],
+) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
+    """The outputs whose sample under ``tap`` lies inside the input, and those samples.
+
+    Output ``p`` of an axis reads input sample ``p*s + tap*d - before``; returns
+    ``(outputs, samples)`` as slices per axis, or ``None`` if no output reads the input.
+    """
+    dst, src = [], []
+    for i, (b, _), s, d, n, m in zip(tap, pads, stride, dilation, in_shape, out_shape):
+        offset = i * d - b  # sample index of output 0
+        lo = min(m, max(0, -(offset // s)))  # first output with a sample >= 0
+        hi = min(m, max(0, -((offset - n) // s)))  # first output with a sample >= n
+        if hi <= lo:
+            return None
+        first = lo * s + offset
+        dst.append(slice(lo, hi))
+        src.append(slice(first, first + (hi - lo - 1) * s + 1, s))
+    return tuple(dst), tuple(src)
+
+
 def _copy_tap(
     plane: np.ndarray,
     xg: np.ndarray,
@@ -126,29 +155,73 @@ def _copy_tap(
 ) -> None:
     """Fill ``plane[g, c, n, *p] = x_pad[n, g, c, p*s + tap*d]`` (zero outside ``x``)."""
     lead = (slice(None),) * 3
-    dst, src = [], []
-    for i, (b, _), s, d, n, m in zip(tap, pads, stride, dilation, xg.shape[3:], plane.shape[3:]):
-        offset = i * d - b  # sample index of output 0
-        lo = min(m, max(0, -(offset // s)))  # first output with a sample >= 0
-        hi = min(m, max(0, -((offset - n) // s)))  # first output with a sample >= n
-        if hi <= lo:
-            plane[...] = 0
-            return
-        first = lo * s + offset
-        dst.append(slice(lo, hi))
-        src.append(slice(first, first + (hi - lo - 1) * s + 1, s))
-    plane[lead + tuple(dst)] = np.moveaxis(xg[lead + tuple(src)], 0, 2)
-    for a, box in enumerate(dst):
-        inner = lead + tuple(dst[:a])
-        if box.start > 0:
-            plane[inner + (slice(0, box.start),)] = 0
-        if box.stop < plane.shape[3 + a]:
-            plane[inner + (slice(box.stop, None),)] = 0
+    box = _tap_box(tap, pads, stride, dilation, xg.shape[3:], plane.shape[3:])
+    if box is None:
+        plane[...] = 0
+        return
+    dst, src = box
+    plane[lead + dst] = np.moveaxis(xg[lead + src], 0, 2)
+    for a, span in enumerate(dst):
+        inner = lead + dst[:a]
+        if span.start > 0:
+            plane[inner + (slice(0, span.start),)] = 0
+        if span.stop < plane.shape[3 + a]:
+            plane[inner + (slice(span.stop, None),)] = 0
+
+
+def _conv_scatter(
+    x: np.ndarray,
+    wmat: np.ndarray,
+    ksize: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out: tuple[int, ...],
+    groups: int,
+) -> np.ndarray:
+    """GEMM first, then shift-and-add: for layers with fewer outputs than padded inputs.
+
+    ``Z[n, g, (o, t), q] = sum_c w[g, o, c, t] x[n, g, c, q]`` (one product over the
+    channels, on the unpadded input), then ``y[n, g, o, p] = sum_t Z[n, g, o, t,
+    p*s + t*d - before]``. This touches ``O * K`` values per input sample instead
+    of im2col's ``C * K`` per output position, and never multiplies padding zeros:
+    the shape of a layer's input gradient (a full convolution that narrows channels).
+    """
+    N, C = x.shape[:2]
+    G, Og, CgK = wmat.shape
+    ntaps = int(np.prod(ksize, dtype=np.int64))
+    Cg = CgK // ntaps
+    spatial = x.shape[2:]
+    n_in = int(np.prod(spatial, dtype=np.int64))
+    dtype = wmat.dtype
+    w2 = wmat.reshape(G, Og, Cg, ntaps).transpose(0, 1, 3, 2).reshape(G, Og * ntaps, Cg)
+    xg = x.reshape(N, G, Cg, n_in)
+    y = np.zeros((N, G, Og, *out), dtype=dtype)
+    z_bytes = G * Og * ntaps * n_in * np.dtype(dtype).itemsize
+    chunk = max(1, min(N, _CHUNK_BYTES // max(1, z_bytes)))
+    lead = (slice(None),) * 3
+    boxes = [
+        (t, _tap_box(tap, pads, stride, dilation, spatial, out))
+        for t, tap in enumerate(np.ndindex(*ksize))
+    ]
+    for n0 in range(0, N, chunk):
+        n1 = min(N, n0 + chunk)
+        z = np.matmul(w2, xg[n0:n1]).reshape(n1 - n0, G, Og, ntaps, *spatial)
+        part = y[n0:n1]
+        for t, box in boxes:
+            if box is not None:
+                dst, src = box
+                part[lead + dst] += z[lead + (t,) + src]
+    return y.reshape(N, G * Og, *out)
 
 
 _LOCAL = threading.local()
 _WORKSPACE_MAX = 1 << 28  # buffers up to 256 MiB are kept for the next call
 _CHUNK_BYTES = 1 << 23  # im2col columns per batch chunk: about 8 MiB
+# GEMM-then-shift-and-add replaces im2col when it moves this many times fewer values:
+# measured 2.7x faster on LeNet-5's C3 input gradient (5.2x fewer), 1.2x slower on a
+# 3x3 64->32 input gradient (2x fewer), where its skinny per-sample products lose.
+_SCATTER_GAIN = 3
 
 
 def _workspace(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
