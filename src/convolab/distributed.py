@@ -166,7 +166,8 @@ def filter_large(
         Passed to :func:`convolab.image.load` when a path to an image is given.
     compute : bool
         Return a NumPy array (default) or the lazy Dask array (to store it with
-        ``dask.array.to_zarr``, ``to_npy_stack``, ... when it does not fit in memory).
+        ``dask.array.to_zarr``, ``to_npy_stack``, ... when it does not fit in memory;
+        ``client`` is then not used: compute or store it where you like).
 
     Returns
     -------
