@@ -27,7 +27,7 @@ test-fast: $(STAMP)
 
 # PyTorch (CPU) for the weight-exchange tests; without it those tests skip.
 interop-deps: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[torch]"
+	$(PY) -m pip install --quiet "torch==2.13.0"
 
 test-interop: interop-deps lint
 	$(PY) -m pytest -n 2 -q
@@ -35,9 +35,11 @@ test-interop: interop-deps lint
 demo: $(STAMP)
 	$(VENV)/bin/convolab demo --out demo-output
 
-bench: $(STAMP)
+bench: interop-deps
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/conv.py
+	$(PY) benchmarks/image.py
+	$(PY) benchmarks/layers.py
 
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info
