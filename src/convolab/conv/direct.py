@@ -423,7 +423,16 @@ def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
 
 
 def _correlate_1d_toeplitz(x, k, pad0, boundary, fill_value, y) -> None:
-    """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``."""
+    """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((2, 5000)), rng.standard_normal((1, 31))
+    >>> y = np.empty((2, 5000))
+    >>> _correlate_1d_toeplitz(x, k, (15, 15), "reflect", 0, y)
+    >>> ref = [np.correlate(np.pad(r, 15, mode="reflect"), k[0], "valid") for r in x]
+    >>> np.allclose(y, ref)
+    True
+    """
     K = k.shape[1]
     L = max(_TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(K - 1, 1)))))
     shared = k.shape[0] == 1

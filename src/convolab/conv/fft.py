@@ -203,6 +203,14 @@ def _overlap_save(x, kflip, pad0, stride, N, real, dtype) -> np.ndarray:
     thread pool: each group's padded segment is copied once, its blocks are
     transformed together (one batched call, single-threaded, in cache) and
     written to the output.
+
+    >>> from convolab.conv.direct import correlate_direct
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((2, 9000)), rng.standard_normal((2, 301))
+    >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, True, x.dtype)  # 13 blocks
+    >>> ref = correlate_direct(x, k, ((150, 150),), "constant", 0, (2,), (1,))
+    >>> y.shape == ref.shape and np.allclose(y, ref)
+    True
     """
     B, n = x.shape
     K = kflip.shape[1]
@@ -238,6 +246,15 @@ def _overlap_save_nd(x, kflip, pads, shape, real, dtype) -> np.ndarray:
     by the kernel's spectrum at the block size and transformed back; its last
     ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
     each transform single-threaded and in cache.
+
+    >>> from convolab.conv.direct import correlate_direct
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((2, 300, 200)), rng.standard_normal((1, 9, 15))
+    >>> pads = ((4, 4), (7, 7))
+    >>> y = _overlap_save_nd(x, k[:, ::-1, ::-1], pads, [64, 48], True, x.dtype)  # 6 x 6 blocks
+    >>> ref = correlate_direct(x, k, pads, "constant", 0, (1, 1), (1, 1))
+    >>> y.shape == ref.shape and np.allclose(y, ref)
+    True
     """
     B, spatial = x.shape[0], x.shape[1:]
     m = len(spatial)
