@@ -35,7 +35,7 @@ from math import prod
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
-from convolab.conv.padding import output_length
+from convolab.conv.padding import output_length, pad
 
 __all__ = ["all_finite", "border_index", "correlate_direct", "fill_slab", "strategy_1d"]
 
@@ -327,6 +327,10 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     padded_inner = [n + b + a for n, (b, a) in zip(spatial[1:], pads[1:])]
     row_bytes = max(1, int(np.prod(padded_inner, dtype=np.int64))) * y.itemsize
     out_rows = y.shape[1]
+    image_bytes = row_bytes * (spatial[0] + sum(pads[0]))
+    if k.shape[0] == 1 and B > 1 and 2 * image_bytes <= _TILE_BYTES:
+        _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y)
+        return
     band = max(1, min(out_rows, _TILE_BYTES // (row_bytes * max(1, stride[0]))))
     if B * out_rows > 1 and B * -(-out_rows // band) < n_workers():
         band = max(1, -(-B * out_rows // n_workers()) // B)  # at least one tile per core
@@ -346,6 +350,23 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
             if len(nonzero) < len(taps) and not all_finite(slab):
                 nonzero = taps  # 0 * inf and 0 * nan must still give nan
             _sum_taps(slab, kb, nonzero, y[b, r0:r1], stride, dilation)
+
+    run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
+
+
+def _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y):
+    """Many small inputs, one kernel: a tile is a group of whole inputs, padded together."""
+    B = x.shape[0]
+    per_tile = max(1, min(_TILE_BYTES // image_bytes, -(-B // n_workers())))
+    tasks = [(b0, min(b0 + per_tile, B)) for b0 in range(0, B, per_tile)]
+    taps = [(0, *t) for t in np.ndindex(*k.shape[1:])]
+    nonzero = [t for t in taps if k[t] != 0]
+
+    def run(b0: int, b1: int) -> None:
+        slab = np.ascontiguousarray(pad(x[b0:b1], pads, boundary, fill_value))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
+            used = taps if len(nonzero) < len(taps) and not all_finite(slab) else nonzero
+            _sum_taps(slab, k, used, y[b0:b1], (1, *stride), (1, *dilation))
 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
 
