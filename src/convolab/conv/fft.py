@@ -49,7 +49,7 @@ _OLS_MIN_RATIO = 8
 #: Samples per task of the 1D overlap-save (a group of blocks transformed together).
 _OLS_GROUP = 1 << 16
 #: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
-_BLOCK_OVERHEAD = 200_000
+_BLOCK_OVERHEAD = 600_000
 #: Block transform lengths tried in two or more dimensions.
 _BLOCK_SIZES = (128, 256, 512, 1024)
 

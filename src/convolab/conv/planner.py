@@ -127,7 +127,7 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
             t = nout * ((L + ntaps - 1) * gemm + 4 * _pass_ns(p)) / PARALLEL
             return t, f"direct {ntaps} taps as a Toeplitz product ({L + ntaps - 1} MACs/output)"
     passes = _tap_passes(k, ntaps) + 1
-    tiles = max(1, nout * p.itemsize // (1 << 19))
+    tiles = max(1, nout * p.itemsize // (1 << 18))
     if p.kernel_batched:  # one kernel per input: at least one tile per input
         tiles = max(tiles, p.batch)
     t = nout * passes * _pass_ns(p) / PARALLEL + tiles * TILE_NS
