@@ -24,6 +24,7 @@ the cheapest, and :func:`plan` reports the ranking with the numbers, e.g.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from math import log2, prod
 
@@ -56,6 +57,7 @@ SVD_MAX = 256
 _CACHE_SIZE = 64
 _CACHE_MAX_TAPS = 1 << 16
 _CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,8 @@ def plan(problem: Problem, kernel: np.ndarray | None = None) -> tuple[str, str]:
     rest = " < ".join(f"{m} ({est[m][0] * 1e3:.3g} ms)" for m in order[1:])
     result = best, f"{head} < {rest}" if rest else head
     if key is not None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = result
+        with _CACHE_LOCK:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))  # the oldest
+            _CACHE[key] = result
     return result
