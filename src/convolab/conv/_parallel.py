@@ -13,14 +13,16 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["blas_single_thread", "n_workers", "run_tasks"]
+__all__ = ["blas_single_thread", "busy_cores", "n_workers", "run_tasks"]
 
 _POOL: ThreadPoolExecutor | None = None
 _BLAS: Any = None  # threadpoolctl controller for the loaded BLAS libraries, made once
+_BUSY: tuple[float, int] = (-1.0, 0)  # (when read, busy cores)
 
 
 def n_workers() -> int:
@@ -36,6 +38,28 @@ def n_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def busy_cores() -> int:
+    """Cores other processes are using now: runnable tasks, ourselves excluded (Linux).
+
+    From the instantaneous count of runnable tasks in ``/proc/loadavg`` (read at
+    most every 20 ms), the way OpenMP's dynamic mode sizes its teams. 0 where
+    the count is not available.
+
+    >>> busy_cores() >= 0
+    True
+    """
+    global _BUSY
+    now = time.monotonic()
+    if now - _BUSY[0] > 0.02:
+        try:
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            running = 1
+        _BUSY = (now, max(0, running - 1))
+    return _BUSY[1]
 
 
 def blas_single_thread() -> contextlib.AbstractContextManager:

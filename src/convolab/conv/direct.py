@@ -34,7 +34,7 @@ from math import prod
 
 import numpy as np
 
-from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv._parallel import busy_cores, n_workers, run_tasks
 from convolab.conv.padding import output_length, pad
 
 __all__ = ["all_finite", "border_index", "correlate_direct", "fill_slab", "strategy_1d"]
@@ -414,7 +414,8 @@ def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, n_out: int) -> np.ndar
     shared = k.shape[0] == 1
     # numpy.correlate conjugates its second argument; our kernel is already the one to multiply.
     kk = np.conj(k) if k.dtype.kind == "c" else k
-    parallel = B * n_out * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1
+    # A short job: threads pay only if a core is idle now (a wake-up on a busy core costs more).
+    parallel = B * n_out * K >= _NP_PARALLEL_MIN_WORK and n_workers() > 1 + busy_cores()
     mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
     # numpy.correlate copies a read-only input whole; in chunks only each chunk is copied
     if not parallel and mode is not None and B == 1 and x.flags.writeable:
