@@ -341,18 +341,77 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     nonzero_shared = [t for t in taps if k[0][t] != 0] if shared else None
     s0 = stride[0]
 
+    # 2D, zero border, unit stride, output rows as long as input rows ('same' columns): taps
+    # read the input rows in place (no padded copy) and write the output rows in place.
+    in_place = (
+        len(spatial) == 2
+        and boundary == "constant"
+        and fill_value == 0
+        and tuple(stride) == (1, 1)
+        and y.shape[2] == spatial[1]
+        and x.strides[2] == x.itemsize
+        and x.strides[1] == spatial[1] * x.itemsize
+    )
+
     def run(b: int, r0: int, r1: int) -> None:
         kb = k[0 if shared else b]
-        p0 = r0 * s0
-        nrows = (r1 - 1 - r0) * s0 + eff[0]
-        slab = fill_slab(x[b], p0, pads, boundary, fill_value, nrows)
         nonzero = nonzero_shared if shared else [t for t in taps if kb[t] != 0]
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
+            if in_place and _rows_in_place(x[b], kb, nonzero, pads, dilation, y[b], r0, r1):
+                return
+            p0 = r0 * s0
+            nrows = (r1 - 1 - r0) * s0 + eff[0]
+            slab = fill_slab(x[b], p0, pads, boundary, fill_value, nrows)
             if len(nonzero) < len(taps) and not all_finite(slab):
                 nonzero = taps  # 0 * inf and 0 * nan must still give nan
             _sum_taps(slab, kb, nonzero, y[b, r0:r1], stride, dilation)
 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
+
+
+def _rows_in_place(xb, kb, taps, pads, dilation, yb, r0: int, r1: int) -> bool:
+    """Output rows ``r0 .. r1`` of a 2D 'same'-width correlation with zero border, in place.
+
+    With rows of equal length ``W``, tap ``(i, j)`` adds ``kb[i, j] * x[r + e_i, c + e_j]``
+    to ``y[r, c]``, i.e. a contiguous run of the flattened input starting at
+    ``(r0 + e_i) W + e_j``. Near the left and right borders such a run wraps into
+    the previous or next row where the definition has zeros: those few values
+    (``|e_j|`` per row) are subtracted afterwards. Returns False, doing nothing,
+    where a row the band needs (one more above and below, for the wraps) is
+    outside ``x`` or a value is not finite (``inf - inf`` would not cancel).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, k = rng.standard_normal((40, 30)), rng.standard_normal((3, 5))
+    >>> y = np.zeros((40, 30))
+    >>> taps = list(np.ndindex(3, 5))
+    >>> _rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y, 10, 20)
+    True
+    >>> ref = correlate_direct(x[None], k[None], ((1, 1), (2, 2)), "constant", 0, (1, 1), (1, 1))
+    >>> np.allclose(y[10:20], ref[0, 10:20])
+    True
+    """
+    H, W = xb.shape
+    offs = [(i * dilation[0] - pads[0][0], j * dilation[1] - pads[1][0]) for i, j in taps]
+    if not offs:
+        return False
+    lo = r0 + min(e for e, _ in offs) - 1
+    hi = r1 + max(e for e, _ in offs) + 1
+    if lo < 0 or hi > H or not all_finite(xb[lo:hi]):
+        return False
+    R = r1 - r0
+    flat = xb.reshape(-1)
+    offset = {t: (r0 + ei) * W + ej for t, (ei, ej) in zip(taps, offs)}
+    out = yb[r0:r1]
+    _accumulate(lambda t: flat[offset[t] : offset[t] + R * W], kb, taps, out.reshape(-1))
+    for t, (ei, ej) in zip(taps, offs):
+        w = kb[t]
+        if ej < 0:  # columns c < -ej read the end of the row above
+            wrapped = xb[r0 + ei - 1 : r1 + ei - 1, W + ej : W]
+            out[:, :-ej] -= wrapped if w == 1 else w * wrapped
+        elif ej > 0:  # columns c >= W - ej read the start of the row below
+            wrapped = xb[r0 + ei + 1 : r1 + ei + 1, :ej]
+            out[:, W - ej :] -= wrapped if w == 1 else w * wrapped
+    return True
 
 
 def _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y):
