@@ -357,7 +357,7 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
         kb = k[0 if shared else b]
         nonzero = nonzero_shared if shared else [t for t in taps if kb[t] != 0]
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
-            if in_place and _rows_in_place(x[b], kb, nonzero, pads, dilation, y[b], r0, r1):
+            if in_place and _rows_in_place(x[b], kb, nonzero, pads, dilation, y[b, r0:r1], r0):
                 return
             p0 = r0 * s0
             nrows = (r1 - 1 - r0) * s0 + eff[0]
@@ -369,8 +369,8 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
 
 
-def _rows_in_place(xb, kb, taps, pads, dilation, yb, r0: int, r1: int) -> bool:
-    """Output rows ``r0 .. r1`` of a 2D 'same'-width correlation with zero border, in place.
+def _rows_in_place(xb, kb, taps, pads, dilation, out, r0: int) -> bool:
+    """Rows ``r0 .. r0 + len(out)`` of a 2D 'same'-width correlation, zero border, into ``out``.
 
     With rows of equal length ``W``, tap ``(i, j)`` adds ``kb[i, j] * x[r + e_i, c + e_j]``
     to ``y[r, c]``, i.e. a contiguous run of the flattened input starting at
@@ -378,30 +378,31 @@ def _rows_in_place(xb, kb, taps, pads, dilation, yb, r0: int, r1: int) -> bool:
     the previous or next row where the definition has zeros: those few values
     (``|e_j|`` per row) are subtracted afterwards. Returns False, doing nothing,
     where a row the band needs (one more above and below, for the wraps) is
-    outside ``x`` or a value is not finite (``inf - inf`` would not cancel).
+    outside ``x``, a tap reaches a whole row sideways, or a value is not finite
+    (``inf - inf`` would not cancel).
 
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((40, 30)), rng.standard_normal((3, 5))
     >>> y = np.zeros((40, 30))
     >>> taps = list(np.ndindex(3, 5))
-    >>> _rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y, 10, 20)
+    >>> _rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y[10:20], 10)
     True
     >>> ref = correlate_direct(x[None], k[None], ((1, 1), (2, 2)), "constant", 0, (1, 1), (1, 1))
     >>> np.allclose(y[10:20], ref[0, 10:20])
     True
     """
     H, W = xb.shape
+    r1 = r0 + out.shape[0]
     offs = [(i * dilation[0] - pads[0][0], j * dilation[1] - pads[1][0]) for i, j in taps]
     if not offs:
         return False
     lo = r0 + min(e for e, _ in offs) - 1
     hi = r1 + max(e for e, _ in offs) + 1
-    if lo < 0 or hi > H or not all_finite(xb[lo:hi]):
-        return False
+    if lo < 0 or hi > H or any(abs(e) >= W for _, e in offs) or not all_finite(xb[lo:hi]):
+        return False  # (a run may wrap by one row at most)
     R = r1 - r0
     flat = xb.reshape(-1)
     offset = {t: (r0 + ei) * W + ej for t, (ei, ej) in zip(taps, offs)}
-    out = yb[r0:r1]
     _accumulate(lambda t: flat[offset[t] : offset[t] + R * W], kb, taps, out.reshape(-1))
     for t, (ei, ej) in zip(taps, offs):
         w = kb[t]

@@ -27,7 +27,13 @@ from __future__ import annotations
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
-from convolab.conv.direct import _sum_taps, all_finite, correlate_direct, fill_slab
+from convolab.conv.direct import (
+    _rows_in_place,
+    _sum_taps,
+    all_finite,
+    correlate_direct,
+    fill_slab,
+)
 from convolab.conv.padding import output_length, pad, source_index
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
@@ -155,6 +161,7 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
     col_src = source_index(W, pl, pr, boundary)
     htaps = [(0, i) for i in range(kw)]
     tasks = [(b, r0, min(r0 + band, Ho)) for b in range(B) for r0 in range(0, Ho, band)]
+    in_place = zero_fill and s1 == 1 and Wo == W
 
     def run(b: int, r0: int, r1: int) -> None:
         terms = termsets[0 if shared else b]
@@ -170,10 +177,34 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
             rows_x = fill_slab(x[b], p0, [(pt, pb), (0, 0)], boundary, fill_value, nrows)
             c0, c1 = 0, nrows
         out = y[b, r0:r1]
-        zbuf = np.empty((rows, W + pl + pr), dtype=dtype)
         tmp = None
         with np.errstate(invalid="ignore", over="ignore"):
             finite = all_finite(rows_x)
+            if finite and in_place:
+                # vertical products into rows 1..R of a buffer of unpadded rows (rows 0 and
+                # R+1 are zeros for the wrapped reads), horizontal taps in place
+                zrows = np.empty((rows + 2, W), dtype=dtype)
+                zrows[0] = 0
+                zrows[-1] = 0
+                for j, (_, v) in enumerate(terms):
+                    z = zrows[1:-1]
+                    np.matmul(mats[0 if shared else b, j, rows][:, c0:c1], rows_x, out=z)
+                    if j == 0:
+                        target = out
+                    else:
+                        tmp = np.empty_like(out) if tmp is None else tmp
+                        target = tmp
+                    taps = [t for t in htaps if v[t] != 0]
+                    if not taps:
+                        target[...] = 0
+                    elif not _rows_in_place(zrows, v, taps, ((0, 0), (pl, pr)), (1, d1), target, 1):
+                        zbuf = np.zeros((rows, W + pl + pr), dtype=dtype)  # overflowed to inf
+                        zbuf[:, pl : pl + W] = z
+                        _sum_taps(zbuf, v, htaps, target, (1, 1), (1, d1))
+                    if j:
+                        out += tmp
+                return
+            zbuf = np.empty((rows, W + pl + pr), dtype=dtype)
             for j, (u, v) in enumerate(terms):
                 z = zbuf[:, pl : pl + W]
                 if finite:
