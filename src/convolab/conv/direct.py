@@ -5,26 +5,32 @@ For every kernel tap ``i`` the output gains ``k[i] * x_pad[n*s + i*d]``:
 .. math:: y[n] = \\sum_i k[i]\\, x_{pad}[n s + i d]
 
 The sum runs tile by tile: bands of output rows sized so that the padded slab
-of input they need, the band of output and one scratch band stay in the L2
-cache. Each tile builds its own padded slab (one copy, borders filled by the
-boundary rule), so padding never costs a pass over the whole input, and tiles
-run on the shared thread pool (NumPy ufuncs release the GIL).
+of input they need and the output band stay in the L2 cache. Each tile builds
+its own padded slab (one copy, borders filled by the boundary rule), so
+padding never costs a pass over the whole input, and tiles run on the shared
+thread pool (NumPy ufuncs release the GIL). Many small inputs sharing one
+kernel go several to a tile.
 
 Inside a tile the taps are grouped by weight: taps that share a weight are
 added first and multiplied once (``w = 1`` costs no multiplication at all,
 ``w = -1`` is a subtraction), so the 3x3 Laplacian costs one multiplication
-and four additions per output instead of nine of each. Taps equal to zero are
-skipped when the slab is finite (its sum is finite), so NaN and inf still
-propagate as in the definition.
+and four additions per output instead of nine of each. With unit strides each
+tap is a *contiguous run* of the flattened slab (the output laid out with the
+slab's row length), which NumPy processes 1.7x faster than a 2D view. In 2D
+with a zero border and ``same`` width the runs are taken from the input rows
+themselves and written to the output rows, no copy at all: near the left and
+right borders a run wraps into the neighbouring row, and those few values are
+subtracted afterwards. Taps equal to zero are skipped when the tile is finite,
+so NaN and inf still propagate as in the definition.
 
 One-dimensional problems with a unit stride and dilation use
-:func:`numpy.correlate` per tile (a compiled loop, one pass over memory) for
-short kernels, and a *Toeplitz matrix product* for medium ones: the signal is
-cut into blocks of ``L`` outputs, and block ``b`` is
-``x_pad[bL : bL + L + K - 1] @ T`` with ``T[t, j] = k[t - j]``, split into the
-product of the block itself with the top ``L`` rows of ``T`` and of the first
-``K - 1`` samples of the next block with the rest, so no sample is copied.
-``L + K - 1`` multiply-adds per output instead of ``K``, but at BLAS speed.
+:func:`numpy.correlate` (a compiled loop, one pass over memory) for short
+kernels, in one call or one chunk per idle core, and a *Toeplitz matrix
+product* for medium ones: the signal is cut into blocks of ``L`` outputs, and
+block ``b`` is ``x_pad[bL : bL + L + K - 1] @ T`` with ``T[t, j] = k[t - j]``,
+the product of the block with the top ``L`` rows of ``T`` plus that of the
+first ``K - 1`` samples of the next block with the rest: ``L + K - 1``
+multiply-adds per output instead of ``K``, but at BLAS speed.
 """
 
 from __future__ import annotations

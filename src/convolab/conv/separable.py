@@ -17,9 +17,10 @@ made: for a band of ``L`` output rows, the vertical pass is one matrix product
 (BLAS speed, no copy of the input rows), written straight into a small buffer
 whose border columns are then filled by the boundary rule (the vertical pass
 commutes with padding the columns); the horizontal pass is a shift-and-add
-over that buffer while it is in cache. In more dimensions the kernel is
-unfolded along its first axis and the remaining factor is separated again,
-recursively, each 1D pass being the direct method.
+over that buffer while it is in cache (with a zero border and ``same`` width,
+over unpadded rows, in place, see :mod:`convolab.conv.direct`). In more
+dimensions the kernel is unfolded along its first axis and the remaining
+factor is separated again, recursively, each 1D pass being the direct method.
 """
 
 from __future__ import annotations
