@@ -691,3 +691,15 @@ def test_more_losses_match_torch(torch):
         loss.backward()
         np.testing.assert_allclose(loss.item(), tl.item(), rtol=1e-12)
         np.testing.assert_allclose(X.grad, tx.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_avg_pool_without_padding_count_keeps_float32(dims):
+    """count_include_pad=False divides by the number of real samples, in float32."""
+    shape = (1, 2) + (5,) * dims
+    x = Tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape))
+    pool = F.avg_pool1d if dims == 1 else F.avg_pool2d
+    y = pool(x, 2, 2, 1, count_include_pad=False)
+    assert y.data.dtype == np.float32
+    # first window holds only x[..., 0] (the rest is padding): its average is x[..., 0] itself
+    np.testing.assert_array_equal(y.data[(0, 0) + (0,) * dims], x.data[(0, 0) + (0,) * dims])

@@ -252,3 +252,15 @@ def test_every_built_in_rebuilds_from_its_description(module):
     shapes = {k: v.shape for k, v in module.state_dict().items()}
     assert {k: v.shape for k, v in rebuilt.state_dict().items()} == shapes
     assert type(module).__name__ in nn.module_registry()
+
+
+def test_sequential_with_named_children_round_trips(tmp_path):
+    """Children named like a PyTorch OrderedDict Sequential keep their names in the file."""
+    seq = nn.Sequential()
+    seq.add_module("fc", nn.Linear(3, 2))
+    seq.add_module("act", nn.Tanh())
+    x = nn.Tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32))
+    nn.save(seq, tmp_path / "named.npz")
+    again = nn.load(tmp_path / "named.npz")
+    assert list(again.state_dict()) == ["fc.weight", "fc.bias"]
+    np.testing.assert_array_equal(again(x).data, seq(x).data)

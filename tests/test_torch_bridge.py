@@ -200,9 +200,6 @@ def test_wrong_argument_types():
         from_torch(nn.ReLU())
 
 
-@pytest.mark.xfail(
-    reason="nn.save records a Sequential's children by position, not by name", strict=False
-)
 def test_named_sequential_survives_save_and_load(tmp_path):
     named = torch.nn.Sequential(OrderedDict(fc=torch.nn.Linear(2, 3), act=torch.nn.ReLU()))
     model = from_torch(named)

@@ -502,7 +502,7 @@ class _AvgPool(Function):
             for ax, (n, ki, si, pi, o) in enumerate(zip(x.shape[-m:], k, s, p, out, strict=True)):
                 start = np.arange(o) * si - pi
                 cnt = np.minimum(start + ki, n) - np.maximum(start, 0)
-                div = div * cnt.reshape((1,) * ax + (o,) + (1,) * (m - ax - 1))
+                div = div * cnt.astype(acc.dtype).reshape((1,) * ax + (o,) + (1,) * (m - ax - 1))
         self.div, self.shape, self.options = div, xp.shape, (k, s, p, d, out)
         return acc / div
 

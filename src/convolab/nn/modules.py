@@ -582,14 +582,37 @@ class Sequential(Module):
         return self
 
     def get_config(self) -> dict[str, Any]:
-        return {"layers": [describe_module(m) for m in self._modules.values()]}
+        config: dict[str, Any] = {"layers": [describe_module(m) for m in self._modules.values()]}
+        names = list(self._modules)
+        if names != [str(i) for i in range(len(names))]:
+            config["names"] = names  # children named like a torch OrderedDict Sequential
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Module:
         layers = config.get("layers")
-        if set(config) != {"layers"} or not isinstance(layers, list):
-            raise ValueError(f"Sequential config must be {{'layers': [...]}}; got {config!r}")
-        return cls(*(build_module(spec) for spec in layers))
+        names = config.get("names")
+        if (
+            not set(config) <= {"layers", "names"}
+            or not isinstance(layers, list)
+            or not (
+                names is None
+                or (
+                    isinstance(names, list)
+                    and len(names) == len(layers)
+                    and len(set(names)) == len(names)
+                    and all(isinstance(n, str) and n and "." not in n for n in names)
+                )
+            )
+        ):
+            raise ValueError(
+                "Sequential config must be {'layers': [...]} with optional unique 'names'; "
+                f"got {config!r}"
+            )
+        seq = cls()
+        for i, spec in enumerate(layers):
+            seq.add_module(names[i] if names else str(i), build_module(spec))
+        return seq
 
 
 # --------------------------------------------------------------------------- layers
