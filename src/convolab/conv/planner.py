@@ -129,12 +129,31 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
             gemm = GEMM_NS.get(p.itemsize, GEMM_NS[16])
             t = nout * ((L + ntaps - 1) * gemm + 4 * _pass_ns(p)) / PARALLEL
             return t, f"direct {ntaps} taps as a Toeplitz product ({L + ntaps - 1} MACs/output)"
+    if len(p.kernel) == 2 and p.kernel[0] == 1 and p.stride[0] == 1 and _row_gemm(p):
+        t = nout * _row_gemm_ns(p) / PARALLEL
+        return t, f"direct {ntaps} taps as a Toeplitz product over the rows"
     passes = _tap_passes(k, ntaps) + 1
     tiles = max(1, nout * p.itemsize // (1 << 18))
     if p.kernel_batched:  # one kernel per input: at least one tile per input
         tiles = max(tiles, p.batch)
     t = nout * passes * _pass_ns(p) / PARALLEL + tiles * TILE_NS
     return t, f"direct {ntaps} taps in {passes} passes"
+
+
+def _row_gemm(p: Problem) -> bool:
+    """Whether the horizontal taps of a 2D problem run as a Toeplitz product over the rows."""
+    from convolab.conv.direct import ROW_TOEPLITZ_MIN_TAPS
+
+    return p.stride[-1] == 1 and p.kernel[-1] >= ROW_TOEPLITZ_MIN_TAPS
+
+
+def _row_gemm_ns(p: Problem) -> float:
+    """Per output: the row Toeplitz product (L + K - 1 MACs) and its 4 passes (copies, sum)."""
+    from convolab.conv.direct import _row_block
+
+    eff = p.dilation[-1] * (p.kernel[-1] - 1) + 1
+    L = _row_block(eff)
+    return (L + eff - 1) * GEMM_NS.get(p.itemsize, GEMM_NS[16]) + 4 * _pass_ns(p)
 
 
 def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[float, str] | None:
@@ -150,8 +169,11 @@ def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[floa
         width = p.spatial[1] + sum(p.pads[1])
         macs = cols * width / max(1, band * p.out[1]) * band  # per output, vertical product
         gemm = GEMM_NS.get(p.itemsize, GEMM_NS[16])
-        hpass = 2 * kw + 2  # multiply-adds, border columns, the band buffer
-        t = r * nout * (macs * gemm + hpass * _pass_ns(p)) / PARALLEL
+        if _row_gemm(p):
+            horizontal = _row_gemm_ns(p)
+        else:  # multiply-adds, border columns, the band buffer
+            horizontal = (2 * kw + 2) * _pass_ns(p)
+        t = r * nout * (macs * gemm + horizontal) / PARALLEL
         t += (p.batch * -(-p.out[0] // band)) * TILE_NS * r / PARALLEL
     else:
         t = r * nout * 2 * sum(p.kernel) * _pass_ns(p) * 2

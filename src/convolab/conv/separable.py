@@ -29,11 +29,17 @@ import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import (
+    ROW_TOEPLITZ_MIN_TAPS,
+    _row_block,
     _rows_in_place,
     _sum_taps,
+    _toeplitz,
     all_finite,
     correlate_direct,
+    dilate_row,
     fill_slab,
+    row_buffer,
+    rows_toeplitz,
 )
 from convolab.conv.padding import output_length, pad, source_index
 
@@ -163,6 +169,14 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
     htaps = [(0, i) for i in range(kw)]
     tasks = [(b, r0, min(r0 + band, Ho)) for b in range(B) for r0 in range(0, Ho, band)]
     in_place = zero_fill and s1 == 1 and Wo == W
+    row_gemm = s1 == 1 and kw >= ROW_TOEPLITZ_MIN_TAPS
+    hmats = {}
+    if row_gemm:
+        L = _row_block(eff1)
+        hmats = {
+            t: [_toeplitz(dilate_row(v[0], d1), L) for _, v in terms]
+            for t, terms in enumerate(termsets)
+        }
 
     def run(b: int, r0: int, r1: int) -> None:
         terms = termsets[0 if shared else b]
@@ -181,7 +195,7 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
         tmp = None
         with np.errstate(invalid="ignore", over="ignore"):
             finite = all_finite(rows_x)
-            if finite and in_place:
+            if finite and in_place and not row_gemm:
                 # vertical products into rows 1..R of a buffer of unpadded rows (rows 0 and
                 # R+1 are zeros for the wrapped reads), horizontal taps in place
                 zrows = np.empty((rows + 2, W), dtype=dtype)
@@ -205,7 +219,12 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
                     if j:
                         out += tmp
                 return
-            zbuf = np.empty((rows, W + pl + pr), dtype=dtype)
+            width = W + pl + pr
+            if finite and row_gemm:  # the horizontal pass as a Toeplitz product over the rows
+                flat = row_buffer(rows, width, hmats[0 if shared else b][0], dtype)
+                zbuf = flat[: rows * width].reshape(rows, width)
+            else:
+                zbuf = np.empty((rows, width), dtype=dtype)
             for j, (u, v) in enumerate(terms):
                 z = zbuf[:, pl : pl + W]
                 if finite:
@@ -222,12 +241,17 @@ def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndar
                         zbuf[:, :pl] = zbuf[:, col_src[:pl] + pl]
                     if pr:
                         zbuf[:, pl + W :] = zbuf[:, col_src[pl + W :] + pl]
-                taps = htaps if not finite else [t for t in htaps if v[t] != 0]
                 if j == 0:
-                    _sum_taps(zbuf, v, taps, out, (1, s1), (1, d1))
+                    target = out
                 else:
                     tmp = np.empty_like(out) if tmp is None else tmp
-                    _sum_taps(zbuf, v, taps, tmp, (1, s1), (1, d1))
+                    target = tmp
+                if finite and row_gemm and all_finite(zbuf):
+                    rows_toeplitz(flat, rows, width, hmats[0 if shared else b][j], target)
+                else:
+                    taps = htaps if not finite else [t for t in htaps if v[t] != 0]
+                    _sum_taps(zbuf, v, taps, target, (1, s1), (1, d1))
+                if j:
                     out += tmp
 
     run_tasks(run, tasks, parallel=y.size * (kh + kw) >= 1 << 18, blas=True)
