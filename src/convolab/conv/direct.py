@@ -349,15 +349,6 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     if k.shape[0] == 1 and B > 1 and 2 * image_bytes <= _TILE_BYTES:
         _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y)
         return
-    band = max(1, min(out_rows, _TILE_BYTES // (row_bytes * max(1, stride[0]))))
-    if B * out_rows > 1 and B * -(-out_rows // band) < n_workers():
-        band = max(1, -(-B * out_rows // n_workers()) // B)  # at least one tile per core
-    tasks = [(b, r0, min(r0 + band, out_rows)) for b in range(B) for r0 in range(0, out_rows, band)]
-    taps = list(np.ndindex(*ksize))
-    shared = k.shape[0] == 1
-    nonzero_shared = [t for t in taps if k[0][t] != 0] if shared else None
-    s0 = stride[0]
-
     # 2D, zero border, unit stride, output rows as long as input rows ('same' columns): taps
     # read the input rows in place (no padded copy) and write the output rows in place.
     in_place = (
@@ -369,7 +360,6 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
         and x.strides[2] == x.itemsize
         and x.strides[1] == spatial[1] * x.itemsize
     )
-
     # One row of many taps (the horizontal pass of a separable filter): a Toeplitz product
     # over the flattened padded rows beats one pass per tap.
     row_gemm = (
@@ -379,6 +369,15 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
         and tuple(stride) == (1, 1)
         and y.dtype.kind in "fc"
     )
+    tile = 2 * _TILE_BYTES if in_place and not row_gemm else _TILE_BYTES  # no slab: 2x rows
+    band = max(1, min(out_rows, tile // (row_bytes * max(1, stride[0]))))
+    if B * out_rows > 1 and B * -(-out_rows // band) < n_workers():
+        band = max(1, -(-B * out_rows // n_workers()) // B)  # at least one tile per core
+    tasks = [(b, r0, min(r0 + band, out_rows)) for b in range(B) for r0 in range(0, out_rows, band)]
+    taps = list(np.ndindex(*ksize))
+    shared = k.shape[0] == 1
+    nonzero_shared = [t for t in taps if k[0][t] != 0] if shared else None
+    s0 = stride[0]
     mats = {}
     if row_gemm:
         L = _row_block(eff[1])
