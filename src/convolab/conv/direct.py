@@ -35,13 +35,16 @@ multiply-adds per output instead of ``K``, but at BLAS speed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import prod
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from convolab.conv._parallel import busy_cores, n_workers, run_tasks
 from convolab.conv.padding import output_length, pad
+
+Pads = Sequence[tuple[int, int]]
 
 __all__ = [
     "all_finite",
@@ -75,7 +78,9 @@ ROW_TOEPLITZ_MIN_TAPS = 9  # measured crossover on 2048-wide float32 rows: 8-9 t
 _TILE_1D = 1 << 16
 
 
-def strategy_1d(ntaps: int, stride: Sequence[int], dilation: Sequence[int], dtype) -> str:
+def strategy_1d(
+    ntaps: int, stride: Sequence[int], dilation: Sequence[int], dtype: DTypeLike
+) -> str:
     """Inner strategy of the direct method for a 1D problem: 'numpy', 'toeplitz' or 'taps'.
 
     >>> strategy_1d(3, (1,), (1,), np.float64), strategy_1d(31, (1,), (1,), np.float32)
@@ -244,7 +249,7 @@ def _sum_taps(
         out[...] = full[(slice(None),) + tuple(slice(0, n) for n in out.shape[1:])]
         return
 
-    def view(tap):
+    def view(tap: tuple[int, ...]) -> np.ndarray:
         return slab[
             tuple(
                 slice(t * d, t * d + (n - 1) * s + 1, s)
@@ -255,7 +260,12 @@ def _sum_taps(
     _accumulate(view, kb, taps, out)
 
 
-def _accumulate(view, kb: np.ndarray, taps: list[tuple[int, ...]], out: np.ndarray) -> None:
+def _accumulate(
+    view: Callable[[tuple[int, ...]], np.ndarray],
+    kb: np.ndarray,
+    taps: list[tuple[int, ...]],
+    out: np.ndarray,
+) -> None:
     """``out = sum_t kb[t] * view(t)``: groups of equal weight summed, then scaled once."""
     tmp = None
     started = False
@@ -338,7 +348,17 @@ def correlate_direct(
     return y
 
 
-def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) -> None:
+def _correlate_taps(
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: Pads,
+    boundary: str,
+    fill_value: complex,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    eff: Sequence[int],
+    y: np.ndarray,
+) -> None:
     """The banded shift-and-add loop (any number of axes, stride and dilation)."""
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
@@ -412,7 +432,7 @@ def _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y) 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK, blas=row_gemm)
 
 
-def row_buffer(nrows: int, width: int, T: np.ndarray, dtype) -> np.ndarray:
+def row_buffer(nrows: int, width: int, T: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """A flat buffer for :func:`rows_toeplitz`: ``nrows`` rows of ``width``, then room."""
     L = T.shape[1]
     count = nrows * width - (T.shape[0] - L)  # flat outputs up to the last row's last
@@ -470,7 +490,15 @@ def dilate_row(v: np.ndarray, d: int) -> np.ndarray:
     return out
 
 
-def _rows_in_place(xb, kb, taps, pads, dilation, out, r0: int) -> bool:
+def _rows_in_place(
+    xb: np.ndarray,
+    kb: np.ndarray,
+    taps: list[tuple[int, ...]],
+    pads: Pads,
+    dilation: Sequence[int],
+    out: np.ndarray,
+    r0: int,
+) -> bool:
     """Rows ``r0 .. r0 + len(out)`` of a 2D 'same'-width correlation, zero border, into ``out``.
 
     With rows of equal length ``W``, tap ``(i, j)`` adds ``kb[i, j] * x[r + e_i, c + e_j]``
@@ -516,7 +544,17 @@ def _rows_in_place(xb, kb, taps, pads, dilation, out, r0: int) -> bool:
     return True
 
 
-def _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y):
+def _correlate_taps_batched(
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: Pads,
+    boundary: str,
+    fill_value: complex,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    image_bytes: int,
+    y: np.ndarray,
+) -> None:
     """Many small inputs, one kernel: a tile is a group of whole inputs, padded together."""
     B = x.shape[0]
     per_tile = max(1, min(_TILE_BYTES // image_bytes, -(-B // n_workers())))
@@ -533,7 +571,9 @@ def _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, 
     run_tasks(run, tasks, parallel=y.size * len(taps) >= _PARALLEL_MIN_WORK)
 
 
-def _tiles_1d(n_out: int, n: int, K: int, before: int, tile: int, parts: int):
+def _tiles_1d(
+    n_out: int, n: int, K: int, before: int, tile: int, parts: int
+) -> list[tuple[int, int]]:
     """Output ranges of a 1D problem: the two border ranges, then the interior in chunks.
 
     Interior outputs read only samples of ``x`` (their segments are views); the
@@ -548,7 +588,9 @@ def _tiles_1d(n_out: int, n: int, K: int, before: int, tile: int, parts: int):
     return [(a, c) for a, c in ranges if c > a]
 
 
-def _segment(xb, lo, hi, pad0, boundary, fill_value):
+def _segment(
+    xb: np.ndarray, lo: int, hi: int, pad0: tuple[int, int], boundary: str, fill_value: complex
+) -> np.ndarray:
     """Padded samples ``lo .. hi`` of a 1D signal (a view when no border is touched)."""
     n = xb.shape[0]
     if lo - pad0[0] >= 0 and hi - pad0[0] <= n:
@@ -564,7 +606,14 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     return modes.get(tuple(pad0))
 
 
-def _correlate_1d_numpy(x, k, pad0, boundary, fill_value, n_out: int) -> np.ndarray:
+def _correlate_1d_numpy(
+    x: np.ndarray,
+    k: np.ndarray,
+    pad0: tuple[int, int],
+    boundary: str,
+    fill_value: complex,
+    n_out: int,
+) -> np.ndarray:
     """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per chunk.
 
     Large problems run in one chunk per core (a view of ``x`` each, the borders
@@ -606,7 +655,14 @@ def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
     return T
 
 
-def _correlate_1d_toeplitz(x, k, pad0, boundary, fill_value, y) -> None:
+def _correlate_1d_toeplitz(
+    x: np.ndarray,
+    k: np.ndarray,
+    pad0: tuple[int, int],
+    boundary: str,
+    fill_value: complex,
+    y: np.ndarray,
+) -> None:
     """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``.
 
     >>> rng = np.random.default_rng(0)

@@ -204,7 +204,15 @@ def correlate_fft(
     return np.ascontiguousarray(full[(slice(None), *index)], dtype=dtype)
 
 
-def _overlap_save(x, kflip, pad0, stride, N, real, dtype) -> np.ndarray:
+def _overlap_save(
+    x: np.ndarray,
+    kflip: np.ndarray,
+    pad0: tuple[int, int],
+    stride: int,
+    N: int,
+    real: bool,
+    dtype: np.dtype,
+) -> np.ndarray:
     """1D overlap-save: blocks of ``N`` padded samples, ``N - K + 1`` outputs each.
 
     Blocks go in groups of about ``2**16`` samples, one group per task on the
@@ -247,7 +255,14 @@ def _overlap_save(x, kflip, pad0, stride, N, real, dtype) -> np.ndarray:
     return y if stride == 1 else np.ascontiguousarray(y[:, ::stride])
 
 
-def _overlap_save_nd(x, kflip, pads, shape, real, dtype) -> np.ndarray:
+def _overlap_save_nd(
+    x: np.ndarray,
+    kflip: np.ndarray,
+    pads: tuple[tuple[int, int], ...],
+    shape: list[int],
+    real: bool,
+    dtype: np.dtype,
+) -> np.ndarray:
     """N-d overlap-save with unit stride: blocks of ``shape`` transformed one by one.
 
     Each block of padded input (zeros outside ``x``) is transformed, multiplied

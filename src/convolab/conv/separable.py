@@ -25,6 +25,8 @@ factor is separated again, recursively, each 1D pass being the direct method.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
@@ -99,7 +101,7 @@ def kernel_rank(k: np.ndarray, tol: float | None = None) -> int:
 
 
 def _pass(
-    x: np.ndarray, k1: np.ndarray, axis: int, m: int, stride: tuple[int, ...], dilation
+    x: np.ndarray, k1: np.ndarray, axis: int, m: int, stride: Sequence[int], dilation: Sequence[int]
 ) -> np.ndarray:
     """Valid 1D correlation of ``x`` (``(B, *S)``) along spatial ``axis`` with ``k1``."""
     shape = [1] * m
@@ -113,7 +115,9 @@ def _pass(
     )
 
 
-def _correlate_valid(x: np.ndarray, k: np.ndarray, axis0: int, stride, dilation) -> np.ndarray:
+def _correlate_valid(
+    x: np.ndarray, k: np.ndarray, axis0: int, stride: Sequence[int], dilation: Sequence[int]
+) -> np.ndarray:
     """Valid correlation over spatial axes ``axis0..`` of ``x`` by recursive separation."""
     m = x.ndim - 1
     if k.ndim == 1:
@@ -140,7 +144,15 @@ def _vertical_matrix(u: np.ndarray, rows: int, s: int, d: int) -> np.ndarray:
     return T
 
 
-def _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation) -> np.ndarray:
+def _correlate_2d(
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: Sequence[tuple[int, int]],
+    boundary: str,
+    fill_value: complex,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
     """Fused 2D passes, band by band (see the module notes)."""
     B, (H, W) = x.shape[0], x.shape[1:]
     (kh, kw), (s0, s1), (d0, d1) = k.shape[1:], stride, dilation
