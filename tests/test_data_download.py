@@ -38,7 +38,7 @@ def _serve(folder: Path):
     handler = functools.partial(type("H", (_Handler,), {"requested": requested}),
                                 directory=str(folder))  # fmt: skip
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", requested
