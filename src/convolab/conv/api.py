@@ -233,7 +233,10 @@ class _Normalized:
         """``x`` as ``(B, *S)`` and the correlation kernel as ``(1 or B, *K)``, compute dtype."""
         m = len(self.axes)
         bshape = self.batch_shape
-        x = np.broadcast_to(self.x, bshape + self.spatial).reshape(-1, *self.spatial)
+        x = self.x
+        if x.shape[:-m] != bshape:  # broadcast only when needed: broadcast views are read-only
+            x = np.broadcast_to(x, bshape + self.spatial)
+        x = x.reshape(-1, *self.spatial)
         k = self.kernel_for_correlation(self.k)
         if int(np.prod(k.shape[:-m], dtype=np.int64)) == 1:
             k = k.reshape(1, *self.ksize)
