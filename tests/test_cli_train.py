@@ -166,8 +166,14 @@ def test_download_without_network_names_the_urls(tmp_path, monkeypatch, capsys):
 @pytest.mark.skipif(not MNIST_5K.is_dir(), reason="shared mnist-5k folder not present")
 def test_single_split_folder_is_split(tmp_path, capsys):
     run_dir = tmp_path / "m5k"
-    code, out, err = run(["train", "mlp", "--data", MNIST_5K, "--epochs", "1", "--limit", "400",
-                          "--out", run_dir, "-q"], capsys)  # fmt: skip
+    code, out, err = run(["train", "mlp", "--data", MNIST_5K, "--epochs", "2", "--limit", "400",
+                          "--out", run_dir, "-q", "--shift", "1", "--patience", "1"],
+                         capsys)  # fmt: skip
     assert code == 0, err
     config = json.loads((run_dir / "config.json").read_text())
     assert config["test_samples"] == 400 and config["train_samples"] == 360
+    assert config["shift"] == 1
+    # The held-out part is the seeded split that `eval` reconstructs from config.json.
+    code, out, _ = run(["eval", run_dir, "--json"], capsys)
+    saved = json.loads((run_dir / "metrics.json").read_text())["test"]
+    assert code == 0 and json.loads(out)["accuracy"] == pytest.approx(saved["accuracy"])

@@ -260,7 +260,7 @@ def fit(
     seed : int
         Seed of the shuffling (and of the default generator of :mod:`convolab.nn.init`,
         reset from ``(seed, epoch)`` at the start of each epoch, for dropout). Two
-        runs with the same seed, model and data give the same numbers.
+        runs with the same seed, model and data give the same numbers on one machine.
     out : path-like, optional
         Run folder for ``model.npz`` (best epoch), ``checkpoint.npz`` (last epoch)
         and ``metrics.json``.

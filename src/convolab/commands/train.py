@@ -210,6 +210,8 @@ def eval_(model_path: str, data_name: str | None, split: str, download: bool,
         float(config.get("test_fraction", 0.1)),
     )  # fmt: skip
     ds = test_part if split == "test" else train_part
+    if limit is None and data_name is None:  # the run's own data: its own subset too
+        limit = config.get("limit")
     if limit is not None:
         ds = _limited(ds, limit, int(config.get("seed", 0)))
     _check_inputs(meta, ds.x, f"data {name!r}")
