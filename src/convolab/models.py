@@ -11,9 +11,17 @@ from collections.abc import Sequence
 
 from convolab import nn
 
-__all__ = ["MODEL_NAMES", "build", "cnn1d", "detector1d", "lenet5", "mlp"]
+__all__ = ["DEFAULT_LR", "MODEL_NAMES", "build", "cnn1d", "detector1d", "lenet5", "mlp"]
 
 MODEL_NAMES: tuple[str, ...] = ("lenet5", "lenet5-classic", "detector1d", "cnn1d", "mlp")
+# Adam learning rates that train each model well (see benchmarks/RESULTS.md).
+DEFAULT_LR: dict[str, float] = {
+    "lenet5": 1e-3,
+    "lenet5-classic": 1e-3,
+    "detector1d": 5e-2,
+    "cnn1d": 1e-2,
+    "mlp": 1e-3,
+}
 
 
 def _seeded(seed: int | None) -> None:

@@ -78,8 +78,9 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
 @click.option("--download", is_flag=True, help="Download MNIST/Fashion-MNIST when missing.")
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
-              show_default=True)  # fmt: skip
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate [default: the model's, e.g. 1e-3 for lenet5, 0.05 for "
+                   "detector1d, 0.01 for cnn1d].")  # fmt: skip
 @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam",
               show_default=True)  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -106,7 +107,7 @@ def train(
     download: bool,
     epochs: int,
     batch_size: int,
-    lr: float,
+    lr: float | None,
     optimizer: str,
     seed: int,
     out: str,
@@ -130,6 +131,8 @@ def train(
     if model_name not in models.MODEL_NAMES:
         valid = ", ".join(models.MODEL_NAMES)
         raise UsageProblem(f"unknown model {model_name!r}; expected one of {valid}")
+    if lr is None:
+        lr = models.DEFAULT_LR[model_name]
     run = Path(out)
     if run.exists() and not run.is_dir():
         raise UsageProblem(f"--out {str(run)!r} exists and is not a folder")
