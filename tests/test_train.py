@@ -38,10 +38,13 @@ def test_same_seed_same_run_and_other_seed_differs(shapes):
     m1, h1 = _fit(data=shapes)
     m2, h2 = _fit(data=shapes)
     m3, h3 = _fit(data=shapes, seed=5)
-    assert [e["loss"] for e in h1.epochs] == [e["loss"] for e in h2.epochs]
+    # Equal up to the order of float32 sums, which the engine may pick from the machine's load.
+    losses = [e["loss"] for e in h1.epochs]
+    np.testing.assert_allclose([e["loss"] for e in h2.epochs], losses, rtol=1e-6)
     for k, v in m1.state_dict().items():
-        np.testing.assert_array_equal(v, m2.state_dict()[k])
-    assert [e["loss"] for e in h1.epochs] != [e["loss"] for e in h3.epochs]
+        np.testing.assert_allclose(m2.state_dict()[k], v, rtol=1e-5, atol=1e-6)
+    other = [e["loss"] for e in h3.epochs]
+    assert np.abs(np.array(other) - losses).max() > 1e-4
 
 
 def test_resume_continues_from_the_checkpoint_epoch(shapes, tmp_path):
@@ -52,9 +55,12 @@ def test_resume_continues_from_the_checkpoint_epoch(shapes, tmp_path):
     assert len(saved["history"].epochs) == 1
     resumed, h_resumed = _fit(tmp=run, data=shapes, epochs=3, resume=run)
     assert [e["epoch"] for e in h_resumed.epochs] == [1, 2, 3]
-    assert [e["loss"] for e in h_resumed.epochs] == [e["loss"] for e in h_straight.epochs]
+    # The same run as one that never stopped (bit for bit when the engine takes the same
+    # paths; a restart without the optimizer state would be off by far more than 1e-6).
+    np.testing.assert_allclose([e["loss"] for e in h_resumed.epochs],
+                               [e["loss"] for e in h_straight.epochs], rtol=1e-6)  # fmt: skip
     for k, v in straight.state_dict().items():
-        np.testing.assert_allclose(resumed.state_dict()[k], v, rtol=0, atol=0)
+        np.testing.assert_allclose(resumed.state_dict()[k], v, rtol=1e-5, atol=1e-6)
     assert json.loads((run / "metrics.json").read_text())["epochs"][2]["epoch"] == 3
 
 
