@@ -264,3 +264,38 @@ def test_sequential_with_named_children_round_trips(tmp_path):
     again = nn.load(tmp_path / "named.npz")
     assert list(again.state_dict()) == ["fc.weight", "fc.bias"]
     np.testing.assert_array_equal(again(x).data, seq(x).data)
+
+
+def test_load_accepts_a_run_folder(tmp_path):
+    """``nn.load(RUN_DIR)`` reads the run folder's model.npz; an empty folder is a clear error."""
+    model = nn.Sequential(nn.Linear(3, 2))
+    run = tmp_path / "run"
+    run.mkdir()
+    nn.save(model, run / "model.npz")
+    x = nn.Tensor(np.ones((1, 3), np.float32))
+    np.testing.assert_array_equal(nn.load(run)(x).data, model(x).data)
+    with pytest.raises(FileNotFoundError, match="has no model.npz"):
+        nn.load(tmp_path)
+
+
+def test_resumed_adam_keeps_float32(tmp_path):
+    """An optimizer restored from its state dict keeps step counts as numbers, so a float32
+    update stays float32 and equals the uninterrupted run."""
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(64).astype(np.float32) for _ in range(40)]
+
+    def run(resume_after=None):
+        p = nn.Parameter(np.linspace(-1, 1, 64, dtype=np.float32))
+        opt = nn.optim.Adam([p], lr=0.01)
+        for i, g in enumerate(grads):
+            if i == resume_after:
+                state = opt.state_dict()
+                opt = nn.optim.Adam([p], lr=0.01)
+                opt.load_state_dict(state)
+            p.grad = g.copy()
+            opt.step()
+        return p.data
+
+    resumed = run(resume_after=3)
+    assert resumed.dtype == np.float32
+    np.testing.assert_array_equal(resumed, run())

@@ -192,19 +192,6 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     }
 
 
-def _scalars_as_numbers(opt) -> None:
-    """Keep restored scalar state (Adam's step count) as Python numbers, as a fresh run has.
-
-    A 0-d array there would be a "strong" NumPy scalar: ``lr / (1 - b1**t)`` would
-    become float64 and promote the float32 update, so a resumed run would differ
-    from an uninterrupted one in the last bits.
-    """
-    for slots in getattr(opt, "state", {}).values():
-        for key, value in slots.items():
-            if isinstance(value, np.ndarray) and value.ndim == 0:
-                slots[key] = value.item()
-
-
 def _better(value: float, best: float | None, monitor: str) -> bool:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return False
@@ -317,7 +304,6 @@ def fit(
         try:
             model.load_state_dict(saved["model"])
             opt.load_state_dict(saved["optimizer"])
-            _scalars_as_numbers(opt)
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(
                 f"checkpoint {str(resume)!r} does not fit this model/optimizer: {exc}"

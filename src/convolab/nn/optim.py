@@ -131,7 +131,11 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict.get("state", {}).items():
             p = params[int(i)]
-            self.state[id(p)] = {n: np.array(v, copy=True) for n, v in s.items()}
+            # scalars (step counts) stay Python numbers so float32 updates stay float32
+            self.state[id(p)] = {
+                n: np.array(v, copy=True) if np.ndim(v) else np.asarray(v).item()
+                for n, v in s.items()
+            }
 
 
 class SGD(Optimizer):

@@ -55,6 +55,9 @@ def _digest(arr: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
+RUN_MODEL_FILE = "model.npz"  # the model file inside a training run folder
+
+
 def save(
     model: Module, path: str | os.PathLike[str], *, metadata: dict[str, Any] | None = None
 ) -> None:
@@ -170,6 +173,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     Parameters
     ----------
     path : str or path-like
+        A model file, or a training run folder holding one as ``model.npz``.
 
     Returns
     -------
@@ -179,12 +183,16 @@ def load(path: str | os.PathLike[str]) -> Module:
     Raises
     ------
     FileNotFoundError
-        If there is no file at ``path``.
+        If there is no file at ``path`` (or no ``model.npz`` in the folder ``path``).
     ModelFileError
         (a ``ValueError``) if the file is corrupt, truncated, altered, names an
         unknown module class, or its weights do not fit the architecture.
     """
     path = Path(path)
+    if path.is_dir():
+        if not (path / RUN_MODEL_FILE).is_file():
+            raise FileNotFoundError(f"run folder {str(path)!r} has no {RUN_MODEL_FILE}")
+        path = path / RUN_MODEL_FILE
     info, arrays = _read(path)
     try:
         model = build_module(info.get("architecture"))
