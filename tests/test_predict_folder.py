@@ -219,3 +219,54 @@ def test_csv_default_names_and_errors(tmp_path):
         write_predictions_csv(rows, tmp_path / "nowhere" / "p.csv")
     assert write_predictions_csv(rows[1:], out) == 1
     assert out.read_text().splitlines()[0] == "path,class,error"
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+@pytest.fixture(scope="module")
+def model_file(model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "lenet.npz"
+    nn.save(model, path)
+    return path
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from convolab.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_folder_to_csv_in_one_process_and_on_dask(folder, model, model_file, client, tmp_path):
+    single = tmp_path / "single.csv"
+    result = _cli("predict", model_file, folder, "-o", single)
+    assert result.exit_code == 1, result.output  # the folder holds unreadable files
+    expected = tmp_path / "expected.csv"
+    write_predictions_csv(predict_folder(model, folder), expected)
+    assert single.read_text() == expected.read_text()
+    with single.open() as f:
+        rows = list(csv.DictReader(f))
+    assert {os.path.basename(r["path"]) for r in rows} == set(GOOD) | set(BAD)
+    assert all(r["error"] for r in rows if os.path.basename(r["path"]) in BAD)
+
+    on_dask = tmp_path / "dask.csv"
+    address = client.scheduler.address
+    result = _cli("predict", model_file, folder, "-o", on_dask, f"--dask={address}")
+    assert result.exit_code == 1, result.output
+    assert on_dask.read_text() == single.read_text()
+
+
+def test_cli_folder_errors(folder, model_file, tmp_path):
+    result = _cli("predict", model_file, folder)
+    assert result.exit_code == 2 and "--output" in result.output
+    existing = tmp_path / "keep.csv"
+    existing.write_text("mine\n")
+    result = _cli("predict", model_file, folder, "-o", existing)
+    assert result.exit_code == 2 and "--force" in result.output
+    assert existing.read_text() == "mine\n"
+    result = _cli("predict", model_file, folder / "bar.png", "-o", tmp_path / "x.csv")
+    assert result.exit_code == 2 and "FOLDER" in result.output
+    result = _cli("predict", model_file, folder, "-o", folder / "inside.csv")
+    assert result.exit_code == 2 and not (folder / "inside.csv").exists()
