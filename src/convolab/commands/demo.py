@@ -152,7 +152,7 @@ def _lenet(out: Path, seed: int, quick: bool, progress: bool) -> dict[str, Any]:
     """Section 5: LeNet-5 trained on synthetic OCR digits, tested on fonts and handwriting."""
     from convolab import data, models, nn, train, viz
 
-    n_train, n_test, epochs = (1000, 300, 2) if quick else (10000, 2000, 3)
+    n_train, n_test, epochs = (2000, 300, 2) if quick else (10000, 2000, 3)
     t0 = time.perf_counter()
     train_set = data.ocr_digits(n_train, seed=seed)
     test_set = data.ocr_digits(n_test, seed=seed + 1)

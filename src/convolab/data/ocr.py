@@ -112,7 +112,7 @@ def find_fonts(extra_dirs: Sequence[str | os.PathLike] = ()) -> list[Path]:
     Returns
     -------
     list of pathlib.Path
-        Sorted, without duplicates (possibly empty).
+        Sorted by file name, one per name (possibly empty).
 
     Examples
     --------
@@ -143,7 +143,8 @@ def _usable_fonts(extra_dirs: tuple[str, ...]) -> tuple[Path, ...]:
     unique: dict[str, Path] = {}
     for p in sorted(keep, key=lambda p: (str(p) in bundled, str(p))):
         unique.setdefault(p.name.lower(), p)
-    return tuple(sorted(unique.values()))
+    # Ordered by file name, not path, so a data set does not depend on where Python lives.
+    return tuple(sorted(unique.values(), key=lambda p: p.name.lower()))
 
 
 def _load_font(path) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
