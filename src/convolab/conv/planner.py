@@ -111,7 +111,7 @@ def _ranks(k: np.ndarray | None, p: Problem) -> int | None:
 
 
 def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
-    from convolab.conv.direct import _TOEPLITZ_BLOCK, strategy_1d
+    from convolab.conv.direct import _NP_PARALLEL_MIN_WORK, _TOEPLITZ_BLOCK, strategy_1d
 
     ntaps = prod(p.kernel)
     nout = p.batch * prod(p.out)
@@ -122,8 +122,10 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
         strategy = strategy_1d(ntaps, p.stride, p.dilation, dt)
         if strategy == "numpy":
             a, b = NPCORR_NS.get(p.itemsize, NPCORR_NS[16])
-            t = nout * (a + b * ntaps) / PARALLEL + 2 * nout * _pass_ns(p) / PARALLEL
-            return t, f"direct {ntaps} taps (numpy.correlate per tile)"
+            t = nout * (a + b * ntaps)
+            if nout * ntaps >= _NP_PARALLEL_MIN_WORK:  # chunks on the cores, copied out
+                t = (t + 2 * nout * _pass_ns(p)) / PARALLEL
+            return t, f"direct {ntaps} taps (numpy.correlate)"
         if strategy == "toeplitz":
             L = max(_TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(ntaps - 1, 1)))))
             gemm = GEMM_NS.get(p.itemsize, GEMM_NS[16])
