@@ -138,8 +138,15 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
     tiles = max(1, nout * p.itemsize // (1 << 18))
     if p.kernel_batched:  # one kernel per input: at least one tile per input
         tiles = max(tiles, p.batch)
-    t = nout * passes * _pass_ns(p) / PARALLEL + tiles * TILE_NS
+    t = (nout * passes * _pass_ns(p) + tiles * TILE_NS) / _taps_parallel()
     return t, f"direct {ntaps} taps in {passes} passes"
+
+
+def _taps_parallel() -> float:
+    """Speed-up of shift-and-add tiles: 1 where they run on one thread (see direct)."""
+    from convolab.conv.direct import TAPS_IN_PARALLEL
+
+    return PARALLEL if TAPS_IN_PARALLEL else 1.0
 
 
 def _row_gemm(p: Problem) -> bool:
@@ -173,10 +180,12 @@ def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[floa
         gemm = GEMM_NS.get(p.itemsize, GEMM_NS[16])
         if _row_gemm(p):
             horizontal = _row_gemm_ns(p)
+            speedup = PARALLEL
         else:  # multiply-adds, border columns, the band buffer
             horizontal = (2 * kw + 2) * _pass_ns(p)
-        t = r * nout * (macs * gemm + horizontal) / PARALLEL
-        t += (p.batch * -(-p.out[0] // band)) * TILE_NS * r / PARALLEL
+            speedup = _taps_parallel()
+        t = r * nout * (macs * gemm + horizontal) / speedup
+        t += (p.batch * -(-p.out[0] // band)) * TILE_NS * r / speedup
     else:
         t = r * nout * 2 * sum(p.kernel) * _pass_ns(p) * 2
     desc = "x".join(map(str, p.kernel))

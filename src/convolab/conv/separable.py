@@ -32,6 +32,7 @@ import numpy as np
 from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import (
     ROW_TOEPLITZ_MIN_TAPS,
+    TAPS_IN_PARALLEL,
     _row_block,
     _rows_in_place,
     _sum_taps,
@@ -266,7 +267,8 @@ def _correlate_2d(
                 if j:
                     out += tmp
 
-    run_tasks(run, tasks, parallel=y.size * (kh + kw) >= 1 << 18, blas=True)
+    parallel = y.size * (kh + kw) >= 1 << 18 and (row_gemm or TAPS_IN_PARALLEL)
+    run_tasks(run, tasks, parallel=parallel, blas=True)
     return y
 
 
