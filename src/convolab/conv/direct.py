@@ -7,9 +7,10 @@ For every kernel tap ``i`` the output gains ``k[i] * x_pad[n*s + i*d]``:
 The sum runs tile by tile: bands of output rows sized so that the padded slab
 of input they need and the output band stay in the L2 cache. Each tile builds
 its own padded slab (one copy, borders filled by the boundary rule), so
-padding never costs a pass over the whole input, and tiles run on the shared
-thread pool (NumPy ufuncs release the GIL). Many small inputs sharing one
-kernel go several to a tile.
+padding never costs a pass over the whole input. Tiles that are matrix
+products run on the shared thread pool; tiles of shift-and-add run on one
+thread, which measured faster (:data:`TAPS_IN_PARALLEL`). Many small inputs
+sharing one kernel go several to a tile.
 
 Inside a tile the taps are grouped by weight: taps that share a weight are
 added first and multiplied once (``w = 1`` costs no multiplication at all,
@@ -52,6 +53,7 @@ __all__ = [
     "correlate_direct",
     "dilate_row",
     "fill_slab",
+    "TAPS_IN_PARALLEL",
     "row_buffer",
     "rows_toeplitz",
     "strategy_1d",
