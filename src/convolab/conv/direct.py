@@ -48,12 +48,12 @@ from convolab.conv.padding import output_length, pad
 Pads = Sequence[tuple[int, int]]
 
 __all__ = [
+    "TAPS_IN_PARALLEL",
     "all_finite",
     "border_index",
     "correlate_direct",
     "dilate_row",
     "fill_slab",
-    "TAPS_IN_PARALLEL",
     "row_buffer",
     "rows_toeplitz",
     "strategy_1d",
