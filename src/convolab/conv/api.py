@@ -9,6 +9,7 @@ widths, a boundary rule, stride and dilation per axis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -185,8 +186,10 @@ class _Normalized:
         self.axes = axes
         self.flip = flip
 
-        x = np.moveaxis(x, axes, range(-m, 0))
-        k = np.moveaxis(k, axes, range(-m, 0))
+        self.trailing = axes == tuple(range(x.ndim - m, x.ndim))
+        if not self.trailing:
+            x = np.moveaxis(x, axes, range(-m, 0))
+            k = np.moveaxis(k, axes, range(-m, 0))
         spatial, ksize = x.shape[-m:], k.shape[-m:]
         try:
             self.batch_shape = np.broadcast_shapes(x.shape[:-m], k.shape[:-m])
@@ -238,14 +241,14 @@ class _Normalized:
             x = np.broadcast_to(x, bshape + self.spatial)
         x = x.reshape(-1, *self.spatial)
         k = self.kernel_for_correlation(self.k)
-        if int(np.prod(k.shape[:-m], dtype=np.int64)) == 1:
+        if math.prod(k.shape[:-m]) == 1:
             k = k.reshape(1, *self.ksize)
         else:
             k = np.broadcast_to(k, bshape + self.ksize).reshape(-1, *self.ksize)
         return x.astype(self.dtype, copy=False), np.ascontiguousarray(k, dtype=self.dtype)
 
     def problem(self) -> planner.Problem:
-        bsize = int(np.prod(self.batch_shape, dtype=np.int64))
+        bsize = math.prod(self.batch_shape)
         return planner.Problem(
             batch=bsize,
             spatial=tuple(self.spatial),
@@ -256,7 +259,7 @@ class _Normalized:
             dilation=self.dilation,
             itemsize=self.dtype.itemsize,
             complex=self.dtype.kind == "c",
-            kernel_batched=int(np.prod(self.k.shape[: -len(self.axes)], dtype=np.int64)) > 1,
+            kernel_batched=math.prod(self.k.shape[: -len(self.axes)]) > 1,
             boundary=self.boundary,
             fill_value=self.fill_value,
         )
@@ -273,7 +276,7 @@ class _Normalized:
             method, x, k, self.pads, self.boundary, self.fill_value, self.stride, self.dilation
         )
         y = y.reshape(self.batch_shape + y.shape[1:])
-        return np.moveaxis(y, range(-m, 0), self.axes)
+        return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
 
     def _run_swapped(self) -> np.ndarray:
         """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.
