@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from convolab import data, nn
 from convolab.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", ROOT / ".." / "shared" / "data" / "mnist-5k"))
 
 
 def run(argv, capsys):
@@ -163,10 +159,9 @@ def test_download_without_network_names_the_urls(tmp_path, monkeypatch, capsys):
     _one_line_error(code, err, "not found", "--download")
 
 
-@pytest.mark.skipif(not MNIST_5K.is_dir(), reason="shared mnist-5k folder not present")
-def test_single_split_folder_is_split(tmp_path, capsys):
+def test_single_split_folder_is_split(tmp_path, capsys, mnist_5k):
     run_dir = tmp_path / "m5k"
-    code, out, err = run(["train", "mlp", "--data", MNIST_5K, "--epochs", "2", "--limit", "400",
+    code, out, err = run(["train", "mlp", "--data", mnist_5k, "--epochs", "2", "--limit", "400",
                           "--out", run_dir, "-q", "--shift", "1", "--patience", "1"],
                          capsys)  # fmt: skip
     assert code == 0, err

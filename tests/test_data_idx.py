@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from convolab.data import idx_folder, idx_splits, read_idx, write_idx
-
-ROOT = Path(__file__).resolve().parents[1]
-MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", ROOT / ".." / "shared" / "data" / "mnist-5k"))
 
 
 def _hand_built(shape, values, code=0x08, fmt="B") -> bytes:
@@ -130,16 +125,15 @@ def test_idx_folder_scales_to_unit_interval(tmp_path):
     assert ds.y.tolist() == [7]
 
 
-@pytest.mark.skipif(not MNIST_5K.is_dir(), reason="shared mnist-5k folder not present")
-def test_shared_mnist_5k():
+def test_shared_mnist_5k(mnist_5k):
     md5 = {
         "train-images-idx3-ubyte.gz": "661a00f6834ea504a083abb6156444cc",
         "train-labels-idx1-ubyte.gz": "7dc3f26514f21131b416ebaacae5ffb3",
     }
     for name, digest in md5.items():
-        assert hashlib.md5((MNIST_5K / name).read_bytes()).hexdigest() == digest
-    raw = read_idx(MNIST_5K / "train-images-idx3-ubyte.gz")
+        assert hashlib.md5((mnist_5k / name).read_bytes()).hexdigest() == digest
+    raw = read_idx(mnist_5k / "train-images-idx3-ubyte.gz")
     assert raw.shape == (5000, 28, 28) and raw.dtype == np.uint8
-    ds = idx_folder(MNIST_5K)
+    ds = idx_folder(mnist_5k)
     assert np.bincount(ds.y).tolist() == [500] * 10
-    assert idx_splits(MNIST_5K) == ("train",)
+    assert idx_splits(mnist_5k) == ("train",)

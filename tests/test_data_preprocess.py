@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,14 +9,10 @@ from scipy import ndimage
 
 from convolab.data import idx_folder, load_image, to_mnist
 
-ROOT = Path(__file__).resolve().parents[1]
-MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", ROOT / ".." / "shared" / "data" / "mnist-5k"))
 
-
-@pytest.mark.skipif(not MNIST_5K.is_dir(), reason="shared mnist-5k folder not present")
-def test_a_photographed_mnist_digit_comes_back():
+def test_a_photographed_mnist_digit_comes_back(mnist_5k):
     """Scale MNIST digits up 3x, print them dark on light paper off-centre: to_mnist undoes it."""
-    digits = idx_folder(MNIST_5K).x[::500, 0]  # one of each class
+    digits = idx_folder(mnist_5k).x[::500, 0]  # one of each class
     for digit in digits:
         paper = np.full((130, 110), 0.9, np.float32)
         big = np.kron(digit, np.ones((3, 3), np.float32))
