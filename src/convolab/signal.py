@@ -28,6 +28,7 @@ from scipy.special import expit
 
 from convolab.conv import correlate
 from convolab.conv.padding import check_boundary, check_mode
+from convolab.kernels import gaussian
 
 __all__ = [
     "SHAPES",
@@ -117,9 +118,7 @@ def smooth(
         s = 1.0 if sigma is None else _positive(sigma, "sigma")
         t = _positive(truncate, "truncate")
         w = 2 * int(t * s + 0.5) + 1 if width is None else _odd_width(width)
-        offsets = np.arange(w) - w // 2
-        taps = np.exp(-0.5 * (offsets / s) ** 2)
-        taps /= taps.sum()
+        taps = gaussian(s, size=(1, w))[0]  # the kernel bank's, as one row
     return correlate(
         xa, taps.astype(_float(xa)), "same", boundary=boundary, fill_value=_real(fill_value)
     )
