@@ -52,6 +52,15 @@ __all__ = [
 MODES = ("full", "same", "valid")
 BOUNDARIES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
+# DESIGN §2 table: convolab (numpy.pad) boundary name -> scipy.ndimage mode name
+NDIMAGE_MODE = {
+    "constant": "constant",
+    "edge": "nearest",
+    "reflect": "mirror",
+    "symmetric": "reflect",
+    "wrap": "wrap",
+}
+
 
 def boundary_index(j: int, n: int, boundary: str) -> int | None:
     """Map a (possibly out-of-range) index ``j`` of a length-``n`` axis to a source index.

@@ -8,16 +8,7 @@ from hypothesis import strategies as st
 from scipy import ndimage, signal
 
 import convolab
-from oracle import METHODS, array_of, assert_conv_close, conv_cases
-
-# DESIGN §2 table: convolab name -> scipy.ndimage name
-NDIMAGE_MODE = {
-    "constant": "constant",
-    "edge": "nearest",
-    "reflect": "mirror",
-    "symmetric": "reflect",
-    "wrap": "wrap",
-}
+from oracle import METHODS, NDIMAGE_MODE, array_of, assert_conv_close, conv_cases
 
 
 def dilate(k, dilation):

@@ -11,15 +11,8 @@ from PIL import Image
 from scipy import ndimage, signal
 
 from convolab import image, kernels
+from oracle import NDIMAGE_MODE
 
-# convolab (numpy.pad) boundary name -> scipy.ndimage mode name
-NDIMAGE_MODE = {
-    "constant": "constant",
-    "edge": "nearest",
-    "reflect": "mirror",
-    "symmetric": "reflect",
-    "wrap": "wrap",
-}
 BOUNDARIES = list(NDIMAGE_MODE)
 RNG = np.random.default_rng(2026)
 GRAY = RNG.random((23, 19))

@@ -19,16 +19,8 @@ from convolab.signal import (
     smooth,
     soft_shift,
 )
-from oracle import BOUNDARIES, pad_ref
+from oracle import BOUNDARIES, NDIMAGE_MODE, pad_ref
 
-# convolab boundary name -> scipy.ndimage mode name (the table in the docs)
-NDIMAGE_MODE = {
-    "constant": "constant",
-    "edge": "nearest",
-    "reflect": "mirror",
-    "symmetric": "reflect",
-    "wrap": "wrap",
-}
 F = [0, 0, 0, 3, 4, 5, 4, 3, 0, 0]
 NOISY = [10, 9, 10, 9, 10, 1, 10, 9, 10, 8]  # "From Convolution to Neural Network"
 
