@@ -11,33 +11,17 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
+from cli_helpers import assert_one_line_error, run
 from convolab import image, kernels
-from convolab.cli import main
 
 RNG = np.random.default_rng(33)
 
-
-def run(args, capsys):
-    """Run the real entry point in-process; return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as done:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return done.value.code, out, err
 
 
 def filt(args, capsys):
     """`convolab filter ARGS...`."""
     return run(["filter", *args], capsys)
 
-
-def assert_one_line_error(code, err, *fragments):
-    assert code == 2
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("convolab: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def _png(path, array):

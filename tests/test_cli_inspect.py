@@ -8,27 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_helpers import assert_one_line_error, run
 from convolab import analysis, models, nn
-from convolab.cli import main
-
-
-def run(args, capsys):
-    """Run the real entry point in-process; return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as done:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return done.value.code, out, err
-
-
-def assert_one_line_error(code, err, *fragments):
-    assert code == 2
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("convolab: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-
 
 _ROW = re.compile(r"^(\S+) \((\w+)\)\s+(\([\d, ]*\))\s+([\d,]+)\s+(\S+)\s+([\d,]+)$")
 

@@ -11,17 +11,10 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from convolab.cli import main
+from cli_helpers import run
 
 NOISY = [10, 9, 10, 9, 10, 1, 10, 9, 10, 8]
 
-
-def run(argv, capsys):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exc:
-        main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def _numbers(text):

@@ -10,24 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from cli_helpers import assert_one_line_error, run
 from convolab import data, nn
 from convolab.cli import main
-
-
-def run(argv, capsys):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exc:
-        main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
-def _one_line_error(code, err, *fragments):
-    assert code == 2, err
-    assert err.count("\n") == 1 and err.startswith("convolab: error: "), err
-    assert "Traceback" not in err
-    for f in fragments:
-        assert f in err, err
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +72,7 @@ def test_resume_continues(trained, idx_dir, tmp_path, capsys):
     assert run([*base, "--epochs", "1"], capsys)[0] == 0
     first = json.loads((run_dir / "metrics.json").read_text())["epochs"][0]
     code, _, err = run([*base, "--epochs", "1"], capsys)
-    _one_line_error(code, err, "already holds a run", "--resume")
+    assert_one_line_error(code, err, "already holds a run", "--resume")
     assert run([*base, "--epochs", "2", "--resume"], capsys)[0] == 0
     epochs = json.loads((run_dir / "metrics.json").read_text())["epochs"]
     assert [e["epoch"] for e in epochs] == [1, 2] and epochs[0] == first
@@ -121,29 +106,29 @@ def test_predict_reads_pngs(trained, tmp_path, capsys):
 
 def test_errors_are_one_line(trained, idx_dir, tmp_path, capsys):
     code, _, err = run(["train", "alexnet", "--data", "mnist", "--out", tmp_path / "a"], capsys)
-    _one_line_error(code, err, "unknown model 'alexnet'", "lenet5", "detector1d")
+    assert_one_line_error(code, err, "unknown model 'alexnet'", "lenet5", "detector1d")
     code, _, err = run(["train", "lenet5", "--data", "cifar10", "--out", tmp_path / "a"], capsys)
-    _one_line_error(code, err, "unknown data set 'cifar10'", "'fashion-mnist'", "'shapes1d'")
+    assert_one_line_error(code, err, "unknown data set 'cifar10'", "'fashion-mnist'", "'shapes1d'")
     (tmp_path / "empty").mkdir()
     code, _, err = run(["train", "lenet5", "--data", tmp_path / "empty", "--out", tmp_path / "b"],
                        capsys)  # fmt: skip
-    _one_line_error(code, err, "no MNIST-format IDX files")
+    assert_one_line_error(code, err, "no MNIST-format IDX files")
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG not really")
     code, _, err = run(["predict", trained, bad], capsys)
-    _one_line_error(code, err, "cannot read image", "bad.png")
+    assert_one_line_error(code, err, "cannot read image", "bad.png")
     code, _, err = run(["predict", trained / "config.json", bad], capsys)
-    _one_line_error(code, err, "config.json")
+    assert_one_line_error(code, err, "config.json")
     # A model of another architecture / input shape for the data.
     shapes_run = tmp_path / "det"
     assert run(["train", "detector1d", "--data", "shapes1d", "--samples", "64", "--epochs", "1",
                 "--out", shapes_run, "-q"], capsys)[0] == 0  # fmt: skip
     code, _, err = run(["eval", shapes_run, "--data", idx_dir], capsys)
-    _one_line_error(code, err, "takes inputs of shape (1, 128)", "(1, 28, 28)")
+    assert_one_line_error(code, err, "takes inputs of shape (1, 128)", "(1, 28, 28)")
     code, _, err = run(["predict", shapes_run, bad], capsys)
-    _one_line_error(code, err, "1-channel images")
+    assert_one_line_error(code, err, "1-channel images")
     code, _, err = run(["train", "lenet5", "--data", "mnist1d", "--out", tmp_path / "c"], capsys)
-    _one_line_error(code, err, "needs (C, 28, 28) inputs")
+    assert_one_line_error(code, err, "needs (C, 28, 28) inputs")
 
 
 def test_download_without_network_names_the_urls(tmp_path, monkeypatch, capsys):
@@ -153,10 +138,10 @@ def test_download_without_network_names_the_urls(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CONVOLAB_DATA", str(tmp_path / "cache"))
     code, _, err = run(["train", "lenet5", "--data", "mnist", "--download", "--out",
                         tmp_path / "run"], capsys)  # fmt: skip
-    _one_line_error(code, err, "http://127.0.0.1:9/mnist/train-images-idx3-ubyte.gz")
+    assert_one_line_error(code, err, "http://127.0.0.1:9/mnist/train-images-idx3-ubyte.gz")
     assert not (tmp_path / "run").exists()
     code, _, err = run(["train", "lenet5", "--data", "mnist", "--out", tmp_path / "run"], capsys)
-    _one_line_error(code, err, "not found", "--download")
+    assert_one_line_error(code, err, "not found", "--download")
 
 
 def test_single_split_folder_is_split(tmp_path, capsys, mnist_5k):
