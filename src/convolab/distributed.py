@@ -30,19 +30,14 @@ from typing import Any
 
 import numpy as np
 
+from convolab._optional import optional_import
 from convolab.conv.padding import check_boundary, check_mode, mode_pads
 
 __all__ = ["filter_large"]
 
 
 def _import_dask() -> Any:
-    try:
-        import dask.array as da
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            "filter_large needs Dask: install the extra with `pip install convolab[scale]`"
-        ) from None
-    return da
+    return optional_import("dask.array", "filter_large", "scale")
 
 
 def _spatial_chunks(chunks: Any) -> tuple[int, int] | None:

@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from convolab._optional import optional_import
+
 __all__ = [
     "FolderPrediction",
     "exit_status",
@@ -176,13 +178,8 @@ def _resolve_client(client: Any) -> tuple[Any, list[Any]]:
     """``(client, things to close afterwards)`` for None, 'local', an address or a Client."""
     if client is None:
         return None, []
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            "predicting on a Dask cluster needs dask.distributed: install the extra with "
-            "`pip install convolab[scale]`"
-        ) from None
+    distributed = optional_import("distributed", "predicting on a Dask cluster", "scale")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if isinstance(client, Client):
         return client, []
     if client == "local":

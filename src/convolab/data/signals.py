@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 
+from convolab._optional import optional_import
 from convolab.data.loader import ArrayDataset
 
 __all__ = ["shape_template", "shapes1d", "mnist1d"]
@@ -112,12 +113,8 @@ def shapes1d(
 
 @functools.lru_cache(maxsize=2)
 def _mnist1d_arrays(num_samples: int, seed: int) -> dict:
-    try:
-        from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "mnist1d() needs the `mnist1d` package: pip install 'convolab[mnist1d]'"
-        ) from exc
+    mnist1d_data = optional_import("mnist1d.data", "mnist1d()", "mnist1d")
+    get_dataset_args, make_dataset = mnist1d_data.get_dataset_args, mnist1d_data.make_dataset
     args = get_dataset_args()
     args.num_samples = int(num_samples)
     args.seed = int(seed)

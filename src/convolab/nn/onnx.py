@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._optional import optional_import
 from convolab.nn import functional as F
 from convolab.nn.modules import (
     AdaptiveAvgPool1d,
@@ -72,14 +73,7 @@ _MIN_OPSET = 17
 
 
 def _import_onnx() -> Any:
-    try:
-        import onnx
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            "export_onnx needs the `onnx` package: install the extra with "
-            "`pip install convolab[onnx]`"
-        ) from None
-    return onnx
+    return optional_import("onnx", "export_onnx", "onnx")
 
 
 class _Graph:

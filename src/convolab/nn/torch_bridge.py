@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._optional import optional_import
 from convolab.nn import init
 from convolab.nn.modules import (
     AdaptiveAvgPool1d,
@@ -74,14 +75,7 @@ _SUPPORTED: tuple[type[Module], ...] = (
 
 
 def _import_torch() -> Any:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            "exchanging models with PyTorch needs torch: install the extra with "
-            "`pip install convolab[torch]`"
-        ) from None
-    return torch
+    return optional_import("torch", "exchanging models with PyTorch", "torch")
 
 
 def _supported_names() -> str:
