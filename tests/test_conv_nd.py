@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import signal
 
 import convolab
+from convolab.conv.gemm import STRATEGIES, conv_gemm
 from oracle import array_of, conv_nd_ref, same_pads_torch
 
 
@@ -269,3 +270,42 @@ def test_narrowing_full_padding_layers(xshape, wshape, kw):
     np.testing.assert_allclose(
         convolab.conv_nd(x, w, **kw), conv_nd_ref(x, w, **kw), rtol=0, atol=1e-10
     )
+
+
+@st.composite
+def gemm_cases(draw):
+    """Shapes for every GEMM layout, including asymmetric padding and 1x1 maps."""
+    nsp = draw(st.integers(1, 3), label="spatial dims")
+    groups = draw(st.integers(1, 2), label="groups")
+    cin, cout = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    ks = tuple(draw(st.integers(1, 4 if nsp < 3 else 3)) for _ in range(nsp))
+    dil = tuple(draw(st.integers(1, 2)) for _ in range(nsp))
+    pads = tuple((draw(st.integers(0, 4)), draw(st.integers(0, 4))) for _ in range(nsp))
+    lows = [max(1, d * (k - 1) + 1 - b - a) for k, d, (b, a) in zip(ks, dil, pads, strict=True)]
+    sp = tuple(draw(st.integers(lo, max(lo, 7 if nsp < 3 else 4))) for lo in lows)
+    x = draw(array_of("float64", (draw(st.integers(1, 3)), cin, *sp)), label="x")
+    w = draw(array_of("float64", (cout, cin // groups, *ks)), label="w")
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nsp))
+    return x, w, pads, stride, dil, groups
+
+
+@settings(max_examples=max(150, settings.default.max_examples))
+@given(case=gemm_cases(), strategy=st.sampled_from(STRATEGIES))
+def test_every_gemm_layout_matches_oracle(case, strategy):
+    """Each layout of the GEMM method, forced, against np.pad + the loop oracle."""
+    x, w, pads, stride, dil, groups = case
+    if strategy.endswith("_flat"):
+        stride = (1,) * len(stride)  # those layouts are for unit stride
+    xp = np.pad(x, [(0, 0), (0, 0), *pads])
+    expected = conv_nd_ref(xp, w, stride=stride, dilation=dil, groups=groups)
+    got = conv_gemm(x, w, pads, stride, dil, groups, strategy=strategy)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=_atol(x, w, np.float64))
+
+
+def test_gemm_layout_errors_name_the_argument():
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    with pytest.raises(ValueError, match="`strategy`"):
+        conv_gemm(x, w, ((0, 0),) * 2, (1, 1), (1, 1), strategy="winograd")
+    with pytest.raises(ValueError, match="stride 1"):
+        conv_gemm(x, w, ((0, 0),) * 2, (2, 1), (1, 1), strategy="taps_flat")

@@ -18,6 +18,7 @@ BLAS call.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,6 +34,8 @@ def conv_gemm(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
     groups: int = 1,
+    *,
+    strategy: str | None = None,
 ) -> np.ndarray:
     """Batched multi-channel cross-correlation with zero padding ``pads``.
 
@@ -43,6 +46,8 @@ def conv_gemm(
     pads : ``(before, after)`` zero padding per spatial axis.
     stride, dilation : per spatial axis.
     groups : channels split into ``groups`` independent convolutions.
+    strategy : one of :data:`STRATEGIES` to force a layout (tests and benchmarks);
+        ``None`` picks by the shape.
 
     Returns
     -------
@@ -53,57 +58,193 @@ def conv_gemm(
     >>> conv_gemm(x, w, ((0, 0),), (1,), (1,))
     array([[[10., 14., 18.]]])
     """
-    N, C = x.shape[:2]
+    N = x.shape[0]
     O, Cg = w.shape[:2]
     ksize = w.shape[2:]
     G = groups
-    Og = O // G
     dtype = np.result_type(x, w)
     spatial = x.shape[2:]
     eff = [d * (m - 1) + 1 for d, m in zip(dilation, ksize)]
     out = tuple(
         output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
     )
-    ntaps = int(np.prod(ksize, dtype=np.int64))
     npos = int(np.prod(out, dtype=np.int64))
     if N == 0 or O == 0 or npos == 0:
         return np.zeros((N, O, *out), dtype=dtype)
-    wmat = w.reshape(G, Og, Cg * ntaps).astype(dtype, copy=False)
+    wmat = w.reshape(G, O // G, -1).astype(dtype, copy=False)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    if strategy is None:
+        strategy = _choose_strategy(x.shape, w.shape, pads, stride, dilation, out, groups)
+    elif strategy not in STRATEGIES:
+        raise ValueError(f"`strategy` must be one of {STRATEGIES} or None; got {strategy!r}")
+    elif strategy.endswith("flat") and any(s != 1 for s in stride):
+        raise ValueError(f"`strategy`={strategy!r} needs stride 1; got stride={stride}")
+    run = _STRATEGY_FUNCS[strategy]
+    return run(x, wmat, ksize, pads, stride, dilation, out)
+
+
+# The layouts, by the loop that builds the matrix product's operand:
+#   taps       one strided copy per kernel tap (a layer's forward pass)
+#   positions  one copy per output position (a weight gradient: kernel as large as the map)
+#   scatter    product first, then one shifted add per tap (narrowing, heavily padded layers)
+# and, for stride 1, ``taps_flat`` and ``scatter_flat``, which work on the padded input
+# flattened per channel: every copy or add is one contiguous run of whole rows, at
+# the price of computing the rows' padding columns. They pay where rows are short
+# (LeNet-5's 28- and 10-wide maps: 1.3-1.6x faster) and lose a little from about
+# 32 columns on. (A flat form of ``positions`` was measured slower on every weight
+# gradient tried: its matrix product, not its copies, dominates.)
+STRATEGIES = ("taps", "taps_flat", "positions", "scatter", "scatter_flat")
+
+
+def _choose_strategy(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out: tuple[int, ...],
+    groups: int,
+) -> str:
+    """Pick the layout that moves the fewest values in the longest runs (see ``STRATEGIES``)."""
+    Cg, ksize = w_shape[1], w_shape[2:]
+    Og = w_shape[0] // groups
+    spatial = x_shape[2:]
+    ntaps = int(np.prod(ksize, dtype=np.int64))
+    npos = int(np.prod(out, dtype=np.int64))
     n_in = int(np.prod(spatial, dtype=np.int64))
+    flat = all(s == 1 for s in stride) and len(out) > 1
+    if ntaps > npos:
+        return "positions"
+    if _SCATTER_GAIN * Og * n_in < Cg * npos:
+        canvas = [(k - 1) * d + o for k, d, o in zip(ksize, dilation, out)]  # >= the flat rows
+        wide = int(np.prod(canvas[1:], dtype=np.int64))
+        short = spatial[-1] < _SHORT_ROW
+        if flat and short and wide <= _FLAT_WASTE * int(np.prod(spatial[1:], dtype=np.int64)):
+            return "scatter_flat"
+        return "scatter"
+    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    rows = int(np.prod(padded[1:], dtype=np.int64))
+    kept = int(np.prod(out[1:], dtype=np.int64))
+    if flat and out[-1] < _SHORT_ROW and rows <= _FLAT_WASTE * kept:
+        return "taps_flat"
+    return "taps"
 
-    if ntaps <= npos and _SCATTER_GAIN * Og * n_in < Cg * npos:
-        return _conv_scatter(x, wmat, ksize, pads, stride, dilation, out, groups)
-    if ntaps <= npos:
-        # One strided copy per kernel tap: cols[g, (c, t), (n, p)], then W @ cols.
-        # Zero padding is never materialized: each tap copies the box of outputs
-        # whose sample lies inside x and zeroes the frame around it.
-        # The batch runs in chunks so that each chunk's columns stay in cache.
-        xg = x.reshape(N, G, Cg, *spatial)
-        col_bytes = G * Cg * ntaps * npos * np.dtype(dtype).itemsize
-        chunk = max(1, min(N, _CHUNK_BYTES // max(1, col_bytes)))
-        y = np.empty((N, G, Og, npos), dtype=dtype)
-        for n0 in range(0, N, chunk):
-            n1 = min(N, n0 + chunk)
-            cols = _workspace((G, Cg, ntaps, n1 - n0, *out), dtype)
-            for t, tap in enumerate(np.ndindex(*ksize)):
-                _copy_tap(cols[:, :, t], xg[n0:n1], tap, pads, stride, dilation)
-            part = np.matmul(wmat, cols.reshape(G, Cg * ntaps, (n1 - n0) * npos))
-            y[n0:n1] = part.reshape(G, Og, n1 - n0, npos).transpose(2, 0, 1, 3)
-        return y.reshape(N, O, *out)
 
-    # Many taps, few outputs (a layer's weight gradient): one copy per output
-    # position (a kernel-sized window), rows[g, (n, p), (c, t)], then rows @ W^T.
-    # The contraction over channels runs in chunks whose rows stay in cache.
+def _row_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
+    """Element strides of a C-ordered array of ``shape``."""
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= int(n)
+    return strides[::-1]
+
+
+def _flat_span(eff: list[int], padded: list[int]) -> int:
+    """Length of the contiguous run that holds one dilated kernel window in the flat input."""
+    return sum((e - 1) * st for e, st in zip(eff, _row_strides(padded))) + 1
+
+
+def _pad_into(x: np.ndarray, lead: int, shape: tuple[int, ...], front: list[int]) -> np.ndarray:
+    """``x`` placed at offsets ``front`` of a zero array with spatial ``shape``."""
+    if tuple(x.shape[lead:]) == tuple(shape) and not any(front):
+        return x
+    xp = _zeros(x.shape[:lead] + tuple(shape), x.dtype, "pad")
+    xp[(Ellipsis,) + tuple(slice(f, f + n) for f, n in zip(front, x.shape[lead:]))] = x
+    return xp
+
+
+def _chunk(total: int, bytes_per_item: int) -> int:
+    return max(1, min(total, _CHUNK_BYTES // max(1, bytes_per_item)))
+
+
+def _taps(x, wmat, ksize, pads, stride, dilation, out):
+    """One strided copy per kernel tap: ``cols[g, (c, t), (n, p)]``, then ``W @ cols``.
+
+    Zero padding is never materialized: each tap copies the box of outputs whose
+    sample lies inside ``x`` and zeroes the frame around it. The batch runs in
+    chunks so that each chunk's columns stay in cache.
+    """
+    N, C, *spatial = x.shape
+    G, Og, CgT = wmat.shape
+    Cg, ntaps, npos = C // G, int(np.prod(ksize, dtype=np.int64)), int(np.prod(out))
+    xg = x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial)))
+    chunk = _chunk(N, G * Cg * ntaps * npos * x.itemsize)
+    y = np.empty((N, G, Og, npos), dtype=x.dtype)
+    for n0 in range(0, N, chunk):
+        n1 = min(N, n0 + chunk)
+        cols = _workspace((G, Cg, ntaps, n1 - n0, *out), x.dtype)
+        for t, tap in enumerate(np.ndindex(*ksize)):
+            _copy_tap(cols[:, :, t], xg[:, :, n0:n1], tap, pads, stride, dilation)
+        part = np.matmul(wmat, cols.reshape(G, CgT, (n1 - n0) * npos))
+        y[n0:n1] = part.reshape(G, Og, n1 - n0, npos).transpose(2, 0, 1, 3)
+    return y.reshape(N, G * Og, *out)
+
+
+def _taps_flat(x, wmat, ksize, pads, stride, dilation, out):
+    """``taps`` on the flat padded input: tap ``t`` is the run ``x_flat[n, c, off_t:off_t+Q]``.
+
+    With the padded input flattened per channel (row strides ``st``), output ``p``
+    of stride 1 reads sample ``sum_a (p_a + t_a d_a) st_a``: a constant offset
+    ``off_t = sum_a t_a d_a st_a`` from ``q(p) = sum_a p_a st_a``. So for all outputs
+    of the first ``out_0`` rows taken whole (``Q = out_0 * st_0`` columns), a tap is
+    one contiguous slice; the columns of each row beyond ``out_a`` are computed and
+    dropped. One more zero row at the end keeps the last tap's slice in bounds.
+    """
+    N, C, *spatial = x.shape
+    G, Og, CgT = wmat.shape
+    Cg, ntaps = C // G, int(np.prod(ksize, dtype=np.int64))
+    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    st = _row_strides(padded)
+    offs = [sum(t * d * s for t, d, s in zip(tap, dilation, st)) for tap in np.ndindex(*ksize)]
+    Q = out[0] * st[0]
+    need = Q + max(offs)
+    padded[0] += -(-max(0, need - padded[0] * st[0]) // st[0])
+    xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads]).reshape(N, G, Cg, -1)
+    y = np.empty((N, G, Og, *out), dtype=x.dtype)
+    keep = (Ellipsis, slice(None)) + tuple(slice(0, m) for m in out[1:])
+
+    xt = xf.transpose(1, 2, 0, 3)  # (G, Cg, N, flat): views, not np.moveaxis (8 us a call)
+
+    def run(n0: int, n1: int) -> None:
+        cols = _workspace((G, Cg, ntaps, n1 - n0, Q), x.dtype)
+        for t, off in enumerate(offs):
+            cols[:, :, t] = xt[:, :, n0:n1, off : off + Q]
+        part = np.matmul(wmat, cols.reshape(G, CgT, (n1 - n0) * Q))
+        part = part.reshape(G, Og, n1 - n0, out[0], *padded[1:])
+        y[n0:n1] = part[keep].swapaxes(1, 2).swapaxes(0, 1)
+
+    _run_chunks(run, N, G * CgT * Q * x.itemsize)
+    return y.reshape(N, G * Og, *out)
+
+
+def _run_chunks(run: Callable[[int, int], None], total: int, bytes_per_item: int) -> None:
+    """``run(a, b)`` over batch chunks whose scratch stays in cache.
+
+    One thread: BLAS already uses the cores for the products, and splitting the
+    chunks over two threads (BLAS held to one each) measured no faster on LeNet-5's
+    layers: the copies are bound by memory bandwidth, not by a core.
+    """
+    chunk = _chunk(total, bytes_per_item)
+    for a in range(0, total, chunk):
+        run(a, min(total, a + chunk))
+
+
+def _positions(x, wmat, ksize, pads, stride, dilation, out):
+    """One copy per output position (a kernel-sized window): ``rows[g, (n, p), (c, t)]``,
+    then ``rows @ W^T``; the contraction over channels runs in chunks that stay in cache.
+    """
     if any(b or a for b, a in pads):
         x = np.pad(x, [(0, 0), (0, 0), *pads])
-    xg = x.reshape(N, G, Cg, *x.shape[2:])
-    row_bytes = G * N * npos * ntaps * np.dtype(dtype).itemsize
-    chunk = max(1, min(Cg, _CHUNK_BYTES // max(1, row_bytes)))
+    N, C, *spatial = x.shape
+    G, Og, CgT = wmat.shape
+    Cg, ntaps, npos = C // G, int(np.prod(ksize, dtype=np.int64)), int(np.prod(out))
+    xg = x.reshape(N, G, Cg, *spatial).swapaxes(0, 1)  # (G, N, Cg, *S)
+    chunk = _chunk(Cg, G * N * npos * ntaps * x.itemsize)
     wt = wmat.reshape(G, Og, Cg, ntaps)
-    y = np.zeros((G, N * npos, Og), dtype=dtype)
+    y = np.zeros((G, N * npos, Og), dtype=x.dtype)
     for c0 in range(0, Cg, chunk):
         c1 = min(Cg, c0 + chunk)
-        rows = _workspace((G, N, npos, c1 - c0, *ksize), dtype)
+        rows = _workspace((G, N, npos, c1 - c0, *ksize), x.dtype)
         for p, pos in enumerate(np.ndindex(*out)):
             src = xg[
                 (slice(None), slice(None), slice(c0, c1))
@@ -112,11 +253,11 @@ def conv_gemm(
                     for q, s, m, d in zip(pos, stride, ksize, dilation)
                 )
             ]
-            rows[:, :, p] = np.moveaxis(src, 1, 0)
+            rows[:, :, p] = src
         wpart = wt[:, :, c0:c1].reshape(G, Og, (c1 - c0) * ntaps)
         y += np.matmul(rows.reshape(G, N * npos, (c1 - c0) * ntaps), wpart.transpose(0, 2, 1))
     y = y.reshape(G, N, npos, Og).transpose(1, 0, 3, 2)
-    return np.ascontiguousarray(y).reshape(N, O, *out)
+    return np.ascontiguousarray(y).reshape(N, G * Og, *out)
 
 
 def _tap_box(
@@ -153,14 +294,14 @@ def _copy_tap(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
 ) -> None:
-    """Fill ``plane[g, c, n, *p] = x_pad[n, g, c, p*s + tap*d]`` (zero outside ``x``)."""
+    """Fill ``plane[g, c, n, *p] = x_pad[g, c, n, p*s + tap*d]`` (zero outside ``x``)."""
     lead = (slice(None),) * 3
     box = _tap_box(tap, pads, stride, dilation, xg.shape[3:], plane.shape[3:])
     if box is None:
         plane[...] = 0
         return
     dst, src = box
-    plane[lead + dst] = np.moveaxis(xg[lead + src], 0, 2)
+    plane[lead + dst] = xg[lead + src]
     for a, span in enumerate(dst):
         inner = lead + dst[:a]
         if span.start > 0:
@@ -169,16 +310,7 @@ def _copy_tap(
             plane[inner + (slice(span.stop, None),)] = 0
 
 
-def _conv_scatter(
-    x: np.ndarray,
-    wmat: np.ndarray,
-    ksize: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-    out: tuple[int, ...],
-    groups: int,
-) -> np.ndarray:
+def _scatter(x, wmat, ksize, pads, stride, dilation, out):
     """GEMM first, then shift-and-add: for layers with fewer outputs than padded inputs.
 
     ``Z[n, g, (o, t), q] = sum_c w[g, o, c, t] x[n, g, c, q]`` (one product over the
@@ -187,18 +319,16 @@ def _conv_scatter(
     of im2col's ``C * K`` per output position, and never multiplies padding zeros:
     the shape of a layer's input gradient (a full convolution that narrows channels).
     """
-    N, C = x.shape[:2]
+    N, C, *spatial = x.shape
     G, Og, CgK = wmat.shape
     ntaps = int(np.prod(ksize, dtype=np.int64))
     Cg = CgK // ntaps
-    spatial = x.shape[2:]
     n_in = int(np.prod(spatial, dtype=np.int64))
     dtype = wmat.dtype
     w2 = wmat.reshape(G, Og, Cg, ntaps).transpose(0, 1, 3, 2).reshape(G, Og * ntaps, Cg)
     xg = x.reshape(N, G, Cg, n_in)
     y = np.zeros((N, G, Og, *out), dtype=dtype)
-    z_bytes = G * Og * ntaps * n_in * np.dtype(dtype).itemsize
-    chunk = max(1, min(N, _CHUNK_BYTES // max(1, z_bytes)))
+    chunk = _chunk(N, G * Og * ntaps * n_in * x.itemsize)
     lead = (slice(None),) * 3
     boxes = [
         (t, _tap_box(tap, pads, stride, dilation, spatial, out))
@@ -215,6 +345,60 @@ def _conv_scatter(
     return y.reshape(N, G * Og, *out)
 
 
+
+def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):
+    """``scatter`` on flat rows: each tap's shifted add is one contiguous run.
+
+    The input is laid out on rows as wide as the output canvas (whose margins
+    ``m = max(0, (K-1) d - before)`` keep every target index non-negative); then
+    ``Z_t`` lands at a constant offset ``off_t = sum_a (before_a + m_a - t_a d_a) st_a``
+    of the flat canvas, for all samples at once, and the zero columns of ``Z`` fall
+    on columns that are cropped. Stride 1.
+    """
+    N, C, *spatial = x.shape
+    G, Og, CgK = wmat.shape
+    ntaps = int(np.prod(ksize, dtype=np.int64))
+    Cg = CgK // ntaps
+    margin = [max(0, (k - 1) * d - b) for k, d, (b, _) in zip(ksize, dilation, pads)]
+    canvas = [m + max(o, n + b) for m, o, n, (b, _) in zip(margin, out, spatial, pads)]
+    cst = _row_strides(canvas)
+    run = spatial[0] * cst[0]
+    # (G, Cg, N, rows): one matrix product per chunk of samples
+    xw = _pad_into(x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial))),
+                   3, (spatial[0], *canvas[1:]), [0] * len(spatial)).reshape(G, Cg, N, run)
+    offs = [
+        sum((b + m - t * d) * s for t, d, (b, _), m, s in zip(tap, dilation, pads, margin, cst))
+        for tap in np.ndindex(*ksize)
+    ]
+    w2 = wmat.reshape(G, Og, Cg, ntaps).transpose(0, 1, 3, 2).reshape(G, Og * ntaps, Cg)
+    y = np.empty((N, G, Og, *out), dtype=x.dtype)
+    keep = (Ellipsis,) + tuple(slice(m, m + o) for m, o in zip(margin, out))
+    size = (canvas[0] + 1) * cst[0]
+
+    def run_chunk(n0: int, n1: int) -> None:
+        n = n1 - n0
+        z = _workspace((G, Og * ntaps, n, run), x.dtype)
+        np.matmul(w2, xw[:, :, n0:n1].reshape(G, Cg, n * run), out=z.reshape(G, Og * ntaps, -1))
+        z = z.reshape(G, Og, ntaps, n, run).transpose(3, 0, 1, 2, 4)  # (n, G, Og, T, run)
+        acc = _zeros((n, G, Og, size), x.dtype, "acc")
+        for t, off in enumerate(offs):
+            acc[..., off : off + run] += z[:, :, :, t]
+        y[n0:n1] = acc[..., : canvas[0] * cst[0]].reshape(n, G, Og, *canvas)[keep]
+
+    _run_chunks(run_chunk, N, G * Og * ntaps * run * x.itemsize)
+    return y.reshape(N, G * Og, *out)
+
+
+_STRATEGY_FUNCS = {
+    "taps": _taps,
+    "taps_flat": _taps_flat,
+    "positions": _positions,
+    "scatter": _scatter,
+    "scatter_flat": _scatter_flat,
+}
+_FLAT_WASTE = 2  # flat layouts compute up to this many times the useful columns
+_SHORT_ROW = 32  # ... and serve rows shorter than this
+
 _LOCAL = threading.local()
 _WORKSPACE_MAX = 1 << 28  # buffers up to 256 MiB are kept for the next call
 _CHUNK_BYTES = 1 << 23  # im2col columns per batch chunk: about 8 MiB
@@ -224,13 +408,26 @@ _CHUNK_BYTES = 1 << 23  # im2col columns per batch chunk: about 8 MiB
 _SCATTER_GAIN = 3
 
 
-def _workspace(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A scratch array reused across calls (per thread), sparing fresh pages each time."""
+def _workspace(shape: tuple[int, ...], dtype: np.dtype, slot: str = "cols") -> np.ndarray:
+    """A scratch array reused across calls (per thread and ``slot``), sparing fresh pages.
+
+    Fresh pages cost a fault and a kernel-side zeroing each: for a LeNet-5 step's
+    8 MiB columns that is as long as filling them.
+    """
     nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     if nbytes > _WORKSPACE_MAX:
         return np.empty(shape, dtype=dtype)
-    buf = getattr(_LOCAL, "buf", None)
+    bufs = getattr(_LOCAL, "bufs", None)
+    if bufs is None:
+        bufs = _LOCAL.bufs = {}
+    buf = bufs.get(slot)
     if buf is None or buf.nbytes < nbytes:
-        buf = np.empty(max(nbytes, 1 << 20), dtype=np.uint8)
-        _LOCAL.buf = buf
+        buf = bufs[slot] = np.empty(max(nbytes, 1 << 20), dtype=np.uint8)
     return buf[:nbytes].view(dtype).reshape(shape)
+
+
+def _zeros(shape: tuple[int, ...], dtype: np.dtype, slot: str) -> np.ndarray:
+    """``np.zeros`` in a reused workspace."""
+    a = _workspace(shape, dtype, slot)
+    a.fill(0)
+    return a

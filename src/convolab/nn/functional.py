@@ -460,17 +460,33 @@ class _MaxPool(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         k, s, p, d, out = self.options
         xp, y = self.xp, self.y
-        g = np.zeros(xp.shape, dtype=grad.dtype)
-        unclaimed = np.ones(y.shape, dtype=bool)  # windows whose maximum is not found yet
+        m = len(k)
+        # Windows that never overlap take plain assignments; if they also tile the
+        # padded input, no element is left to zero beforehand.
+        disjoint = all(ki <= si and di == 1 for ki, si, di in zip(k, s, d, strict=True))
+        tiled = disjoint and all(
+            ki == si and o * si == n for ki, si, o, n in zip(k, s, out, xp.shape[-m:], strict=True)
+        )
+        g = np.empty(xp.shape, dtype=grad.dtype) if tiled else np.zeros(xp.shape, grad.dtype)
         nan = np.isnan(y) if y.dtype.kind == "f" and np.isnan(y).any() else None
-        for tap in _taps(k):
+        taps = _taps(k)
+        unclaimed = None  # windows whose maximum is not found yet (None: all of them)
+        for i, tap in enumerate(taps):
             sl = _tap_slices(tap, out, s, d)
-            hit = xp[sl] == y
-            if nan is not None:
-                hit |= nan & np.isnan(xp[sl])
-            hit &= unclaimed
-            g[sl] += grad * hit
-            unclaimed &= ~hit
+            if i == len(taps) - 1 and nan is None:
+                # the last tap holds the maximum of every window not claimed yet
+                hit = np.ones(y.shape, dtype=bool) if unclaimed is None else unclaimed
+            else:
+                hit = xp[sl] == y
+                if nan is not None:
+                    hit |= nan & np.isnan(xp[sl])
+                if unclaimed is not None:
+                    hit &= unclaimed
+            if disjoint:
+                np.multiply(grad, hit, out=g[sl])
+            else:
+                g[sl] += grad * hit
+            unclaimed = ~hit if unclaimed is None else np.logical_xor(unclaimed, hit, out=unclaimed)
         return (_crop_spatial(g, p),)
 
 
