@@ -2,9 +2,10 @@
 
 Workloads (choose with ``--only``; all by default):
 
-* ``fashion``  LeNet-5 (modern) on Fashion-MNIST 60k/10k, batch 128, Adam 1e-3: test
-  accuracy and seconds per epoch, beside the same model, initial weights, batches and
-  recipe in PyTorch (CPU) when it is installed -- the ratio is convolab / PyTorch.
+* ``fashion``  LeNet-5 (modern), then LeNet-5 with batch normalization after each hidden layer, on
+  Fashion-MNIST 60k/10k, batch 128, Adam 1e-3: test accuracy and seconds per epoch,
+  beside the same model, initial weights, batches and recipe in PyTorch (CPU) when it
+  is installed -- the ratio is convolab / PyTorch.
 * ``mnist5k``  LeNet-5 on the 5,000 MNIST digits of ``$CONVOLAB_MNIST_5K`` (default
   ``../shared/data/mnist-5k``), split 4,500 / 500 (seeded), batch 32, Adam 1e-3, random
   shifts of up to 2 pixels: accuracy on the 500.
@@ -43,17 +44,21 @@ MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", Path("..") / "shared" / "dat
 WORKLOADS = ("fashion", "mnist5k", "mnist1d", "shapes1d", "ocr")
 
 
-def _torch_lenet(ours):
+def _torch_lenet(ours, batch_norm=False):
     """The same LeNet-5 in PyTorch, with our initial weights (names match)."""
     import torch
 
+    def norm(c, kind=torch.nn.BatchNorm2d):
+        return [kind(c)] if batch_norm else []
+
     net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(16, 120, 5), torch.nn.ReLU(), torch.nn.Flatten(),
-        torch.nn.Linear(120, 84), torch.nn.ReLU(), torch.nn.Linear(84, 10),
+        torch.nn.Conv2d(1, 6, 5, padding=2), *norm(6), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5), *norm(16), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 120, 5), *norm(120), torch.nn.ReLU(), torch.nn.Flatten(),
+        torch.nn.Linear(120, 84), *norm(84, torch.nn.BatchNorm1d), torch.nn.ReLU(),
+        torch.nn.Linear(84, 10),
     )  # fmt: skip
-    net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()})
+    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
     return net
 
 
@@ -94,34 +99,41 @@ def _fit(model, train_set, test_set, epochs, batch_size, lr, seed=0, progress=No
     return scores["accuracy"], [e["seconds"] for e in history.epochs], infer
 
 
-def bench_fashion(args) -> dict:
+def bench_fashion(args) -> list[dict]:
+    """LeNet-5 modern, then with batch normalization: each beside PyTorch in the same run."""
     train_set, test_set = data.fashion_mnist(split="train"), data.fashion_mnist(split="test")
     if args.limit:
         train_set = train_set.subset(np.arange(args.limit))
     epochs = args.epochs or 10
-    model = models.lenet5("modern", seed=0)
-    row = {"workload": f"LeNet-5 Fashion-MNIST {len(train_set)}/{len(test_set)}, {epochs} ep"}
-    if args.shift:  # a variant of the recipe: convolab only
-        acc, times, infer = _fit(model, train_set, test_set, epochs, 128, 1e-3,
-                                 augment=data.RandomShift(args.shift))  # fmt: skip
-        row["workload"] += f", shifts of {args.shift}"
-        row.update(accuracy=acc, s_per_epoch=float(np.mean(times)), infer_s=infer)
-        return row
-    try:
-        import torch
+    rows = []
+    for variant in args.variants.split(","):
+        batch_norm = variant.strip() == "bn"
+        model = models.lenet5("modern", seed=0, batch_norm=batch_norm)
+        name = "LeNet-5" + (" + batch norm" if batch_norm else "")
+        row = {"workload": f"{name} Fashion-MNIST {len(train_set)}/{len(test_set)}, {epochs} ep"}
+        if args.shift:  # a variant of the recipe: convolab only
+            acc, times, infer = _fit(model, train_set, test_set, epochs, 128, 1e-3,
+                                     augment=data.RandomShift(args.shift))  # fmt: skip
+            row["workload"] += f", shifts of {args.shift}"
+            row.update(accuracy=acc, s_per_epoch=float(np.mean(times)), infer_s=infer)
+            rows.append(row)
+            continue
+        try:
+            import torch
 
-        torch.manual_seed(0)
-        t_acc, t_times, t_infer = _torch_fit(_torch_lenet(model), train_set, test_set, epochs,
-                                             128, 1e-3, 0)  # fmt: skip
-        row.update(torch_accuracy=t_acc, torch_s_per_epoch=float(np.mean(t_times)),
-                   torch_infer_s=t_infer, torch_threads=torch.get_num_threads())  # fmt: skip
-    except ImportError:
-        print("PyTorch not installed: convolab only", file=sys.stderr)
-    acc, times, infer = _fit(model, train_set, test_set, epochs, 128, 1e-3)
-    row.update(accuracy=acc, s_per_epoch=float(np.mean(times)), infer_s=infer)
-    if "torch_s_per_epoch" in row:
-        row["ratio"] = row["s_per_epoch"] / row["torch_s_per_epoch"]
-    return row
+            torch.manual_seed(0)
+            t_acc, t_times, t_infer = _torch_fit(_torch_lenet(model, batch_norm), train_set,
+                                                 test_set, epochs, 128, 1e-3, 0)  # fmt: skip
+            row.update(torch_accuracy=t_acc, torch_s_per_epoch=float(np.mean(t_times)),
+                       torch_infer_s=t_infer, torch_threads=torch.get_num_threads())  # fmt: skip
+        except ImportError:
+            print("PyTorch not installed: convolab only", file=sys.stderr)
+        acc, times, infer = _fit(model, train_set, test_set, epochs, 128, 1e-3)
+        row.update(accuracy=acc, s_per_epoch=float(np.mean(times)), infer_s=infer)
+        if "torch_s_per_epoch" in row:
+            row["ratio"] = row["s_per_epoch"] / row["torch_s_per_epoch"]
+        rows.append(row)
+    return rows
 
 
 def bench_mnist5k(args) -> dict:
@@ -199,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="fewer training samples")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the MNIST-1D runs")
+    parser.add_argument("--variants", default="plain,bn",
+                        help="Fashion-MNIST models: plain (LeNet-5 modern) and/or bn (with "
+                             "batch normalization)")  # fmt: skip
     parser.add_argument("--shift", type=int, default=0,
                         help="Fashion-MNIST variant: random shifts of this many pixels")
     args = parser.parse_args(argv)

@@ -76,7 +76,7 @@ def test_inspect_errors(tmp_path, capsys):
     code, _, err = run(["inspect", tmp_path / "bare.npz", "--input-shape", "1,3"], capsys)
     assert_one_line_error(code, err, "(1, 3)")
     code, _, err = run(["inspect", "lenet6"], capsys)
-    assert_one_line_error(code, err, "lenet6", "lenet5, lenet5-classic")
+    assert_one_line_error(code, err, "lenet6", "lenet5, lenet5-bn, lenet5-classic")
     code, _, err = run(["inspect", "lenet5", "--input-shape", "a,b"], capsys)
     assert_one_line_error(code, err, "--input-shape", "'a,b'")
     (tmp_path / "junk.npz").write_bytes(b"not a model")

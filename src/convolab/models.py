@@ -13,10 +13,18 @@ from convolab import nn
 
 __all__ = ["DEFAULT_LR", "MODEL_NAMES", "build", "cnn1d", "detector1d", "lenet5", "mlp"]
 
-MODEL_NAMES: tuple[str, ...] = ("lenet5", "lenet5-classic", "detector1d", "cnn1d", "mlp")
+MODEL_NAMES: tuple[str, ...] = (
+    "lenet5",
+    "lenet5-bn",
+    "lenet5-classic",
+    "detector1d",
+    "cnn1d",
+    "mlp",
+)
 # Adam learning rates that train each model well (see benchmarks/RESULTS.md).
 DEFAULT_LR: dict[str, float] = {
     "lenet5": 1e-3,
+    "lenet5-bn": 1e-3,
     "lenet5-classic": 1e-3,
     "detector1d": 5e-2,
     "cnn1d": 1e-2,
@@ -36,7 +44,12 @@ def _check_int(name: str, value: object, minimum: int = 1) -> int:
 
 
 def lenet5(
-    variant: str = "modern", num_classes: int = 10, in_channels: int = 1, seed: int | None = 0
+    variant: str = "modern",
+    num_classes: int = 10,
+    in_channels: int = 1,
+    seed: int | None = 0,
+    *,
+    batch_norm: bool = False,
 ) -> nn.Sequential:
     """LeNet-5 for 28x28 inputs (LeCun et al. 1998).
 
@@ -49,6 +62,12 @@ def lenet5(
 
     ``modern``: the same shapes with ReLU and max-pooling.
 
+    ``batch_norm=True`` adds a batch normalization (Ioffe and Szegedy 2015) after
+    C1, C3, C5 and F6, before their activations: each feature is normalized with
+    its batch statistics, ``y = gamma (x - mean) / sqrt(var + eps) + beta``.
+    On Fashion-MNIST (10 epochs, Adam 1e-3) it lifts the modern variant from
+    about 89% to about 90.5% test accuracy (``benchmarks/RESULTS.md``).
+
     Parameters
     ----------
     variant : {'modern', 'classic'}
@@ -59,6 +78,8 @@ def lenet5(
         Input channels.
     seed : int or None
         Seed of the initial weights (``None``: continue the default generator).
+    batch_norm : bool
+        Batch normalization after every hidden layer (C1, C3, C5, F6).
 
     Returns
     -------
@@ -78,6 +99,8 @@ def lenet5(
     (2, 10)
     >>> sum(p.size for p in m.parameters())
     61706
+    >>> lenet5(batch_norm=True)[1]
+    BatchNorm2d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
     """
     if variant not in ("modern", "classic"):
         raise ValueError(f"`variant` must be one of 'modern', 'classic'; got {variant!r}")
@@ -86,17 +109,25 @@ def lenet5(
     _seeded(seed)
     act = nn.ReLU if variant == "modern" else nn.Tanh
     pool = nn.MaxPool2d if variant == "modern" else nn.AvgPool2d
+
+    def norm(features: int, kind: type[nn.Module] = nn.BatchNorm2d) -> list[nn.Module]:
+        return [kind(features)] if batch_norm else []
+
     return nn.Sequential(
         nn.Conv2d(in_channels, 6, 5, padding=2),
+        *norm(6),
         act(),
         pool(2),
         nn.Conv2d(6, 16, 5),
+        *norm(16),
         act(),
         pool(2),
         nn.Conv2d(16, 120, 5),
+        *norm(120),
         act(),
         nn.Flatten(),
         nn.Linear(120, 84),
+        *norm(84, nn.BatchNorm1d),
         act(),
         nn.Linear(84, num_classes),
     )
@@ -225,7 +256,8 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
     Parameters
     ----------
     name : str
-        One of :data:`MODEL_NAMES` (``lenet5`` is the modern variant).
+        One of :data:`MODEL_NAMES` (``lenet5`` is the modern variant, ``lenet5-bn`` the
+        modern variant with batch normalization).
     input_shape : sequence of int
         Shape of one input, ``(C, H, W)`` for images or ``(C, L)`` for signals.
     num_classes : int
@@ -240,7 +272,7 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
     >>> build("resnet")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown model 'resnet'; expected one of 'lenet5', 'lenet5-classic', ...
+    ValueError: unknown model 'resnet'; expected one of 'lenet5', 'lenet5-bn', ...
     """
     shape = tuple(int(s) for s in input_shape)
     if name not in MODEL_NAMES:
@@ -251,7 +283,9 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
         if not image or shape[1:] != (28, 28):
             raise ValueError(f"model {name!r} needs (C, 28, 28) inputs; the data has {shape}")
         variant = "classic" if name == "lenet5-classic" else "modern"
-        return lenet5(variant, num_classes, in_channels=shape[0], seed=seed)
+        return lenet5(
+            variant, num_classes, in_channels=shape[0], seed=seed, batch_norm=name == "lenet5-bn"
+        )
     if name in ("detector1d", "cnn1d"):
         if len(shape) != 2 or shape[0] != 1:
             raise ValueError(f"model {name!r} needs (1, L) signals; the data has {shape}")

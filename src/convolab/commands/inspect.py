@@ -1,6 +1,6 @@
 """``convolab inspect`` and ``convolab show``: a model layer by layer, in numbers and in pictures.
 
-``MODEL`` is a model name (``lenet5``, ``lenet5-classic``, ``detector1d``,
+``MODEL`` is a model name (``lenet5``, ``lenet5-bn``, ``lenet5-classic``, ``detector1d``,
 ``cnn1d``, ``mlp``: freshly initialized), a run folder written by
 ``convolab train``, or a model file. The input shape comes from
 ``--input-shape``, else from the model file, else from the model's usual input.
@@ -21,6 +21,7 @@ __all__ = ["inspect", "show"]
 # One input's usual shape for each built-in model name.
 _DEFAULT_SHAPES: dict[str, tuple[int, ...]] = {
     "lenet5": (1, 28, 28),
+    "lenet5-bn": (1, 28, 28),
     "lenet5-classic": (1, 28, 28),
     "detector1d": (1, 128),
     "cnn1d": (1, 40),
@@ -74,7 +75,7 @@ def _check_runs(model: Any, shape: tuple[int, ...]) -> None:
 def inspect(model_spec: str, input_shape: str | None) -> None:
     """Summarize MODEL: each layer's output shape, parameters, receptive field and FLOPs.
 
-    MODEL is a model name (lenet5, lenet5-classic, detector1d, cnn1d, mlp), a
+    MODEL is a model name (lenet5, lenet5-bn, lenet5-classic, detector1d, cnn1d, mlp), a
     run folder or a model file. FLOPs are per input (a multiply-add counts 2);
     the receptive field is in input pixels, padding included.
 

@@ -120,7 +120,7 @@ def train(
     resume: bool,
     quiet: bool,
 ) -> None:
-    """Train MODEL (lenet5, lenet5-classic, detector1d, cnn1d, mlp) on --data.
+    """Train MODEL (lenet5, lenet5-bn, lenet5-classic, detector1d, cnn1d, mlp) on --data.
 
     DATA is mnist, fashion-mnist, ocr-digits, mnist1d, shapes1d, or a folder of
     MNIST-format files (train-* and t10k-*; a folder with one split is split).

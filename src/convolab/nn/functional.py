@@ -1035,11 +1035,24 @@ def dropout(
 # --------------------------------------------------------------------------- batch norm
 
 
+def _channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """``a.sum(axis=(0, 2, 3, ...))``, or ``(a * b)`` summed so, without the product array.
+
+    Reductions over contiguous axes: 5-10x faster than NumPy's over axes (0, 2, 3).
+    """
+    a3 = a.reshape(a.shape[0], a.shape[1], -1)
+    if b is None:
+        return a3.sum(axis=2).sum(axis=0)
+    return np.einsum("ncl,ncl->c", a3, b.reshape(a3.shape))
+
+
 class _BatchNorm(Function):
     r"""Normalize per channel (axis 1).
 
-    Training: ``x_hat = (x - mean) / sqrt(var + eps)`` with the batch statistics, and
-    ``dx = (1/M) invstd (M g' - sum g' - x_hat sum(g' x_hat))`` with ``g' = g w``.
+    Training: ``x_hat = (x - mean) / sqrt(var + eps)`` with the batch statistics
+    (``M`` values per channel), and with ``g`` the output gradient,
+    ``dw = sum g x_hat``, ``db = sum g`` and
+    ``dx = (w invstd / M) (M g - db - x_hat dw)``.
     Eval: the running statistics are constants, ``dx = g w invstd``.
     """
 
@@ -1054,12 +1067,12 @@ class _BatchNorm(Function):
         momentum: float,
         eps: float,
     ) -> np.ndarray:
-        axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        count = x.size // max(x.shape[1], 1)
         if training:
-            count = x.size // x.shape[1]
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            mean = _channel_sum(x) / count
+            x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
+            var = _channel_sum(x_hat, x_hat) / count
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
@@ -1068,9 +1081,10 @@ class _BatchNorm(Function):
                 running_var += momentum * var * (count / max(count - 1, 1))
         else:
             mean, var = running_mean, running_var
+            x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False).reshape(shape)
-        x_hat = (x - mean.astype(x.dtype, copy=False).reshape(shape)) * invstd
-        self.x_hat, self.invstd, self.axes, self.training = x_hat, invstd, axes, training
+        x_hat *= invstd
+        self.x_hat, self.invstd, self.training, self.count = x_hat, invstd, training, count
         w = params[0].reshape(shape) if has_weight else None
         b = params[-1].reshape(shape) if len(params) == 2 or (params and not has_weight) else None
         self.w, self.has_weight = w, has_weight
@@ -1080,22 +1094,29 @@ class _BatchNorm(Function):
         return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x_hat, invstd, axes = self.x_hat, self.invstd, self.axes
-        gx_hat = grad * self.w if self.w is not None else grad
-        dx = None
+        x_hat, invstd, count, w = self.x_hat, self.invstd, self.count, self.w
+        shape = invstd.shape
+        need_w = self.has_weight and self.needs_input_grad[1]
+        need_b = len(self.needs_input_grad) > 1 + self.has_weight and self.needs_input_grad[-1]
+        dx = db = dw = None
+        if self.needs_input_grad[0] and self.training or need_b:
+            db = _channel_sum(grad)
+        if self.needs_input_grad[0] and self.training or need_w:
+            dw = _channel_sum(grad, x_hat)
         if self.needs_input_grad[0]:
-            if self.training:
-                count = grad.size // grad.shape[1]
-                s1 = gx_hat.sum(axis=axes, keepdims=True)
-                s2 = (gx_hat * x_hat).sum(axis=axes, keepdims=True)
-                dx = (invstd / count) * (count * gx_hat - s1 - x_hat * s2)
+            scale = invstd if w is None else invstd * w
+            if self.training:  # (g - x_hat dw / M - db / M) * scale, one temporary
+                dx = x_hat * (-dw / count).astype(grad.dtype, copy=False).reshape(shape)
+                dx += grad
+                dx -= (db / count).astype(grad.dtype, copy=False).reshape(shape)
+                dx *= scale
             else:
-                dx = gx_hat * invstd
+                dx = grad * scale
         grads: list[np.ndarray | None] = [dx]
         if self.has_weight:
-            grads.append((grad * x_hat).sum(axis=axes) if self.needs_input_grad[1] else None)
+            grads.append(dw if need_w else None)
         if len(self.needs_input_grad) > len(grads):
-            grads.append(grad.sum(axis=axes) if self.needs_input_grad[-1] else None)
+            grads.append(db if need_b else None)
         return tuple(grads)
 
 
