@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="rounds; best of them is kept")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a check fails")
+    parser.add_argument("--only", default="", help="run the workloads whose name contains this")
     args = parser.parse_args(argv)
 
     print("## Convolution engine benchmark\n")
@@ -202,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + "---|" * (head.count("|") - 1))
     failures, notes = [], []
     for name, x, k in workloads(args.quick):
+        if args.only not in name:
+            continue
         funcs = competitors(x, k)
         ref = funcs["convolab"]()
         for other, f in funcs.items():

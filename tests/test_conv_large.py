@@ -89,3 +89,56 @@ def test_wide_kernel_rows_on_an_image(boundary, mode):
     for method in ("direct", "separable"):
         got = convolab.correlate(x, k, mode, boundary=boundary, method=method)
         np.testing.assert_allclose(got, _reference(x, k, mode, boundary), rtol=0, atol=1e-9)
+
+
+needs_numba = pytest.mark.skipif(
+    not __import__("convolab.conv._compiled", fromlist=["available"]).available(),
+    reason="the compiled 1D loop needs Numba (pip install convolab[fast])",
+)
+
+
+@needs_numba
+@pytest.mark.parametrize("taps", [1, 2, 3, 4, 7, 11])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("boundary", ["constant", "reflect"])
+def test_compiled_1d_loop_matches_scipy(monkeypatch, taps, dtype, mode, boundary):
+    rng = np.random.default_rng(taps)
+    x = rng.standard_normal(250_003).astype(dtype)  # reaches the two-thread split
+    k = rng.standard_normal(taps).astype(dtype)
+    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    got = convolab.correlate(x, k, mode, boundary=boundary)
+    assert calls and got.dtype == dtype
+    expected = _reference(x.astype(np.float64), k.astype(np.float64), mode, boundary)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(got, expected, rtol=0, atol=tol * taps)
+    np.testing.assert_allclose(convolab.convolve(x, k, mode, boundary=boundary),
+                               _reference(x, k[::-1], mode, boundary), rtol=0, atol=tol * taps)
+
+
+@needs_numba
+def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 40_000))
+    x[1, 20_000] = np.nan
+    x[2, 30_000] = np.inf
+    k = rng.standard_normal((3, 5))
+    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    got = convolab.correlate(x, k, "same", axes=-1)
+    assert calls
+    for b in range(3):
+        np.testing.assert_allclose(got[b], np.correlate(x[b], k[b], "same"), rtol=1e-12,
+                                   atol=1e-12, equal_nan=True)
+    assert np.isnan(got[1, 19_998:20_003]).all() and np.isfinite(got[0]).all()
+
+
+def test_1d_short_kernels_without_numba(monkeypatch):
+    """Without the compiled loop the engine keeps numpy.correlate: same results."""
+    from convolab.conv import _compiled
+
+    monkeypatch.setattr(_compiled, "_KERNEL", False)
+    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    x = np.random.default_rng(1).standard_normal(200_000)
+    k = np.array([0.8, 0.1, 0.1])
+    np.testing.assert_allclose(convolab.correlate(x, k, "same"), np.correlate(x, k, "same"))
+    assert not calls

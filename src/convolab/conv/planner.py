@@ -111,7 +111,13 @@ def _ranks(k: np.ndarray | None, p: Problem) -> int | None:
 
 
 def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
-    from convolab.conv.direct import _NP_PARALLEL_MIN_WORK, _TOEPLITZ_BLOCK, strategy_1d
+    from convolab.conv import _compiled
+    from convolab.conv.direct import (
+        _COMPILED_MIN_WORK,
+        _NP_PARALLEL_MIN_WORK,
+        _TOEPLITZ_BLOCK,
+        strategy_1d,
+    )
 
     ntaps = prod(p.kernel)
     nout = p.batch * prod(p.out)
@@ -125,7 +131,11 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
             t = nout * (a + b * ntaps)
             if nout * ntaps >= _NP_PARALLEL_MIN_WORK:  # chunks on the cores, copied out
                 t = (t + 2 * nout * _pass_ns(p)) / PARALLEL
-            return t, f"direct {ntaps} taps (numpy.correlate)"
+            compiled = (
+                nout * ntaps >= _COMPILED_MIN_WORK and not p.complex and _compiled.available()
+            )
+            loop = "a compiled loop on the cores" if compiled else "numpy.correlate"
+            return t, f"direct {ntaps} taps ({loop})"
         if strategy == "toeplitz":
             L = max(_TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(ntaps - 1, 1)))))
             gemm = GEMM_NS.get(p.itemsize, GEMM_NS[16])
