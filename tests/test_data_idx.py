@@ -123,6 +123,8 @@ def test_idx_folder_scales_to_unit_interval(tmp_path):
     assert ds.x.dtype == np.float32 and ds.x.shape == (1, 1, 2, 2)
     np.testing.assert_allclose(ds.x[0, 0], [[0, 1], [0.2, 0.4]], rtol=1e-6)
     assert ds.y.tolist() == [7]
+    # plain C strides, also on the channel axis (frameworks read stride patterns as layouts)
+    assert ds.x.strides == np.zeros((1, 1, 2, 2), np.float32).strides
 
 
 def test_shared_mnist_5k(mnist_5k):
