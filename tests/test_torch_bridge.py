@@ -57,6 +57,7 @@ def _mixed_model() -> nn.Module:
 CASES = {
     "lenet5-classic": (lambda: models.lenet5("classic", seed=1), (1, 28, 28)),
     "lenet5-modern": (lambda: models.lenet5("modern", seed=2), (1, 28, 28)),
+    "lenet5-bn": (lambda: models.lenet5("modern", seed=6, batch_norm=True), (1, 28, 28)),
     "cnn1d": (lambda: models.cnn1d(seed=3), (1, 40)),
     "detector1d": (lambda: models.detector1d(kernel_size=10, length=50, seed=4), (1, 50)),
     "batchnorm-dropout": (_bn_dropout_model, (2, 8, 8)),
