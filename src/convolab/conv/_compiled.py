@@ -43,7 +43,7 @@ def _build() -> Any:
         return False
     try:
         from numba import njit
-    except ImportError:
+    except Exception:  # not installed, or a Numba that does not load with this NumPy
         return False
 
     @njit(nogil=True, cache=True, error_model="numpy")

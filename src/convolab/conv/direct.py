@@ -682,8 +682,8 @@ def _correlate_1d_compiled(
     """The 1D short-kernel case on the compiled loop (:mod:`convolab.conv._compiled`).
 
     Interior outputs, which read only samples of ``x``, are written in place, one
-    range per idle core; the few border outputs come from :func:`numpy.correlate`
-    on padded segments.
+    range per core; the few border outputs come from :func:`numpy.correlate` on
+    padded segments.
     """
     B, n = x.shape
     K = kk.shape[1]

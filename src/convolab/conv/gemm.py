@@ -18,7 +18,6 @@ BLAS call.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import numpy as np
 
@@ -139,11 +138,6 @@ def _row_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
     return strides[::-1]
 
 
-def _flat_span(eff: list[int], padded: list[int]) -> int:
-    """Length of the contiguous run that holds one dilated kernel window in the flat input."""
-    return sum((e - 1) * st for e, st in zip(eff, _row_strides(padded))) + 1
-
-
 def _pad_into(x: np.ndarray, lead: int, shape: tuple[int, ...], front: list[int]) -> np.ndarray:
     """``x`` placed at offsets ``front`` of a zero array with spatial ``shape``."""
     if tuple(x.shape[lead:]) == tuple(shape) and not any(front):
@@ -204,29 +198,16 @@ def _taps_flat(x, wmat, ksize, pads, stride, dilation, out):
     keep = (Ellipsis, slice(None)) + tuple(slice(0, m) for m in out[1:])
 
     xt = xf.transpose(1, 2, 0, 3)  # (G, Cg, N, flat): views, not np.moveaxis (8 us a call)
-
-    def run(n0: int, n1: int) -> None:
+    chunk = _chunk(N, G * CgT * Q * x.itemsize)
+    for n0 in range(0, N, chunk):
+        n1 = min(N, n0 + chunk)
         cols = _workspace((G, Cg, ntaps, n1 - n0, Q), x.dtype)
         for t, off in enumerate(offs):
             cols[:, :, t] = xt[:, :, n0:n1, off : off + Q]
         part = np.matmul(wmat, cols.reshape(G, CgT, (n1 - n0) * Q))
         part = part.reshape(G, Og, n1 - n0, out[0], *padded[1:])
         y[n0:n1] = part[keep].swapaxes(1, 2).swapaxes(0, 1)
-
-    _run_chunks(run, N, G * CgT * Q * x.itemsize)
     return y.reshape(N, G * Og, *out)
-
-
-def _run_chunks(run: Callable[[int, int], None], total: int, bytes_per_item: int) -> None:
-    """``run(a, b)`` over batch chunks whose scratch stays in cache.
-
-    One thread: BLAS already uses the cores for the products, and splitting the
-    chunks over two threads (BLAS held to one each) measured no faster on LeNet-5's
-    layers: the copies are bound by memory bandwidth, not by a core.
-    """
-    chunk = _chunk(total, bytes_per_item)
-    for a in range(0, total, chunk):
-        run(a, min(total, a + chunk))
 
 
 def _positions(x, wmat, ksize, pads, stride, dilation, out):
@@ -345,7 +326,6 @@ def _scatter(x, wmat, ksize, pads, stride, dilation, out):
     return y.reshape(N, G * Og, *out)
 
 
-
 def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):
     """``scatter`` on flat rows: each tap's shifted add is one contiguous run.
 
@@ -364,8 +344,8 @@ def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):
     cst = _row_strides(canvas)
     run = spatial[0] * cst[0]
     # (G, Cg, N, rows): one matrix product per chunk of samples
-    xw = _pad_into(x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial))),
-                   3, (spatial[0], *canvas[1:]), [0] * len(spatial)).reshape(G, Cg, N, run)
+    xg = x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial)))
+    xw = _pad_into(xg, 3, (spatial[0], *canvas[1:]), [0] * len(spatial)).reshape(G, Cg, N, run)
     offs = [
         sum((b + m - t * d) * s for t, d, (b, _), m, s in zip(tap, dilation, pads, margin, cst))
         for tap in np.ndindex(*ksize)
@@ -374,18 +354,17 @@ def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):
     y = np.empty((N, G, Og, *out), dtype=x.dtype)
     keep = (Ellipsis,) + tuple(slice(m, m + o) for m, o in zip(margin, out))
     size = (canvas[0] + 1) * cst[0]
-
-    def run_chunk(n0: int, n1: int) -> None:
-        n = n1 - n0
+    chunk = _chunk(N, G * Og * ntaps * run * x.itemsize)
+    for n0 in range(0, N, chunk):
+        n = min(N, n0 + chunk) - n0
         z = _workspace((G, Og * ntaps, n, run), x.dtype)
-        np.matmul(w2, xw[:, :, n0:n1].reshape(G, Cg, n * run), out=z.reshape(G, Og * ntaps, -1))
+        xs = xw[:, :, n0 : n0 + n].reshape(G, Cg, n * run)
+        np.matmul(w2, xs, out=z.reshape(G, Og * ntaps, n * run))
         z = z.reshape(G, Og, ntaps, n, run).transpose(3, 0, 1, 2, 4)  # (n, G, Og, T, run)
         acc = _zeros((n, G, Og, size), x.dtype, "acc")
         for t, off in enumerate(offs):
             acc[..., off : off + run] += z[:, :, :, t]
-        y[n0:n1] = acc[..., : canvas[0] * cst[0]].reshape(n, G, Og, *canvas)[keep]
-
-    _run_chunks(run_chunk, N, G * Og * ntaps * run * x.itemsize)
+        y[n0 : n0 + n] = acc[..., : canvas[0] * cst[0]].reshape(n, G, Og, *canvas)[keep]
     return y.reshape(N, G * Og, *out)
 
 
@@ -401,7 +380,10 @@ _SHORT_ROW = 32  # ... and serve rows shorter than this
 
 _LOCAL = threading.local()
 _WORKSPACE_MAX = 1 << 28  # buffers up to 256 MiB are kept for the next call
-_CHUNK_BYTES = 1 << 23  # im2col columns per batch chunk: about 8 MiB
+# im2col columns per batch chunk: about 8 MiB. Chunks run on one thread: BLAS already uses
+# the cores for the products, and two threads for the chunks (BLAS held to one each)
+# measured no faster on LeNet-5's layers: the copies are bound by memory bandwidth.
+_CHUNK_BYTES = 1 << 23
 # GEMM-then-shift-and-add replaces im2col when it moves this many times fewer values:
 # measured 2.7x faster on LeNet-5's C3 input gradient (5.2x fewer), 1.2x slower on a
 # 3x3 64->32 input gradient (2x fewer), where its skinny per-sample products lose.
