@@ -18,6 +18,7 @@ BLAS call.
 from __future__ import annotations
 
 import threading
+from math import prod
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def conv_gemm(
     out = tuple(
         output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
     )
-    npos = int(np.prod(out, dtype=np.int64))
+    npos = prod(out)
     if N == 0 or O == 0 or npos == 0:
         return np.zeros((N, O, *out), dtype=dtype)
     wmat = w.reshape(G, O // G, -1).astype(dtype, copy=False)
@@ -108,22 +109,22 @@ def _choose_strategy(
     Cg, ksize = w_shape[1], w_shape[2:]
     Og = w_shape[0] // groups
     spatial = x_shape[2:]
-    ntaps = int(np.prod(ksize, dtype=np.int64))
-    npos = int(np.prod(out, dtype=np.int64))
-    n_in = int(np.prod(spatial, dtype=np.int64))
+    ntaps = prod(ksize)
+    npos = prod(out)
+    n_in = prod(spatial)
     flat = all(s == 1 for s in stride) and len(out) > 1
     if ntaps > npos:
         return "positions"
     if _SCATTER_GAIN * Og * n_in < Cg * npos:
         canvas = [(k - 1) * d + o for k, d, o in zip(ksize, dilation, out)]  # >= the flat rows
-        wide = int(np.prod(canvas[1:], dtype=np.int64))
+        wide = prod(canvas[1:])
         short = spatial[-1] < _SHORT_ROW
-        if flat and short and wide <= _FLAT_WASTE * int(np.prod(spatial[1:], dtype=np.int64)):
+        if flat and short and wide <= _FLAT_WASTE * prod(spatial[1:]):
             return "scatter_flat"
         return "scatter"
     padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
-    rows = int(np.prod(padded[1:], dtype=np.int64))
-    kept = int(np.prod(out[1:], dtype=np.int64))
+    rows = prod(padded[1:])
+    kept = prod(out[1:])
     if flat and out[-1] < _SHORT_ROW and rows <= _FLAT_WASTE * kept:
         return "taps_flat"
     return "taps"
@@ -160,7 +161,7 @@ def _taps(x, wmat, ksize, pads, stride, dilation, out):
     """
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
-    Cg, ntaps, npos = C // G, int(np.prod(ksize, dtype=np.int64)), int(np.prod(out))
+    Cg, ntaps, npos = C // G, prod(ksize), prod(out)
     xg = x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial)))
     chunk = _chunk(N, G * Cg * ntaps * npos * x.itemsize)
     y = np.empty((N, G, Og, npos), dtype=x.dtype)
@@ -186,7 +187,7 @@ def _taps_flat(x, wmat, ksize, pads, stride, dilation, out):
     """
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
-    Cg, ntaps = C // G, int(np.prod(ksize, dtype=np.int64))
+    Cg, ntaps = C // G, prod(ksize)
     padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
     st = _row_strides(padded)
     offs = [sum(t * d * s for t, d, s in zip(tap, dilation, st)) for tap in np.ndindex(*ksize)]
@@ -218,7 +219,7 @@ def _positions(x, wmat, ksize, pads, stride, dilation, out):
         x = np.pad(x, [(0, 0), (0, 0), *pads])
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
-    Cg, ntaps, npos = C // G, int(np.prod(ksize, dtype=np.int64)), int(np.prod(out))
+    Cg, ntaps, npos = C // G, prod(ksize), prod(out)
     xg = x.reshape(N, G, Cg, *spatial).swapaxes(0, 1)  # (G, N, Cg, *S)
     chunk = _chunk(Cg, G * N * npos * ntaps * x.itemsize)
     wt = wmat.reshape(G, Og, Cg, ntaps)
@@ -302,9 +303,9 @@ def _scatter(x, wmat, ksize, pads, stride, dilation, out):
     """
     N, C, *spatial = x.shape
     G, Og, CgK = wmat.shape
-    ntaps = int(np.prod(ksize, dtype=np.int64))
+    ntaps = prod(ksize)
     Cg = CgK // ntaps
-    n_in = int(np.prod(spatial, dtype=np.int64))
+    n_in = prod(spatial)
     dtype = wmat.dtype
     w2 = wmat.reshape(G, Og, Cg, ntaps).transpose(0, 1, 3, 2).reshape(G, Og * ntaps, Cg)
     xg = x.reshape(N, G, Cg, n_in)
@@ -337,7 +338,7 @@ def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):
     """
     N, C, *spatial = x.shape
     G, Og, CgK = wmat.shape
-    ntaps = int(np.prod(ksize, dtype=np.int64))
+    ntaps = prod(ksize)
     Cg = CgK // ntaps
     margin = [max(0, (k - 1) * d - b) for k, d, (b, _) in zip(ksize, dilation, pads)]
     canvas = [m + max(o, n + b) for m, o, n, (b, _) in zip(margin, out, spatial, pads)]
@@ -396,7 +397,7 @@ def _workspace(shape: tuple[int, ...], dtype: np.dtype, slot: str = "cols") -> n
     Fresh pages cost a fault and a kernel-side zeroing each: for a LeNet-5 step's
     8 MiB columns that is as long as filling them.
     """
-    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    nbytes = prod(shape) * np.dtype(dtype).itemsize  # Python ints: np.prod costs 8 us
     if nbytes > _WORKSPACE_MAX:
         return np.empty(shape, dtype=dtype)
     bufs = getattr(_LOCAL, "bufs", None)
