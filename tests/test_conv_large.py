@@ -142,3 +142,14 @@ def test_1d_short_kernels_without_numba(monkeypatch):
     k = np.array([0.8, 0.1, 0.1])
     np.testing.assert_allclose(convolab.correlate(x, k, "same"), np.correlate(x, k, "same"))
     assert not calls
+
+
+def test_compiled_loop_can_be_switched_off():
+    import os
+    import subprocess
+    import sys
+
+    code = "from convolab.conv import _compiled; print(_compiled.available())"
+    env = dict(os.environ, CONVOLAB_NO_NUMBA="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
