@@ -12,7 +12,9 @@ shorter: one strided copy per kernel tap (each the size of the output), or
 one per output position (each the size of the kernel), so both a layer's
 forward pass (few taps, many positions) and its weight gradient (a kernel as
 large as the feature map, few positions) cost a handful of copies and one
-BLAS call.
+BLAS call. Layers that narrow their channels under heavy padding (an input
+gradient) multiply first and shift-and-add after; with stride 1 and short
+rows, copies and adds run on the flattened padded rows (see ``STRATEGIES``).
 """
 
 from __future__ import annotations
