@@ -694,17 +694,12 @@ def _correlate_1d_compiled(
     parallel = B * n_out * K >= _COMPILED_PARALLEL_MIN_WORK and n_workers() > 1
     parts = n_workers() if parallel else 1
     before = pad0[0]
-    i0 = min(max(0, before), n_out)
-    i1 = max(i0, min(n_out, before + n - K + 1))
-    tasks = []
-    for b in range(B):  # the long ranges first: they set the time
-        edges = [i0 + (i1 - i0) * p // parts for p in range(parts + 1)]
-        tasks += [(b, a, c, True) for a, c in zip(edges[:-1], edges[1:]) if c > a]
-    tasks += [(b, a, c, False) for b in range(B) for a, c in ((0, i0), (i1, n_out)) if c > a]
+    ranges = _tiles_1d(n_out, n, K, before, n_out, parts)
+    tasks = [(b, a, c) for b in range(B) for a, c in ranges]
 
-    def run(b: int, a: int, c: int, inside: bool) -> None:
+    def run(b: int, a: int, c: int) -> None:
         k = kk[0 if shared else b]
-        if inside:
+        if a >= before and c - before + K - 1 <= n:  # reads only samples of x
             xs = x[b, a - before : c - before + K - 1]
             _compiled.correlate_valid_into(xs, k, y[b, a:c], 0, c - a)
             return
