@@ -292,7 +292,11 @@ def predict_folder(
         if dask_client is None:
             parts = [_predict_batch(model, batch, shape) for batch in batches]
         else:
-            remote_model = dask_client.scatter(model, broadcast=True)
+            # hash=False: a key of its own per call. With the default content hash, a
+            # second call with the same model reuses the key while the first call's
+            # future is being released, and the scheduler can drop the data under it
+            # ("lost dependencies").
+            remote_model = dask_client.scatter(model, broadcast=True, hash=False)
             futures = [
                 dask_client.submit(_predict_batch, remote_model, batch, shape, pure=False)
                 for batch in batches
