@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from convolab.conv import conv_nd
+from convolab.conv._parallel import matmul
+from convolab.nn import _pool_compiled
 from convolab.nn.tensor import Function, Tensor, _as_tensor, _dim, _norm_axes
 
 __all__ = [
@@ -432,7 +434,9 @@ class _MaxPool(Function):
     """Max over each window as a running maximum of strided slices, one per window tap.
 
     Backward sends each window's gradient to its first maximum in row-major tap order
-    (ties go to one element, NaN counts as the maximum, as in PyTorch).
+    (ties go to one element, NaN counts as the maximum, as in PyTorch). With Numba,
+    float inputs take one compiled pass instead (:mod:`convolab.nn._pool_compiled`),
+    which keeps the index of each maximum for the backward pass.
     """
 
     def forward(
@@ -450,15 +454,23 @@ class _MaxPool(Function):
             (n - di * (ki - 1) - 1) // si + 1
             for n, ki, si, di in zip(xp.shape[-m:], k, s, d, strict=True)
         )
+        self.options = (k, s, p, d, out)
+        if _pool_compiled.available(x.dtype):
+            y, self.arg = _pool_compiled.max_pool_forward(xp, k, s, d, out)
+            self.padded_shape = xp.shape
+            return y
         taps = _taps(k)
         y = xp[_tap_slices(taps[0], out, s, d)].copy()
         for tap in taps[1:]:
             np.maximum(y, xp[_tap_slices(tap, out, s, d)], out=y)
-        self.xp, self.y, self.options = xp, y, (k, s, p, d, out)
+        self.xp, self.y = xp, y
         return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         k, s, p, d, out = self.options
+        if hasattr(self, "arg"):
+            g = _pool_compiled.max_pool_backward(grad, self.arg, self.padded_shape)
+            return (_crop_spatial(g, p),)
         xp, y = self.xp, self.y
         m = len(k)
         # Windows that never overlap take plain assignments; if they also tile the
@@ -942,16 +954,16 @@ class _Linear(Function):
 
     def forward(self, x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
         self.x, self.w = x, w
-        y = x @ w.T
+        y = matmul(x, w.T)
         if bias:
             y += bias[0]
         return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, w = self.x, self.w
-        dx = grad @ w if self.needs_input_grad[0] else None
+        dx = matmul(grad, w) if self.needs_input_grad[0] else None
         g2 = grad.reshape(-1, grad.shape[-1])
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
+        dw = matmul(g2.T, x.reshape(-1, x.shape[-1])) if self.needs_input_grad[1] else None
         if len(self.needs_input_grad) == 2:
             return dx, dw
         return dx, dw, (g2.sum(axis=0) if self.needs_input_grad[2] else None)
