@@ -90,19 +90,21 @@ def layer_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     x = rng.standard_normal((n, cin, *sp)).astype(dtype)
     w = rng.standard_normal((cout, cin // groups, *ks)).astype(dtype)
-    return x, w, pads, dil, groups
+    bias = rng.standard_normal(cout).astype(dtype) if draw(st.booleans(), label="bias") else None
+    return x, w, pads, dil, groups, bias
 
 
 @needs_compiled
 @settings(max_examples=60, deadline=None)
 @given(case=layer_cases(), strategy=st.sampled_from(["blocked", "dot"]))
 def test_compiled_loops_match_the_oracle(case, strategy):
-    """Any shape, padding, dilation, groups and both float dtypes, against the loop oracle."""
-    x, w, pads, dil, groups = case
+    """Any shape, padding, dilation, groups, bias and both float dtypes, against the loop
+    oracle (the blocked loop starts its sums with the bias)."""
+    x, w, pads, dil, groups, bias = case
     one = (1,) * (x.ndim - 2)
     xp = np.pad(x.astype(np.float64), [(0, 0), (0, 0), *pads])
-    expected = conv_nd_ref(xp, w, dilation=dil, groups=groups)
-    got = conv_gemm(x, w, pads, one, dil, groups, strategy=strategy)
+    expected = conv_nd_ref(xp, w, bias, dilation=dil, groups=groups)
+    got = conv_gemm(x, w, pads, one, dil, groups, strategy=strategy, bias=bias)
     assert got.shape == expected.shape and got.dtype == x.dtype
     tol = 1e-10 if x.dtype == np.float64 else 2e-5 * np.sqrt(w[0].size)
     np.testing.assert_allclose(got, expected, rtol=0, atol=tol)

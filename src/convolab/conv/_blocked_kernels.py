@@ -7,7 +7,7 @@ These are plain Python; :mod:`convolab.conv._compiled` compiles them.
 import numpy as np
 
 
-def blocked_3x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
+def blocked_3x8(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover
     """Blocks ``j0 <= j < j1`` of 3 output channels x 8 flat positions."""
     n_chan = xf.shape[1]
     n_taps = offs.shape[0]
@@ -24,15 +24,17 @@ def blocked_3x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
     u5 = np.uint64(5)
     u6 = np.uint64(6)
     u7 = np.uint64(7)
-    zero = np.zeros(1, y.dtype)[0]
     for j in range(j0, j1):
         m = j // n_blocks
         o0 = (j - m * n_blocks) * 3
         wo = (m % groups) * n_padded + o0
         for r0 in range(0, n_pos, 8):
-            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = zero
-            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = zero
-            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = zero
+            z0 = bias[wo + 0]
+            z1 = bias[wo + 1]
+            z2 = bias[wo + 2]
+            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = z0
+            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = z1
+            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = z2
             for c in range(n_chan):
                 xs = xf[m, c]
                 w0 = w[wo + 0, c]
@@ -111,7 +113,7 @@ def blocked_3x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
                         yo[d] = b[v]
 
 
-def blocked_3x16(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
+def blocked_3x16(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover
     """Blocks ``j0 <= j < j1`` of 3 output channels x 16 flat positions."""
     n_chan = xf.shape[1]
     n_taps = offs.shape[0]
@@ -136,18 +138,20 @@ def blocked_3x16(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
     u13 = np.uint64(13)
     u14 = np.uint64(14)
     u15 = np.uint64(15)
-    zero = np.zeros(1, y.dtype)[0]
     for j in range(j0, j1):
         m = j // n_blocks
         o0 = (j - m * n_blocks) * 3
         wo = (m % groups) * n_padded + o0
         for r0 in range(0, n_pos, 16):
-            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = zero
-            a0_8 = a0_9 = a0_10 = a0_11 = a0_12 = a0_13 = a0_14 = a0_15 = zero
-            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = zero
-            a1_8 = a1_9 = a1_10 = a1_11 = a1_12 = a1_13 = a1_14 = a1_15 = zero
-            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = zero
-            a2_8 = a2_9 = a2_10 = a2_11 = a2_12 = a2_13 = a2_14 = a2_15 = zero
+            z0 = bias[wo + 0]
+            z1 = bias[wo + 1]
+            z2 = bias[wo + 2]
+            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = z0
+            a0_8 = a0_9 = a0_10 = a0_11 = a0_12 = a0_13 = a0_14 = a0_15 = z0
+            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = z1
+            a1_8 = a1_9 = a1_10 = a1_11 = a1_12 = a1_13 = a1_14 = a1_15 = z1
+            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = z2
+            a2_8 = a2_9 = a2_10 = a2_11 = a2_12 = a2_13 = a2_14 = a2_15 = z2
             for c in range(n_chan):
                 xs = xf[m, c]
                 w0 = w[wo + 0, c]
@@ -282,7 +286,7 @@ def blocked_3x16(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
                         yo[d] = b[v]
 
 
-def blocked_4x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
+def blocked_4x8(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover
     """Blocks ``j0 <= j < j1`` of 4 output channels x 8 flat positions."""
     n_chan = xf.shape[1]
     n_taps = offs.shape[0]
@@ -299,16 +303,19 @@ def blocked_4x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
     u5 = np.uint64(5)
     u6 = np.uint64(6)
     u7 = np.uint64(7)
-    zero = np.zeros(1, y.dtype)[0]
     for j in range(j0, j1):
         m = j // n_blocks
         o0 = (j - m * n_blocks) * 4
         wo = (m % groups) * n_padded + o0
         for r0 in range(0, n_pos, 8):
-            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = zero
-            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = zero
-            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = zero
-            a3_0 = a3_1 = a3_2 = a3_3 = a3_4 = a3_5 = a3_6 = a3_7 = zero
+            z0 = bias[wo + 0]
+            z1 = bias[wo + 1]
+            z2 = bias[wo + 2]
+            z3 = bias[wo + 3]
+            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = z0
+            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = z1
+            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = z2
+            a3_0 = a3_1 = a3_2 = a3_3 = a3_4 = a3_5 = a3_6 = a3_7 = z3
             for c in range(n_chan):
                 xs = xf[m, c]
                 w0 = w[wo + 0, c]
@@ -406,7 +413,7 @@ def blocked_4x8(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
                         yo[d] = b[v]
 
 
-def blocked_4x16(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
+def blocked_4x16(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover
     """Blocks ``j0 <= j < j1`` of 4 output channels x 16 flat positions."""
     n_chan = xf.shape[1]
     n_taps = offs.shape[0]
@@ -431,20 +438,23 @@ def blocked_4x16(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
     u13 = np.uint64(13)
     u14 = np.uint64(14)
     u15 = np.uint64(15)
-    zero = np.zeros(1, y.dtype)[0]
     for j in range(j0, j1):
         m = j // n_blocks
         o0 = (j - m * n_blocks) * 4
         wo = (m % groups) * n_padded + o0
         for r0 in range(0, n_pos, 16):
-            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = zero
-            a0_8 = a0_9 = a0_10 = a0_11 = a0_12 = a0_13 = a0_14 = a0_15 = zero
-            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = zero
-            a1_8 = a1_9 = a1_10 = a1_11 = a1_12 = a1_13 = a1_14 = a1_15 = zero
-            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = zero
-            a2_8 = a2_9 = a2_10 = a2_11 = a2_12 = a2_13 = a2_14 = a2_15 = zero
-            a3_0 = a3_1 = a3_2 = a3_3 = a3_4 = a3_5 = a3_6 = a3_7 = zero
-            a3_8 = a3_9 = a3_10 = a3_11 = a3_12 = a3_13 = a3_14 = a3_15 = zero
+            z0 = bias[wo + 0]
+            z1 = bias[wo + 1]
+            z2 = bias[wo + 2]
+            z3 = bias[wo + 3]
+            a0_0 = a0_1 = a0_2 = a0_3 = a0_4 = a0_5 = a0_6 = a0_7 = z0
+            a0_8 = a0_9 = a0_10 = a0_11 = a0_12 = a0_13 = a0_14 = a0_15 = z0
+            a1_0 = a1_1 = a1_2 = a1_3 = a1_4 = a1_5 = a1_6 = a1_7 = z1
+            a1_8 = a1_9 = a1_10 = a1_11 = a1_12 = a1_13 = a1_14 = a1_15 = z1
+            a2_0 = a2_1 = a2_2 = a2_3 = a2_4 = a2_5 = a2_6 = a2_7 = z2
+            a2_8 = a2_9 = a2_10 = a2_11 = a2_12 = a2_13 = a2_14 = a2_15 = z2
+            a3_0 = a3_1 = a3_2 = a3_3 = a3_4 = a3_5 = a3_6 = a3_7 = z3
+            a3_8 = a3_9 = a3_10 = a3_11 = a3_12 = a3_13 = a3_14 = a3_15 = z3
             for c in range(n_chan):
                 xs = xf[m, c]
                 w0 = w[wo + 0, c]

@@ -149,11 +149,11 @@ def blocked_source(ob: int, vb: int) -> str:
     memory, and every multiply-add then loads and stores its sum.)
 
     >>> print(blocked_source(1, 2).splitlines()[0])
-    def blocked_1x2(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover
+    def blocked_1x2(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover
     """
     acc = [[f"a{o}_{v}" for v in range(vb)] for o in range(ob)]
     lines = [
-        f"def blocked_{ob}x{vb}(xf, w, offs, dest, y, groups, j0, j1):  # pragma: no cover",
+        f"def blocked_{ob}x{vb}(xf, w, bias, offs, dest, y, groups, j0, j1):  # pragma: no cover",
         f'    """Blocks ``j0 <= j < j1`` of {ob} output channels x {vb} flat positions."""',
         "    n_chan = xf.shape[1]",
         "    n_taps = offs.shape[0]",
@@ -163,16 +163,15 @@ def blocked_source(ob: int, vb: int) -> str:
         f"    n_blocks = n_padded // {ob}",
         f"    buf = np.empty(({ob}, {vb}), y.dtype)",
         *[f"    u{v} = np.uint64({v})" for v in range(vb)],
-        "    zero = np.zeros(1, y.dtype)[0]",
         "    for j in range(j0, j1):",
         "        m = j // n_blocks",
         f"        o0 = (j - m * n_blocks) * {ob}",
         "        wo = (m % groups) * n_padded + o0",
         f"        for r0 in range(0, n_pos, {vb}):",
     ]
-    lines += [
-        f"            {' = '.join(row[i : i + 8])} = zero" for row in acc for i in range(0, vb, 8)
-    ]
+    lines += [f"            z{o} = bias[wo + {o}]" for o in range(ob)]
+    for o in range(ob):
+        lines += [f"            {' = '.join(acc[o][i : i + 8])} = z{o}" for i in range(0, vb, 8)]
     lines += ["            for c in range(n_chan):", "                xs = xf[m, c]"]
     lines += [f"                w{o} = w[wo + {o}, c]" for o in range(ob)]
     # unsigned indices (offs is uint64): no negative-index check, plain vector loads
@@ -341,6 +340,7 @@ def block_shape(n_out: int, dtype: np.dtype) -> tuple[int, int]:
 def correlate_blocked_into(
     xf: np.ndarray,
     w: np.ndarray,
+    bias: np.ndarray,
     offs: np.ndarray,
     dest: np.ndarray,
     y: np.ndarray,
@@ -350,13 +350,14 @@ def correlate_blocked_into(
 ) -> None:
     r"""Register-blocked multi-channel correlation on flat rows, blocks ``j0 <= j < j1``.
 
-    .. math:: y[m, o, \mathrm{dest}[r]] = \sum_{c} \sum_{t}
+    .. math:: y[m, o, \mathrm{dest}[r]] = b[g(m) O_b + o] + \sum_{c} \sum_{t}
               w[g(m) O_b + o, c, t]\; x_f[m, c, r + \mathrm{off}_t]
 
     for every flat position ``r`` with ``dest[r] >= 0`` and ``o < O``. ``xf`` is
     ``(M, C, L)`` (``M`` = samples x groups, each channel a flattened padded
     input), ``w`` is ``(groups * O_b, C, T)`` with ``O_b`` the output channels ``O``
-    padded with zero filters to a multiple of ``ob`` (``block_shape(O, dtype)``), ``offs`` holds the
+    padded with zero filters to a multiple of ``ob`` (``block_shape(O, dtype)``), ``bias``
+    (``groups * O_b``) starts each sum, ``offs`` holds the
     ``T`` tap offsets (uint64), ``dest`` (int64, a multiple of the block's ``vb``
     long) maps flat positions to output positions (``-1``: not an output), ``y`` is
     ``(M, O, P)`` and ``g(m) = m % groups``. Block ``j``
@@ -369,7 +370,8 @@ def correlate_blocked_into(
     >>> dest = np.array([0, 1, 2, -1, -1, -1, -1, -1])
     >>> y = np.zeros((1, 3, 3))
     >>> if blocked_available():
-    ...     correlate_blocked_into(x, w, np.array([0, 1], np.uint64), dest, y, 1, 0, 1)
+    ...     offs = np.array([0, 1], np.uint64)
+    ...     correlate_blocked_into(x, w, np.zeros(3), offs, dest, y, 1, 0, 1)
     ... else:
     ...     y[0, :] = x[0, 0, :3] + 10 * x[0, 0, 1:4]
     >>> y[0, 0]
@@ -377,8 +379,9 @@ def correlate_blocked_into(
     """
     ob, vb = block_shape(y.shape[1], y.dtype)
     arr = f"{y.dtype.name}[:, :, ::1]"
-    sig = f"void({arr}, {arr}, uint64[::1], int64[::1], {arr}, int64, int64, int64)"
-    _kernel(f"blocked_{ob}x{vb}", y.dtype, sig)(xf, w, offs, dest, y, groups, j0, j1)
+    vec = f"{y.dtype.name}[::1]"
+    sig = f"void({arr}, {arr}, {vec}, uint64[::1], int64[::1], {arr}, int64, int64, int64)"
+    _kernel(f"blocked_{ob}x{vb}", y.dtype, sig)(xf, w, bias, offs, dest, y, groups, j0, j1)
 
 
 def dot_shape(n_out: int, dtype: np.dtype) -> tuple[int, int, int]:

@@ -622,9 +622,12 @@ def conv_nd(
         if bias.shape != (n_out,):
             raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
         dtype = _compute_dtype(x, w, bias)
-    y = conv_gemm(
-        x.astype(dtype, copy=False), w.astype(dtype, copy=False), pads, strides, dilations, groups
+    return conv_gemm(
+        x.astype(dtype, copy=False),
+        w.astype(dtype, copy=False),
+        pads,
+        strides,
+        dilations,
+        groups,
+        bias=None if bias is None else bias.astype(dtype, copy=False),
     )
-    if bias is not None:
-        y += bias.astype(dtype, copy=False).reshape((1, n_out) + (1,) * m)
-    return y

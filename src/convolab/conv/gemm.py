@@ -42,8 +42,9 @@ def conv_gemm(
     groups: int = 1,
     *,
     strategy: str | None = None,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Batched multi-channel cross-correlation with zero padding ``pads``.
+    """Batched multi-channel cross-correlation with zero padding ``pads``, plus ``bias``.
 
     Parameters
     ----------
@@ -54,6 +55,9 @@ def conv_gemm(
     groups : channels split into ``groups`` independent convolutions.
     strategy : one of :data:`STRATEGIES` to force a layout (tests and benchmarks);
         ``None`` picks by the shape.
+    bias : ndarray, shape ``(O,)``, optional
+        Added to every output of its channel (the ``blocked`` loop starts its sums
+        with it, saving a pass over the output).
 
     Returns
     -------
@@ -91,7 +95,12 @@ def conv_gemm(
             f"float64 input; got {dtype}"
         )
     run = _STRATEGY_FUNCS[strategy]
-    return run(x, wmat, ksize, pads, stride, dilation, out)
+    if strategy == "blocked":
+        return run(x, wmat, ksize, pads, stride, dilation, out, bias=bias)
+    y = run(x, wmat, ksize, pads, stride, dilation, out)
+    if bias is not None:
+        y += np.asarray(bias, dtype=y.dtype).reshape((1, O) + (1,) * len(out))
+    return y
 
 
 # The layouts, by the loop that builds the matrix product's operand:
@@ -248,9 +257,21 @@ def _pad_into(x: np.ndarray, lead: int, shape: tuple[int, ...], front: list[int]
     """``x`` placed at offsets ``front`` of a zero array with spatial ``shape``."""
     if tuple(x.shape[lead:]) == tuple(shape) and not any(front):
         return x
-    xp = _zeros(x.shape[:lead] + tuple(shape), x.dtype, "pad")
-    xp[(Ellipsis,) + tuple(slice(f, f + n) for f, n in zip(front, x.shape[lead:]))] = x
+    xp = _workspace(x.shape[:lead] + tuple(shape), x.dtype, "pad")
+    inner = tuple(slice(f, f + n) for f, n in zip(front, x.shape[lead:]))
+    xp[(Ellipsis,) + inner] = x
+    _zero_frame(xp, lead, inner)
     return xp
+
+
+def _zero_frame(a: np.ndarray, lead: int, inner: tuple[slice, ...]) -> None:
+    """Zero ``a`` outside the box ``inner`` of its axes from ``lead`` on (one slab per side)."""
+    for i, box in enumerate(inner):
+        outer = (slice(None),) * lead + inner[:i]
+        if box.start > 0:
+            a[outer + (slice(0, box.start),)] = 0
+        if box.stop < a.shape[lead + i]:
+            a[outer + (slice(box.stop, None),)] = 0
 
 
 def _chunk(total: int, bytes_per_item: int) -> int:
@@ -485,7 +506,7 @@ def _flat_destinations(out: tuple[int, ...], rows: tuple[int, ...], n: int) -> n
     return dest
 
 
-def _blocked(x, wmat, ksize, pads, stride, dilation, out):
+def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     """No matrix product: the compiled register-blocked loop on flat rows. Stride 1.
 
     The padded input is flattened per channel as in ``taps_flat``, so tap ``t`` of
@@ -511,16 +532,20 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out):
     if Op != Og:
         w = np.concatenate([w, np.zeros((G, Op - Og, Cg, ntaps), w.dtype)], axis=1)
     w = np.ascontiguousarray(w).reshape(G * Op, Cg, ntaps)
+    b = np.zeros((G, Op), dtype=x.dtype)
+    if bias is not None:
+        b[:, :Og] = np.asarray(bias, dtype=x.dtype).reshape(G, Og)
+    b = b.reshape(-1)
     dest = _flat_destinations(tuple(out), tuple(padded[1:]), Rp)
     y = np.empty((N, G * Og, *out), dtype=x.dtype)
     blocks = N * G * (Op // ob)
-    parts = min(blocks, 2 * n_workers()) if blocks * ob * Rp * CgT >= _BLOCKED_PARALLEL else 1
+    parts = min(blocks, 4 * n_workers()) if blocks * ob * Rp * CgT >= _BLOCKED_PARALLEL else 1
     bounds = [blocks * i // parts for i in range(parts + 1)]
     offs_a = np.array(offs, dtype=np.uint64)
     ym = y.reshape(N * G, Og, -1)
 
     def run(j0: int, j1: int) -> None:
-        _compiled.correlate_blocked_into(xf, w, offs_a, dest, ym, G, j0, j1)
+        _compiled.correlate_blocked_into(xf, w, b, offs_a, dest, ym, G, j0, j1)
 
     run_tasks(run, zip(bounds[:-1], bounds[1:]), parallel=parts > 1)
     return y.reshape(N, G * Og, *out)
@@ -551,16 +576,24 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     padded[0] += -(-max(0, int(qoffs[-1]) + R - padded[0] * st[0]) // st[0])
     xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads]).reshape(N * G, Cg, -1)
     Op = -(-Og // ob) * ob
-    wf = _zeros((G, Op, Cg, R), x.dtype, "kernels")
+    wf = _workspace((G, Op, Cg, R), x.dtype, "kernels")
+    wf[:, Og:] = 0
+    wf[..., extent[0] * st[0] :] = 0
     box = wf[..., : extent[0] * st[0]].reshape(G, Op, Cg, extent[0], *padded[1:])
-    taps = tuple(slice(0, e, d) for e, d in zip(extent, dilation))
-    box[(slice(None), slice(0, Og), slice(None)) + taps] = wmat.reshape(G, Og, Cg, *ksize)
+    w_in = wmat.reshape(G, Og, Cg, *ksize)
+    lead = (slice(None), slice(0, Og), slice(None))
+    if any(d > 1 for d in dilation):
+        box[:, :Og] = 0
+        box[lead + tuple(slice(0, e, d) for e, d in zip(extent, dilation))] = w_in
+    else:
+        box[lead + tuple(slice(0, k) for k in ksize)] = w_in
+        _zero_frame(box[:, :Og], 3, tuple(slice(0, k) for k in ksize))
     wf = wf.reshape(G * Op, Cg, R)
     y = np.empty((N, G * Og, *out), dtype=x.dtype)
     ym = y.reshape(N * G, Og, -1)
     blocks = N * G * (Op // ob)
     work = blocks * ob * len(qoffs) * Cg * R
-    parts = min(blocks, 2 * n_workers()) if work >= _BLOCKED_PARALLEL else 1
+    parts = min(blocks, 4 * n_workers()) if work >= _BLOCKED_PARALLEL else 1
     bounds = [blocks * i // parts for i in range(parts + 1)]
 
     def run(j0: int, j1: int) -> None:
