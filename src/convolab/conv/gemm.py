@@ -178,7 +178,7 @@ def _blocked_ns(
     padding filters included, plus one scattered store per flat output."""
     N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
     ob, vb = _compiled.block_shape(Og, dtype)
-    rows = prod(n + b + a for n, (b, a) in zip(x_shape[3:], pads[1:]))
+    rows = prod(_blocked_rows(x_shape[2:], pads, out)[1:])
     flat = -(-out[0] * rows // vb) * vb
     filters = -(-Og // ob) * ob
     outputs = N * groups * filters * flat
@@ -506,6 +506,26 @@ def _flat_destinations(out: tuple[int, ...], rows: tuple[int, ...], n: int) -> n
     return dest
 
 
+def _blocked_rows(
+    spatial: list[int] | tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    out: tuple[int, ...],
+) -> list[int]:
+    """The padded shape the blocked loop lays its input on.
+
+    Flat rows let the last axis share its padding: the columns read past a row's end
+    are the next row's leading zeros. So when the padding after is at most the
+    padding before, and the outputs still fit in a row, the rows carry only the
+    leading zeros (LeNet-5's C3 input gradient, padded 4 and 4: rows of 14 instead
+    of 18, and 22% fewer multiply-adds).
+    """
+    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    before, after = pads[-1]
+    if len(spatial) > 1 and after <= before and out[-1] <= spatial[-1] + before:
+        padded[-1] = spatial[-1] + before
+    return padded
+
+
 def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     """No matrix product: the compiled register-blocked loop on flat rows. Stride 1.
 
@@ -520,7 +540,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     G, Og, CgT = wmat.shape
     Cg, ntaps = C // G, prod(ksize)
     ob, vb = _compiled.block_shape(Og, x.dtype)
-    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    padded = _blocked_rows(spatial, pads, out)
     st = _row_strides(padded)
     offs = [sum(t * d * s for t, d, s in zip(tap, dilation, st)) for tap in np.ndindex(*ksize)]
     R = out[0] * st[0]
