@@ -25,6 +25,7 @@ import numpy as np
 
 from convolab.conv import _compiled
 from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.gemm import _row_strides
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
@@ -83,14 +84,6 @@ def available(dtype: np.dtype) -> bool:
     if _KERNELS is None:
         _KERNELS = _build()
     return _KERNELS is not False
-
-
-def _row_strides(shape: tuple[int, ...]) -> list[int]:
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= n
-    return strides[::-1]
 
 
 @functools.lru_cache(maxsize=64)
