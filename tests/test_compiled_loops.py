@@ -131,6 +131,20 @@ def test_compiled_loops_propagate_nan_and_inf(strategy):
     np.testing.assert_allclose(got[finite], ref[finite], rtol=0, atol=1e-12)
 
 
+@needs_compiled
+@pytest.mark.parametrize("strategy", ["blocked", "dot"])
+def test_compiled_loops_take_read_only_arrays(strategy):
+    """Unpadded read-only inputs reach the kernels as they are: they must still run."""
+    rng = np.random.default_rng(2)
+    cases = [((2, 3, 16), (4, 3, 1)), ((2, 3, 8, 8), (5, 3, 1, 1)), ((1, 8, 6, 6), (6, 8, 6, 6))]
+    for xs, ws in cases:
+        x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+        x.flags.writeable = w.flags.writeable = False
+        m = len(xs) - 2
+        got = conv_gemm(x, w, ((0, 0),) * m, (1,) * m, (1,) * m, strategy=strategy)
+        np.testing.assert_allclose(got, conv_nd_ref(x, w), rtol=0, atol=1e-10)
+
+
 def test_without_numba_the_planner_keeps_numpy_layouts(monkeypatch):
     monkeypatch.setattr(_compiled, "blocked_available", lambda: False)
     for _, xs, ws, p in LENET:

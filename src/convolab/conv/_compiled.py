@@ -381,6 +381,7 @@ def correlate_blocked_into(
     arr = f"{y.dtype.name}[:, :, ::1]"
     vec = f"{y.dtype.name}[::1]"
     sig = f"void({arr}, {arr}, {vec}, uint64[::1], int64[::1], {arr}, int64, int64, int64)"
+    xf, w = _writeable(xf), _writeable(w)
     _kernel(f"blocked_{ob}x{vb}", y.dtype, sig)(xf, w, bias, offs, dest, y, groups, j0, j1)
 
 
@@ -431,7 +432,14 @@ def correlate_dot_into(
     ob, qb, lanes = dot_shape(y.shape[1], y.dtype)
     arr = f"{y.dtype.name}[:, :, ::1]"
     sig = f"void({arr}, {arr}, int64[::1], {arr}, int64, int64, int64)"
+    xf, wf = _writeable(xf), _writeable(wf)
     _kernel(f"dot_{ob}x{qb}x{lanes}", y.dtype, sig)(xf, wf, qoffs, y, groups, j0, j1)
+
+
+def _writeable(a: np.ndarray) -> np.ndarray:
+    """``a``, or a copy where it is read-only: each kernel is compiled for one argument
+    type, and Numba types a read-only array apart."""
+    return a if a.flags.writeable else a.copy()
 
 
 def _kernel(name: str, dtype: np.dtype, signature: str) -> Any:
