@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["blas_single_thread", "busy_cores", "matmul", "n_workers", "run_tasks"]
+__all__ = [
+    "blas_single_thread",
+    "busy_cores",
+    "matmul",
+    "n_workers",
+    "run_blocks",
+    "run_tasks",
+]
 
 _POOL: ThreadPoolExecutor | None = None
 _BLAS: Any = None  # threadpoolctl controller for the loaded BLAS libraries, made once
@@ -172,3 +179,25 @@ def run_tasks(
                 done.wait()
         if errors:
             raise errors[0]
+
+
+def run_blocks(
+    fn: Callable[[int, int], None],
+    blocks: int,
+    parallel: bool,
+    per_worker: int = 4,
+) -> None:
+    """Call ``fn(j0, j1)`` on consecutive ranges covering ``range(blocks)``.
+
+    With ``parallel``, the ranges are ``per_worker`` per core (or one per block) and
+    shared through :func:`run_tasks`: a helper that starts late then leaves less
+    imbalance behind. Otherwise one call covers everything.
+
+    >>> seen = []
+    >>> run_blocks(lambda a, b: seen.extend(range(a, b)), 10, parallel=True)
+    >>> sorted(seen) == list(range(10))
+    True
+    """
+    parts = min(blocks, per_worker * n_workers()) if parallel else 1
+    bounds = [blocks * i // parts for i in range(parts + 1)]
+    run_tasks(fn, zip(bounds[:-1], bounds[1:]), parallel=parts > 1)

@@ -27,7 +27,7 @@ import numpy as np
 
 from convolab.conv import _compiled
 from convolab.conv._parallel import matmul as _matmul
-from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv._parallel import run_blocks
 from convolab.conv.padding import output_length
 
 __all__ = ["conv_gemm"]
@@ -559,15 +559,13 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     dest = _flat_destinations(tuple(out), tuple(padded[1:]), Rp)
     y = np.empty((N, G * Og, *out), dtype=x.dtype)
     blocks = N * G * (Op // ob)
-    parts = min(blocks, 4 * n_workers()) if blocks * ob * Rp * CgT >= _BLOCKED_PARALLEL else 1
-    bounds = [blocks * i // parts for i in range(parts + 1)]
     offs_a = np.array(offs, dtype=np.uint64)
     ym = y.reshape(N * G, Og, -1)
 
     def run(j0: int, j1: int) -> None:
         _compiled.correlate_blocked_into(xf, w, b, offs_a, dest, ym, G, j0, j1)
 
-    run_tasks(run, zip(bounds[:-1], bounds[1:]), parallel=parts > 1)
+    run_blocks(run, blocks, parallel=blocks * ob * Rp * CgT >= _BLOCKED_PARALLEL)
     return y.reshape(N, G * Og, *out)
 
 
@@ -613,13 +611,11 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     ym = y.reshape(N * G, Og, -1)
     blocks = N * G * (Op // ob)
     work = blocks * ob * len(qoffs) * Cg * R
-    parts = min(blocks, 4 * n_workers()) if work >= _BLOCKED_PARALLEL else 1
-    bounds = [blocks * i // parts for i in range(parts + 1)]
 
     def run(j0: int, j1: int) -> None:
         _compiled.correlate_dot_into(xf, wf, qoffs, ym, G, j0, j1)
 
-    run_tasks(run, zip(bounds[:-1], bounds[1:]), parallel=parts > 1)
+    run_blocks(run, blocks, parallel=work >= _BLOCKED_PARALLEL)
     return y
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from convolab.conv import _compiled
-from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv._parallel import run_blocks
 from convolab.conv.gemm import _row_strides
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
@@ -104,12 +104,6 @@ def _windows(
     return base, offs
 
 
-def _split(planes: int, work: int) -> list[tuple[int, int]]:
-    parts = min(planes, 2 * n_workers()) if work >= _PARALLEL_MIN else 1
-    bounds = [planes * i // parts for i in range(parts + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
-
-
 def max_pool_forward(
     xp: np.ndarray,
     k: tuple[int, ...],
@@ -134,8 +128,8 @@ def max_pool_forward(
     y = np.empty((x2.shape[0], len(base)), dtype=xp.dtype)
     arg = np.empty(y.shape, dtype=np.int64)
     forward = _KERNELS[0]
-    tasks = _split(x2.shape[0], y.size * len(offs))
-    run_tasks(lambda a, b: forward(x2, base, offs, y, arg, a, b), tasks, parallel=len(tasks) > 1)
+    run_blocks(lambda a, b: forward(x2, base, offs, y, arg, a, b), x2.shape[0],
+               parallel=y.size * len(offs) >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
     return y.reshape(*lead, *out), arg
 
 
@@ -153,6 +147,6 @@ def max_pool_backward(grad: np.ndarray, arg: np.ndarray, shape: tuple[int, ...])
     g2 = np.ascontiguousarray(grad).reshape(arg.shape)
     gx = np.empty((arg.shape[0], prod(shape) // arg.shape[0]), dtype=grad.dtype)
     backward = _KERNELS[1]
-    tasks = _split(arg.shape[0], gx.size)
-    run_tasks(lambda a, b: backward(g2, arg, gx, a, b), tasks, parallel=len(tasks) > 1)
+    run_blocks(lambda a, b: backward(g2, arg, gx, a, b), arg.shape[0],
+               parallel=gx.size >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
     return gx.reshape(shape)
