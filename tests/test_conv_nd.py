@@ -264,6 +264,11 @@ def test_batch_chunks_and_workspace_reuse(dtype):
         ((2, 12, 6, 5), (2, 6, 3, 2), {"padding": (2, 1), "groups": 2}),
         ((2, 9, 5, 6), (1, 9, 3, 3), {"padding": 2, "stride": 2}),
         ((1, 8, 3, 4, 3), (1, 8, 2, 3, 2), {"padding": (1, 2, 1)}),
+        # LeNet-5 C5's input gradient: a 1x1 map under a kernel-sized padding
+        ((3, 12, 1, 1), (4, 12, 5, 5), {"padding": 4}),
+        # fewer input samples than taps, with dilation and uneven padding
+        ((2, 10, 2, 1), (3, 10, 3, 4), {"padding": (4, 3), "dilation": (2, 1)}),
+        ((2, 9, 2), (2, 9, 6), {"padding": 5, "dilation": 2}),
     ],
 )
 def test_narrowing_full_padding_layers(xshape, wshape, kw):
@@ -307,6 +312,17 @@ def test_every_gemm_layout_matches_oracle(case, strategy):
     got = conv_gemm(x, w, pads, stride, dil, groups, strategy=strategy)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=_atol(x, w, np.float64))
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_pointwise_kernels_are_a_matrix_product(groups):
+    """A 1x1 kernel without padding multiplies ``x`` in place; it must equal the definition."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 6, 3, 5))
+    w = rng.standard_normal((9, 6 // groups, 1, 1))
+    for strategy in (None, "taps"):
+        got = conv_gemm(x, w, ((0, 0),) * 2, (1, 1), (1, 1), groups, strategy=strategy)
+        np.testing.assert_allclose(got, conv_nd_ref(x, w, groups=groups), rtol=0, atol=1e-12)
 
 
 def test_gemm_layout_errors_name_the_argument():

@@ -122,17 +122,157 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     return _POOL
 
 
+#: how long an idle helper of the spinning team polls for the next call before it
+#: sleeps, and how long the calling thread polls for the helpers to finish before it
+#: sleeps (seconds)
+SPIN_SECONDS = 2e-3
+
+
+class _Round:
+    """One call of :func:`run_tasks` as the spinning team sees it."""
+
+    __slots__ = ("seq", "fn", "queue", "errors", "closed", "joined")
+
+    def __init__(self, seq: int, fn: Callable[..., None], queue: Any) -> None:
+        self.seq, self.fn, self.queue = seq, fn, queue
+        self.errors: list[BaseException] = []
+        self.closed = False
+        self.joined: list[int] = []
+
+
+class _SpinningTeam:
+    """Helper threads that poll for work without the GIL (see :mod:`convolab.conv._spin`).
+
+    The calling thread publishes a round (the function and a shared iterator of
+    tasks), then raises ``cells[0]`` to the round's number; helpers polling that
+    cell join the round (under a lock, only while it is open) and take tasks from
+    the iterator like the caller. When the iterator is empty the caller closes the
+    round and waits for the helpers that joined, each of which raises its own cell
+    (one cache line apart) when it is done. Each wait polls for
+    :data:`SPIN_SECONDS`, then sleeps on a condition or an event, so an idle
+    process does not keep a core busy.
+    """
+
+    def __init__(self, helpers: int, wait: Callable[..., bool], hz: float) -> None:
+        self.helpers = helpers
+        self.wait, self.budget = wait, int(SPIN_SECONDS * hz)
+        self.cells = np.zeros(8 * (helpers + 1), np.int64)
+        self.round: _Round | None = None
+        self.seq = 0
+        self.sleeping = 0
+        self.stopped = False
+        self.posted = threading.Condition()
+        self.join_lock = threading.Lock()
+        self.busy = threading.Lock()
+        self.finished = [threading.Event() for _ in range(helpers)]
+        for h in range(helpers):
+            threading.Thread(target=self._helper, args=(h,), daemon=True,
+                             name=f"convolab-{h}").start()  # fmt: skip
+
+    def _helper(self, h: int) -> None:
+        cells, done, seen = self.cells, 8 * (h + 1), 0
+        while True:
+            if not self.wait(cells, 0, seen + 1, self.budget):
+                with self.posted:
+                    self.sleeping += 1
+                    while cells[0] <= seen:
+                        self.posted.wait()
+                    self.sleeping -= 1
+            if self.stopped:
+                return
+            r = self.round
+            seen = r.seq
+            with self.join_lock:
+                joined = not r.closed
+                if joined:
+                    r.joined.append(h)
+            if not joined:
+                continue
+            try:
+                for task in r.queue:
+                    r.fn(*task)
+            except BaseException as exc:  # re-raised in the calling thread
+                r.errors.append(exc)
+            finally:
+                cells[done] = r.seq
+                self.finished[h].set()
+
+    def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
+        """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
+        if not self.busy.acquire(blocking=False):
+            return False
+        try:
+            self.seq += 1
+            r = self.round = _Round(self.seq, fn, iter(tasks))
+            self.cells[0] = r.seq
+            if self.sleeping:
+                with self.posted:
+                    self.posted.notify_all()
+            try:
+                for task in r.queue:
+                    fn(*task)
+            finally:
+                with self.join_lock:
+                    r.closed = True
+                for h in r.joined:
+                    while not self.wait(self.cells, 8 * (h + 1), r.seq, self.budget):
+                        self.finished[h].wait()
+                        self.finished[h].clear()
+            if r.errors:
+                raise r.errors[0]
+            return True
+        finally:
+            self.busy.release()
+
+    def stop(self) -> None:
+        self.stopped = True
+        with self.posted:
+            self.seq += 1
+            self.cells[0] = self.seq
+            self.posted.notify_all()
+
+
+_TEAM: _SpinningTeam | None = None
+
+
+def _team(workers: int) -> _SpinningTeam | None:
+    """The spinning team of ``workers - 1`` helpers, or ``None`` without a spin-wait."""
+    global _TEAM
+    if _TEAM is not None and _TEAM.helpers == workers - 1:
+        return _TEAM
+    from convolab.conv import _spin
+
+    wait = _spin.spinner()
+    if wait is None:
+        return None
+    if _TEAM is not None:
+        _TEAM.stop()
+    _TEAM = _SpinningTeam(workers - 1, wait, _spin.cycles_per_second())
+    return _TEAM
+
+
+def _forget_threads() -> None:  # in a forked child the threads are gone
+    global _TEAM, _POOL
+    _TEAM = _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
+
+
 def run_tasks(
     fn: Callable[..., None], tasks: Iterable[tuple], parallel: bool = True, blas: bool = False
 ) -> None:
-    """Call ``fn(*task)`` for every task, sharing them with the pool when ``parallel``.
+    """Call ``fn(*task)`` for every task, sharing them with helper threads when ``parallel``.
 
-    The calling thread works too: it and up to ``n_workers() - 1`` pool threads
-    take tasks from one queue until it is empty. A helper that has not started
-    by then is not waited for, so on a machine whose other cores are busy the
-    call costs about what a plain loop costs instead of a scheduler wake-up per
-    thread. ``blas=True`` says the tasks call BLAS: it is then limited to one
-    thread (see :func:`blas_single_thread`).
+    The calling thread works too: it and up to ``n_workers() - 1`` helpers take
+    tasks from one queue until it is empty. A helper that has not started by
+    then is not waited for, so on a machine whose other cores are busy the call
+    costs about what a plain loop costs. With Numba on x86-64 the helpers poll
+    for work for a couple of milliseconds before they sleep (see
+    :class:`_SpinningTeam`); otherwise they are a thread pool, woken per call.
+    ``blas=True`` says the tasks call BLAS: it is then limited to one thread (see
+    :func:`blas_single_thread`).
 
     >>> out = []
     >>> run_tasks(lambda i: out.append(i * i), [(1,), (2,), (3,)])
@@ -145,6 +285,12 @@ def run_tasks(
         if not parallel or workers < 2:
             for task in tasks:
                 fn(*task)
+            return
+        team = _team(n_workers())
+        if team is not None:
+            if not team.run(fn, tasks):  # called from inside a task: run here
+                for task in tasks:
+                    fn(*task)
             return
         queue = iter(tasks)  # list iterators hand out each item once, across threads
         lock = threading.Lock()

@@ -129,6 +129,8 @@ def _choose_strategy(
     """The NumPy layout that moves the fewest values in the longest runs, or the
     compiled ``blocked`` loop where the cost model expects it to be faster."""
     layout = _numpy_layout(x_shape, w_shape, pads, stride, dilation, out, groups)
+    if _pointwise(w_shape[2:], pads, stride):  # a plain matrix product: nothing to copy
+        return layout
     if dtype is None or any(s != 1 for s in stride) or not _blocked_ok(dtype):
         return layout
     dtype = np.dtype(dtype)
@@ -223,6 +225,8 @@ def _numpy_layout(
     npos = prod(out)
     n_in = prod(spatial)
     flat = all(s == 1 for s in stride) and len(out) > 1
+    if _pointwise(ksize, pads, stride):
+        return "taps"
     if ntaps > npos:
         return "positions"
     if _SCATTER_GAIN * Og * n_in < Cg * npos:
@@ -278,16 +282,26 @@ def _chunk(total: int, bytes_per_item: int) -> int:
     return max(1, min(total, _CHUNK_BYTES // max(1, bytes_per_item)))
 
 
+def _pointwise(ksize, pads, stride) -> bool:
+    """A one-tap kernel on the unpadded input at stride 1: the columns are ``x`` itself."""
+    return prod(ksize) == 1 and all(s == 1 for s in stride) and not any(map(any, pads))
+
+
 def _taps(x, wmat, ksize, pads, stride, dilation, out):
     """One strided copy per kernel tap: ``cols[g, (c, t), (n, p)]``, then ``W @ cols``.
 
     Zero padding is never materialized: each tap copies the box of outputs whose
     sample lies inside ``x`` and zeroes the frame around it. The batch runs in
-    chunks so that each chunk's columns stay in cache.
+    chunks so that each chunk's columns stay in cache. A pointwise kernel (one
+    tap, no padding, stride 1) needs no columns: ``y[n] = W @ x[n]``, one product
+    per sample.
     """
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
     Cg, ntaps, npos = C // G, prod(ksize), prod(out)
+    if _pointwise(ksize, pads, stride):
+        y = _matmul(wmat, x.reshape(N, G, Cg, npos))
+        return y.reshape(N, G * Og, *out)
     xg = x.reshape(N, G, Cg, *spatial).transpose(1, 2, 0, *range(3, 3 + len(spatial)))
     chunk = _chunk(N, G * Cg * ntaps * npos * x.itemsize)
     y = np.empty((N, G, Og, npos), dtype=x.dtype)
@@ -426,6 +440,13 @@ def _scatter(x, wmat, ksize, pads, stride, dilation, out):
     p*s + t*d - before]``. This touches ``O * K`` values per input sample instead
     of im2col's ``C * K`` per output position, and never multiplies padding zeros:
     the shape of a layer's input gradient (a full convolution that narrows channels).
+
+    With fewer input samples per channel than taps (the input gradient of a layer
+    whose kernel covers its whole input, such as LeNet-5's C5), the product is one
+    matrix product over all samples at once, ``(N q, C) @ (C, O K)``, instead of
+    one small product per sample, and the adds go by input sample: with stride 1,
+    sample ``q`` lands on the outputs ``p = q + before - t d`` of all its taps, one
+    box of the flipped kernel.
     """
     N, C, *spatial = x.shape
     G, Og, CgK = wmat.shape
@@ -436,8 +457,18 @@ def _scatter(x, wmat, ksize, pads, stride, dilation, out):
     w2 = wmat.reshape(G, Og, Cg, ntaps).transpose(0, 1, 3, 2).reshape(G, Og * ntaps, Cg)
     xg = x.reshape(N, G, Cg, n_in)
     y = np.zeros((N, G, Og, *out), dtype=dtype)
-    chunk = _chunk(N, G * Og * ntaps * n_in * x.itemsize)
     lead = (slice(None),) * 3
+    if n_in < ntaps and all(s == 1 for s in stride):
+        xt = xg.transpose(1, 0, 3, 2).reshape(G, N * n_in, Cg)
+        z = _matmul(xt, w2.transpose(0, 2, 1)).reshape(G, N, n_in, Og, ntaps)
+        z = z.transpose(1, 0, 3, 4, 2).reshape(N, G, Og, *ksize, n_in)
+        for q, sample in enumerate(np.ndindex(*spatial)):
+            box = _sample_box(sample, pads, dilation, ksize, out)
+            if box is not None:
+                dst, taps = box
+                y[lead + dst] += z[lead + taps + (q,)]
+        return y.reshape(N, G * Og, *out)
+    chunk = _chunk(N, G * Og * ntaps * n_in * x.itemsize)
     boxes = [
         (t, _tap_box(tap, pads, stride, dilation, spatial, out))
         for t, tap in enumerate(np.ndindex(*ksize))
@@ -451,6 +482,32 @@ def _scatter(x, wmat, ksize, pads, stride, dilation, out):
                 dst, src = box
                 part[lead + dst] += z[lead + (t,) + src]
     return y.reshape(N, G * Og, *out)
+
+
+def _sample_box(
+    sample: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    dilation: tuple[int, ...],
+    ksize: tuple[int, ...],
+    out_shape: tuple[int, ...],
+) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
+    """Stride 1: the outputs that input ``sample`` reaches, and the taps that take it there.
+
+    Per axis, tap ``t`` carries sample ``q`` to output ``p = q + before - t d``; the
+    taps with ``0 <= p < out`` form a range, and the outputs run backwards through
+    it. Returns ``(outputs, taps)`` as slices (the taps' step is negative), or
+    ``None`` if the sample reaches no output.
+    """
+    dst, taps = [], []
+    for q, (b, _), d, k, m in zip(sample, pads, dilation, ksize, out_shape):
+        top = q + b  # output of tap 0
+        t_lo = max(0, -(-(top - m + 1) // d))  # first tap with p < m
+        t_hi = min(k - 1, top // d)  # last tap with p >= 0
+        if t_hi < t_lo:
+            return None
+        dst.append(slice(top - t_hi * d, top - t_lo * d + 1, d))
+        taps.append(slice(t_hi, t_lo - 1 if t_lo > 0 else None, -1))
+    return tuple(dst), tuple(taps)
 
 
 def _scatter_flat(x, wmat, ksize, pads, stride, dilation, out):

@@ -1,0 +1,134 @@
+"""The engine's threads: every task runs once, errors reach the caller, helpers take part."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from convolab.conv import _parallel, _spin
+
+HAVE_SPIN = _spin.spinner() is not None
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """Two workers even on a one-core machine, and a fresh team afterwards."""
+    monkeypatch.setenv("CONVOLAB_NUM_THREADS", "2")
+    yield
+    if _parallel._TEAM is not None:
+        _parallel._TEAM.stop()
+    _parallel._TEAM = None
+
+
+def _slow_tasks(n, seconds=0.003):
+    """Tasks that sleep (releasing the GIL), so that a waiting helper gets some of them."""
+    done = []
+
+    def task(i):
+        time.sleep(seconds)
+        done.append((i, threading.get_ident()))
+
+    return task, [(i,) for i in range(n)], done
+
+
+def test_every_task_runs_once_over_many_rounds(two_workers):
+    counts = np.zeros(64, np.int64)
+    lock = threading.Lock()
+
+    def task(a, b):
+        with lock:
+            counts[a:b] += 1
+
+    for blocks in range(1, 65):
+        _parallel.run_blocks(task, blocks, parallel=True)
+    expected = np.array([64 - i for i in range(64)])  # block i is in the calls with blocks > i
+    np.testing.assert_array_equal(counts, expected)
+
+
+def test_helpers_take_part(two_workers):
+    task, tasks, done = _slow_tasks(20)
+    _parallel.run_tasks(task, tasks)
+    assert sorted(i for i, _ in done) == list(range(20))
+    assert len({t for _, t in done}) == 2  # the caller and one helper
+
+
+def test_an_error_in_any_task_reaches_the_caller(two_workers):
+    def task(i):
+        time.sleep(0.001)
+        if i == 5:
+            raise ZeroDivisionError(f"task {i}")
+
+    for _ in range(3):  # wherever it runs, and the team still works afterwards
+        with pytest.raises(ZeroDivisionError, match="task 5"):
+            _parallel.run_tasks(task, [(i,) for i in range(10)])
+    out = []
+    _parallel.run_tasks(lambda i: out.append(i), [(i,) for i in range(10)])
+    assert sorted(out) == list(range(10))
+
+
+def test_nested_calls_run_inside_the_task(two_workers):
+    seen = []
+    lock = threading.Lock()
+
+    def inner(i, j):
+        with lock:
+            seen.append((i, j))
+
+    def outer(i):
+        time.sleep(0.001)
+        _parallel.run_tasks(inner, [(i, j) for j in range(3)])
+
+    _parallel.run_tasks(outer, [(i,) for i in range(6)])
+    assert sorted(seen) == [(i, j) for i in range(6) for j in range(3)]
+
+
+@pytest.mark.skipif(not HAVE_SPIN, reason="the spinning team needs Numba on x86-64")
+def test_sleeping_helpers_are_woken(two_workers, monkeypatch):
+    """With no time to spin, helpers sleep between calls and must still be woken."""
+    monkeypatch.setattr(_parallel, "SPIN_SECONDS", 0.0)
+    _parallel._TEAM = None
+    team = _parallel._team(2)
+    assert team.budget == 0
+    for _ in range(5):
+        task, tasks, done = _slow_tasks(8)
+        _parallel.run_tasks(task, tasks)
+        assert sorted(i for i, _ in done) == list(range(8))
+    assert len({t for _, t in done}) == 2
+
+
+@pytest.mark.skipif(not HAVE_SPIN, reason="the spinning team needs Numba on x86-64")
+def test_stopped_helpers_exit(two_workers):
+    team = _parallel._team(2)
+    helpers = [t for t in threading.enumerate() if t.name.startswith("convolab-")]
+    team.stop()
+    for t in helpers:
+        t.join(timeout=5)
+    assert not any(t.is_alive() for t in helpers)
+    _parallel._TEAM = None
+
+
+def test_thread_pool_without_the_spin_wait(two_workers, monkeypatch):
+    monkeypatch.setattr(_spin, "spinner", lambda: None)
+    _parallel._TEAM = None
+    task, tasks, done = _slow_tasks(20)
+    _parallel.run_tasks(task, tasks)
+    assert _parallel._TEAM is None
+    assert sorted(i for i, _ in done) == list(range(20))
+    assert len({t for _, t in done}) == 2
+
+
+@pytest.mark.skipif(not HAVE_SPIN, reason="needs Numba on x86-64")
+def test_spin_wait_sees_a_store_from_another_thread():
+    wait = _spin.spinner()
+    cells = np.zeros(8, np.int64)
+    assert not wait(cells, 3, 1, 10_000)  # times out
+    hz = _spin.cycles_per_second()
+    timer = threading.Timer(0.01, lambda: cells.__setitem__(3, 7))
+    timer.start()
+    t0 = time.perf_counter()
+    assert wait(cells, 3, 7, int(5 * hz))
+    assert time.perf_counter() - t0 < 4
+    timer.join()
