@@ -377,7 +377,8 @@ def test_dropout_scaling_statistics_and_gradient():
 # --------------------------------------------------------------------------- batch norm
 
 
-@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 2, 4, 3)])
+# rows of 16 values or more take the compiled passes when Numba is installed
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 2, 4, 3), (4, 3, 17), (3, 2, 5, 4)])
 def test_batch_norm_training_forward_stats_and_gradients(shape):
     x = r(*shape) * 2 + 1
     w, b = r(shape[1]), r(shape[1])
@@ -394,8 +395,9 @@ def test_batch_norm_training_forward_stats_and_gradients(shape):
     check_gradients(lambda t: F.batch_norm(t, None, None, training=True), x)
 
 
-def test_batch_norm_eval_uses_running_stats():
-    x, w, b = r(4, 3, 2, 2), r(3), r(3)
+@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (2, 3, 4, 5)])
+def test_batch_norm_eval_uses_running_stats(shape):
+    x, w, b = r(*shape), r(3), r(3)
     rm, rv = r(3), np.abs(r(3)) + 0.5
     y = F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-3).data
     c = (1, 3, 1, 1)
@@ -567,8 +569,9 @@ def test_pools_and_losses_match_torch(torch):
     np.testing.assert_allclose(Z.grad, tz.grad.numpy(), atol=1e-12)
 
 
-def test_batch_norm_matches_torch(torch):
-    x, w, b = r(5, 3, 4, 2), r(3), r(3)
+@pytest.mark.parametrize("shape", [(5, 3, 4, 2), (5, 3, 4, 6)])
+def test_batch_norm_matches_torch(torch, shape):
+    x, w, b = r(*shape), r(3), r(3)
     rm, rv = np.zeros(3), np.ones(3)
     trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -583,6 +586,41 @@ def test_batch_norm_matches_torch(torch):
     np.testing.assert_allclose(rv, trv.numpy())
     for ours, theirs in ((X, tx), (W, tw), (B, tb)):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_norm_compiled_passes_match_numpy_form(monkeypatch, dtype, affine):
+    """The two-pass compiled batch norm against the NumPy form, forward and backward,
+    with a large offset (the centred sums must not cancel) and a NaN that must spread
+    through its channel only."""
+    from convolab.nn import _norm_compiled
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((16, 4, 6, 7)) * 0.5 + 300).astype(dtype)
+    x[3, 2, 1, 1] = np.nan
+    g = rng.standard_normal(x.shape).astype(dtype)
+    w, b = (rng.standard_normal(4).astype(dtype) for _ in range(2))
+
+    def run():
+        X = Tensor(x.copy(), requires_grad=True)
+        params = [Tensor(w.copy(), requires_grad=True), Tensor(b.copy(), requires_grad=True)]
+        rm, rv = np.zeros(4), np.ones(4)
+        y = F.batch_norm(X, rm, rv, *(params if affine else []), training=True)
+        y.backward(g)
+        grads = [p.grad for p in params] if affine else []
+        return y.data, X.grad, rm, rv, grads
+
+    compiled = run()
+    monkeypatch.setattr(_norm_compiled, "MIN_ROW", 10**9)  # the NumPy form
+    reference = run()
+    tol = 2e-3 if dtype == "float32" else 1e-9
+    for got, want in zip(compiled[:4], reference[:4], strict=True):
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    assert np.isnan(compiled[0][:, 2]).all() and not np.isnan(compiled[0][:, [0, 1, 3]]).any()
+    for got, want in zip(compiled[4], reference[4], strict=True):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)
 
 
 # --------------------------------------------------------------------------- random shapes

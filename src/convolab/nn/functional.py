@@ -29,7 +29,7 @@ import numpy as np
 
 from convolab.conv import conv_nd
 from convolab.conv._parallel import matmul
-from convolab.nn import _pool_compiled
+from convolab.nn import _norm_compiled, _pool_compiled
 from convolab.nn.tensor import Function, Tensor, _as_tensor, _dim, _norm_axes
 
 __all__ = [
@@ -243,7 +243,7 @@ class _ConvNd(Function):
             dw = _conv_weight_grad(x, grad, w.shape[2:], pads, stride, dilation, groups)
         if len(self.needs_input_grad) == 2:
             return dx, dw
-        db = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if self.needs_input_grad[2] else None
+        db = _channel_sum(grad) if self.needs_input_grad[2] else None
         return dx, dw, db
 
 
@@ -1081,6 +1081,11 @@ class _BatchNorm(Function):
     ) -> np.ndarray:
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         count = x.size // max(x.shape[1], 1)
+        if _norm_compiled.available(x):
+            return self._forward_compiled(
+                x, params, has_weight, training, running_mean, running_var, momentum, eps, count
+            )
+        self.compiled = False
         if training:
             mean = _channel_sum(x) / count
             x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
@@ -1105,7 +1110,53 @@ class _BatchNorm(Function):
             y += b
         return y
 
+    def _forward_compiled(
+        self, x, params, has_weight, training, running_mean, running_var, momentum, eps, count
+    ) -> np.ndarray:
+        """The same in two compiled passes (see :mod:`convolab.nn._norm_compiled`)."""
+        n_chan = x.shape[1]
+        if training:
+            mean, var = _norm_compiled.channel_moments(x)
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += momentum * var * (count / max(count - 1, 1))
+        else:
+            mean = np.asarray(running_mean, np.float64)
+            var = np.asarray(running_var, np.float64)
+        invstd = 1.0 / np.sqrt(var + eps)
+        w = params[0].astype(np.float64) if has_weight else np.ones(n_chan)
+        has_bias = len(params) == 2 or (params and not has_weight)
+        b = params[-1].astype(np.float64) if has_bias else np.zeros(n_chan)
+        self.compiled, self.x, self.count, self.training = True, x, count, training
+        self.mean, self.invstd64, self.scale, self.has_weight = mean, invstd, invstd * w, has_weight
+        return _norm_compiled.rows_affine(x, mean, self.scale, b)
+
+    def _backward_compiled(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, count, mean, invstd, scale = self.x, self.count, self.mean, self.invstd64, self.scale
+        g = grad.astype(x.dtype, copy=False)
+        need_w = self.has_weight and self.needs_input_grad[1]
+        need_b = len(self.needs_input_grad) > 1 + self.has_weight and self.needs_input_grad[-1]
+        s, p = _norm_compiled.channel_sums(g, x, mean)
+        dx = None
+        if self.needs_input_grad[0]:
+            if self.training:  # scale (g - s / M - (x - mean) invstd^2 p / M)
+                beta = -scale * invstd**2 * p / count
+                dx = _norm_compiled.rows_affine2(g, x, mean, scale, beta, -scale * s / count)
+            else:  # the running statistics are constants
+                dx = g * scale.astype(x.dtype).reshape((1, -1) + (1,) * (x.ndim - 2))
+        grads: list[np.ndarray | None] = [dx]
+        if self.has_weight:
+            grads.append((p * invstd).astype(x.dtype) if need_w else None)
+        if len(self.needs_input_grad) > len(grads):
+            grads.append(s.astype(x.dtype) if need_b else None)
+        return tuple(grads)
+
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        if self.compiled:
+            return self._backward_compiled(grad)
         x_hat, invstd, count, w = self.x_hat, self.invstd, self.count, self.w
         shape = invstd.shape
         need_w = self.has_weight and self.needs_input_grad[1]
