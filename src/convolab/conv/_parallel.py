@@ -126,6 +126,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 #: sleeps, and how long the calling thread polls for the helpers to finish before it
 #: sleeps (seconds)
 SPIN_SECONDS = 2e-3
+_GO = 0  # the spinning team's cell for the round number; helper h reports in 8 (h + 1)
 
 
 class _Round:
@@ -144,18 +145,26 @@ class _SpinningTeam:
     """Helper threads that poll for work without the GIL (see :mod:`convolab.conv._spin`).
 
     The calling thread publishes a round (the function and a shared iterator of
-    tasks), then raises ``cells[0]`` to the round's number; helpers polling that
-    cell join the round (under a lock, only while it is open) and take tasks from
-    the iterator like the caller. When the iterator is empty the caller closes the
+    tasks) and raises ``cells[0]`` to the round's number; helpers polling that cell
+    join the round (under a lock, only while it is open) and take tasks from the
+    iterator like the caller. When the iterator is empty the caller closes the
     round and waits for the helpers that joined, each of which raises its own cell
     (one cache line apart) when it is done. Each wait polls for
-    :data:`SPIN_SECONDS`, then sleeps on a condition or an event, so an idle
-    process does not keep a core busy.
+    :data:`SPIN_SECONDS`, then sleeps, so an idle process does not keep a core busy.
+
+    A thread that asks for the GIL while another holds it sleeps, and waking it
+    costs a scheduler round trip (tens of microseconds on a virtual machine, against
+    a few of Python). So a helper reports "done" from compiled code after releasing
+    the GIL, as it goes back to polling: the caller, which sees it, then takes the
+    GIL at once. (A helper joining a round still waits for the GIL while the caller
+    starts its first task: about 35-75 us here, half of it lost, since the caller
+    takes the tasks the late helper would have taken.)
     """
 
-    def __init__(self, helpers: int, wait: Callable[..., bool], hz: float) -> None:
+    def __init__(self, helpers: int, spin: Any, hz: float) -> None:
         self.helpers = helpers
-        self.wait, self.budget = wait, int(SPIN_SECONDS * hz)
+        self.wait, self.store_then_wait = spin
+        self.budget = int(SPIN_SECONDS * hz)
         self.cells = np.zeros(8 * (helpers + 1), np.int64)
         self.round: _Round | None = None
         self.seq = 0
@@ -164,18 +173,17 @@ class _SpinningTeam:
         self.posted = threading.Condition()
         self.join_lock = threading.Lock()
         self.busy = threading.Lock()
-        self.finished = [threading.Event() for _ in range(helpers)]
         for h in range(helpers):
             threading.Thread(target=self._helper, args=(h,), daemon=True,
                              name=f"convolab-{h}").start()  # fmt: skip
 
     def _helper(self, h: int) -> None:
-        cells, done, seen = self.cells, 8 * (h + 1), 0
+        cells, done_at, seen, done = self.cells, 8 * (h + 1), 0, 0
         while True:
-            if not self.wait(cells, 0, seen + 1, self.budget):
+            if not self.store_then_wait(cells, done_at, done, _GO, seen + 1, self.budget):
                 with self.posted:
                     self.sleeping += 1
-                    while cells[0] <= seen:
+                    while cells[_GO] <= seen:
                         self.posted.wait()
                     self.sleeping -= 1
             if self.stopped:
@@ -193,9 +201,7 @@ class _SpinningTeam:
                     r.fn(*task)
             except BaseException as exc:  # re-raised in the calling thread
                 r.errors.append(exc)
-            finally:
-                cells[done] = r.seq
-                self.finished[h].set()
+            done = r.seq  # reported by store_then_wait, without the GIL
 
     def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
         """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
@@ -204,7 +210,8 @@ class _SpinningTeam:
         try:
             self.seq += 1
             r = self.round = _Round(self.seq, fn, iter(tasks))
-            self.cells[0] = r.seq
+            cells = self.cells
+            cells[_GO] = r.seq
             if self.sleeping:
                 with self.posted:
                     self.posted.notify_all()
@@ -215,9 +222,8 @@ class _SpinningTeam:
                 with self.join_lock:
                     r.closed = True
                 for h in r.joined:
-                    while not self.wait(self.cells, 8 * (h + 1), r.seq, self.budget):
-                        self.finished[h].wait()
-                        self.finished[h].clear()
+                    while not self.wait(cells, 8 * (h + 1), r.seq, self.budget):
+                        time.sleep(1e-4)
             if r.errors:
                 raise r.errors[0]
             return True
@@ -228,7 +234,7 @@ class _SpinningTeam:
         self.stopped = True
         with self.posted:
             self.seq += 1
-            self.cells[0] = self.seq
+            self.cells[_GO] = self.seq
             self.posted.notify_all()
 
 
@@ -242,12 +248,12 @@ def _team(workers: int) -> _SpinningTeam | None:
         return _TEAM
     from convolab.conv import _spin
 
-    wait = _spin.spinner()
-    if wait is None:
+    if _spin.spinner() is None:
         return None
     if _TEAM is not None:
         _TEAM.stop()
-    _TEAM = _SpinningTeam(workers - 1, wait, _spin.cycles_per_second())
+    spin = (_spin.spinner(), _spin.store_then_wait())
+    _TEAM = _SpinningTeam(workers - 1, spin, _spin.cycles_per_second())
     return _TEAM
 
 

@@ -73,6 +73,15 @@ def _build() -> Any:
 
         return types.int64(), codegen
 
+    @intrinsic
+    def store_release(typingctx, arr, index, value):  # pragma: no cover - compiled
+        def codegen(context, builder, signature, args):
+            ary = context.make_array(signature.args[0])(context, builder, args[0])
+            builder.store_atomic(args[2], builder.gep(ary.data, [args[1]]), "release", 8)
+            return context.get_dummy_value()
+
+        return types.void(arr, index, value), codegen
+
     @njit(nogil=True, cache=True)
     def wait_at_least(cells, index, value, max_cycles):  # pragma: no cover - compiled
         start = read_cycles()
@@ -83,11 +92,18 @@ def _build() -> Any:
         return True
 
     @njit(nogil=True, cache=True)
+    def store_then_wait(cells, at, stored, index, value, max_cycles):  # pragma: no cover
+        store_release(cells, at, stored)
+        return wait_at_least(cells, index, value, max_cycles)
+
+    @njit(nogil=True, cache=True)
     def cycles():  # pragma: no cover - compiled
         return read_cycles()
 
-    wait_at_least(np.zeros(1, np.int64), 0, 0, 0)  # compiled (or loaded) now, not in a helper
-    return wait_at_least, cycles
+    # compiled (or loaded) now, not in a helper thread
+    wait_at_least(np.zeros(1, np.int64), 0, 0, 0)
+    store_then_wait(np.zeros(1, np.int64), 0, 0, 0, 0, 0)
+    return wait_at_least, cycles, store_then_wait
 
 
 def spinner() -> Any:
@@ -106,6 +122,24 @@ def spinner() -> Any:
     if _SPIN is None:
         _SPIN = _build()
     return _SPIN[0] if _SPIN else None
+
+
+def store_then_wait() -> Any:
+    """``store_then_wait(cells, at, stored, index, value, max_cycles) -> bool``, or ``None``.
+
+    Releases the GIL, then stores ``cells[at] = stored`` (a release store) and
+    waits as :func:`spinner`'s function does. A thread that signals "done" this
+    way holds no GIL when the waiting thread sees the signal, so that thread takes
+    the GIL at once instead of sleeping until it is free.
+
+    >>> import numpy as np
+    >>> f, cells = store_then_wait(), np.zeros(2, np.int64)
+    >>> f is None or f(cells, 1, 5, 1, 5, 1000)
+    True
+    >>> f is None or int(cells[1])
+    5
+    """
+    return _SPIN[2] if spinner() is not None else None
 
 
 def cycles_per_second() -> float:
