@@ -66,6 +66,15 @@ def test_eval_prints_the_same_scores(trained, idx_dir, capsys):
     assert code == 0 and "accuracy" in out and "confusion" in out
 
 
+def test_label_smoothing_is_recorded_and_checked(idx_dir, tmp_path, capsys):
+    run_dir = tmp_path / "ls"
+    args = ["train", "mlp", "--data", idx_dir, "--epochs", "1", "--out", run_dir, "-q"]
+    assert run([*args, "--label-smoothing", "0.1"], capsys)[0] == 0
+    assert json.loads((run_dir / "config.json").read_text())["label_smoothing"] == 0.1
+    code, _, err = run([*args[:-2], tmp_path / "ls2", "-q", "--label-smoothing", "1.5"], capsys)
+    assert code == 2 and "--label-smoothing" in err
+
+
 def test_resume_continues(trained, idx_dir, tmp_path, capsys):
     run_dir = tmp_path / "r"
     base = ["train", "mlp", "--data", idx_dir, "--batch-size", "64", "--out", run_dir, "-q"]

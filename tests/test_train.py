@@ -140,3 +140,31 @@ def test_errors(shapes, tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"garbage")
     with pytest.raises(ValueError, match="not a readable training checkpoint"):
         train.load_checkpoint(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3])
+def test_smoothed_loss_against_the_definition(eps):
+    rng = np.random.default_rng(2)
+    logits, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+    target = np.full((6, 4), eps / 4)
+    target[np.arange(6), y] += 1 - eps
+    log_p = np.log(softmax(logits, axis=1))
+    expected = -(target * log_p).sum(1).mean()
+    t = nn.Tensor(logits, requires_grad=True)
+    loss = train.smoothed_loss(eps)(t, y)
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+    loss.backward()  # d/dlogits of the mean: (softmax - target) / N
+    np.testing.assert_allclose(t.grad, (softmax(logits, axis=1) - target) / 6, atol=1e-12)
+    # one logit: binary cross-entropy with targets y (1 - e) + e / 2
+    z, yb = rng.standard_normal((5, 1)), rng.integers(0, 2, 5)
+    tb = yb * (1 - eps) + eps / 2
+    p = expit(z[:, 0])
+    expected = -(tb * np.log(p) + (1 - tb) * np.log(1 - p)).mean()
+    assert train.smoothed_loss(eps)(nn.Tensor(z), yb).item() == pytest.approx(expected, rel=1e-10)
+
+
+def test_smoothed_loss_rejects_bad_values():
+    with pytest.raises(ValueError, match="`label_smoothing`"):
+        train.smoothed_loss(1.0)
+    with pytest.raises(TypeError, match="`label_smoothing`"):
+        train.smoothed_loss("0.1")

@@ -37,6 +37,7 @@ __all__ = [
     "load_checkpoint",
     "plot_history",
     "predict",
+    "smoothed_loss",
 ]
 
 _CHECKPOINT = "checkpoint.npz"
@@ -98,6 +99,37 @@ def _default_loss(logits: nn.Tensor, y: np.ndarray) -> nn.Tensor:
         target = y.astype(logits.data.dtype).reshape(-1, 1)
         return nn.functional.binary_cross_entropy_with_logits(logits, target)
     return nn.functional.cross_entropy(logits, y)
+
+
+def smoothed_loss(label_smoothing: float) -> LossFn:
+    r"""The default loss with smoothed targets (Szegedy et al. 2016), for ``fit(loss=...)``.
+
+    With ``K`` classes the one-hot target becomes ``(1 - e) onehot + e / K``, so the
+    model is not pushed to ever larger logits; for a single logit (two classes) the
+    0/1 target becomes ``y (1 - e) + e / 2``. ``e = 0`` is the default loss.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> logits = nn.Tensor(np.array([[2.0, 0.0]]))
+    >>> y = np.array([0])
+    >>> round(smoothed_loss(0.0)(logits, y).item(), 4)  # log(1 + e^-2)
+    0.1269
+    >>> round(smoothed_loss(0.2)(logits, y).item(), 4)  # target (0.9, 0.1)
+    0.3269
+    """
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, int | float):
+        raise TypeError(f"`label_smoothing` must be a number; got {label_smoothing!r}")
+    eps = float(label_smoothing)
+    if not 0 <= eps < 1:
+        raise ValueError(f"`label_smoothing` must be in [0, 1); got {label_smoothing!r}")
+
+    def loss(logits: nn.Tensor, y: np.ndarray) -> nn.Tensor:
+        if _binary(logits):
+            target = (y.astype(logits.data.dtype) * (1 - eps) + eps / 2).reshape(-1, 1)
+            return nn.functional.binary_cross_entropy_with_logits(logits, target)
+        return nn.functional.cross_entropy(logits, y, label_smoothing=eps)
+
+    return loss
 
 
 def _predicted(logits: np.ndarray) -> np.ndarray:

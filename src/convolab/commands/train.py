@@ -99,6 +99,8 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
               help="Size of generated data sets (ocr-digits, shapes1d).")
 @click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
               help="Augment: shift each training sample by up to this many pixels.")
+@click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True, help="Smooth the one-hot targets by this much (0.1 is usual).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(
@@ -117,6 +119,7 @@ def train(
     limit: int | None,
     samples: int | None,
     shift: int,
+    label_smoothing: float,
     resume: bool,
     quiet: bool,
 ) -> None:
@@ -165,7 +168,7 @@ def train(
         **meta,
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
         "seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
-        "limit": limit, "samples": samples, "shift": shift,
+        "limit": limit, "samples": samples, "shift": shift, "label_smoothing": label_smoothing,
         "train_samples": len(fit_on), "val_samples": len(val) if val is not None else 0,
         "test_samples": len(test),
     }  # fmt: skip
@@ -180,6 +183,7 @@ def train(
         seed=seed, out=run, resume=run if resume else None, patience=patience,
         progress=False if quiet else None, metadata=meta,
         augment=data.RandomShift(shift) if shift else None,
+        loss=training.smoothed_loss(label_smoothing) if label_smoothing else None,
     )  # fmt: skip
     best = nn.load(run / _MODEL_FILE)
     scores = training.evaluate(best, test)
