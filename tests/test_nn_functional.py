@@ -623,6 +623,30 @@ def test_batch_norm_compiled_passes_match_numpy_form(monkeypatch, dtype, affine)
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_compiled_pass_gives_the_numpy_bits(monkeypatch, dtype):
+    from convolab.nn import _act_compiled
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, 5, 30, 31)).astype(dtype)
+    x[0, 0, 0, :4] = [np.nan, 0.0, -0.0, np.inf]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    g[0, 0, 1, :3] = [np.nan, np.inf, -np.inf]
+    g[0, 0, 1, 3:6] = -1.0
+
+    def grad():
+        t = Tensor(x, requires_grad=True)
+        with np.errstate(invalid="ignore"):  # inf * 0 where the unit is off
+            F.relu(t).backward(g)
+        return t.grad
+
+    got = grad()
+    monkeypatch.setattr(_act_compiled, "_KERNEL", False)  # the NumPy form
+    want = grad()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
 # --------------------------------------------------------------------------- random shapes
 
 

@@ -433,6 +433,33 @@ def test_sgd_and_adam_by_hand():
     np.testing.assert_allclose(p.data, [4.99, -2.99, 0.09])
 
 
+@pytest.mark.parametrize("make", [
+    lambda p: nn.optim.Adam(p, lr=1e-2),
+    lambda p: nn.optim.Adam(p, lr=1e-2, weight_decay=0.1),
+    lambda p: nn.optim.AdamW(p, lr=1e-2),
+])  # fmt: skip
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_adam_gives_the_numpy_bits(monkeypatch, make, dtype):
+    """Adam's compiled pass rounds operation by operation like its NumPy form."""
+    from convolab.nn import _optim_compiled
+
+    def trajectory():
+        rng = np.random.default_rng(4)
+        w = nn.Parameter(rng.standard_normal((7, 5)).astype(dtype))
+        opt = make([w])
+        for _ in range(30):
+            w.grad = rng.standard_normal((7, 5)).astype(dtype) * 10.0 ** rng.integers(-6, 3)
+            opt.step()
+        return w.data, opt.state_dict()
+
+    got, got_state = trajectory()
+    monkeypatch.setattr(_optim_compiled, "_KERNEL", False)  # the NumPy form
+    want, want_state = trajectory()
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    for key in ("exp_avg", "exp_avg_sq"):
+        assert np.array_equal(got_state["state"][0][key], want_state["state"][0][key])
+
+
 def test_float32_parameters_stay_float32_under_optimizers():
     for make in (lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9), nn.optim.Adam, nn.optim.AdamW):
         w = nn.Parameter(np.ones(3, dtype=np.float32))

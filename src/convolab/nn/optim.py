@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab.nn import _optim_compiled
 from convolab.nn.tensor import Tensor
 
 __all__ = [
@@ -289,6 +290,10 @@ class Adam(Optimizer):
                 state["step"] += 1
                 t = state["step"]
                 m, v = state["exp_avg"], state["exp_avg_sq"]
+                step_size, c2 = lr / (1 - b1**t), math.sqrt(1 - b2**t)
+                if not group["amsgrad"] and _optim_compiled.available(p.data, g, m, v):
+                    _optim_compiled.adam_update(p.data, g, m, v, (b1, b2), step_size, c2, eps)
+                    continue
                 m *= b1
                 m += (1 - b1) * g
                 v *= b2
@@ -296,9 +301,9 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]
-                denom = np.sqrt(v) / math.sqrt(1 - b2**t)
+                denom = np.sqrt(v) / c2
                 denom += eps
-                p.data -= (lr / (1 - b1**t)) * (m / denom)
+                p.data -= step_size * (m / denom)
 
 
 class AdamW(Adam):
