@@ -172,7 +172,7 @@ def rows_affine(x: np.ndarray, m: np.ndarray, a: np.ndarray, b: np.ndarray) -> n
 
     >>> x = np.ones((2, 2, 16), np.float32)
     >>> m, a, b = np.array([0.0, 1.0]), np.array([2.0, 3.0]), np.array([0.5, 0.0])
-    >>> y = rows_affine(x, m, a, b) if available(x) else (x - m[:, None]) * a[:, None] + 0.5
+    >>> y = rows_affine(x, m, a, b) if available(x) else (x - m[:, None]) * a[:, None] + b[:, None]
     >>> y[0, :, 0].tolist()
     [2.5, 0.0]
     """
