@@ -1060,6 +1060,23 @@ def _channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     return np.einsum("ncl,ncl->c", a3, b.reshape(a3.shape))
 
 
+def _update_running(
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    mean: np.ndarray,
+    var: np.ndarray,
+    momentum: float,
+    count: int,
+) -> None:
+    """Move the running statistics toward the batch's (the variance unbiased), in place."""
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += momentum * var * (count / max(count - 1, 1))
+
+
 class _BatchNorm(Function):
     r"""Normalize per channel (axis 1).
 
@@ -1092,12 +1109,7 @@ class _BatchNorm(Function):
             mean = _channel_sum(x) / count
             x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
             var = _channel_sum(x_hat, x_hat) / count
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += momentum * var * (count / max(count - 1, 1))
+            _update_running(running_mean, running_var, mean, var, momentum, count)
         else:
             mean, var = running_mean, running_var
             x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
@@ -1119,12 +1131,7 @@ class _BatchNorm(Function):
         n_chan = x.shape[1]
         if training:
             mean, var = _norm_compiled.channel_moments(x)
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += momentum * var * (count / max(count - 1, 1))
+            _update_running(running_mean, running_var, mean, var, momentum, count)
         else:
             mean = np.asarray(running_mean, np.float64)
             var = np.asarray(running_var, np.float64)
