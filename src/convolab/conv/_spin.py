@@ -100,9 +100,12 @@ def _build() -> Any:
     def cycles():  # pragma: no cover - compiled
         return read_cycles()
 
-    # compiled (or loaded) now, not in a helper thread
-    wait_at_least(np.zeros(1, np.int64), 0, 0, 0)
-    store_then_wait(np.zeros(1, np.int64), 0, 0, 0, 0, 0)
+    try:  # compiled (or loaded) now, not in a helper thread
+        wait_at_least(np.zeros(1, np.int64), 0, 0, 0)
+        store_then_wait(np.zeros(1, np.int64), 0, 0, 0, 0, 0)
+        cycles()
+    except Exception:  # a Numba or LLVM without these intrinsics: the pool's blocking waits
+        return False
     return wait_at_least, cycles, store_then_wait
 
 
