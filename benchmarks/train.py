@@ -2,8 +2,9 @@
 
 Workloads (choose with ``--only``; all by default):
 
-* ``fashion``  LeNet-5 (modern), then LeNet-5 with batch normalization after each hidden layer
-  trained with label smoothing 0.1 (``--variants``: ``plain``, ``bn``, ``bn-ls``), on
+* ``fashion``  LeNet-5 (modern), then LeNet-5 with batch normalization after each hidden layer,
+  its inputs standardized inside the model, trained with label smoothing 0.1
+  (``--variants``: ``plain``, ``bn``, ``bn-ls``, ``std-bn-ls``), on
   Fashion-MNIST 60k/10k, batch 128, Adam 1e-3: test accuracy and seconds per epoch,
   beside the same model, initial weights, batches and recipe in PyTorch (CPU) when it
   is installed -- the ratio is convolab / PyTorch.
@@ -37,12 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-from convolab import data, models, train
+from convolab import data, models, nn, train
 
 __all__ = ["main"]
 
 MNIST_5K = Path(os.environ.get("CONVOLAB_MNIST_5K", Path("..") / "shared" / "data" / "mnist-5k"))
 WORKLOADS = ("fashion", "mnist5k", "mnist1d", "shapes1d", "ocr")
+VARIANTS = ("plain", "bn", "bn-ls", "std-bn-ls")
 
 
 def _torch_lenet(ours, batch_norm=False):
@@ -52,7 +54,18 @@ def _torch_lenet(ours, batch_norm=False):
     def norm(c, kind=torch.nn.BatchNorm2d):
         return [kind(c)] if batch_norm else []
 
+    class Standardize(torch.nn.Module):
+        def __init__(self, mean, std):
+            super().__init__()
+            self.mean, self.std = float(mean[0]), float(std[0])
+
+        def forward(self, x):
+            return (x - self.mean) * (1.0 / self.std)
+
+    first = ([Standardize(ours[0].mean, ours[0].std)]
+             if isinstance(ours[0], nn.Standardize) else [])  # fmt: skip
     net = torch.nn.Sequential(
+        *first,
         torch.nn.Conv2d(1, 6, 5, padding=2), *norm(6), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(6, 16, 5), *norm(16), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(16, 120, 5), *norm(120), torch.nn.ReLU(), torch.nn.Flatten(),
@@ -111,12 +124,14 @@ def bench_fashion(args) -> list[dict]:
     rows = []
     for variant in args.variants.split(","):
         variant = variant.strip()
-        if variant not in ("plain", "bn", "bn-ls"):
-            raise SystemExit(f"--variants: unknown {variant!r}; expected plain, bn, bn-ls")
-        batch_norm = variant.startswith("bn")
-        smoothing = 0.1 if variant == "bn-ls" else 0.0
-        model = models.lenet5("modern", seed=0, batch_norm=batch_norm)
+        if variant not in VARIANTS:
+            raise SystemExit(f"--variants: unknown {variant!r}; expected {', '.join(VARIANTS)}")
+        batch_norm = "bn" in variant
+        smoothing = 0.1 if variant.endswith("ls") else 0.0
+        stats = (float(train_set.x.mean()), float(train_set.x.std())) if "std" in variant else None
+        model = models.lenet5("modern", seed=0, batch_norm=batch_norm, standardize=stats)
         name = "LeNet-5" + (" + batch norm" if batch_norm else "")
+        name += ", inputs standardized" if stats else ""
         name += ", label smoothing 0.1" if smoothing else ""
         row = {"workload": f"{name} Fashion-MNIST {len(train_set)}/{len(test_set)}, {epochs} ep"}
         if args.shift:  # a variant of the recipe: convolab only
@@ -222,10 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="fewer training samples")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the MNIST-1D runs")
-    parser.add_argument("--variants", default="plain,bn-ls",
+    parser.add_argument("--variants", default="plain,std-bn-ls",
                         help="Fashion-MNIST models: plain (LeNet-5 modern), bn (with batch "
-                             "normalization), bn-ls (that, trained with label smoothing "
-                             "0.1)")  # fmt: skip
+                             "normalization), bn-ls (that, trained with label smoothing 0.1), "
+                             "std-bn-ls (that, with standardized inputs)")  # fmt: skip
     parser.add_argument("--shift", type=int, default=0,
                         help="Fashion-MNIST variant: random shifts of this many pixels")
     args = parser.parse_args(argv)

@@ -66,11 +66,16 @@ def test_eval_prints_the_same_scores(trained, idx_dir, capsys):
     assert code == 0 and "accuracy" in out and "confusion" in out
 
 
-def test_label_smoothing_is_recorded_and_checked(idx_dir, tmp_path, capsys):
+def test_label_smoothing_and_standardize_are_recorded(idx_dir, tmp_path, capsys):
     run_dir = tmp_path / "ls"
     args = ["train", "mlp", "--data", idx_dir, "--epochs", "1", "--out", run_dir, "-q"]
-    assert run([*args, "--label-smoothing", "0.1"], capsys)[0] == 0
-    assert json.loads((run_dir / "config.json").read_text())["label_smoothing"] == 0.1
+    assert run([*args, "--label-smoothing", "0.1", "--standardize"], capsys)[0] == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["label_smoothing"] == 0.1
+    (mean,), (std,) = config["standardize"]  # one channel, from the training split
+    assert 0 < mean < 0.5 and 0 < std < 0.5
+    model = nn.load(run_dir / "model.npz")
+    assert isinstance(model[0], nn.Standardize) and model[0].mean == [mean]
     code, _, err = run([*args[:-2], tmp_path / "ls2", "-q", "--label-smoothing", "1.5"], capsys)
     assert code == 2 and "--label-smoothing" in err
 

@@ -573,3 +573,28 @@ def test_nn_imports_without_torch_or_onnx():
         "assert 'torch' not in sys.modules and 'onnx' not in sys.modules, 'heavy import'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_standardize_layer():
+    rng = np.random.default_rng(9)
+    x = rng.random((3, 2, 4, 5))
+    layer = nn.Standardize([0.25, -1.0], [0.5, 4.0])
+    expected = (x - np.array([0.25, -1.0])[:, None, None]) / np.array([0.5, 4.0])[:, None, None]
+    t = nn.Tensor(x, requires_grad=True)
+    y = layer(t)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-14)
+    assert y.dtype == np.float64 and layer(x.astype(np.float32)).dtype == np.float32
+    y.backward(np.ones_like(x))  # dy/dx = 1 / std per channel
+    np.testing.assert_allclose(t.grad[:, 0], 2.0)
+    np.testing.assert_allclose(t.grad[:, 1], 0.25)
+    assert not list(layer.parameters())  # constants, not trained
+    one = nn.Standardize(0.5, 0.25)  # one value for every channel
+    np.testing.assert_allclose(one(x).data, (x - 0.5) / 0.25)
+    rebuilt = nn.build_module(nn.describe_module(layer))
+    np.testing.assert_array_equal(rebuilt(x).data, y.data)
+    with pytest.raises(ValueError, match="`std`"):
+        nn.Standardize(0.0, 0.0)
+    with pytest.raises(ValueError, match="one value per channel"):
+        nn.Standardize([0.0, 1.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="expects"):
+        layer(np.zeros((2, 3, 4)))

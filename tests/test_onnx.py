@@ -80,6 +80,10 @@ CASES = {
     "lenet5-classic": (lambda: models.lenet5("classic", seed=1), (1, 28, 28)),
     "lenet5-modern": (lambda: models.lenet5("modern", seed=2), (1, 28, 28)),
     "lenet5-bn": (lambda: models.lenet5("modern", seed=6, batch_norm=True), (1, 28, 28)),
+    "standardized": (
+        lambda: nn.Sequential(nn.Standardize([0.3, -0.1], [0.5, 2.0]), nn.Conv2d(2, 3, 3)),
+        (2, 6, 7),
+    ),
     "cnn1d": (lambda: models.cnn1d(seed=3), (1, 40)),
     "detector1d": (lambda: models.detector1d(kernel_size=12, length=64, seed=4), (1, 64)),
     "mlp": (lambda: models.mlp(in_features=40, hidden=(16, 8), seed=5), (1, 40)),

@@ -8,6 +8,7 @@ module, and its weights carry PyTorch's parameter names (``0.weight``, ...).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 
 from convolab import nn
 
@@ -50,6 +51,7 @@ def lenet5(
     seed: int | None = 0,
     *,
     batch_norm: bool = False,
+    standardize: tuple[float | Sequence[float], float | Sequence[float]] | None = None,
 ) -> nn.Sequential:
     """LeNet-5 for 28x28 inputs (LeCun et al. 1998).
 
@@ -66,8 +68,9 @@ def lenet5(
     C1, C3, C5 and F6, before their activations: each feature is normalized with
     its batch statistics, ``y = gamma (x - mean) / sqrt(var + eps) + beta``.
     On Fashion-MNIST (10 epochs, batch 128, Adam 1e-3) the modern variant stops
-    near 89% test accuracy; with batch norm and label smoothing 0.1
-    (:func:`convolab.train.smoothed_loss`) it reaches 90-91% (``benchmarks/RESULTS.md``).
+    near 89% test accuracy; with batch norm, standardized inputs and label smoothing
+    0.1 (:func:`convolab.train.smoothed_loss`) it reaches 90.5-91%
+    (``benchmarks/RESULTS.md``).
 
     Parameters
     ----------
@@ -81,6 +84,10 @@ def lenet5(
         Seed of the initial weights (``None``: continue the default generator).
     batch_norm : bool
         Batch normalization after every hidden layer (C1, C3, C5, F6).
+    standardize : (mean, std), optional
+        Standardize the inputs inside the model first (:class:`convolab.nn.Standardize`,
+        usually with the training data's mean and std), as LeCun et al. normalized
+        theirs; the model still takes raw inputs. Its layers then start at index 1.
 
     Returns
     -------
@@ -114,7 +121,9 @@ def lenet5(
     def norm(features: int, kind: type[nn.Module] = nn.BatchNorm2d) -> list[nn.Module]:
         return [kind(features)] if batch_norm else []
 
+    first = [] if standardize is None else [nn.Standardize(*standardize)]
     return nn.Sequential(
+        *first,
         nn.Conv2d(in_channels, 6, 5, padding=2),
         *norm(6),
         act(),
@@ -251,7 +260,8 @@ def mlp(
 
 
 def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10,
-          seed: int | None = 0) -> nn.Sequential:  # fmt: skip
+          seed: int | None = 0, *,
+          standardize: tuple[float, float] | None = None) -> nn.Sequential:  # fmt: skip
     """Build a model by name for inputs of one sample's shape.
 
     Parameters
@@ -265,6 +275,8 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
         Number of classes (``detector1d`` always has one logit).
     seed : int or None
         Seed of the initial weights.
+    standardize : (mean, std), optional
+        Put a :class:`convolab.nn.Standardize` layer of these constants first.
 
     Examples
     --------
@@ -284,16 +296,15 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
         if not image or shape[1:] != (28, 28):
             raise ValueError(f"model {name!r} needs (C, 28, 28) inputs; the data has {shape}")
         variant = "classic" if name == "lenet5-classic" else "modern"
-        return lenet5(
-            variant, num_classes, in_channels=shape[0], seed=seed, batch_norm=name == "lenet5-bn"
-        )
+        return lenet5(variant, num_classes, in_channels=shape[0], seed=seed,
+                      batch_norm=name == "lenet5-bn", standardize=standardize)  # fmt: skip
     if name in ("detector1d", "cnn1d"):
         if len(shape) != 2 or shape[0] != 1:
             raise ValueError(f"model {name!r} needs (1, L) signals; the data has {shape}")
         if name == "detector1d":
-            return detector1d(length=shape[1], seed=seed)
-        return cnn1d(num_classes=num_classes, length=shape[1], seed=seed)
-    size = 1
-    for s in shape:
-        size *= s
-    return mlp(in_features=size, num_classes=num_classes, seed=seed)
+            model = detector1d(length=shape[1], seed=seed)
+        else:
+            model = cnn1d(num_classes=num_classes, length=shape[1], seed=seed)
+    else:
+        model = mlp(in_features=prod(shape), num_classes=num_classes, seed=seed)
+    return model if standardize is None else nn.Sequential(nn.Standardize(*standardize), *model)

@@ -99,6 +99,8 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
               help="Size of generated data sets (ocr-digits, shapes1d).")
 @click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
               help="Augment: shift each training sample by up to this many pixels.")
+@click.option("--standardize", is_flag=True,
+              help="Standardize inputs inside the model with the training split's mean and std.")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0,
               show_default=True, help="Smooth the one-hot targets by this much (0.1 is usual).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
@@ -119,6 +121,7 @@ def train(
     limit: int | None,
     samples: int | None,
     shift: int,
+    standardize: bool,
     label_smoothing: float,
     resume: bool,
     quiet: bool,
@@ -157,7 +160,16 @@ def train(
             raise UsageProblem(f"--val-fraction {val_fraction} leaves no training data")
         fit_on, val = data.random_split(train_full, [len(train_full) - n_val, n_val], seed=seed)
     input_shape = list(train_full.x.shape[1:])
-    model = models.build(model_name, input_shape, train_full.num_classes, seed=seed)
+    stats = None
+    if standardize:  # per channel, from the samples the model trains on
+        axes = (0, *range(2, fit_on.x.ndim))
+        std = fit_on.x.std(axis=axes, dtype=np.float64)
+        if not (std > 0).all():
+            raise UsageProblem("--standardize: the training inputs are constant in a channel")
+        stats = ([float(v) for v in fit_on.x.mean(axis=axes, dtype=np.float64)],
+                 [float(v) for v in std])  # fmt: skip
+    model = models.build(model_name, input_shape, train_full.num_classes, seed=seed,
+                         standardize=stats)  # fmt: skip
     meta = {
         "model": model_name,
         "data": str(data_name),
@@ -169,6 +181,7 @@ def train(
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
         "seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
         "limit": limit, "samples": samples, "shift": shift, "label_smoothing": label_smoothing,
+        "standardize": stats,
         "train_samples": len(fit_on), "val_samples": len(val) if val is not None else 0,
         "test_samples": len(test),
     }  # fmt: skip

@@ -28,7 +28,7 @@ import inspect
 import math
 import numbers
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -62,6 +62,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "Standardize",
     "Tanh",
     "build_module",
     "describe_module",
@@ -1164,6 +1165,56 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+@register_module
+class Standardize(Module):
+    r"""``(x - mean[c]) / std[c]`` per channel (axis 1): the inputs' normalization, inside
+    the model, so that a saved model takes raw inputs (images in [0, 1]).
+
+    ``mean`` and ``std`` are constants (a number for every channel, or one per
+    channel), usually the training data's; they are saved with the model and are
+    not trained. LeCun et al. (1998) normalized LeNet-5's inputs to mean 0 and
+    variance about 1 the same way.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> layer = nn.Standardize(0.5, 0.25)
+    >>> layer(np.array([[[0.0, 0.5, 1.0]]], np.float32)).data
+    array([[[-2.,  0.,  2.]]], dtype=float32)
+    >>> nn.Standardize([0.1, 0.2], [1.0, 2.0])
+    Standardize(mean=[0.1, 0.2], std=[1.0, 2.0])
+    """
+
+    def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
+        super().__init__()
+        m = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        sd = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        got = f"got mean={mean!r}, std={std!r}"
+        if m.ndim != 1 or sd.ndim != 1 or not m.size or not sd.size:
+            raise ValueError(f"`mean` and `std` must be numbers or 1D sequences; {got}")
+        if not (np.isfinite(m).all() and np.isfinite(sd).all() and (sd > 0).all()):
+            raise ValueError(f"`mean` must be finite and `std` finite and > 0; {got}")
+        if m.size != sd.size and 1 not in (m.size, sd.size):
+            raise ValueError(f"`mean` and `std` must have one value per channel; {got}")
+        self.mean, self.std = [float(v) for v in m], [float(v) for v in sd]
+
+    def forward(self, x: Any) -> Tensor:
+        t = x if isinstance(x, Tensor) else Tensor(x)
+        channels = max(len(self.mean), len(self.std))
+        if t.ndim < 2 or (channels > 1 and t.shape[1] != channels):
+            raise ValueError(
+                f"Standardize with {channels} channel(s) expects (N, C, ...) input with "
+                f"C = {channels}; got shape {t.shape}"
+            )
+        dtype = t.dtype if np.issubdtype(t.dtype, np.floating) else np.float32
+        shape = (1, -1) + (1,) * (t.ndim - 2)
+        m = np.asarray(self.mean, dtype).reshape(shape)
+        inv = (1.0 / np.asarray(self.std, np.float64)).astype(dtype).reshape(shape)
+        return (t - Tensor(m)) * Tensor(inv)
+
+    def extra_repr(self) -> str:
+        return f"mean={self.mean}, std={self.std}"
 
 
 @register_module

@@ -14,6 +14,7 @@ convolab layer                             ONNX operators
 ``BatchNorm1d/2d``                         ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
 ``Flatten``                                ``Flatten`` or ``Reshape``
+``Standardize``                            ``Sub`` then ``Mul`` (by ``1 / std``)
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,      ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``      ``Softmax``, ``LogSoftmax``
 =========================================  ==================================================
@@ -61,6 +62,7 @@ from convolab.nn.modules import (
     Sequential,
     Sigmoid,
     Softmax,
+    Standardize,
     Tanh,
 )
 from convolab.nn.tensor import Tensor, no_grad
@@ -217,6 +219,13 @@ def _flatten(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Reshape", [x, g.constant(f"{path}.shape", np.array(shape), np.int64)], path)
 
 
+def _standardize(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    shape = (1, -1) + (1,) * (xv.ndim - 2)
+    mean = g.constant(f"{path}.mean", np.asarray(m.mean).reshape(shape))
+    scale = g.constant(f"{path}.scale", (1.0 / np.asarray(m.std)).reshape(shape))
+    return g.node("Mul", [g.node("Sub", [x, mean], path), scale], path)
+
+
 def _activation(op: str, **fixed: Any) -> _Converter:
     def convert(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
         attrs = {k: v(m) if callable(v) else v for k, v in fixed.items()}
@@ -245,6 +254,7 @@ _CONVERTERS: dict[type, _Converter] = {
     Dropout: _identity,
     Identity: _identity,
     Flatten: _flatten,
+    Standardize: _standardize,
     ReLU: _activation("Relu"),
     LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
     Sigmoid: _activation("Sigmoid"),
