@@ -325,6 +325,11 @@ def blocked_available() -> bool:
     return hasattr(config, "SLP_VECTORIZE")
 
 
+def _fewest_padded(shapes: Any, n_out: int) -> Any:
+    """The block shape whose ``shape[0]`` pads ``n_out`` channels least; the larger on a tie."""
+    return min(shapes, key=lambda s: (-(-n_out // s[0]) * s[0], -s[0]))
+
+
 def block_shape(n_out: int, dtype: np.dtype) -> tuple[int, int]:
     """The register block ``(ob, vb)`` for ``n_out`` output channels of ``dtype``.
 
@@ -334,8 +339,7 @@ def block_shape(n_out: int, dtype: np.dtype) -> tuple[int, int]:
     >>> block_shape(6, np.dtype(np.float32)), block_shape(16, np.dtype(np.float64))
     ((6, 16), (4, 8))
     """
-    shapes = BLOCK_SHAPES[np.dtype(dtype).itemsize]
-    return min(shapes, key=lambda s: (-(-n_out // s[0]) * s[0], -s[0]))
+    return _fewest_padded(BLOCK_SHAPES[np.dtype(dtype).itemsize], n_out)
 
 
 def correlate_blocked_into(
@@ -392,8 +396,7 @@ def dot_shape(n_out: int, dtype: np.dtype) -> tuple[int, int, int]:
     >>> dot_shape(6, np.dtype(np.float32)), dot_shape(16, np.dtype(np.float32))
     ((3, 4, 8), (4, 3, 8))
     """
-    shapes = DOT_SHAPES[np.dtype(dtype).itemsize]
-    return min(shapes, key=lambda s: (-(-n_out // s[0]) * s[0], -s[0]))
+    return _fewest_padded(DOT_SHAPES[np.dtype(dtype).itemsize], n_out)
 
 
 def correlate_dot_into(
