@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from browser import CHROMIUM, PageLog, chromium_available
+
 MNIST_5K = Path(
     os.environ.get(
         "CONVOLAB_MNIST_5K",
@@ -27,6 +29,32 @@ def mnist_5k() -> Path:
     if not MNIST_5K.is_dir():
         pytest.skip("shared mnist-5k folder not present")
     return MNIST_5K
+
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium (Debian's build) for the whole run; skips when it is absent."""
+    if not chromium_available():
+        pytest.skip("Playwright for Python or the system Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A fresh page and its :class:`browser.PageLog` (console errors, outside requests)."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log = PageLog()
+    log.watch(page)
+    yield page, log
+    context.close()
+
 
 settings.register_profile(
     "ci",
