@@ -87,7 +87,7 @@ def test_convolution_errors(kwargs, exc, fragment):
 
 
 def test_bad_path_suffix(tmp_path):
-    with pytest.raises(ValueError, match="suffix"):
+    with pytest.raises(ValueError, match=r"cannot write .\.docx. files"):
         viz.plot_convolution(SIGNAL, [1], path=tmp_path / "figure.docx")
 
 

@@ -8,13 +8,14 @@ and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import sys
 
 import click
 
-__all__ = ["main", "UsageProblem"]
+__all__ = ["main", "UsageProblem", "force_option"]
 
 # name -> (module, attribute, one-line help). A module that is absent hides its command.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -41,6 +42,15 @@ class UsageProblem(click.ClickException):
         click.echo(f"convolab: error: {self.format_message()}", err=True)
 
 
+#: ``-f/--force``: one meaning in every command that writes (see convolab.outputs).
+FORCE_HELP = "Replace output files that exist already (never a file the command reads)."
+
+
+def force_option(func):
+    """The ``-f/--force`` flag, the same in every command that writes."""
+    return click.option("-f", "--force", is_flag=True, help=FORCE_HELP)(func)
+
+
 def _available(name: str) -> bool:
     module = _COMMANDS[name][0]
     return importlib.util.find_spec(module) is not None
@@ -56,6 +66,24 @@ class _LazyGroup(click.Group):
         module, attr, _ = _COMMANDS[name]
         return getattr(importlib.import_module(module), attr)
 
+    def invoke(self, ctx: click.Context):
+        from convolab.outputs import OutputRefused
+
+        try:
+            return super().invoke(ctx)
+        except OutputRefused as exc:  # a refused output is the user's to fix: exit code 2
+            raise UsageProblem(str(exc)) from None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            near = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.6)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            raise click.UsageError(
+                f"unknown command '{name}'{hint} (see convolab --help)", ctx
+            )
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="convolab")
@@ -65,8 +93,13 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:  # bare `convolab`: the help, not an error
+        with click.Context(cli, info_name="convolab") as ctx:
+            click.echo(cli.get_help(ctx))
+        sys.exit(0)
     try:
-        cli.main(args=argv, prog_name="convolab", standalone_mode=False)
+        cli.main(args=args, prog_name="convolab", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("convolab: aborted", err=True)
         sys.exit(130)

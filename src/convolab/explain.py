@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from convolab.conv.padding import check_boundary, check_mode, mode_pads, source_index
+from convolab.outputs import atomic_open, check_suffix
 
 __all__ = ["Explanation", "Row", "explain", "explain_animation"]
 
@@ -343,7 +344,7 @@ def explain_animation(
     x, k, op, mode, boundary, fill_value, stride, dilation
         As in :func:`explain`.
     path : str or os.PathLike
-        Where to write the GIF (replaced if it exists).
+        Where to write the GIF (replaced if it exists); it must end in ``.gif``.
     duration : int
         Milliseconds per frame (the last frame is held three times as long).
 
@@ -355,7 +356,8 @@ def explain_animation(
     Raises
     ------
     ValueError
-        As :func:`explain`, or more than 400 output positions.
+        As :func:`explain`, more than 400 output positions, or a ``path`` that
+        does not end in ``.gif``.
 
     Examples
     --------
@@ -368,6 +370,7 @@ def explain_animation(
     >>> Image.open(path).n_frames
     10
     """
+    check_suffix(path, [".gif"], "`path`")
     e = explain(
         x, k, op, mode, boundary=boundary, fill_value=fill_value, stride=stride,
         dilation=dilation,
@@ -381,16 +384,17 @@ def explain_animation(
         raise ValueError(f"`duration` must be a positive number of milliseconds; got {duration!r}")
     frames = _frames(e)
     durations = [int(duration)] * (len(frames) - 1) + [3 * int(duration)]
-    frames[0].save(
-        os.fspath(path),
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=durations,
-        loop=0,
-        optimize=False,
-        disposal=1,
-    )
+    with atomic_open(path) as handle:
+        frames[0].save(
+            handle,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=0,
+            optimize=False,
+            disposal=1,
+        )
     return len(frames)
 
 

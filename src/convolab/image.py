@@ -21,7 +21,6 @@ array([[ 0., -3.,  3.,  0.,  0.],
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 import convolab
 from convolab import kernels as _kernels
+from convolab.outputs import atomic_open
 
 __all__ = [
     "LOAD_MODES",
@@ -199,33 +199,6 @@ def _format_for(path: Path) -> str:
     return fmt
 
 
-def _write_atomically(path: Path, write: Any) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``.
-
-    An error leaves ``path`` as it was (absent or the old file): never half-written.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.exists():
-        raise FileNotFoundError(f"cannot write '{path}': folder '{folder}' does not exist")
-    if not folder.is_dir():
-        raise NotADirectoryError(f"cannot write '{path}': '{folder}' is not a folder")
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot write '{path}': it is a folder")
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.part"
-    try:
-        # 0o666 less the umask, like any new file (mkstemp would make it private)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise PermissionError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(
     path: str | os.PathLike,
     array: Any,
@@ -276,10 +249,18 @@ def save(
     >>> (load(p) * 255).round()
     array([[255.,   0., 128.]], dtype=float32)
     """
+    path = Path(path)
+    im, fmt = _encode(path, array, scale, bits)
+    with atomic_open(path) as fh:
+        im.save(fh, format=fmt)
+    return path
+
+
+def _encode(path: Path, array: Any, scale: str, bits: int) -> tuple[Image.Image, str]:
+    """The Pillow image :func:`save` writes to ``path``, and its format (all checks, no I/O)."""
     scale = _choice("scale", scale, SCALES)
     if bits not in (8, 16) or isinstance(bits, bool):
         raise ValueError(f"`bits` must be 8 or 16; got {bits!r}")
-    path = Path(path)
     a = np.asarray(array)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"`array` must be a real numeric array; got dtype {a.dtype}")
@@ -309,13 +290,7 @@ def save(
         a = _scaled(a, scale)
     top = 65535 if bits == 16 else 255
     q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
-    im = Image.fromarray(q)
-
-    def write(fh: Any) -> None:
-        im.save(fh, format=fmt)
-
-    _write_atomically(path, write)
-    return path
+    return Image.fromarray(q), fmt
 
 
 # --------------------------------------------------------------------------- filtering

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convolab._optional import optional_import
+from convolab.outputs import atomic_open
 
 __all__ = [
     "FolderPrediction",
@@ -339,12 +339,6 @@ def _class_columns(
     return names
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_predictions_csv(
     rows: Iterable[FolderPrediction],
     path: str | os.PathLike[str],
@@ -406,26 +400,16 @@ def write_predictions_csv(
     directory = target.parent
     if not directory.is_dir():
         raise FileNotFoundError(f"the folder of the output file {str(target)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     failed = 0
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(["path", "class", *(f"p_{n}" for n in names), "error"])
-            for r in rows:
-                if r.error is not None or r.probabilities is None or r.label is None:
-                    failed += 1
-                    message = r.error if r.error is not None else "no prediction"
-                    writer.writerow([r.path, "", *([""] * len(names)), message])
-                    continue
-                probs = [format(float(p), f".{precision}g") for p in r.probabilities]
-                writer.writerow([r.path, names[r.label], *probs, ""])
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["path", "class", *(f"p_{n}" for n in names), "error"])
+        for r in rows:
+            if r.error is not None or r.probabilities is None or r.label is None:
+                failed += 1
+                message = r.error if r.error is not None else "no prediction"
+                writer.writerow([r.path, "", *([""] * len(names)), message])
+                continue
+            probs = [format(float(p), f".{precision}g") for p in r.probabilities]
+            writer.writerow([r.path, names[r.label], *probs, ""])
     return failed

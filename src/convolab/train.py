@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 
 from convolab import nn
-from convolab.data._files import _atomic_open, _write_json
 from convolab.data.loader import ArrayDataset, DataLoader
+from convolab.outputs import atomic_open as _atomic_open
+from convolab.outputs import save_figure
+from convolab.outputs import write_json as _write_json
 
 __all__ = [
     "History",
@@ -571,7 +573,7 @@ def predict(model: nn.Module, x: np.ndarray, *, batch_size: int = 500) -> np.nda
 
 
 def plot_history(history: History | dict, path: str | os.PathLike, title: str = "") -> Path:
-    """Draw the training curves (loss and accuracy per epoch) to a PNG file.
+    """Draw the training curves (loss and accuracy per epoch) to an image file (PNG, SVG, ...).
 
     The figure is :func:`convolab.viz.plot_history`'s; the file is written atomically.
 
@@ -602,7 +604,4 @@ def plot_history(history: History | dict, path: str | os.PathLike, title: str = 
     keys = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
     table = [{k: r[k] for k in keys if k in r} for r in records]
     fig = viz.plot_history(table, title=title or None)
-    path = Path(path)
-    with _atomic_open(path) as handle:
-        fig.savefig(handle, format="png", dpi=fig.dpi, facecolor="white")
-    return path
+    return save_figure(fig, path, dpi=fig.dpi, facecolor="white")

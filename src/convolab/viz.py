@@ -39,6 +39,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convolab import analysis
+from convolab.outputs import save_figure
 
 __all__ = [
     "plot_confusion",
@@ -83,12 +84,7 @@ def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
         return fig
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"`path` must be a file path; got {type(path).__name__}")
-    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
-    formats = fig.canvas.get_supported_filetypes()
-    if suffix not in formats:
-        known = ", ".join("." + f for f in sorted(formats))
-        raise ValueError(f"`path` must end with an image suffix ({known}); got {os.fspath(path)!r}")
-    fig.savefig(path, dpi=fig.dpi, facecolor="white")
+    save_figure(fig, path, dpi=fig.dpi, facecolor="white")
     return fig
 
 

@@ -26,8 +26,8 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
-from convolab.data._files import _atomic_write, _write_json
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import save_figure, write_json, write_text
 
 __all__ = ["demo", "run_demo"]
 
@@ -81,7 +81,7 @@ def _detection(out: Path, seed: int) -> dict[str, Any]:
     bottom.set_xlabel("t")
     bottom.legend(fontsize=8)
     fig.suptitle(f"shape detection: Pr(shape) = {found.probability:.3f}")
-    fig.savefig(out / "03_detect.png", dpi=100)
+    save_figure(fig, out / "03_detect.png", dpi=100)
 
     train_set, test_set = data.shapes1d(1000, seed=seed), data.shapes1d(500, seed=seed + 1)
     detector = models.detector1d(length=train_set.x.shape[-1], seed=seed)
@@ -95,7 +95,7 @@ def _detection(out: Path, seed: int) -> dict[str, Any]:
     ax.plot(kernel / np.linalg.norm(kernel), "s--", label="learned kernel K (normalized)")
     ax.legend(fontsize=8)
     ax.set_title(f"detector1d learned on shapes1d: test accuracy {learned:.3f}")
-    fig.savefig(out / "04_learned_detector.png", dpi=100)
+    save_figure(fig, out / "04_learned_detector.png", dpi=100)
     cosine = float(kernel @ template / (np.linalg.norm(kernel) * np.linalg.norm(template)))
     return {"scene": scene, "found": found, "threshold_hits": threshold_hits,
             "learned_accuracy": learned, "cosine": cosine}  # fmt: skip
@@ -127,7 +127,7 @@ def _edges(out: Path) -> dict[str, Any]:
         ax.imshow(a, cmap="gray")
         ax.set_title(name)
         ax.axis("off")
-    fig.savefig(out / "06_edges.png", dpi=100)
+    save_figure(fig, out / "06_edges.png", dpi=100)
     ramp = sobel[100:110, 5:25]  # inside the ramp, away from every shape
     return {"sobel_max": float(sobel.max()), "ramp_max": float(ramp.max())}
 
@@ -140,7 +140,7 @@ def _show_image(a: np.ndarray, title: str, path: Path) -> None:
     ax.imshow(a, cmap="gray")
     ax.set_title(title, fontsize=9)
     ax.axis("off")
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
 
 
 def _mnist_5k() -> Path | None:
@@ -171,7 +171,7 @@ def _lenet(out: Path, seed: int, quick: bool, progress: bool) -> dict[str, Any]:
     train_s = time.perf_counter() - t0
     best = nn.load(run / "model.npz")
     scores = train.evaluate(best, test_set)
-    _write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
+    write_json(run / "metrics.json", {**history.to_dict(), "test": scores})
     train.plot_history(history, out / "08_training.png", title="LeNet-5 on synthetic OCR digits")
     viz.plot_confusion(scores["confusion"], train_set.classes, title="confusion (OCR test set)",
                        path=out / "09_confusion.png")  # fmt: skip
@@ -278,7 +278,7 @@ def _prepare(out: Path, force: bool) -> None:
         raise UsageProblem(f"--out {str(out)!r} is not empty and holds no earlier demo; choose "
                            "another folder or pass --force")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    (out / _MARKER).write_text("written by convolab demo; its files are replaced on each run\n")
+    write_text(out / _MARKER, "written by convolab demo; its files are replaced on each run\n")
     for stale in ("checkpoint.npz", "model.npz", "metrics.json"):  # a new run, not a resume
         (out / "lenet5-ocr" / stale).unlink(missing_ok=True)
 
@@ -319,7 +319,7 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
     lenet = _lenet(out, seed, quick, progress)
     seconds = time.perf_counter() - t0
     text = _summary(out, sig, det, edges, lenet, seconds)
-    _atomic_write(out / "summary.md", lambda h: h.write(text.encode("utf-8")))
+    write_text(out / "summary.md", text)
     result = {
         "lenet_accuracy": lenet["scores"]["accuracy"],
         "detector_accuracy": det["learned_accuracy"],
@@ -336,7 +336,7 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
               help="Folder for the figures, the model and summary.md.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quick", is_flag=True, help="A smaller training run (smoke test).")
-@click.option("--force", is_flag=True, help="Write into a non-empty folder.")
+@force_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def demo(out: str, seed: int, quick: bool, force: bool, quiet: bool) -> None:
     """Run the tour: smooth and shift signals, detect a shape, find edges, train LeNet-5."""

@@ -11,8 +11,9 @@ import sys
 
 import click
 
-from convolab.cli import UsageProblem
-from convolab.commands.signal import check_output, parse_array, write_atomic
+from convolab.cli import UsageProblem, force_option
+from convolab.commands.signal import parse_array
+from convolab.outputs import check_target
 
 __all__ = ["explain"]
 
@@ -57,7 +58,7 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
 @click.option("--ascii", "ascii_", is_flag=True, help="Use * x (.) instead of ∗ ⋆ × ⊙.")
 @click.option("--gif", type=click.Path(dir_okay=False), default=None,
               help="Also write an animated GIF of the kernel sliding along.")
-@click.option("--force", is_flag=True, help="Replace an existing --gif file.")
+@force_option
 def explain(x, k, flip, mode, boundary, fill_value, stride, dilation, limit, ascii_, gif, force):
     """Write out each weighted sum of X convolved (or correlated) with K.
 
@@ -68,7 +69,8 @@ def explain(x, k, flip, mode, boundary, fill_value, stride, dilation, limit, asc
     """
     from convolab import explain as ex
 
-    check_output(gif, force, (x, k), "--gif")
+    if gif is not None:
+        check_target(gif, reads=(x, k), force=force, option="--gif", suffixes=[".gif"])
     xa = parse_array(x, "X")
     ka = parse_array(k, "K")
     op = "convolve" if flip else "correlate"
@@ -81,5 +83,5 @@ def explain(x, k, flip, mode, boundary, fill_value, stride, dilation, limit, asc
     e = ex.explain(xa, ka, op, mode, limit=limit, **kwargs)
     click.echo(e.render(ascii=ascii_ or not _can_print_unicode()))
     if gif:
-        write_atomic(gif, lambda tmp: ex.explain_animation(xa, ka, tmp, op, mode, **kwargs))
+        ex.explain_animation(xa, ka, gif, op, mode, **kwargs)
         click.echo(f"wrote {gif} ({len(e.rows)} frames)", err=True)

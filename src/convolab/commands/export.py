@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import check_target
 
 __all__ = ["export", "parse_shape"]
 
@@ -71,7 +72,7 @@ def _check_with_onnxruntime(model, out: Path, shape: tuple[int, ...]) -> float |
               help="ONNX operator set.")  # fmt: skip
 @click.option("--check/--no-check", default=True, show_default=True,
               help="Compare onnxruntime's output with convolab's (if installed).")  # fmt: skip
-@click.option("-f", "--force", is_flag=True, help="Replace an existing OUT.onnx.")
+@force_option
 def export(
     model_path: str, out: str, input_shape: str | None, opset: int, check: bool, force: bool
 ) -> None:
@@ -83,11 +84,8 @@ def export(
     from convolab.commands.train import load_model
     from convolab.nn.onnx import export_onnx
 
-    target = Path(out)
-    if target.exists() and not force:
-        raise UsageProblem(f"output '{target}' exists; use --force to replace it")
-    if not target.parent.is_dir():
-        raise UsageProblem(f"the folder of '{target}' does not exist")
+    reads = (model_path, Path(model_path) / "model.npz")
+    target = check_target(out, reads=reads, force=force, option="OUT", suffixes=[".onnx"])
     model, meta = load_model(model_path)
     if input_shape is not None:
         shape = parse_shape(input_shape)

@@ -29,7 +29,8 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import Staged, check_target
 
 __all__ = ["filter_", "kernels", "plan_outputs"]
 
@@ -90,47 +91,54 @@ def _collect_inputs(inputs: tuple[Path, ...]) -> tuple[list[Path], bool]:
     return files, folder_mode
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+def _folder_mode(output: Path, folder_mode: bool) -> bool:
+    """Whether ``output`` is a folder: several inputs, an existing folder, or a trailing '/'."""
+    return folder_mode or output.is_dir() or str(output).endswith(("/", os.sep))
 
 
 def plan_outputs(
-    inputs: tuple[Path, ...], output: Path, force: bool
+    inputs: tuple[Path, ...], output: Path, force: bool, reads: tuple[Path | None, ...] = ()
 ) -> list[tuple[Path, Path]]:
     """Pair every input image with its output path, refusing anything that would lose data.
 
     One input file and an ``output`` that is not an existing folder: ``output`` is
     the file. Otherwise ``output`` is a folder (created if missing) and each image
-    keeps its file name there.
+    keeps its file name there. ``reads`` are further files the command reads
+    (a kernel file): no output may be one of them either.
 
     Raises
     ------
     UsageProblem
-        A missing input, an output that is an input, two inputs with the same
-        output, or an existing output without ``force``.
+        A missing input, a file name (or an existing file) as the output of several
+        inputs, an output that is an input, two inputs with the same output, an
+        extension no image format is written for, or an existing output without
+        ``force``.
     """
-    files, folder_mode = _collect_inputs(inputs)
-    folder_mode = folder_mode or output.is_dir() or str(output).endswith(("/", os.sep))
-    if folder_mode:
-        if output.exists() and not output.is_dir():
+    from convolab import image
+
+    files, several = _collect_inputs(inputs)
+    folder_mode = _folder_mode(output, several)
+    if folder_mode and not output.is_dir():
+        if output.exists():
             raise UsageProblem(f"output '{output}' must be a folder for several inputs")
-        pairs = [(f, output / f.name) for f in files]
-    else:
-        pairs = [(files[0], output)]
+        if output.suffix.lower() in _image_extensions():
+            raise UsageProblem(
+                f"-o '{output}' names an image file, but several inputs go to a folder; "
+                f"give a folder, e.g. -o '{output.with_suffix('')}/'"
+            )
+    pairs = [(f, output / f.name) for f in files] if folder_mode else [(files[0], output)]
     seen: dict[Path, Path] = {}
     for src, dst in pairs:
         key = dst.resolve() if dst.parent.exists() else dst.absolute()
         if key in seen:
             raise UsageProblem(f"inputs '{seen[key]}' and '{src}' would both be written to '{dst}'")
         seen[key] = src
-        for f in files:
-            if _same_file(f, dst) or f.absolute() == dst.absolute():
-                raise UsageProblem(f"output '{dst}' is the input '{f}'; choose another output")
-        if dst.exists() and not force:
-            raise UsageProblem(f"output '{dst}' exists; use --force to replace it")
+        try:
+            image._format_for(dst)
+            if dst.parent.exists() or not folder_mode:  # a new folder holds no file yet
+                check_target(dst, reads=(*files, *reads), force=force, option="-o")
+        except ValueError as exc:
+            raise UsageProblem(str(exc)) from None
     return pairs
 
 
@@ -160,9 +168,10 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
 
 
 def _filter_one(
-    src: Path, dst: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None,
-    client: Any, color: str, scale: str, bits: int,
-) -> None:
+    src: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None, client: Any,
+    color: str, bits: int,
+) -> np.ndarray:
+    """The filtered image of ``src``, alpha kept aligned (nothing is written)."""
     from convolab import image
 
     x = image.load(src, color)
@@ -179,8 +188,48 @@ def _filter_one(
         a = _align_alpha(alpha, options["mode"], k.shape)
         y = np.concatenate([y if y.ndim == 3 else y[..., None], a[..., None]], axis=-1)
     if bits == 16 and y.ndim == 3:
-        raise ValueError(f"cannot save '{dst}' with 16 bits: only gray images can be 16-bit")
-    image.save(dst, y, scale=scale, bits=bits)
+        raise ValueError(f"cannot save '{src.name}' with 16 bits: only gray images can be 16-bit")
+    return y
+
+
+def _name_in(message: str, src: Path) -> str:
+    """``message``, prefixed with the input's name unless it already names it."""
+    return message if src.name in message else f"'{src}': {message}"
+
+
+def _write_all(
+    pairs: list[tuple[Path, Path]], folder: Path | None, filter_one: Any, scale: str, bits: int,
+    bar: Any,
+) -> None:
+    """Filter every input, then write all outputs at once, or none.
+
+    Each output goes to a hidden temporary file; the files are renamed into place
+    only when every input was read and filtered. After the first bad input the
+    others are still read (not filtered), so the error names every bad one.
+    """
+    from convolab import image
+
+    errors: list[str] = []
+    with Staged() as stage:
+        if folder is not None:
+            stage.folder(folder)
+        for src, dst in bar:
+            try:
+                if errors:  # the outputs will not be written: only check the input
+                    image.load(src, "keep")
+                    continue
+                encoded, fmt = image._encode(dst, filter_one(src), scale, bits)
+            except (ValueError, TypeError, OSError) as exc:
+                errors.append(_name_in(str(exc), src))
+                continue
+            with stage.open(dst) as fh:
+                encoded.save(fh, format=fmt)
+        if errors:
+            stage.discard()
+            if len(pairs) == 1:
+                raise UsageProblem(errors[0])
+            raise UsageProblem(f"{len(errors)} of {len(pairs)} inputs cannot be filtered, so "
+                               "nothing was written: " + "; ".join(errors))  # fmt: skip
 
 
 def _connect(address: str) -> Any:
@@ -223,8 +272,8 @@ def _connect(address: str) -> Any:
               help="Filter in chunks of N x N pixels on Dask (needs convolab[scale]).")
 @click.option("--scheduler", default=None,
               help="Address of a dask.distributed scheduler for --chunks.")
-@click.option("-f", "--force", is_flag=True, help="Replace existing outputs (never an input).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@force_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 def filter_(
     inputs: tuple[Path, ...], output: Path, spec: str | None, kernel_file: Path | None,
     correlate: bool, mode: str, boundary: str, fill_value: float, scale: str, color: str,
@@ -254,18 +303,21 @@ def filter_(
         if scheduler and not chunks:
             raise ValueError("--scheduler needs --chunks N")
         k = _read_kernel(spec, kernel_file)
-        pairs = plan_outputs(inputs, output, force)
+        pairs = plan_outputs(inputs, output, force, reads=(kernel_file,))
+        folder = None if pairs[0][1] == output else output
         client = _connect(scheduler) if scheduler else None
         try:
-            if len(pairs) > 1 or output.is_dir() or str(output).endswith(("/", os.sep)):
-                output.mkdir(parents=True, exist_ok=True)
             bar = tqdm(pairs, unit="image", file=sys.stderr, disable=quiet or len(pairs) == 1,
                        desc="filter")
-            for src, dst in bar:
-                _filter_one(src, dst, k, options, chunks, client, color, scale, depth)
+            _write_all(pairs, folder,
+                       lambda src: _filter_one(src, k, options, chunks, client, color, depth),
+                       scale, depth, bar)  # fmt: skip
         finally:
             if client is not None:
                 client.close()
+        if not quiet:
+            what = f"{len(pairs)} images to {folder}{os.sep}" if folder else str(pairs[0][1])
+            click.echo(f"wrote {what}")
     except UsageProblem:
         raise
     except (ValueError, TypeError, OSError, ImportError) as exc:

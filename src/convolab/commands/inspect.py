@@ -14,7 +14,8 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import check_target
 
 __all__ = ["inspect", "show"]
 
@@ -137,7 +138,7 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
 @click.option("--image", "image_path", required=True, type=click.Path(dir_okay=False),
               help="Image file (2D models) or .npy array of one input.")  # fmt: skip
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for the figures (created if needed).")  # fmt: skip
+              help="Folder for the figures (created if needed; -f/--force replaces them).")
 @click.option("--input-shape", "input_shape", metavar="C,H,W",
               help="One input's shape, no batch axis (default: saved with the model).")
 @click.option("--prep", type=click.Choice(["mnist", "resize"]), default=None,
@@ -147,6 +148,7 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
               help="Feature maps drawn per layer.")
 @click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True,
               help="Resolution of the figures.")
+@force_option
 def show(
     model_spec: str,
     image_path: str,
@@ -155,12 +157,14 @@ def show(
     prep: str | None,
     max_maps: int,
     dpi: int,
+    force: bool,
 ) -> None:
     """Draw MODEL's feature maps for one input, its filters, and filters vs classic kernels.
 
     Writes feature_maps.png, receptive_field.png, filters_<layer>.png for
     every convolution and filters_vs_classic.png for the first one into OUT,
-    and prints their paths.
+    and prints their paths. Figures that exist already are replaced only with
+    -f/--force (all are checked before the first is drawn).
 
     \b
     Example:
@@ -178,25 +182,24 @@ def show(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageProblem(f"--out {str(out)!r} exists and is not a folder")
+    kernels_of = {n: out / f"filters_{n.replace('.', '_') or 'layer'}.png" for n, _ in convs}
+    written = [out / "feature_maps.png", *kernels_of.values(), out / "receptive_field.png"]
+    written += [out / "filters_vs_classic.png"] if convs else []
+    if out.is_dir():  # every figure checked before the first is drawn
+        reads = (model_spec, Path(model_spec) / "model.npz", image_path)
+        for target in written:
+            check_target(target, reads=reads, force=force, option="-o")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    target = out / "feature_maps.png"
-    viz.plot_feature_maps(model, x, max_maps=max_maps, dpi=dpi, path=target,
+    viz.plot_feature_maps(model, x, max_maps=max_maps, dpi=dpi, path=written[0],
                           title=f"{name}: feature maps")  # fmt: skip
-    written.append(target)
     for layer_name, layer in convs:
-        target = out / f"filters_{layer_name.replace('.', '_') or 'layer'}.png"
-        viz.plot_kernels(layer, dpi=dpi, path=target, title=f"{name}: layer {layer_name} kernels")
-        written.append(target)
-    target = out / "receptive_field.png"
-    viz.plot_receptive_field(model, shape, image=x, dpi=dpi, path=target,
+        viz.plot_kernels(layer, dpi=dpi, path=kernels_of[layer_name],
+                         title=f"{name}: layer {layer_name} kernels")  # fmt: skip
+    viz.plot_receptive_field(model, shape, image=x, dpi=dpi, path=out / "receptive_field.png",
                              title=f"{name}: receptive fields")  # fmt: skip
-    written.append(target)
     if convs:
         layer_name, layer = convs[0]
-        target = out / "filters_vs_classic.png"
-        viz.plot_filters_vs_classic(layer, dpi=dpi, path=target,
+        viz.plot_filters_vs_classic(layer, dpi=dpi, path=out / "filters_vs_classic.png",
                                     title=f"{name}: layer {layer_name} vs classic kernels")
-        written.append(target)
     for path in written:
         click.echo(str(path))

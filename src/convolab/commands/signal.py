@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import atomic_open, check_target, same_file, save_figure
 
-__all__ = [
-    "check_output",
-    "parse_array",
-    "read_signal",
-    "signal",
-    "write_atomic",
-]
+__all__ = ["parse_array", "read_signal", "signal"]
 
 _SPLIT = re.compile(r"\s*[,;\t]\s*|\s+")
 
@@ -188,48 +181,24 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
 # ----------------------------------------------------------------------------- writing
 
 
-def check_output(path: str | None, force: bool, inputs: tuple[str, ...], option: str) -> None:
-    """Refuse to write over an input, or over an existing file without ``--force``."""
-    if path is None:
-        return
-    p = Path(path)
-    for src in inputs:
-        if src and os.path.exists(src) and p.exists() and os.path.samefile(src, p):
-            raise UsageProblem(f"{option} {path} is the input file; choose another name")
-    if p.exists() and not force:
-        raise UsageProblem(f"{option} {path} exists; pass --force to replace it")
-    if p.exists() and p.is_dir():
-        raise UsageProblem(f"{option} {path} is a directory")
-    if not p.parent.exists():
-        raise UsageProblem(f"{option} {path}: the folder {p.parent} does not exist")
+_VALUE_SUFFIXES = (".csv", ".txt", ".npy")
 
 
-def write_atomic(path: str, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _figure_suffixes() -> list[str]:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return ["." + f for f in sorted(FigureCanvasBase.get_supported_filetypes())]
 
 
 def _write_values(path: str, values: np.ndarray, header: str) -> None:
-    def write(tmp: str) -> None:
+    with atomic_open(path) as fh:
         if path.lower().endswith(".npy"):
-            with open(tmp, "wb") as fh:
-                np.save(fh, values)
+            np.save(fh, values)
         else:  # shortest text that reads back to the same number
             lines = [str(v) for v in values]
             if path.lower().endswith(".csv"):
                 lines.insert(0, header)
-            Path(tmp).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    write_atomic(path, write)
+            fh.write(("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _emit(values: np.ndarray, out: str | None, header: str) -> None:
@@ -259,8 +228,7 @@ def _plot(path: str, x: np.ndarray, series: list[tuple[str, np.ndarray]], title:
         ax.set_xlabel("t")
         ax.legend(loc="best", fontsize=8)
         fig.tight_layout()
-        ext = Path(path).suffix.lstrip(".") or "png"
-        write_atomic(path, lambda tmp: fig.savefig(tmp, format=ext))
+        save_figure(fig, path)
     finally:
         plt.close(fig)
 
@@ -274,16 +242,19 @@ _OUT = click.option("-o", "--output", "output", type=click.Path(dir_okay=False),
                     help="Write the result here (.csv, .txt or .npy) instead of stdout.")
 _PLOT = click.option("--plot", type=click.Path(dir_okay=False), default=None,
                      help="Also draw the input and the result to this image (.png, .svg, .pdf).")
-_FORCE = click.option("--force", is_flag=True, help="Replace existing output files.")
 _BOUNDARY = click.option(
     "--boundary", type=click.Choice(["constant", "edge", "reflect", "symmetric", "wrap"]),
     default=None, help="How the signal continues past its ends (numpy.pad names).")
 
 
-def _check_outputs(input: str, output: str | None, plot: str | None, force: bool) -> None:
-    check_output(output, force, (input,), "-o")
-    check_output(plot, force, (input,), "--plot")
-    if output and plot and os.path.abspath(output) == os.path.abspath(plot):
+def _check_outputs(reads: tuple[str | None, ...], output: str | None, plot: str | None,
+                   force: bool) -> None:  # fmt: skip
+    """Refuse -o / --plot targets that are an input, exist without --force, or misname a format."""
+    if output is not None:
+        check_target(output, reads=reads, force=force, option="-o", suffixes=_VALUE_SUFFIXES)
+    if plot is not None:
+        check_target(plot, reads=reads, force=force, option="--plot", suffixes=_figure_suffixes())
+    if output and plot and same_file(output, plot):
         raise UsageProblem("-o and --plot name the same file")
 
 
@@ -304,7 +275,7 @@ def signal() -> None:
 @_NAN
 @_OUT
 @_PLOT
-@_FORCE
+@force_option
 def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, force):
     """Smooth INPUT with a box or Gaussian kernel.
 
@@ -312,7 +283,7 @@ def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, f
     """
     from convolab import signal as sig
 
-    _check_outputs(input, output, plot, force)
+    _check_outputs((input,), output, plot, force)
     x = read_signal(input, nan)
     y = sig.smooth(x, kind, width, sigma, boundary=boundary or "reflect", fill_value=fill_value)
     _emit(y, output, "smoothed")
@@ -332,7 +303,7 @@ def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, f
 @_NAN
 @_OUT
 @_PLOT
-@_FORCE
+@force_option
 def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
     """Shift INPUT by --by samples, or blend shifts (--weights).
 
@@ -342,7 +313,7 @@ def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
 
     if (by is None) == (weights is None):
         raise UsageProblem("give exactly one of --by N or --weights LIST")
-    _check_outputs(input, output, plot, force)
+    _check_outputs((input, weights), output, plot, force)
     x = read_signal(input, nan)
     if by is not None:
         y = sig.shift(x, by, circular, fill_value=fill_value)
@@ -377,7 +348,7 @@ def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
 @_NAN
 @_OUT
 @_PLOT
-@_FORCE
+@force_option
 def detect(input, template, shape, width, beta, threshold, min_distance, raw, boundary, nan,
            output, plot, force):
     """Find a template in INPUT: probability and positions.
@@ -389,7 +360,7 @@ def detect(input, template, shape, width, beta, threshold, min_distance, raw, bo
 
     if (template is None) == (shape is None):
         raise UsageProblem("give exactly one of --template LIST and --shape NAME")
-    _check_outputs(input, output, plot, force)
+    _check_outputs((input, template), output, plot, force)
     x = read_signal(input, nan)
     if template is not None:
         k = parse_array(template, "--template", nan="raise")

@@ -17,8 +17,9 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
-from convolab.data._files import _write_json
+from convolab.cli import UsageProblem, force_option
+from convolab.outputs import check_target
+from convolab.outputs import write_json as _write_json
 
 __all__ = ["eval_", "load_model", "predict", "train"]
 
@@ -72,6 +73,27 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
     click.echo("per class: " + "  ".join(f"{c}={a:.3f}" for c, a in zip(names, per)))
 
 
+_RUN_FILES = ("config.json", _MODEL_FILE, "checkpoint.npz", "metrics.json", "training.png")
+
+
+def _check_run_folder(run: Path, resume: bool, force: bool) -> None:
+    """``--out`` must be new, empty, or a run folder continued (--resume) or replaced (--force)."""
+    if run.exists() and not run.is_dir():
+        raise UsageProblem(f"--out {str(run)!r} exists and is not a folder")
+    held = sorted(p.name for p in run.iterdir()) if run.is_dir() else []
+    is_run = any(name in held for name in _RUN_FILES[:3])
+    if held and not is_run:
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise UsageProblem(f"--out {str(run)!r} holds files that are not a convolab run ({shown}); "
+                           "choose a new or empty folder")  # fmt: skip
+    if resume:
+        if not (run / "checkpoint.npz").exists():
+            raise UsageProblem(f"--resume: no checkpoint.npz in {str(run)!r}")
+    elif is_run and not force:
+        raise UsageProblem(f"--out {str(run)!r} already holds a run; pass --resume to continue it, "
+                           "--force to replace it, or choose another folder")  # fmt: skip
+
+
 @click.command("train")
 @click.argument("model_name", metavar="MODEL")
 @click.option("--data", "data_name", required=True, metavar="DATA", help=_DATA_HELP)
@@ -85,7 +107,7 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
               show_default=True)  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="Run folder (created; must not hold another run unless --resume).")
+              help="Run folder (new or empty; a run's own folder with --resume or --force).")
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.1,
               show_default=True, help="Part of the training data held out for validation.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -104,6 +126,7 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0,
               show_default=True, help="Smooth the one-hot targets by this much (0.1 is usual).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@force_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(
     model_name: str,
@@ -124,6 +147,7 @@ def train(
     standardize: bool,
     label_smoothing: float,
     resume: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Train MODEL (lenet5, lenet5-bn, lenet5-classic, detector1d, cnn1d, mlp) on --data.
@@ -140,14 +164,7 @@ def train(
     if lr is None:
         lr = models.DEFAULT_LR[model_name]
     run = Path(out)
-    if run.exists() and not run.is_dir():
-        raise UsageProblem(f"--out {str(run)!r} exists and is not a folder")
-    has_run = (run / "checkpoint.npz").exists() or (run / _MODEL_FILE).exists()
-    if has_run and not resume:
-        raise UsageProblem(f"--out {str(run)!r} already holds a run; pass --resume to continue it "
-                           "or choose another folder")  # fmt: skip
-    if resume and not (run / "checkpoint.npz").exists():
-        raise UsageProblem(f"--resume: no checkpoint.npz in {str(run)!r}")
+    _check_run_folder(run, resume, force)
 
     train_full, test = _load_data(data_name, download, samples, seed, test_fraction)
     if limit is not None:  # a seeded random subset (files may be sorted by class)
@@ -186,6 +203,9 @@ def train(
         "test_samples": len(test),
     }  # fmt: skip
     run.mkdir(parents=True, exist_ok=True)
+    if force and not resume:  # the run replaced: a new run, not a mix of two
+        for name in _RUN_FILES:
+            (run / name).unlink(missing_ok=True)
     _write_json(run / "config.json", config)
     if not quiet:
         click.echo(f"training {model_name} on {data_name}: {len(fit_on)} train, "
@@ -256,7 +276,7 @@ def eval_(model_path: str, data_name: str | None, split: str, download: bool,
               metavar="[ADDRESS]",
               help="FOLDER mode: classify on a dask.distributed cluster (a local one without "
                    "ADDRESS; write --dask=ADDRESS, or put a bare --dask last).")
-@click.option("--force", is_flag=True, help="Replace an existing OUTPUT.")
+@force_option
 def predict(
     model_path: str,
     images: tuple[str, ...],
@@ -285,7 +305,8 @@ def predict(
     if len(shape) != 3 or shape[0] != 1:
         raise UsageProblem(f"predict needs a model of 1-channel images; this one takes {shape}")
     if folder_mode:
-        _predict_folder(model, meta, shape, images[0], output, dask_address, force)
+        reads = (model_path, Path(model_path) / _MODEL_FILE)
+        _predict_folder(model, meta, shape, images[0], output, dask_address, force, reads)
         return
     batch = np.stack([data.to_mnist(data.load_image(p), size=shape[1]) for p in images])
     _check_inputs(meta, batch, "the images")
@@ -306,19 +327,16 @@ def _predict_folder(
     output: str | None,
     dask_address: str | None,
     force: bool,
+    reads: tuple[str | Path, ...],
 ) -> None:
     """``convolab predict MODEL FOLDER -o OUT.csv [--dask [ADDRESS]]``."""
     from convolab.predict_folder import predict_folder, write_predictions_csv
 
     if output is None:
         raise UsageProblem("classifying a folder needs -o/--output OUT.csv")
-    out = Path(output)
-    if out.exists() and not force:
-        raise UsageProblem(f"{output} exists; pass --force to replace it")
+    out = check_target(output, reads=reads, force=force, option="-o", suffixes=[".csv"])
     if out.resolve().parent == Path(folder).resolve():
         raise UsageProblem(f"{output} is inside the folder being classified; write it elsewhere")
-    if not out.parent.is_dir():
-        raise UsageProblem(f"cannot write {output}: folder {str(out.parent)!r} does not exist")
     rows = predict_folder(model, folder, client=dask_address, input_shape=shape)
     failed = write_predictions_csv(rows, out, class_names=meta.get("classes"))
     click.echo(f"wrote {len(rows)} predictions to {output} ({failed} failed)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convolab.data._files import _atomic_write
+from convolab.outputs import write_bytes
 
 __all__ = ["read_idx", "write_idx"]
 
@@ -112,7 +112,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     Parameters
     ----------
     path : str or path-like
-        Destination.
+        Destination (missing folders are created).
     array : array_like
         Data of dtype uint8, int8, int16, int32, float32 or float64, at least 1-D.
 
@@ -150,4 +150,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     payload = header + np.ascontiguousarray(array, dtype=_CODES[code]).tobytes()
     if str(path).endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    return _atomic_write(path, lambda handle: handle.write(payload))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes(path, payload)

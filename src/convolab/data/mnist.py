@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from convolab.data._files import _atomic_open
 from convolab.data.idx import read_idx
 from convolab.data.loader import ArrayDataset
+from convolab.outputs import atomic_open
 
 __all__ = [
     "MNIST_MIRRORS",
@@ -86,13 +86,14 @@ def _check_split(split: str) -> str:
 def _download(filename: str, md5: str, mirrors: Sequence[str], folder: Path) -> Path:
     """Fetch ``filename`` from the first mirror that serves it with checksum ``md5``."""
     target = folder / filename
+    folder.mkdir(parents=True, exist_ok=True)
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + filename
         try:
             digest = hashlib.md5(usedforsecurity=False)
             with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:  # noqa: S310
-                with _atomic_open(target) as out:
+                with atomic_open(target) as out:
                     for block in iter(lambda r=response: r.read(1 << 20), b""):
                         digest.update(block)
                         out.write(block)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,6 +65,7 @@ from convolab.nn.modules import (
     Tanh,
 )
 from convolab.nn.tensor import Tensor, no_grad
+from convolab.outputs import write_bytes
 
 __all__ = ["DEFAULT_OPSET", "export_onnx", "supported_layers"]
 
@@ -445,16 +445,5 @@ def export_onnx(
     proto.ir_version = helper.find_min_ir_version_for(opsets)
     onnx.checker.check_model(proto)
     if path is not None:
-        _write_atomically(Path(path), proto.SerializeToString())
+        write_bytes(path, proto.SerializeToString())
     return proto
-
-
-def _write_atomically(path: Path, blob: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

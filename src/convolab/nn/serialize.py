@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from convolab.nn.modules import Module, build_module, describe_module
+from convolab.outputs import atomic_open
 
 __all__ = ["FORMAT", "ModelFileError", "load", "read_model_info", "save"]
 
@@ -104,11 +105,8 @@ def save(
         raise TypeError(f"`metadata` must be JSON data: {exc}") from None
     arrays = dict(state)
     arrays[_META_KEY] = np.frombuffer(blob, dtype=np.uint8)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_open(path) as f:
         np.savez(f, **arrays)
-    os.replace(tmp, path)
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
