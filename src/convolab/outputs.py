@@ -24,10 +24,11 @@ with :func:`check_target` first.
 >>> path = write_text(os.path.join(folder, "notes.txt"), "hello\\n")
 >>> open(path).read()
 'hello\\n'
->>> check_target(path, force=False, option="-o")
-Traceback (most recent call last):
-...
-convolab.outputs.OutputRefused: -o '...notes.txt' exists; use --force to replace it
+>>> try:
+...     check_target(path, force=False, option="-o")
+... except OutputRefused as refused:
+...     print(str(refused).replace(folder, "FOLDER"))
+-o 'FOLDER/notes.txt' exists; use --force to replace it
 >>> sorted(os.listdir(folder))      # no temporary file is left behind
 ['notes.txt']
 """
@@ -169,7 +170,7 @@ class Staged:
     >>> out = os.path.join(tempfile.mkdtemp(), "out")
     >>> try:
     ...     with Staged() as stage:
-    ...         stage.folder(out)
+    ...         _ = stage.folder(out)
     ...         with stage.open(os.path.join(out, "a.txt")) as f:
     ...             _ = f.write(b"a")
     ...         raise RuntimeError("the second file fails")
