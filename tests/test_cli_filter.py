@@ -40,8 +40,17 @@ def gray_png(tmp_path):
 def test_kernels_lists_every_name(capsys):
     code, out, err = run(["kernels"], capsys)
     assert code == 0 and err == ""
-    listed = [line.split()[0] for line in out.strip().splitlines()]
+    lines = out.strip().splitlines()
+    listed = [line.split()[0] for line in lines if not line.startswith(" ")]
     assert listed == kernels.names()
+    params = dict(zip(listed, (line.split("parameters: ")[1] for line in lines[1::2])))
+    assert params["gaussian"] == "sigma=1.0, size=None, truncate=4.0"
+    assert params["laplacian"] == "neighbours=4" and params["sharpen"] == "none"
+    for name, text in params.items():  # each listed default builds the kernel
+        given = {} if text == "none" else dict(p.split("=") for p in text.split(", "))
+        spec = ",".join(f"{k}={v}" for k, v in given.items() if v != "None")
+        np.testing.assert_array_equal(kernels.from_spec(f"{name}:{spec}" if spec else name),
+                                      kernels.get(name))
 
 
 def test_kernels_prints_a_matrix_and_its_sum(capsys):

@@ -335,7 +335,10 @@ def fit(
     patience : int, optional
         Stop when the monitored metric has not improved for this many epochs.
     progress : bool, optional
-        Show a tqdm bar (loss, accuracy, samples/s); default: only on a terminal.
+        ``True``: a tqdm bar during each epoch (loss, accuracy, samples/s) and one
+        line on stderr after it; ``None`` (default): the bar only when stderr is a
+        terminal, the line always (a log or a pipe gets one line per epoch);
+        ``False``: nothing.
     metadata : dict, optional
         JSON data stored in ``model.npz`` (e.g. class names).
     augment : callable, optional
@@ -414,8 +417,8 @@ def fit(
         if run is not None:
             _save_checkpoint(run / _CHECKPOINT, model, opt, history, meta)
             _write_json(run / _METRICS, history.to_dict())
-        if show:
-            _report(record)
+        if progress is not False:  # one plain line per epoch, also in a pipe or a log
+            _report(record, int(epochs))
         if history.stopped_early:
             break
     if run is None and val_ds is not None and best_state is not None:
@@ -423,8 +426,8 @@ def fit(
     return history
 
 
-def _report(record: dict[str, float]) -> None:
-    parts = [f"epoch {record['epoch']}", f"loss {record['loss']:.4f}",
+def _report(record: dict[str, float], epochs: int) -> None:
+    parts = [f"epoch {record['epoch']}/{epochs}", f"loss {record['loss']:.4f}",
              f"acc {record['accuracy']:.4f}"]  # fmt: skip
     if "val_accuracy" in record:
         parts += [f"val_loss {record['val_loss']:.4f}", f"val_acc {record['val_accuracy']:.4f}"]

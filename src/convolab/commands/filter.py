@@ -21,6 +21,7 @@ with the kernel centre.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -46,16 +47,28 @@ def _describe(func: Any) -> str:
     return doc[0].replace("``", "") if doc else ""
 
 
+def _parameters(func: Any) -> str:
+    """``sigma=1.0, truncate=4.0``: the parameters a kernel spec may set, with defaults."""
+    params = inspect.signature(func).parameters.values()
+    return ", ".join(f"{p.name}={p.default!r}" for p in params) or "none"
+
+
 @click.command("kernels", short_help="List the classic kernels, or print one.")
 @click.argument("name", required=False)
 def kernels(name: str | None) -> None:
-    """List the named kernels, or print one: NAME[:param=value,...], e.g. gaussian:sigma=2."""
+    """List the named kernels and their parameters, or print one: NAME[:param=value,...].
+
+    \b
+    convolab kernels                     # every kernel, its parameters and defaults
+    convolab kernels gaussian:sigma=2    # one kernel's matrix and what it sums to
+    """
     from convolab import kernels as bank
 
     if not name:
         width = max(len(n) for n in bank.names())
         for n in bank.names():
             click.echo(f"{n:<{width}}  {_describe(getattr(bank, n))}")
+            click.echo(f"{'':<{width}}  parameters: {_parameters(getattr(bank, n))}")
         return
     try:
         k = bank.from_spec(name)
