@@ -230,7 +230,7 @@ def test_force_export_replaces_the_onnx_file(work, capsys):
 def test_force_show_replaces_the_figures(work, capsys):
     before = snapshot(work)
     code, out, err = run(["show", "lenet5", "--image", work / "in.png", "-o", work / "figs",
-                          "--force"], capsys)  # fmt: skip
+                          "--force", "--dpi", "20", "--max-maps", "2"], capsys)  # fmt: skip
     assert code == 0, err
     after = snapshot(work)
     changed = {k for k in after if after[k] != before.get(k)}
