@@ -270,8 +270,9 @@ def test_explain_gif_and_filter_outputs_are_what_they_say(work, capsys):
 
 
 def test_filter_says_what_it_wrote(work, capsys):
-    code, out, _ = run(["filter", work / "shots", "-o", work / "new", *KBOX], capsys)
+    code, out, err = run(["filter", work / "shots", "-o", work / "new", *KBOX], capsys)
     assert code == 0 and out == f"wrote 2 images to {work / 'new'}{os.sep}\n"
+    assert err == ""  # no progress bar in a log or a pipe
     assert sorted(p.name for p in (work / "new").iterdir()) == ["a.png", "b.png"]
     code, out, _ = run(["filter", work / "in.png", "-o", work / "q.png", *KBOX, "-q"], capsys)
     assert code == 0 and out == ""

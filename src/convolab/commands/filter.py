@@ -320,8 +320,8 @@ def filter_(
         folder = None if pairs[0][1] == output else output
         client = _connect(scheduler) if scheduler else None
         try:
-            bar = tqdm(pairs, unit="image", file=sys.stderr, disable=quiet or len(pairs) == 1,
-                       desc="filter")
+            bar = tqdm(pairs, unit="image", file=sys.stderr, desc="filter",
+                       disable=quiet or len(pairs) == 1 or not sys.stderr.isatty())
             _write_all(pairs, folder,
                        lambda src: _filter_one(src, k, options, chunks, client, color, depth),
                        scale, depth, bar)  # fmt: skip
