@@ -8,11 +8,14 @@ several inputs (or a folder of images) go to an output folder, with a progress
 bar. The kernel is a named spec (``--kernel NAME[:param=value,...]``) or a file
 (``--kernel-file K.txt|.csv|.npy``). Rules that protect the user's files:
 
-* an input is never overwritten, even with ``--force``;
+* an input is never overwritten, by any spelling, even with ``--force``;
 * an existing output is replaced only with ``--force``;
-* every check (kernel, outputs) runs before anything is written, and each output
-  is written to a temporary file in its folder and renamed, so an error leaves
-  no half-written image.
+* every check (kernel, outputs, formats) runs before anything is written;
+* the outputs are written to temporary files beside their targets and renamed
+  only when every input has been read and filtered: one bad input leaves no
+  output (and no new folder), and the error names every bad input.
+
+The rules live in :mod:`convolab.outputs`, shared by every command.
 
 Alpha channels are not filtered: in ``same`` mode they are kept as they are, in
 ``full``/``valid`` mode they are cropped or padded (transparent) to stay aligned
