@@ -140,7 +140,11 @@ def _read_kernel(spec: str | None, kernel_file: Path | None) -> np.ndarray:
     if (spec is None) == (kernel_file is None):
         raise UsageProblem("give exactly one of --kernel NAME[:param=value,...] or --kernel-file")
     if spec is not None:
-        return bank.from_spec(spec)
+        try:
+            return bank.from_spec(spec)
+        except (ValueError, TypeError) as exc:
+            message = str(exc)
+            raise UsageProblem(message if spec in message else f"--kernel {spec}: {message}") from None
     return bank.load_file(kernel_file)
 
 
@@ -161,11 +165,40 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
 
 def _filter_one(
     src: Path, dst: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None,
-    client: Any, color: str, scale: str, bits: int,
+    client: Any, color: str, scale: str, bits: int | None,
 ) -> None:
     from convolab import image
 
-    x = image.load(src, color)
+    pages = image.load_pages(src, color)
+    depth = bits or _kept_depth(image.bit_depth(src), dst, pages.ndim == 4)
+    if len(pages) > 1:  # a stack: every page filtered, all kept in one multi-page TIFF
+        if image._format_for(dst) != "TIFF":
+            raise ValueError(f"'{src}' has {len(pages)} pages; write it to a .tif output to keep "
+                             "them all")  # fmt: skip
+        y = np.stack([_filtered(x, k, options, chunks, client) for x in pages])
+        image.save_pages(dst, y, scale=scale, bits=depth)
+        return
+    image.save(dst, _filtered(pages[0], k, options, chunks, client), scale=scale, bits=depth)
+
+
+def _kept_depth(source_bits: int, dst: Path, colour: bool) -> int:
+    """The input's bits per sample when the output format holds them, else 8."""
+    from convolab import image
+
+    fmt = image._format_for(dst)
+    if source_bits == 32 and fmt == "TIFF":
+        return 32
+    if source_bits >= 16 and (fmt == "TIFF" or (fmt == "PNG" and not colour)):
+        return 16
+    return 8
+
+
+def _filtered(
+    x: np.ndarray, k: np.ndarray, options: dict[str, Any], chunks: int | None, client: Any
+) -> np.ndarray:
+    """One image filtered; an alpha channel is carried along, aligned, not filtered."""
+    from convolab import image
+
     alpha = None
     if x.ndim == 3 and x.shape[2] in (2, 4):
         x, alpha = x[..., :-1], x[..., -1]
@@ -178,9 +211,7 @@ def _filter_one(
     if alpha is not None:
         a = _align_alpha(alpha, options["mode"], k.shape)
         y = np.concatenate([y if y.ndim == 3 else y[..., None], a[..., None]], axis=-1)
-    if bits == 16 and y.ndim == 3:
-        raise ValueError(f"cannot save '{dst}' with 16 bits: only gray images can be 16-bit")
-    image.save(dst, y, scale=scale, bits=bits)
+    return y
 
 
 def _connect(address: str) -> Any:
@@ -217,8 +248,9 @@ def _connect(address: str) -> Any:
               help="clip, minmax or abs (abs shows signed edge responses).")
 @click.option("--color", default="keep", show_default=True,
               help="keep the channels, or read as gray or rgb.")
-@click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True,
-              help="8, or 16 for gray PNG/TIFF.")
+@click.option("--bits", type=click.Choice(["8", "16", "32"]), default=None,
+              help="Bits per sample: 8, 16 (gray PNG, TIFF) or 32 (float TIFF) [default: the "
+                   "input's depth where the output format holds it, else 8].")
 @click.option("--chunks", type=click.IntRange(min=1), default=None,
               help="Filter in chunks of N x N pixels on Dask (needs convolab[scale]).")
 @click.option("--scheduler", default=None,
@@ -228,7 +260,7 @@ def _connect(address: str) -> Any:
 def filter_(
     inputs: tuple[Path, ...], output: Path, spec: str | None, kernel_file: Path | None,
     correlate: bool, mode: str, boundary: str, fill_value: float, scale: str, color: str,
-    bits: str, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
+    bits: str | None, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
 ) -> None:
     """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT.
 
@@ -242,7 +274,7 @@ def filter_(
     from convolab.conv.padding import check_boundary, check_mode
 
     try:
-        depth = int(bits)
+        depth = int(bits) if bits else None
         options = {
             "mode": check_mode(mode),
             "boundary": check_boundary(boundary),
