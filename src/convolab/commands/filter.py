@@ -144,7 +144,8 @@ def _read_kernel(spec: str | None, kernel_file: Path | None) -> np.ndarray:
             return bank.from_spec(spec)
         except (ValueError, TypeError) as exc:
             message = str(exc)
-            raise UsageProblem(message if spec in message else f"--kernel {spec}: {message}") from None
+            prefix = "" if spec in message else f"--kernel {spec}: "
+            raise UsageProblem(prefix + message) from None
     return bank.load_file(kernel_file)
 
 
