@@ -112,8 +112,8 @@ def check_fits(shape: int | Sequence[int], itemsize: int, what: str) -> None:
         )
 
 
-def check_finite(values: Any, what: str, hint: str = "") -> None:
-    """Refuse NaN or infinite values, naming the first one and its index.
+def check_finite(values: Any, what: str, hint: str = "", *, allow_nan: bool = False) -> None:
+    """Refuse NaN (unless ``allow_nan``) or infinite values, naming the first one and its index.
 
     >>> check_finite([1.0, float("inf")], "signal.csv")
     Traceback (most recent call last):
@@ -123,7 +123,7 @@ def check_finite(values: Any, what: str, hint: str = "") -> None:
     a = np.asarray(values)
     if a.dtype.kind not in "fc":
         return
-    bad = ~np.isfinite(a)
+    bad = np.isinf(a) if allow_nan else ~np.isfinite(a)
     if not bad.any():
         return
     index = np.unravel_index(int(np.flatnonzero(bad)[0]), a.shape)

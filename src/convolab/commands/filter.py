@@ -29,7 +29,7 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem
+from convolab.cli import FINITE, UsageProblem
 
 __all__ = ["filter_", "kernels", "plan_outputs"]
 
@@ -243,7 +243,7 @@ def _connect(address: str) -> Any:
 @click.option("--mode", default="same", show_default=True, help="same, full or valid.")
 @click.option("--boundary", default="reflect", show_default=True,
               help="constant, edge, reflect, symmetric or wrap (numpy.pad names).")
-@click.option("--fill-value", type=float, default=0.0, show_default=True,
+@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")
 @click.option("--scale", default="clip", show_default=True,
               help="clip, minmax or abs (abs shows signed edge responses).")
