@@ -127,7 +127,7 @@ def save(
         raise TypeError(f"`metadata` must be JSON data: {exc}") from None
     if fmt == "safetensors":
         data = _safetensors().save(
-            {n: np.ascontiguousarray(a) for n, a in state.items()},
+            {n: np.require(a, requirements="C") for n, a in state.items()},
             metadata={_META_KEY: blob.decode("utf-8")},
         )
         _atomic_write(path, lambda fh: fh.write(data))
