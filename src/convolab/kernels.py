@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convolab.checks import check_fits
+from convolab.checks import check_fits, read_npy
 
 __all__ = [
     "box",
@@ -713,8 +713,10 @@ def load_file(path: str | os.PathLike) -> np.ndarray:
         raise FileNotFoundError(f"kernel file '{path}' does not exist")
     if suffix == ".npy":
         try:
-            k = np.load(path, allow_pickle=False)
+            k = read_npy(path, f"kernel file '{path}'")
         except ValueError as exc:
+            if str(path) in str(exc):
+                raise
             raise ValueError(f"kernel file '{path}' is not a readable .npy array ({exc})") from None
         if not isinstance(k, np.ndarray) or k.dtype.kind not in "biuf":
             raise ValueError(f"kernel file '{path}' must hold a real numeric array; "

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from convolab.checks import check_finite
+from convolab.checks import check_finite, read_npy
 from convolab.cli import FINITE, UsageProblem, in_flags
 
 __all__ = [
@@ -81,10 +81,7 @@ def read_signal(path: str | os.PathLike, nan: str = "raise") -> np.ndarray:
 
 
 def _read_npy(name: str) -> np.ndarray:
-    try:
-        a = np.load(name, allow_pickle=False)
-    except ValueError as exc:
-        raise ValueError(f"{name}: not a plain numeric .npy array ({exc})") from exc
+    a = read_npy(name, name)
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
         raise ValueError(f"{name}: expected real numbers; got dtype {getattr(a, 'dtype', '?')}")
     if a.size == 0:
@@ -152,7 +149,7 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
     """
     if os.path.isfile(text):
         if text.lower().endswith(".npy"):
-            a = np.load(text, allow_pickle=False)
+            a = read_npy(text, f"{name} {text}")
             if a.dtype.kind not in "biuf" or a.ndim not in (1, 2) or a.size == 0:
                 raise ValueError(f"{name}: {text} must hold a non-empty 1D or 2D numeric array")
             return a.astype(np.float64)
