@@ -469,8 +469,10 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
             if augment is not None:
                 xb = augment(xb, rng)
             opt.zero_grad()
-            logits = model(nn.Tensor(xb))
-            batch_loss = loss_fn(logits, yb)
+            # overflow shows up as a non-finite loss, reported below in one line
+            with np.errstate(over="ignore", invalid="ignore"):
+                logits = model(nn.Tensor(xb))
+                batch_loss = loss_fn(logits, yb)
             value = float(batch_loss.data)
             if not math.isfinite(value):  # before the step, so the weights stay finite
                 rate = opt.param_groups[0]["lr"]
@@ -480,8 +482,9 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
                     "inputs for NaN or huge values"
                 )
             loader_step += 1
-            batch_loss.backward()
-            opt.step()
+            with np.errstate(over="ignore", invalid="ignore"):
+                batch_loss.backward()
+                opt.step()
             n = len(yb)
             total_loss += float(batch_loss.data) * n
             correct += int((_predicted(logits.data) == yb).sum())
