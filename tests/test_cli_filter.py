@@ -265,7 +265,7 @@ def test_two_inputs_with_one_output_name(tmp_path, capsys):
         (["-k", "box", "--color", "cmyk"], "`--color` must be one of"),
         (["-k", "box", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --chunks"),
         (["-k", "box", "--chunks", "0"], "0"),
-        (["-k", "box", "--bits", "16", "--color", "rgb"], "only gray images can be 16-bit"),
+        (["-k", "box", "--bits", "16", "--color", "rgb"], "only gray PNG and TIFF"),
     ],
 )
 def test_bad_options(tmp_path, gray_png, capsys, extra, fragment):

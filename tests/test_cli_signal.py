@@ -119,7 +119,7 @@ def test_detect_finds_the_shapes_not_the_spike(tmp_path, capsys):
         ("", r"holds no numbers"),
         ("header only\n", r"holds no numbers"),
         ("1,2,3\n4,5,6\n", r"holds a table of 2 rows and up to 3 columns; expected one column"),
-        ("1\nnan\n3\n", r"sample 1 is NaN \(1 NaN in all\); pass --nan propagate"),
+        ("1\nnan\n3\n", r"sample 1 is nan \(1 non-finite value in all\); pass --nan propagate"),
         ("1\n\n2,\n", r"is not a number|table"),
     ],
 )
@@ -155,7 +155,7 @@ def test_nan_propagate_keeps_nan(tmp_path, capsys):
         (["signal", "shift", "{src}", "--weights", "0.5,0.5"], r"odd number of entries"),
         (["signal", "detect", "{src}"], r"give exactly one of --template LIST and --shape"),
         (["signal", "detect", "{src}", "--shape", "wave", "--threshold", "2"],
-         r"`threshold` must be a probability"),
+         r"--threshold must be a probability"),
         (["signal", "smooth", "{src}", "-o", "{src}", "--force"], r"is the input file"),
         (["signal", "smooth", "{src}", "-o", "{dir}/exists.csv"], r"exists; use --force"),
         (["signal", "smooth", "{src}", "-o", "{dir}/nope/y.csv"], r"does not exist"),

@@ -130,7 +130,7 @@ def test_errors_are_one_line(trained, idx_dir, tmp_path, capsys):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG not really")
     code, _, err = run(["predict", trained, bad], capsys)
-    assert_one_line_error(code, err, "cannot read image", "bad.png")
+    assert_one_line_error(code, err, "bad.png", "not an image")
     code, _, err = run(["predict", trained / "config.json", bad], capsys)
     assert_one_line_error(code, err, "config.json")
     # A model of another architecture / input shape for the data.

@@ -47,7 +47,7 @@ def test_load_image_files(tmp_path):
     gray = load_image(tmp_path / "t.png")
     assert gray.shape == (10, 12) and gray[0, 0] == 1.0 and gray[4, 4] == 0.0
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
-    with pytest.raises(ValueError, match="cannot read image .*x.png"):
+    with pytest.raises(ValueError, match="x.png.* (truncated or corrupt|not an image)"):
         load_image(tmp_path / "x.png")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_image(tmp_path / "missing.png")

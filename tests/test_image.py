@@ -385,7 +385,7 @@ def test_load_errors(tmp_path):
         ("a.png", np.full((2, 2), np.nan), {}, ValueError, "NaN or infinite"),
         ("a.jpg", np.zeros((2, 2, 4)), {}, ValueError, "JPEG has no alpha"),
         ("a.png", np.zeros((2, 2, 3)), {"bits": 16}, ValueError, "only gray PNG and TIFF"),
-        ("a.png", np.zeros((2, 2)), {"bits": 12}, ValueError, "`bits` must be 8 or 16"),
+        ("a.png", np.zeros((2, 2)), {"bits": 12}, ValueError, "`bits` must be 8, 16 or 32"),
         ("a.png", np.zeros((2, 2, 5)), {}, ValueError, r"got shape \(2, 2, 5\)"),
         ("a.png", np.zeros(4), {}, ValueError, r"got shape \(4,\)"),
         ("a.png", np.zeros((2, 2)), {"scale": "log"}, ValueError, "`scale` must be one of"),

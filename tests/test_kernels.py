@@ -378,13 +378,13 @@ def test_bad_npy_kernel_files(tmp_path):
     with pytest.raises(ValueError, match="is empty"):
         kernels.load_file(p)
     np.save(p, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="not a readable .npy array"):
+    with pytest.raises(ValueError, match="holds Python objects .a pickle."):
         kernels.load_file(p)
     np.save(p, np.array(["a", "b"]))
     with pytest.raises(ValueError, match="real numeric array"):
         kernels.load_file(p)
     p.write_bytes(b"not numpy at all")
-    with pytest.raises(ValueError, match="not a readable .npy array"):
+    with pytest.raises(ValueError, match="not a NumPy array file"):
         kernels.load_file(p)
 
 

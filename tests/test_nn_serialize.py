@@ -87,7 +87,7 @@ def test_round_trip_float64_frozen_and_custom_registered(tmp_path):
 
     edge = nn.Conv2d.from_kernel(np.array([[-1.0, 0.0, 1.0]] * 3))
     model = nn.Sequential(edge, Scaled(1, factor=2.0))
-    path = tmp_path / "custom.model"  # any file name works
+    path = tmp_path / "custom.npz"
     nn.save(model, path)
     loaded = nn.load(path)
     assert isinstance(loaded[1], Scaled) and loaded[1].factor == 2.0

@@ -105,8 +105,8 @@ def test_single_process_rows(folder, model):
 def test_unreadable_files_have_messages(folder, model):
     rows = {os.path.basename(r.path): r for r in predict_folder(model, folder)}
     assert "corrupt.png" in rows["corrupt.png"].error
-    assert "cannot read image" in rows["truncated.png"].error
-    assert "cannot read image" in rows["notes.txt"].error
+    assert "truncated or corrupt image" in rows["truncated.png"].error
+    assert "not an image" in rows["notes.txt"].error
     assert "blank" in rows["blank.png"].error
     assert exit_status([rows[n] for n in GOOD]) == 0
 

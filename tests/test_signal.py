@@ -306,18 +306,37 @@ def test_detection_beats_thresholding_the_raw_signal(shape, seed):
 
 def test_detect_probability_is_the_articles_formula():
     s = make_shape_signal(200, positions=(50, 150), spike_at=100, seed=3)
-    for beta in (-0.9, -0.5, 0.0, 0.7):
-        d = detect(s.signal, s.template, beta=beta)
-        score = _ncc_oracle(s.signal, s.template, "same")
-        want = 1.0 / (1.0 + np.exp(-max(score.max() + beta, 0.0)))
-        assert d.probability == pytest.approx(want, rel=1e-9)
+    score = _ncc_oracle(s.signal, s.template, "same")
+    for beta, gain, g in ((-0.9, None, 25.0), (-0.5, 1.0, 1.0), (0.0, 3.0, 3.0), (0.7, 1.0, 1.0)):
+        d = detect(s.signal, s.template, beta=beta, gain=gain)
+        want = 1.0 / (1.0 + np.exp(-max(g * (score.max() + beta), 0.0)))
+        assert d.probability == pytest.approx(want, rel=1e-9) and d.gain == g
         np.testing.assert_allclose(
-            d.curve, 1.0 / (1.0 + np.exp(-np.maximum(score + beta, 0.0))), rtol=1e-9)
+            d.curve, 1.0 / (1.0 + np.exp(-np.maximum(g * (score + beta), 0.0))), rtol=1e-9)
     # raw matched filter: (K ⋆ x)(t) itself
     d = detect(s.signal, s.template, beta=-5.0, normalize=False)
     raw = np.correlate(np.pad(s.signal, (10, 10)), s.template, "valid")
     assert d.probability == pytest.approx(1 / (1 + np.exp(-max(raw.max() - 5.0, 0))), rel=1e-9)
     assert d.positions.tolist() == [50, 150]
+
+
+def test_detect_calibration_a_perfect_match_is_probable():
+    # gain 1 caps a perfect normalized match at sigmoid(1 + beta) = 0.55 for beta -0.8;
+    # the default gain lets it reach sigmoid(25 * 0.2) while noise stays at 0.5
+    t = make_shape("wave", 21)
+    x = np.concatenate([np.zeros(30), t, np.zeros(30)])
+    assert detect(x, t, gain=1.0).probability == pytest.approx(1 / (1 + np.exp(-0.2)))
+    assert detect(x, t).probability == pytest.approx(1 / (1 + np.exp(-5.0)))
+    assert detect(t, t).probability > 0.99
+    noise = make_shape_signal(2000, positions=(), spike_at=None, noise=1.0, seed=5).signal
+    assert detect(noise, t).probability == pytest.approx(0.5)
+
+
+def test_detect_template_longer_than_signal_is_an_error():
+    with pytest.raises(ValueError, match=r"`template` \(length 5\) is longer than `x`"):
+        detect([1.0, 2.0, 1.0], [0.0, 1.0, 2.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="`gain` must be a positive number"):
+        detect(np.arange(10.0), [0.0, 1.0, 0.0], gain=0.0)
 
 
 def test_detect_nothing_in_pure_noise_and_min_distance():

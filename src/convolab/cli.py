@@ -15,7 +15,7 @@ import sys
 
 import click
 
-__all__ = ["main", "UsageProblem", "force_option"]
+__all__ = ["FINITE", "UsageProblem", "force_option", "in_flags", "main"]
 
 # name -> (module, attribute, one-line help). A module that is absent hides its command.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -49,6 +49,36 @@ FORCE_HELP = "Replace output files that exist already (never a file the command 
 def force_option(func):
     """The ``-f/--force`` flag, the same in every command that writes."""
     return click.option("-f", "--force", is_flag=True, help=FORCE_HELP)(func)
+
+
+class _Finite(click.ParamType):
+    """A float option that refuses NaN and infinities (``nan``, ``inf``, ``1e400``)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if number != number or number in (float("inf"), float("-inf")):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+FINITE = _Finite()
+
+
+def in_flags(exc: Exception, flags: dict[str, str]) -> UsageProblem:
+    """An error of the Python API told in the command's words: each API name becomes its flag.
+
+    >>> str(in_flags(ValueError("pass normalize=False"), {"normalize=False": "--raw"}))
+    'pass --raw'
+    """
+    message = str(exc)
+    for api, flag in flags.items():
+        message = message.replace(api, flag)
+    return UsageProblem(message)
 
 
 def _available(name: str) -> bool:
@@ -111,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except (ValueError, TypeError, OSError) as exc:
         click.echo(f"convolab: error: {exc}", err=True)
+        sys.exit(2)
+    except MemoryError as exc:  # a size no check foresaw: still one line, never a traceback
+        click.echo(f"convolab: error: not enough memory ({exc})", err=True)
         sys.exit(2)
     except SystemExit:
         raise

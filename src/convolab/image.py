@@ -1,4 +1,4 @@
-"""Images in and out (Pillow), and classic filtering on the convolution engine.
+"""Images in and out (Pillow, tifffile for TIFF), and classic filtering on the convolution engine.
 
 An image is a float array in ``[0, 1]``: ``(rows, columns)`` for grayscale,
 ``(rows, columns, channels)`` for colour (channels last, as Pillow and
@@ -20,27 +20,34 @@ array([[ 0., -3.,  3.,  0.,  0.],
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 import convolab
 from convolab import kernels as _kernels
+from convolab.checks import check_fits
+from convolab.checks import choice as _choice
 from convolab.outputs import atomic_open
 
 __all__ = [
     "LOAD_MODES",
     "OPS",
     "SCALES",
+    "bit_depth",
     "blur",
     "edges",
     "filter",
     "filter_large",
     "load",
+    "load_pages",
     "save",
+    "save_pages",
     "sharpen",
     "unsharp_mask",
 ]
@@ -53,11 +60,7 @@ _EDGE_OPERATORS = ("sobel", "scharr", "prewitt", "laplacian")
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        expected = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"`{name}` must be one of {expected}; got {value!r}")
-    return value
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
 
 
 # --------------------------------------------------------------------------- I/O
@@ -102,10 +105,13 @@ def _pixels(im: Image.Image, path: Path) -> np.ndarray:
 def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
     """Read an image file into a float32 array with values in ``[0, 1]``.
 
-    PNG, JPEG, BMP, TIFF (8 and 16 bit), GIF (first frame) and every other
-    format Pillow reads. A camera's EXIF orientation tag is applied, so the
-    array is the picture as viewers show it. 8-bit values are divided by 255, 16-bit by 65535;
-    floating-point TIFFs (Pillow mode ``F``) are returned unscaled.
+    PNG, JPEG, BMP, GIF and every other format Pillow reads; TIFF through
+    tifffile (8, 16 and 32-bit integers, float, planar or interleaved colour).
+    A multi-page file gives its first page (:func:`load_pages` reads them all as
+    a batch). A camera's EXIF orientation tag is applied, so the array is the
+    picture as viewers show it. 8-bit values are divided by 255, 16-bit by
+    65535; floating-point TIFFs are returned unscaled. A 16-bit colour PNG
+    (which Pillow decodes only at 8 bits) is refused rather than read shallower.
 
     Parameters
     ----------
@@ -129,7 +135,8 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not an image, is truncated or corrupt, or ``mode`` is unknown.
+        If the file is not an image, is truncated or corrupt, is larger than the
+        decompression-bomb guard allows, or ``mode`` is unknown.
 
     Examples
     --------
@@ -141,27 +148,79 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
            [0.6, 0.8, 1. ]], dtype=float32)
     """
     mode = _choice("mode", mode, LOAD_MODES)
+    return _as_mode(_read_pages(path, first_only=True)[0], mode)
+
+
+def load_pages(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
+    """Every page of a multi-page image (TIFF stack, animated GIF) as one batch.
+
+    Returns ``(pages, rows, columns)`` or ``(pages, rows, columns, channels)``
+    float32, each page read as :func:`load` reads the first. A single-page
+    image gives a batch of one.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np, tifffile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "stack.tif"
+    >>> tifffile.imwrite(p, np.zeros((3, 4, 5), np.uint16), photometric="minisblack")
+    >>> load_pages(p).shape, load(p).shape
+    ((3, 4, 5), (4, 5))
+    """
+    mode = _choice("mode", mode, LOAD_MODES)
+    pages = [_as_mode(a, mode) for a in _read_pages(path, first_only=False)]
+    if len({a.shape for a in pages}) > 1:
+        raise ValueError(
+            f"'{path}': its pages differ in size ({', '.join(str(a.shape) for a in pages)}); "
+            "load them one by one"
+        )
+    return np.stack(pages)
+
+
+def bit_depth(path: str | os.PathLike) -> int:
+    """Bits per sample stored in an image file: 8, 16, or 32 for floating point.
+
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "deep.png"
+    >>> _ = save(p, np.zeros((2, 2)), bits=16)
+    >>> bit_depth(p)
+    16
+    """
+    path = _existing_image(path)
+    if _is_tiff(path):
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            dtype = tif.pages.first.dtype
+        if dtype is None:
+            return 8
+        return 32 if dtype.kind == "f" else min(8 * dtype.itemsize, 16)
+    try:
+        with Image.open(path) as im:
+            m = im.mode
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"'{path}' is not an image ({exc})") from None
+    return 16 if m.startswith("I;16") or m == "I" else 32 if m == "F" else 8
+
+
+def _existing_image(path: str | os.PathLike) -> Path:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"image file '{path}' does not exist")
     if path.is_dir():
         raise IsADirectoryError(f"'{path}' is a folder, not an image file")
+    return path
+
+
+def _is_tiff(path: Path) -> bool:
     try:
-        with Image.open(path) as im:
-            im.load()  # frame 0; decodes now so that truncation is caught here
-            upright = ImageOps.exif_transpose(im)  # camera orientation tag, if any
-            a = _pixels(upright if upright is not None else im, path)
-    except UnidentifiedImageError:
-        raise ValueError(f"'{path}' is not an image (no format Pillow reads)") from None
-    except Image.DecompressionBombError as exc:
-        raise ValueError(
-            f"'{path}' is refused by Pillow's decompression-bomb guard ({exc}); for huge "
-            "images save the pixels as .npy and use filter_large, which memory-maps them"
-        ) from None
+        with open(path, "rb") as fh:
+            return fh.read(4) in _TIFF_MAGIC
     except PermissionError as exc:
         raise PermissionError(f"cannot read '{path}': {exc.strerror}") from None
-    except (OSError, SyntaxError, EOFError) as exc:
-        raise ValueError(f"'{path}' is a truncated or corrupt image ({exc})") from None
+
+
+def _as_mode(a: np.ndarray, mode: str) -> np.ndarray:
+    """Decoded pixels (channels last) as ``gray``, ``rgb`` or ``keep``."""
     if mode == "keep":
         return np.ascontiguousarray(a)
     channels = 1 if a.ndim == 2 else a.shape[2]
@@ -174,6 +233,97 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
         g = a if a.ndim == 2 else a[..., 0]
         return np.repeat(g[..., None], 3, axis=2)
     return np.ascontiguousarray(a[..., :3])
+
+
+def _bomb(path: Path, pixels: int) -> ValueError:
+    return ValueError(
+        f"'{path}' is refused by the decompression-bomb guard ({pixels} pixels is more than "
+        f"{2 * Image.MAX_IMAGE_PIXELS}); for huge images save the pixels as .npy and use "
+        "filter_large, which memory-maps them"
+    )
+
+
+def _read_pages(path: str | os.PathLike, *, first_only: bool) -> list[np.ndarray]:
+    """The decoded pages of an image file, float32 in [0, 1] (floats unscaled), channels last."""
+    path = _existing_image(path)
+    if _is_tiff(path):
+        pages = _read_tiff(path, first_only)
+        if pages is not None:
+            return pages
+    try:
+        with Image.open(path) as im:
+            _check_png_depth(path, im)
+            frames = []
+            for index in range(1 if first_only else getattr(im, "n_frames", 1)):
+                im.seek(index)
+                im.load()  # decodes now so that truncation is caught here
+                upright = ImageOps.exif_transpose(im)  # camera orientation tag, if any
+                frames.append(_pixels(upright if upright is not None else im, path))
+    except UnidentifiedImageError:
+        raise ValueError(f"'{path}' is not an image (no format Pillow or tifffile reads)") from None
+    except Image.DecompressionBombError as exc:
+        raise ValueError(
+            f"'{path}' is refused by Pillow's decompression-bomb guard ({exc}); for huge "
+            "images save the pixels as .npy and use filter_large, which memory-maps them"
+        ) from None
+    except PermissionError as exc:
+        raise PermissionError(f"cannot read '{path}': {exc.strerror}") from None
+    except (OSError, SyntaxError, EOFError) as exc:
+        raise ValueError(f"'{path}' is a truncated or corrupt image ({exc})") from None
+    return frames
+
+
+def _check_png_depth(path: Path, im: Image.Image) -> None:
+    """Pillow decodes 16-bit colour PNGs to 8 bits: refuse rather than lose the depth."""
+    if im.format == "PNG" and im.mode in ("RGB", "RGBA", "LA"):
+        with open(path, "rb") as fh:
+            header = fh.read(26)
+        if len(header) > 24 and header[24] == 16:
+            raise ValueError(
+                f"'{path}' is a 16-bit colour PNG, which can only be read at 8 bits here; "
+                "save it as a 16-bit TIFF to keep its depth"
+            )
+
+
+def _read_tiff(path: Path, first_only: bool) -> list[np.ndarray] | None:
+    """TIFF pages through tifffile (any depth, float, multi-page); None if it cannot decode."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            pages = list(tif.pages)[:1] if first_only else list(tif.pages)
+            out = []
+            for page in pages:
+                shape = page.shape
+                pixels = int(np.prod(shape[-2:] if page.axes.startswith("S") else shape[:2]))
+                if pixels > 2 * Image.MAX_IMAGE_PIXELS:
+                    raise _bomb(path, pixels)
+                check_fits(shape, 4, f"a page of '{path}'")
+                out.append(_tiff_pixels(page.asarray(), page.axes, path))
+    except ValueError as exc:
+        if "imagecodecs" in str(exc):
+            return None  # a compression only Pillow decodes here
+        raise
+    except (tifffile.TiffFileError, OSError, EOFError, IndexError) as exc:
+        raise ValueError(f"'{path}' is a truncated or corrupt image ({exc})") from None
+    return out
+
+
+def _tiff_pixels(a: np.ndarray, axes: str, path: Path) -> np.ndarray:
+    """One TIFF page as float32, channels last: integers scaled by their maximum, floats kept."""
+    if axes.startswith("S") and a.ndim == 3:  # planar configuration: channels first
+        a = np.moveaxis(a, 0, -1)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3):
+        raise ValueError(f"'{path}': a page of shape {a.shape} is not an image")
+    if a.dtype.kind == "b":
+        return a.astype(np.float32)
+    if a.dtype.kind == "u":
+        return (a.astype(np.float64) / np.iinfo(a.dtype).max).astype(np.float32)
+    if a.dtype.kind == "f":
+        return a.astype(np.float32)
+    raise ValueError(f"'{path}': {a.dtype} samples are not supported (unsigned or float only)")
 
 
 def _scaled(a: np.ndarray, scale: str) -> np.ndarray:
@@ -225,8 +375,9 @@ def save(
         together); ``abs`` shows ``|a| / max|a|`` (zero black, the strongest
         response white): the way to look at edge responses, which are signed.
         An alpha channel (the last of 2 or 4) is only clipped.
-    bits : {8, 16}
-        Bits per sample. 16 is for gray images in PNG or TIFF.
+    bits : {8, 16, 32}
+        Bits per sample: 16 for PNG (gray) and TIFF (gray or colour), 32 for
+        float32 TIFF (values after ``scale``, not quantized).
 
     Returns
     -------
@@ -237,7 +388,8 @@ def save(
     ------
     ValueError
         For an unknown extension or ``scale``, a bad shape, NaN/inf values, or a
-        combination the format cannot store (alpha in JPEG, 16-bit colour).
+        combination the format cannot store (alpha in JPEG, 16-bit colour PNG,
+        32-bit other than TIFF).
     OSError
         If the folder does not exist or is not writable.
 
@@ -250,47 +402,110 @@ def save(
     array([[255.,   0., 128.]], dtype=float32)
     """
     path = Path(path)
-    im, fmt = _encode(path, array, scale, bits)
+    encode = _encoder(path, array, scale, bits)
     with atomic_open(path) as fh:
-        im.save(fh, format=fmt)
+        encode(fh)
     return path
 
 
-def _encode(path: Path, array: Any, scale: str, bits: int) -> tuple[Image.Image, str]:
-    """The Pillow image :func:`save` writes to ``path``, and its format (all checks, no I/O)."""
+def save_pages(path: str | os.PathLike, pages: Any, scale: str = "clip", *,
+               bits: int = 8) -> Path:
+    """Write a batch of images ``(pages, rows, columns[, channels])`` as one multi-page TIFF.
+
+    Each page as :func:`save` writes one image; ``scale`` maps all pages together.
+
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "stack.tif"
+    >>> _ = save_pages(p, np.zeros((2, 3, 4)), bits=16)
+    >>> load_pages(p).shape
+    (2, 3, 4)
+    """
+    path = Path(path)
+    encode = _encoder(path, pages, scale, bits, pages=True)
+    with atomic_open(path) as fh:
+        encode(fh)
+    return path
+
+
+def _encoder(
+    path: Path, array: Any, scale: str, bits: int, *, pages: bool = False
+) -> Callable[[IO[bytes]], None]:
+    """What :func:`save` (or :func:`save_pages`) writes to ``path``: every check, no I/O.
+
+    Returns a function that writes the encoded file to an open binary handle.
+    """
+    if pages and _format_for(path) != "TIFF":
+        raise ValueError(f"cannot save '{path}': only TIFF holds several pages; use .tif")
+    q = _quantized(path, np.asarray(array), scale, bits, pages=pages)
+    return _pixel_writer(path, q, q.ndim == (4 if pages else 3))
+
+
+def _quantized(path: Path, a: np.ndarray, scale: str, bits: int, *, pages: bool) -> np.ndarray:
+    """``a`` scaled and stored as the samples of ``path``'s format (uint8, uint16 or float32)."""
     scale = _choice("scale", scale, SCALES)
-    if bits not in (8, 16) or isinstance(bits, bool):
-        raise ValueError(f"`bits` must be 8 or 16; got {bits!r}")
-    a = np.asarray(array)
+    if bits not in (8, 16, 32) or isinstance(bits, bool):
+        raise ValueError(f"`bits` must be 8, 16 or 32; got {bits!r}")
     if a.dtype.kind not in "biuf":
         raise TypeError(f"`array` must be a real numeric array; got dtype {a.dtype}")
-    if a.ndim == 3 and a.shape[2] == 1:
+    lead = 1 if pages else 0
+    if a.ndim == 3 + lead and a.shape[-1] == 1:
         a = a[..., 0]
-    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (2, 3, 4))) or a.size == 0:
-        raise ValueError(
-            "`array` must be (rows, columns) or (rows, columns, 1|2|3|4) and not empty; "
-            f"got shape {a.shape}"
-        )
+    if not (a.ndim == 2 + lead or (a.ndim == 3 + lead and a.shape[-1] in (2, 3, 4))) or (
+        a.size == 0
+    ):
+        what = "(pages, rows, columns[, 1|2|3|4])" if pages else "(rows, columns[, 1|2|3|4])"
+        raise ValueError(f"`array` must be {what} and not empty; got shape {a.shape}")
     a = a.astype(np.float64)
     if not np.all(np.isfinite(a)):
         raise ValueError("`array` contains NaN or infinite values; cannot save it as an image")
     fmt = _format_for(path)
-    has_alpha = a.ndim == 3 and a.shape[2] in (2, 4)
+    colour = a.ndim == 3 + lead
+    has_alpha = colour and a.shape[-1] in (2, 4)
     if fmt == "JPEG" and has_alpha:
         raise ValueError(
             f"cannot save '{path}': JPEG has no alpha channel; drop it or use .png"
         )
-    if bits == 16 and (a.ndim != 2 or fmt not in ("PNG", "TIFF")):
+    if bits == 16 and not (fmt == "TIFF" or (fmt == "PNG" and not colour)):
         raise ValueError(
             f"cannot save '{path}' with 16 bits: only gray PNG and TIFF images can be 16-bit"
         )
+    if bits == 32 and fmt != "TIFF":
+        raise ValueError(f"cannot save '{path}' with 32-bit float samples: only TIFF holds them")
     if has_alpha:  # alpha is opacity, not a response to rescale: only clipped
         a = np.concatenate([_scaled(a[..., :-1], scale), np.clip(a[..., -1:], 0.0, 1.0)], axis=-1)
     else:
         a = _scaled(a, scale)
+    if bits == 32:
+        return a.astype(np.float32)
     top = 65535 if bits == 16 else 255
-    q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
-    return Image.fromarray(q), fmt
+    return np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
+
+
+def _pixel_writer(path: Path, q: np.ndarray, colour: bool) -> Callable[[IO[bytes]], None]:
+    """Samples as ``path``'s format: TIFF through tifffile (any depth, pages), else Pillow."""
+    fmt = _format_for(path)
+    if fmt == "TIFF":
+        import tifffile
+
+        channels = q.shape[-1] if colour else 1
+        options: dict[str, Any] = {"photometric": "rgb" if channels >= 3 else "minisblack"}
+        if colour:
+            options["planarconfig"] = "contig"
+        if channels in (2, 4):
+            options["extrasamples"] = ["unassalpha"]
+
+        def write(fh: IO[bytes]) -> None:
+            buffer = io.BytesIO()
+            tifffile.imwrite(buffer, q, **options)
+            fh.write(buffer.getvalue())
+
+        return write
+    im = Image.fromarray(q)
+
+    def write(fh: IO[bytes]) -> None:
+        im.save(fh, format=fmt)
+
+    return write
 
 
 # --------------------------------------------------------------------------- filtering
@@ -399,6 +614,8 @@ def filter(  # noqa: A001 - the natural name; shadows the builtin only inside th
     Shape: a ``k_r x k_c`` kernel gives ``(rows, columns)`` for ``same``,
     ``(rows + k_r - 1, columns + k_c - 1)`` for ``full`` and
     ``(rows - k_r + 1, columns - k_c + 1)`` for ``valid``; channels are kept.
+    ``valid`` with a kernel larger than the image is an error (the engine, on
+    plain arrays, follows SciPy and slides the larger operand over the smaller).
     ``same`` is centred like :func:`scipy.signal.correlate` (for an even kernel
     the extra row/column of padding goes before).
 
@@ -418,6 +635,11 @@ def filter(  # noqa: A001 - the natural name; shadows the builtin only inside th
     a = _as_image(img)
     op = _choice("op", op, OPS)
     k = _as_kernel(kernel, a)
+    if mode == "valid" and (k.shape[0] > a.shape[0] or k.shape[1] > a.shape[1]):
+        raise ValueError(
+            f"the kernel ({k.shape[0]} x {k.shape[1]}) is larger than the image "
+            f"({a.shape[0]} x {a.shape[1]}): mode 'valid' has no position where it fits"
+        )
     y = _filter_planes(_to_planes(a), k, mode, boundary, op, fill_value, method)
     return _from_planes(y, a.ndim)
 

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from convolab.checks import check_fits, read_npy
+
 __all__ = [
     "box",
     "emboss",
@@ -105,6 +107,11 @@ def _pair(name: str, value: object) -> tuple[object, object]:
     return value, value
 
 
+def _fits(rows: int, cols: int, name: str) -> None:
+    """Refuse a kernel that cannot fit in memory, before it is allocated."""
+    check_fits((rows, cols), 8, f"the {name} kernel")
+
+
 # --------------------------------------------------------------------------- kernels
 
 
@@ -131,6 +138,7 @@ def identity(size: int = 3) -> np.ndarray:
     size = _int_at_least("size", size, 1)
     if size % 2 == 0:
         raise ValueError(f"`size` must be odd; got {size}")
+    _fits(size, size, "identity")
     k = np.zeros((size, size))
     k[size // 2, size // 2] = 1.0
     return k
@@ -156,6 +164,7 @@ def box(size: int | tuple[int, int] = 3) -> np.ndarray:
     rows, cols = _pair("size", size)
     rows = _int_at_least("size", rows, 1)
     cols = _int_at_least("size", cols, 1)
+    _fits(rows, cols, "box")
     return np.full((rows, cols), 1.0 / (rows * cols))
 
 
@@ -209,6 +218,7 @@ def gaussian(
         if rows % 2 == 0 or cols % 2 == 0:
             raise ValueError(f"`size` must be odd so the Gaussian is centred; got {size!r}")
         ry, rx = rows // 2, cols // 2
+    _fits(2 * ry + 1, 2 * rx + 1, "gaussian")
     return np.outer(_gaussian_1d(sy, ry), _gaussian_1d(sx, rx))
 
 
@@ -387,6 +397,7 @@ def motion_blur(length: float = 9, angle: float = 0.0) -> np.ndarray:
         raise ValueError(f"`length` must be at least 1 pixel; got {length!r}")
     angle = math.radians(_real("angle", angle))
     radius = math.ceil((length - 1) / 2 - 1e-9)
+    _fits(2 * radius + 1, 2 * radius + 1, "motion_blur")
     off = np.arange(-radius, radius + 1, dtype=np.float64)
     y = -off[:, None]  # rows point down, y points up
     x = off[None, :]
@@ -426,6 +437,7 @@ def shift(dy: float = 0.0, dx: float = 0.0) -> np.ndarray:
     dx = _real("dx", dx)
     radius = math.ceil(max(abs(dy), abs(dx)))
     size = 2 * radius + 1
+    _fits(size, size, "shift")
     k = np.zeros((size, size))
     # correlation: y[r] = sum_i x[r + i - radius] k[i]; need r + i - radius = r - dy
     ty, tx = radius - dy, radius - dx
@@ -485,6 +497,7 @@ def gabor(
     aspect = _real("aspect", aspect, positive=True)
     truncate = _real("truncate", truncate, positive=True)
     radius = math.ceil(truncate * sigma / min(aspect, 1.0))
+    _fits(2 * radius + 1, 2 * radius + 1, "gabor")
     off = np.arange(-radius, radius + 1, dtype=np.float64)
     y = -off[:, None]
     x = off[None, :]
@@ -700,8 +713,10 @@ def load_file(path: str | os.PathLike) -> np.ndarray:
         raise FileNotFoundError(f"kernel file '{path}' does not exist")
     if suffix == ".npy":
         try:
-            k = np.load(path, allow_pickle=False)
+            k = read_npy(path, f"kernel file '{path}'")
         except ValueError as exc:
+            if str(path) in str(exc):
+                raise
             raise ValueError(f"kernel file '{path}' is not a readable .npy array ({exc})") from None
         if not isinstance(k, np.ndarray) or k.dtype.kind not in "biuf":
             raise ValueError(f"kernel file '{path}' must hold a real numeric array; "

@@ -367,16 +367,16 @@ class Detection:
     Attributes
     ----------
     probability : float
-        ``sigmoid(ReLU(max_t score(t) + beta))``: how sure the detector is that the
-        shape occurs at least once (never below 0.5, the ReLU's floor).
+        ``sigmoid(ReLU(gain * (max_t score(t) + beta)))``: how sure the detector is
+        that the shape occurs at least once (never below 0.5, the ReLU's floor).
     positions : numpy.ndarray of int
         Centres of the detected occurrences, in increasing order.
     score : numpy.ndarray
         The score at every sample (:func:`match` in ``same`` mode).
     curve : numpy.ndarray
-        ``sigmoid(ReLU(score + beta))`` at every sample.
-    beta, threshold : float
-        The bias and the probability threshold used.
+        ``sigmoid(ReLU(gain * (score + beta)))`` at every sample.
+    beta, threshold, gain : float
+        The bias, the probability threshold and the gain used.
     """
 
     probability: float
@@ -385,6 +385,7 @@ class Detection:
     curve: np.ndarray
     beta: float
     threshold: float
+    gain: float = 1.0
 
     @property
     def detected(self) -> bool:
@@ -401,14 +402,26 @@ def detect(
     normalize: bool = True,
     min_distance: int | None = None,
     boundary: str = "constant",
+    gain: float | None = None,
 ) -> Detection:
     r"""The one-layer CNN detector of "A primer on CNNs for mathy people", with positions.
 
     .. math:: \Pr(Y \mid x) = \sigma\bigl(\mathrm{ReLU}(\max_t (K \star x)(t) + \beta)\bigr)
 
     where :math:`\sigma(z) = 1 / (1 + e^{-z})` and :math:`K \star x` is the
-    correlation of the template with the signal (normalized by default, see
-    :func:`match`). Occurrences are the samples where
+    correlation of the template with the signal. The article's kernel and bias
+    are learned, so their scale is free; here the score :math:`\rho` (normalized
+    by default, see :func:`match`) is scaled by a ``gain`` :math:`g`, i.e.
+    :math:`K = g\,\hat K` and the article's bias is :math:`g\beta`:
+
+    .. math:: \Pr = \sigma\bigl(\mathrm{ReLU}(g\,(\max_t \rho(t) + \beta))\bigr)
+
+    Calibration: ``beta`` sets where detection starts (:math:`\rho > -\beta`,
+    probability 0.5), ``gain`` how fast the probability rises above it. With
+    the normalized score in ``[-1, 1]`` a gain of 1 caps a perfect match at
+    :math:`\sigma(1 + \beta)` (0.55 for ``beta=-0.8``), so the default gain
+    is 25: a perfect match then scores :math:`\sigma(5) = 0.993`, a correlation
+    of 0.9 scores 0.92. Occurrences are the samples where
     :math:`\sigma(\mathrm{ReLU}(score(t) + \beta)) >` ``threshold`` that survive
     non-maximum suppression: of two such peaks closer than ``min_distance`` only
     the higher is kept.
@@ -436,6 +449,9 @@ def detect(
         Smallest distance between two reported positions (default ``k``).
     boundary : str
         Boundary rule for windows at the ends (see :func:`match`).
+    gain : float, optional
+        Positive scale of ``score + beta`` (default 25 for the normalized score,
+        1 for the raw correlation, whose scale is the template's own).
 
     Returns
     -------
@@ -445,7 +461,8 @@ def detect(
     Raises
     ------
     ValueError
-        ``threshold`` outside ``[0, 1)``, ``min_distance < 1``, or as :func:`match`.
+        ``threshold`` outside ``[0, 1)``, ``min_distance < 1``, ``gain <= 0``, a
+        template longer than the signal, or as :func:`match`.
     TypeError
         Non-numeric ``beta``/``threshold``/``min_distance``.
 
@@ -455,23 +472,32 @@ def detect(
     >>> d = detect(s.signal, s.template)
     >>> d.positions.tolist(), d.detected
     ([30, 90], True)
+    >>> round(detect(s.template, s.template).probability, 3)   # a perfect match
+    0.993
     """
     b = _real(beta, "beta")
     thr = _real(threshold, "threshold")
     if not 0.0 <= thr < 1.0:
         raise ValueError(f"`threshold` must be a probability in [0, 1); got {threshold!r}")
     ta = _signal(template, "template")
+    xa = _signal(x, "x")
+    if ta.shape[0] > xa.shape[0]:
+        raise ValueError(
+            f"`template` (length {ta.shape[0]}) is longer than `x` (length {xa.shape[0]}); "
+            "it cannot occur in it"
+        )
+    g = (25.0 if normalize else 1.0) if gain is None else _positive(gain, "gain")
     if min_distance is None:
         min_distance = ta.shape[0]
     if not isinstance(min_distance, (int, np.integer)) or isinstance(min_distance, bool):
         raise TypeError(f"`min_distance` must be an integer; got {min_distance!r}")
     if min_distance < 1:
         raise ValueError(f"`min_distance` must be at least 1; got {min_distance}")
-    score = match(x, ta, normalize, mode="same", boundary=boundary)
+    score = match(xa, ta, normalize, mode="same", boundary=boundary)
     s64 = score.astype(np.float64)
-    curve = expit(np.maximum(s64 + b, 0.0))
+    curve = expit(np.maximum(g * (s64 + b), 0.0))
     with np.errstate(invalid="ignore"):
-        probability = float(expit(max(float(np.max(s64)) + b, 0.0)))
+        probability = float(expit(max(g * (float(np.max(s64)) + b), 0.0)))
     keep = curve > thr  # False where the score is NaN
     masked = np.concatenate(([-np.inf], np.where(keep, s64, -np.inf), [-np.inf]))
     peaks, _ = find_peaks(masked, distance=int(min_distance))
@@ -484,6 +510,7 @@ def detect(
         curve=curve.astype(score.dtype),
         beta=b,
         threshold=thr,
+        gain=g,
     )
 
 

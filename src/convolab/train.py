@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from convolab import nn
+from convolab.checks import check_labels
 from convolab.data.loader import ArrayDataset, DataLoader
 from convolab.outputs import atomic_open as _atomic_open
 from convolab.outputs import save_figure
@@ -39,6 +40,7 @@ __all__ = [
     "load_checkpoint",
     "plot_history",
     "predict",
+    "TrainingDiverged",
     "smoothed_loss",
 ]
 
@@ -89,6 +91,20 @@ def _as_dataset(data: Any, name: str) -> ArrayDataset:
         return ArrayDataset(*data)
     raise TypeError(f"`{name}` must be an ArrayDataset, a DataLoader or a tuple (x, y); got "
                     f"{type(data).__name__}")  # fmt: skip
+
+
+class TrainingDiverged(ValueError):
+    """The training loss became NaN or infinite: the run stops instead of learning garbage."""
+
+
+def _num_outputs(logits: np.ndarray) -> int:
+    """Classes a model's logits stand for: their width, or 2 for a single logit."""
+    return 2 if logits.ndim == 2 and logits.shape[1] == 1 else int(logits.shape[-1])
+
+
+def _check_labels_fit(ds: ArrayDataset, outputs: int, what: str) -> None:
+    """Refuse labels the model cannot output (a label set that does not match the model)."""
+    check_labels(ds.y, outputs, f"{what} labels (the model has {outputs} outputs)")
 
 
 def _binary(logits: nn.Tensor) -> bool:
@@ -355,7 +371,12 @@ def fit(
     ------
     ValueError
         For non-positive ``epochs``/``batch_size``/``lr``/``patience``, an unknown
-        ``optimizer``, or a checkpoint of another architecture.
+        ``optimizer``, a checkpoint of another architecture, or labels outside
+        ``0..C-1`` for a model of ``C`` outputs (the message names the label and
+        its index).
+    TrainingDiverged
+        (a ``ValueError``) when the training loss becomes NaN or infinite; the
+        step that would have spread it into the weights is not taken.
 
     Examples
     --------
@@ -367,6 +388,11 @@ def fit(
     """
     train_ds = _as_dataset(train, "train")
     val_ds = _as_dataset(val, "val") if val is not None else None
+    if len(train_ds):
+        outputs = _num_outputs(_logits(model, train_ds.x[:1], 1))
+        _check_labels_fit(train_ds, outputs, "`train`")
+        if val_ds is not None:
+            _check_labels_fit(val_ds, outputs, "`val`")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"`{name}` must be an integer >= 1; got {value!r}")
@@ -439,7 +465,7 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
     from tqdm.auto import tqdm
 
     model.train()
-    total_loss, correct, seen = 0.0, 0, 0
+    total_loss, correct, seen, loader_step = 0.0, 0, 0, 0
     t0 = time.perf_counter()
     bar = tqdm(total=len(loader.dataset), desc=f"epoch {epoch + 1}/{epochs}", unit="sample",
                disable=not show, leave=False, file=sys.stderr)  # fmt: skip
@@ -448,10 +474,22 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
             if augment is not None:
                 xb = augment(xb, rng)
             opt.zero_grad()
-            logits = model(nn.Tensor(xb))
-            batch_loss = loss_fn(logits, yb)
-            batch_loss.backward()
-            opt.step()
+            # overflow shows up as a non-finite loss, reported below in one line
+            with np.errstate(over="ignore", invalid="ignore"):
+                logits = model(nn.Tensor(xb))
+                batch_loss = loss_fn(logits, yb)
+            value = float(batch_loss.data)
+            if not math.isfinite(value):  # before the step, so the weights stay finite
+                rate = opt.param_groups[0]["lr"]
+                raise TrainingDiverged(
+                    f"training stopped: the loss became {value} at epoch {epoch + 1}, batch "
+                    f"{loader_step + 1}; lower the learning rate (now {rate:g}) or check the "
+                    "inputs for NaN or huge values"
+                )
+            loader_step += 1
+            with np.errstate(over="ignore", invalid="ignore"):
+                batch_loss.backward()
+                opt.step()
             n = len(yb)
             total_loss += float(batch_loss.data) * n
             correct += int((_predicted(logits.data) == yb).sum())
@@ -522,6 +560,8 @@ def evaluate(
     """
     ds = _as_dataset(data, "data")
     logits = _logits(model, ds.x, batch_size)
+    if len(ds):
+        _check_labels_fit(ds, _num_outputs(logits), "`data`")
     loss_fn = loss or _default_loss
     value = float(loss_fn(nn.Tensor(logits), ds.y).data) if len(ds) else float("nan")
     pred = _predicted(logits)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from convolab.cli import UsageProblem, force_option
+from convolab.cli import FINITE, UsageProblem, force_option
 from convolab.commands.signal import parse_array
 from convolab.outputs import check_target
 
@@ -48,7 +48,7 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
               show_default=True, help="Output size.")
 @click.option("--boundary", type=click.Choice(["constant", "edge", "reflect", "symmetric", "wrap"]),
               default="constant", show_default=True, help="How padded samples are filled.")
-@click.option("--fill-value", type=float, default=0.0, show_default=True,
+@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")
 @click.option("--stride", default="1", show_default=True, help="Stride (one per axis allowed).")
 @click.option("--dilation", default="1", show_default=True,

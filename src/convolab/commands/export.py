@@ -9,12 +9,13 @@ existing output is replaced only with ``--force``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option
+from convolab.cli import UsageProblem, force_option, in_flags
 from convolab.outputs import check_target
 
 __all__ = ["export", "parse_shape"]
@@ -30,10 +31,10 @@ def parse_shape(text: str) -> tuple[int, ...]:
     >>> parse_shape("1x40")
     (1, 40)
     """
-    parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
+    parts = re.split(r"\s*[,x]\s*|\s+", text.strip())
     try:
         shape = tuple(int(p) for p in parts)
-    except ValueError:
+    except ValueError:  # a word, or an empty part ("1,,28", "1,x")
         shape = ()
     if not shape or any(s < 1 for s in shape):
         raise UsageProblem(
@@ -100,6 +101,8 @@ def export(
         export_onnx(model, target, shape, opset=opset)
     except ImportError as exc:
         raise UsageProblem(str(exc)) from None
+    except ValueError as exc:
+        raise in_flags(exc, {"`opset`": "--opset"}) from None
     dims = ", ".join(["batch", *map(str, shape)])
     click.echo(f"wrote {target} (opset {opset}, input ({dims}))")
     if not check:

@@ -27,13 +27,14 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option
+from convolab.cli import FINITE, UsageProblem, force_option
 from convolab.outputs import Staged, check_target
 
 __all__ = ["filter_", "kernels", "plan_outputs"]
@@ -164,7 +165,12 @@ def _read_kernel(spec: str | None, kernel_file: Path | None) -> np.ndarray:
     if (spec is None) == (kernel_file is None):
         raise UsageProblem("give exactly one of --kernel NAME[:param=value,...] or --kernel-file")
     if spec is not None:
-        return bank.from_spec(spec)
+        try:
+            return bank.from_spec(spec)
+        except (ValueError, TypeError) as exc:
+            message = str(exc)
+            prefix = "" if spec in message else f"--kernel {spec}: "
+            raise UsageProblem(prefix + message) from None
     return bank.load_file(kernel_file)
 
 
@@ -184,13 +190,45 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
 
 
 def _filter_one(
-    src: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None, client: Any,
-    color: str, bits: int,
-) -> np.ndarray:
-    """The filtered image of ``src``, alpha kept aligned (nothing is written)."""
+    src: Path, dst: Path, k: np.ndarray, options: dict[str, Any], chunks: int | None,
+    client: Any, color: str, scale: str, bits: int | None,
+) -> Callable[[IO[bytes]], None]:
+    """``src`` filtered and encoded for ``dst``: a function that writes the file to a handle.
+
+    Everything that can fail (reading, filtering, the output format's limits)
+    happens here, before anything is written.
+    """
     from convolab import image
 
-    x = image.load(src, color)
+    pages = image.load_pages(src, color)
+    depth = bits or _kept_depth(image.bit_depth(src), dst, pages.ndim == 4)
+    if len(pages) > 1:  # a stack: every page filtered, all kept in one multi-page TIFF
+        if image._format_for(dst) != "TIFF":
+            raise ValueError(f"'{src}' has {len(pages)} pages; write it to a .tif output to keep "
+                             "them all")  # fmt: skip
+        y = np.stack([_filtered(x, k, options, chunks, client) for x in pages])
+        return image._encoder(dst, y, scale, depth, pages=True)
+    return image._encoder(dst, _filtered(pages[0], k, options, chunks, client), scale, depth)
+
+
+def _kept_depth(source_bits: int, dst: Path, colour: bool) -> int:
+    """The input's bits per sample when the output format holds them, else 8."""
+    from convolab import image
+
+    fmt = image._format_for(dst)
+    if source_bits == 32 and fmt == "TIFF":
+        return 32
+    if source_bits >= 16 and (fmt == "TIFF" or (fmt == "PNG" and not colour)):
+        return 16
+    return 8
+
+
+def _filtered(
+    x: np.ndarray, k: np.ndarray, options: dict[str, Any], chunks: int | None, client: Any
+) -> np.ndarray:
+    """One image filtered; an alpha channel is carried along, aligned, not filtered."""
+    from convolab import image
+
     alpha = None
     if x.ndim == 3 and x.shape[2] in (2, 4):
         x, alpha = x[..., :-1], x[..., -1]
@@ -203,8 +241,6 @@ def _filter_one(
     if alpha is not None:
         a = _align_alpha(alpha, options["mode"], k.shape)
         y = np.concatenate([y if y.ndim == 3 else y[..., None], a[..., None]], axis=-1)
-    if bits == 16 and y.ndim == 3:
-        raise ValueError(f"cannot save '{src.name}' with 16 bits: only gray images can be 16-bit")
     return y
 
 
@@ -214,8 +250,8 @@ def _name_in(message: str, src: Path) -> str:
 
 
 def _write_all(
-    pairs: list[tuple[Path, Path]], folder: Path | None, filter_one: Any, scale: str, bits: int,
-    bar: Any,
+    pairs: list[tuple[Path, Path]], folder: Path | None,
+    encode_one: Callable[[Path, Path], Callable[[IO[bytes]], None]], bar: Any,
 ) -> None:
     """Filter every input, then write all outputs at once, or none.
 
@@ -234,12 +270,12 @@ def _write_all(
                 if errors:  # the outputs will not be written: only check the input
                     image.load(src, "keep")
                     continue
-                encoded, fmt = image._encode(dst, filter_one(src), scale, bits)
+                write = encode_one(src, dst)
             except (ValueError, TypeError, OSError) as exc:
                 errors.append(_name_in(str(exc), src))
                 continue
             with stage.open(dst) as fh:
-                encoded.save(fh, format=fmt)
+                write(fh)
         if errors:
             stage.discard()
             if len(pairs) == 1:
@@ -276,14 +312,15 @@ def _connect(address: str) -> Any:
 @click.option("--mode", default="same", show_default=True, help="same, full or valid.")
 @click.option("--boundary", default="reflect", show_default=True,
               help="constant, edge, reflect, symmetric or wrap (numpy.pad names).")
-@click.option("--fill-value", type=float, default=0.0, show_default=True,
+@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")
 @click.option("--scale", default="clip", show_default=True,
               help="clip, minmax or abs (abs shows signed edge responses).")
 @click.option("--color", default="keep", show_default=True,
               help="keep the channels, or read as gray or rgb.")
-@click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True,
-              help="8, or 16 for gray PNG/TIFF.")
+@click.option("--bits", type=click.Choice(["8", "16", "32"]), default=None,
+              help="Bits per sample: 8, 16 (gray PNG, TIFF) or 32 (float TIFF) [default: the "
+                   "input's depth where the output format holds it, else 8].")
 @click.option("--chunks", type=click.IntRange(min=1), default=None,
               help="Filter in chunks of N x N pixels on Dask (needs convolab[scale]).")
 @click.option("--scheduler", default=None,
@@ -293,7 +330,7 @@ def _connect(address: str) -> Any:
 def filter_(
     inputs: tuple[Path, ...], output: Path, spec: str | None, kernel_file: Path | None,
     correlate: bool, mode: str, boundary: str, fill_value: float, scale: str, color: str,
-    bits: str, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
+    bits: str | None, chunks: int | None, scheduler: str | None, force: bool, quiet: bool,
 ) -> None:
     """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT.
 
@@ -307,7 +344,7 @@ def filter_(
     from convolab.conv.padding import check_boundary, check_mode
 
     try:
-        depth = int(bits)
+        depth = int(bits) if bits else None
         options = {
             "mode": check_mode(mode),
             "boundary": check_boundary(boundary),
@@ -326,8 +363,9 @@ def filter_(
             bar = tqdm(pairs, unit="image", file=sys.stderr, desc="filter",
                        disable=quiet or len(pairs) == 1 or not sys.stderr.isatty())
             _write_all(pairs, folder,
-                       lambda src: _filter_one(src, k, options, chunks, client, color, depth),
-                       scale, depth, bar)  # fmt: skip
+                       lambda src, dst: _filter_one(src, dst, k, options, chunks, client, color,
+                                                    scale, depth),
+                       bar)  # fmt: skip
         finally:
             if client is not None:
                 client.close()

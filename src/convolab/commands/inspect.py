@@ -14,6 +14,7 @@ from typing import Any
 import click
 import numpy as np
 
+from convolab.checks import read_npy
 from convolab.cli import UsageProblem, force_option
 from convolab.outputs import check_target
 
@@ -98,10 +99,7 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
     if not path.is_file():
         raise UsageProblem(f"--image {str(path)!r} does not exist")
     if path.suffix.lower() == ".npy":
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            raise UsageProblem(f"cannot read {str(path)!r} as a NumPy array: {exc}") from None
+        arr = read_npy(path, f"--image '{path}'")
         arr = np.asarray(arr, dtype=np.float32)
         if arr.shape == shape[1:] and shape[0] == 1:
             arr = arr[None]

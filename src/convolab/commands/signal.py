@@ -18,7 +18,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option
+from convolab.checks import check_finite, read_npy
+from convolab.cli import FINITE, UsageProblem, force_option, in_flags
 from convolab.outputs import atomic_open, check_target, same_file, save_figure
 
 __all__ = ["parse_array", "read_signal", "signal"]
@@ -47,7 +48,8 @@ def read_signal(path: str | os.PathLike, nan: str = "raise") -> np.ndarray:
     Raises
     ------
     ValueError
-        Not numbers, empty, a 2D table, or NaN with ``nan='raise'``.
+        Not numbers, empty, a 2D table, an infinity (``1e400`` overflows to one),
+        or NaN with ``nan='raise'``.
     OSError
         The file cannot be read.
 
@@ -66,21 +68,13 @@ def read_signal(path: str | os.PathLike, nan: str = "raise") -> np.ndarray:
         x = _read_npy(name)
     else:
         x = _read_text(name)
-    if nan == "raise":
-        bad = np.flatnonzero(np.isnan(x))
-        if bad.size:
-            raise ValueError(
-                f"{name}: sample {int(bad[0])} is NaN ({bad.size} NaN in all); "
-                "pass --nan propagate to keep NaN values"
-            )
+    check_finite(x, name, "pass --nan propagate to keep NaN values" if nan == "raise" else "",
+                 allow_nan=nan == "propagate")  # fmt: skip
     return x
 
 
 def _read_npy(name: str) -> np.ndarray:
-    try:
-        a = np.load(name, allow_pickle=False)
-    except ValueError as exc:
-        raise ValueError(f"{name}: not a plain numeric .npy array ({exc})") from exc
+    a = read_npy(name, name)
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
         raise ValueError(f"{name}: expected real numbers; got dtype {getattr(a, 'dtype', '?')}")
     if a.size == 0:
@@ -148,12 +142,17 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
     """
     if os.path.isfile(text):
         if text.lower().endswith(".npy"):
-            a = np.load(text, allow_pickle=False)
+            a = read_npy(text, f"{name} {text}")
             if a.dtype.kind not in "biuf" or a.ndim not in (1, 2) or a.size == 0:
                 raise ValueError(f"{name}: {text} must hold a non-empty 1D or 2D numeric array")
             return a.astype(np.float64)
         return read_signal(text, nan=nan)
     s = text.strip()
+    if s.count("[") != s.count("]"):
+        raise ValueError(
+            f"{name}: {text!r} has unbalanced brackets; expected a list such as [1,2,3] or "
+            "[[1,2],[3,4]]"
+        )
     nested = s.startswith("[[") and s.endswith("]]")
     if nested:
         rows = re.split(r"\]\s*[,;]?\s*\[", s[2:-2])
@@ -170,11 +169,13 @@ def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
             if not _is_number(c):
                 raise ValueError(f"{name}: {c!r} in {text!r} is not a number")
     if len({len(r) for r in table}) > 1:
-        raise ValueError(f"{name}: the rows of {text!r} have different lengths")
+        lengths = ", ".join(str(len(r)) for r in table)
+        raise ValueError(f"{name}: the rows of {text!r} have different lengths ({lengths}); "
+                         "expected rows of equal length")  # fmt: skip
     a = np.array(table, dtype=np.float64)
     out = a[0] if a.shape[0] == 1 and not nested else a
-    if nan == "raise" and np.isnan(out).any():
-        raise ValueError(f"{name}: {text!r} contains NaN; pass --nan propagate to keep NaN")
+    check_finite(out, f"{name} {text!r}", "pass --nan propagate to keep NaN" if nan == "raise"
+                 else "", allow_nan=nan == "propagate")  # fmt: skip
     return out
 
 
@@ -247,6 +248,12 @@ _BOUNDARY = click.option(
     default=None, help="How the signal continues past its ends (numpy.pad names).")
 
 
+# The detect API's names, as the flags of ``convolab signal detect``.
+_DETECT_FLAGS = {"normalize=False": "--raw", "`template`": "--template", "`x`": "INPUT",
+                 "`beta`": "--beta", "`gain`": "--gain", "`threshold`": "--threshold",
+                 "`min_distance`": "--min-distance", "`width`": "--width"}
+
+
 def _check_outputs(reads: tuple[str | None, ...], output: str | None, plot: str | None,
                    force: bool) -> None:  # fmt: skip
     """Refuse -o / --plot targets that are an input, exist without --force, or misname a format."""
@@ -268,9 +275,9 @@ def signal() -> None:
 @click.option("--kind", type=click.Choice(["box", "gaussian"]), default="box",
               show_default=True, help="Kernel shape.")
 @click.option("--width", type=int, default=None, help="Odd number of taps (box default 3).")
-@click.option("--sigma", type=float, default=None, help="Gaussian sigma in samples (default 1).")
+@click.option("--sigma", type=FINITE, default=None, help="Gaussian sigma in samples (default 1).")
 @_BOUNDARY
-@click.option("--fill-value", type=float, default=0.0, show_default=True,
+@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")
 @_NAN
 @_OUT
@@ -298,7 +305,7 @@ def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, f
 @click.option("--weights", default=None,
               help="Soft shift: odd list of weights, e.g. '[0.8,0.1,0.1]' (centre = no shift).")
 @click.option("--circular", is_flag=True, help="Wrap around instead of filling.")
-@click.option("--fill-value", type=float, default=0.0, show_default=True,
+@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="What enters at the border when not circular.")
 @_NAN
 @_OUT
@@ -337,9 +344,12 @@ def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
               default=None, help="Or a named shape as the template.")
 @click.option("--width", type=int, default=21, show_default=True,
               help="Length of a --shape template.")
-@click.option("--beta", type=float, default=-0.8, show_default=True,
-              help="Bias: Pr = sigmoid(ReLU(max_t score(t) + beta)).")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
+@click.option("--beta", type=FINITE, default=-0.8, show_default=True,
+              help="Bias: the score must exceed -beta (Pr = sigmoid(ReLU(gain (score + beta)))).")
+@click.option("--gain", type=FINITE, default=None,
+              help="Scale of the score [default: 25 normalized (a perfect match scores 0.99 "
+                   "at beta -0.8), 1 with --raw].")
+@click.option("--threshold", type=FINITE, default=0.5, show_default=True,
               help="Probability above which a position counts.")
 @click.option("--min-distance", type=int, default=None,
               help="Smallest distance between detections (default: template length).")
@@ -349,8 +359,8 @@ def shift(input, by, weights, circular, fill_value, nan, output, plot, force):
 @_OUT
 @_PLOT
 @force_option
-def detect(input, template, shape, width, beta, threshold, min_distance, raw, boundary, nan,
-           output, plot, force):
+def detect(input, template, shape, width, beta, gain, threshold, min_distance, raw, boundary,
+           nan, output, plot, force):
     """Find a template in INPUT: probability and positions.
 
     The one-layer CNN detector Pr = sigmoid(ReLU(max_t score(t) + beta)), with the
@@ -368,8 +378,11 @@ def detect(input, template, shape, width, beta, threshold, min_distance, raw, bo
             raise UsageProblem(f"--template must be one list of numbers; got {template!r}")
     else:
         k = sig.make_shape(shape, width)
-    d = sig.detect(x, k, beta, threshold, normalize=not raw, min_distance=min_distance,
-                   boundary=boundary or "constant")
+    try:
+        d = sig.detect(x, k, beta, threshold, normalize=not raw, min_distance=min_distance,
+                       boundary=boundary or "constant", gain=gain)
+    except (ValueError, TypeError) as exc:
+        raise in_flags(exc, _DETECT_FLAGS) from None
     if output is not None:
         _write_values(output, d.positions, "position")
     click.echo(f"probability {d.probability:.6g}")

@@ -17,7 +17,8 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option
+from convolab.checks import check_labels, read_json
+from convolab.cli import UsageProblem, force_option, in_flags
 from convolab.outputs import check_target
 from convolab.outputs import write_json as _write_json
 
@@ -51,6 +52,15 @@ def _check_inputs(meta: dict[str, Any], x: np.ndarray, what: str) -> None:
             f"the model ({meta.get('model', 'unknown')}) takes inputs of shape "
             f"{tuple(expected)}; {what} has {tuple(x.shape[1:])}"
         )
+
+
+def _check_classes(data_name: str, train_part, test_part) -> None:
+    """The data set must hold two classes or more, and its test labels those of training."""
+    n = train_part.num_classes
+    if n < 2:
+        raise UsageProblem(f"--data {data_name}: the training labels hold {n} class "
+                           f"({', '.join(train_part.classes)}); a classifier needs at least 2")
+    check_labels(test_part.y, n, f"--data {data_name}: the test labels ({n} training classes)")
 
 
 def _limited(ds, limit: int, seed: int):
@@ -167,6 +177,7 @@ def train(
     _check_run_folder(run, resume, force)
 
     train_full, test = _load_data(data_name, download, samples, seed, test_fraction)
+    _check_classes(data_name, train_full, test)
     if limit is not None:  # a seeded random subset (files may be sorted by class)
         train_full, test = _limited(train_full, limit, seed), _limited(test, limit, seed)
     val = None
@@ -241,7 +252,7 @@ def eval_(model_path: str, data_name: str | None, split: str, download: bool,
 
     model, meta = load_model(model_path)
     config_file = Path(model_path) / "config.json"
-    config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    config = read_json(config_file, "run file") if config_file.is_file() else {}
     name = data_name or meta.get("data")
     if name is None:
         raise UsageProblem("--data is required: the model file does not record its data")
@@ -255,7 +266,10 @@ def eval_(model_path: str, data_name: str | None, split: str, download: bool,
     if limit is not None:
         ds = _limited(ds, limit, int(config.get("seed", 0)))
     _check_inputs(meta, ds.x, f"data {name!r}")
-    scores = training.evaluate(model, ds)
+    try:
+        scores = training.evaluate(model, ds)
+    except ValueError as exc:
+        raise in_flags(exc, {"`data` labels": f"the labels of --data {name}"}) from None
     if as_json:
         click.echo(json.dumps(scores, indent=2))
         return

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab.checks import check_fits
 from convolab.conv import planner
 from convolab.conv.direct import correlate_direct
 from convolab.conv.gemm import conv_gemm
@@ -214,6 +215,10 @@ class _Normalized:
                     f"got x shape {tuple(spatial)} and effective kernel shape {self.eff}"
                 )
         self.pads = tuple(mode_pads(self.mode, e) for e in self.eff)
+        if not self.swap:  # refuse what cannot fit before padding or computing anything
+            padded = tuple(n + b + a for n, (b, a) in zip(spatial, self.pads))
+            check_fits(self.batch_shape + padded, self.dtype.itemsize, "the padded input")
+            check_fits(self.batch_shape + self.out_spatial(), self.dtype.itemsize, "the output")
 
     def out_spatial(self) -> tuple[int, ...]:
         if self.swap:

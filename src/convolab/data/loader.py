@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from convolab.checks import check_labels
+
 __all__ = ["ArrayDataset", "DataLoader", "RandomShift", "random_split"]
 
 
@@ -17,7 +19,8 @@ class ArrayDataset:
     x : array_like
         Inputs, first axis the sample axis, e.g. ``(N, 1, 28, 28)`` float32 in [0, 1].
     y : array_like
-        Integer labels of shape ``(N,)``.
+        Integer labels of shape ``(N,)``: class indices ``0..C-1`` (``C = len(classes)``
+        when given); a negative label or one beyond the classes is an error naming it.
     classes : sequence of str, optional
         Names of the classes (``classes[k]`` is label ``k``).
     name : str, optional
@@ -52,6 +55,7 @@ class ArrayDataset:
             )
         if not np.issubdtype(y.dtype, np.integer):
             raise TypeError(f"`y` must hold integer labels; got dtype {y.dtype}")
+        check_labels(y, None if classes is None else len(classes), f"{name or 'the data'} labels")
         self.x = x
         self.y = y.astype(np.int64, copy=False)
         n_seen = int(self.y.max()) + 1 if len(self.y) else 0

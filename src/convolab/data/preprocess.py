@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from scipy import ndimage
 
 __all__ = ["load_image", "to_mnist"]
@@ -20,7 +19,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If Pillow cannot read it as an image.
+        If it is not an image :func:`convolab.image.load` reads (or a decompression bomb).
 
     Examples
     --------
@@ -30,19 +29,16 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     >>> load_image(p).shape, float(load_image(p).max())
     ((4, 6), 1.0)
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"image {str(path)!r} does not exist")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(background, image.convert("RGBA"))
-            gray = image.convert("L")
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"cannot read image {str(path)!r}: {exc}") from exc
-    return np.asarray(gray, dtype=np.float32) / np.float32(255.0)
+    from convolab import image
+
+    pixels = image.load(path, "keep")  # the one image reader: formats, depth, bomb guard
+    if pixels.ndim == 3 and pixels.shape[2] in (2, 4):  # transparent: over a white background
+        alpha = np.clip(pixels[..., -1:], 0.0, 1.0)
+        pixels = pixels[..., :-1] * alpha + (1.0 - alpha)
+        pixels = pixels[..., 0] if pixels.shape[2] == 1 else pixels
+    if pixels.ndim == 3:
+        pixels = image._as_mode(pixels, "gray")
+    return np.ascontiguousarray(pixels, dtype=np.float32)
 
 
 def to_mnist(image: np.ndarray, size: int = 28, box: int = 20) -> np.ndarray:

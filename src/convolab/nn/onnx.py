@@ -404,6 +404,12 @@ def export_onnx(
     _check_supported(model)
     onnx = _import_onnx()
     helper = onnx.helper
+    newest = onnx.defs.onnx_opset_version()
+    if opset > newest:
+        raise ValueError(
+            f"`opset` {opset} is newer than the installed onnx knows; expected {_MIN_OPSET} "
+            f"to {newest}"
+        )
 
     dtype = _model_dtype(model)
     elem = helper.np_dtype_to_tensor_dtype(dtype)

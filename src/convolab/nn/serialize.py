@@ -1,6 +1,7 @@
-"""Pickle-free model files: weights in ``.npz`` plus a JSON description of the architecture.
+"""Pickle-free model files: the weights plus a JSON description of the architecture.
 
-A model file is one NumPy ``.npz`` archive holding
+The extension of the file name decides the format. A ``.npz`` model file is one
+NumPy archive holding
 
 * one array per ``state_dict`` entry (``0.weight``, ``1.running_mean``, ...), and
 * ``__convolab__``: UTF-8 JSON (stored as a ``uint8`` array) with the format
@@ -8,12 +9,19 @@ A model file is one NumPy ``.npz`` archive holding
   :class:`~convolab.nn.Sequential`), the shape, dtype and SHA-256 of every
   array, the names of frozen parameters and optional user metadata.
 
+A ``.safetensors`` model file holds the same arrays as safetensors tensors and
+the same JSON as the string ``"__convolab__"`` of its metadata header, so
+``safetensors.numpy.load_file`` reads its weights. Any other extension is refused.
+
 Loading reads the archive with ``allow_pickle=False`` and rebuilds the model
 only from classes in the module registry (:func:`convolab.nn.register_module`)
 with the JSON arguments, so opening a model file never runs code from the file.
 Anything that does not add up (not a zip, truncated, unknown class, a missing,
-extra, reshaped or altered array) raises :class:`ModelFileError`, a
-``ValueError`` whose message names the file and the problem.
+extra, reshaped or altered array, a pickle or a foreign file, a compression
+bomb, layers declared far larger than the stored weights) raises
+:class:`ModelFileError`, a ``ValueError`` whose message names the file and the
+problem. Sizes are checked from the declared sizes before anything large is
+decompressed or allocated.
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -38,14 +46,20 @@ from typing import Any
 
 import numpy as np
 
+from convolab.checks import read_npz
 from convolab.nn.modules import Module, build_module, describe_module
-from convolab.outputs import atomic_open
+from convolab.outputs import atomic_open, write_bytes
 
 __all__ = ["FORMAT", "ModelFileError", "load", "read_model_info", "save"]
 
 FORMAT = "convolab.nn.model"
 _VERSION = 1
 _META_KEY = "__convolab__"
+_FORMATS = {".npz": "npz", ".safetensors": "safetensors"}
+_MAX_HEADER = 100 << 20  # bytes of a safetensors JSON header
+# Configuration keys whose product is the size of a layer's weight (before ``groups``).
+_SIZE_KEYS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size",
+              "num_features")
 
 
 class ModelFileError(ValueError):
@@ -69,18 +83,26 @@ def save(
     model : Module
         Built from registered classes whose constructor arguments are JSON data.
     path : str or path-like
-        The file to write (conventionally ``*.npz``); written atomically.
+        The file to write; the extension decides the format: ``.npz`` (NumPy
+        archive) or ``.safetensors`` (the description in the metadata header
+        under ``"__convolab__"``, readable by ``safetensors.numpy.load_file``).
+        Written to a temporary file in the same folder, then renamed.
     metadata : dict, optional
         Extra JSON data stored alongside (e.g. class names, training history).
 
     Raises
     ------
+    ValueError
+        If the extension is neither ``.npz`` nor ``.safetensors``.
     TypeError
         If ``model`` is not a Module, a class is unregistered, or a constructor
         argument or ``metadata`` is not JSON data.
+    ImportError
+        For ``.safetensors`` without the ``safetensors`` package.
     """
     if not isinstance(model, Module):
         raise TypeError(f"`model` must be a convolab.nn.Module; got {type(model).__name__}")
+    fmt = _format_of(Path(path))
     state = model.state_dict()
     for name in state:
         if name == _META_KEY:
@@ -103,34 +125,156 @@ def save(
         blob = json.dumps(info, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`metadata` must be JSON data: {exc}") from None
+    if fmt == "safetensors":
+        data = _safetensors().save(
+            {n: np.require(a, requirements="C") for n, a in state.items()},
+            metadata={_META_KEY: blob.decode("utf-8")},
+        )
+        write_bytes(path, data)
+        return
     arrays = dict(state)
     arrays[_META_KEY] = np.frombuffer(blob, dtype=np.uint8)
     with atomic_open(path) as f:
         np.savez(f, **arrays)
 
 
+def _format_of(path: Path) -> str:
+    """The file format named by the extension: ``npz`` or ``safetensors``; others are refused."""
+    ext = path.suffix.lower()
+    if ext not in _FORMATS:
+        raise ValueError(
+            f"cannot tell the model format of '{path}' from its extension {ext or '(none)'!r}; "
+            "use .npz (NumPy) or .safetensors"
+        )
+    return _FORMATS[ext]
+
+
+def _safetensors() -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(
+            "writing or reading .safetensors needs the safetensors package: "
+            "pip install convolab[safetensors]"
+        ) from None
+    return safetensors.numpy
+
+
+def _not_a_model(path: Path, why: str) -> ModelFileError:
+    return ModelFileError(
+        f"'{path}' is not a convolab model file ({why}); expected a .npz or .safetensors "
+        "file written by convolab.nn.save"
+    )
+
+
+def _read_safetensors(path: Path) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The description and the arrays of a safetensors file, header checked first."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        n = int.from_bytes(head, "little") if len(head) == 8 else -1
+        if not 2 <= n <= min(size - 8, _MAX_HEADER):
+            raise _not_a_model(path, "no safetensors header")
+        try:
+            header = json.loads(fh.read(n).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise _not_a_model(path, "its safetensors header is not JSON") from None
+    if not isinstance(header, dict):
+        raise _not_a_model(path, "its safetensors header is not a table")
+    meta = header.get("__metadata__") or {}
+    blob = meta.get(_META_KEY) if isinstance(meta, dict) else None
+    if not isinstance(blob, str):
+        raise ModelFileError(f"{path} has no convolab model description ({_META_KEY!r} entry)")
+    try:
+        arrays = _safetensors().load_file(str(path))
+    except ImportError:
+        raise
+    except Exception as exc:  # safetensors' own SafetensorError and friends
+        raise ModelFileError(f"{path}: the safetensors data is corrupt ({exc})") from None
+    return blob.encode("utf-8"), arrays
+
+
+def _read_npz(path: Path) -> tuple[bytes, dict[str, np.ndarray]]:
+    try:
+        arrays = read_npz(path, f"model file '{path}'")
+    except ValueError as exc:
+        if not zipfile.is_zipfile(path):
+            raise ModelFileError(
+                f"'{path}' is not a readable convolab model file (corrupt or truncated zip "
+                "archive)"
+            ) from None
+        raise ModelFileError(str(exc)) from None
+    blob = arrays.pop(_META_KEY, None)
+    if blob is None or blob.dtype != np.uint8 or blob.ndim != 1:
+        raise ModelFileError(f"{path} has no convolab model description ({_META_KEY!r} entry)")
+    return blob.tobytes(), arrays
+
+
+def _declared_size(spec: Any) -> tuple[int, str]:
+    """The largest weight a module description asks to allocate, and where (before building).
+
+    Computed from the size arguments (``in_features``, ``out_channels``,
+    ``kernel_size``, ``num_features``, ... divided by ``groups``) of each layer.
+    """
+    if not isinstance(spec, dict):
+        return 0, ""
+    config = spec.get("config")
+    if not isinstance(config, dict):
+        return 0, ""
+    best, where = 0, ""
+    for layer in config.get("layers", []) if isinstance(config.get("layers"), list) else []:
+        size, at = _declared_size(layer)
+        if size > best:
+            best, where = size, at
+    count, named = 1, []
+    for key in _SIZE_KEYS:
+        value = config.get(key)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                count *= v
+                named.append(f"{key}={v}")
+    groups = config.get("groups")
+    if isinstance(groups, int) and not isinstance(groups, bool) and groups > 0:
+        count //= groups
+    if named and count > best:
+        best, where = count, f"{spec.get('class')} ({', '.join(named)})"
+    return best, where
+
+
+def _check_declared_sizes(path: Path, info: dict[str, Any]) -> None:
+    """Refuse a description whose layers are far larger than the weights the file stores."""
+    stored = 0
+    for spec in info["tensors"].values():
+        shape = spec.get("shape") if isinstance(spec, dict) else None
+        if isinstance(shape, list) and all(isinstance(s, int) for s in shape):
+            stored += int(np.prod(shape, dtype=object))
+    size, where = _declared_size(info.get("architecture"))
+    if size > 4 * stored + (1 << 20):
+        raise ModelFileError(
+            f"{path}: the description declares a layer {where} of {size} weights, but the file "
+            f"stores {stored} values in all; refused before allocating it"
+        )
+
+
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The JSON header and the arrays of a model file, checked against each other."""
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic.startswith(b"PK"):
+        blob, arrays = _read_npz(path)
+    elif path.suffix.lower() == ".safetensors" or magic[:1] != b"\x80":
+        blob, arrays = _read_safetensors(path)
+    else:
+        raise _not_a_model(path, "a Python pickle, which convolab never loads")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as exc:
-        raise ModelFileError(
-            f"{path} is not a readable convolab model file (corrupt or truncated?): {exc}"
-        ) from None
-    except Exception as exc:  # zlib errors and other decoder failures
-        raise ModelFileError(f"{path} could not be decoded as a model file: {exc!r}") from None
-    blob = arrays.pop(_META_KEY, None)
-    if blob is None or blob.dtype != np.uint8 or blob.ndim != 1:
-        raise ModelFileError(f"{path} has no convolab model description ({_META_KEY!r} entry)")
-    try:
-        info = json.loads(blob.tobytes().decode("utf-8"))
+        info = json.loads(blob.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: the model description is not valid JSON: {exc}") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:
-        raise ModelFileError(f"{path} is not a {FORMAT} file")
+        raise _not_a_model(path, f"its description is not a {FORMAT} description")
     if info.get("version") != _VERSION:
         raise ModelFileError(
             f"{path} has format version {info.get('version')!r}; this convolab reads "
@@ -156,6 +300,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             )
         if _digest(arr) != spec.get("sha256"):
             raise ModelFileError(f"{path}: tensor {name!r} fails its SHA-256 check (altered?)")
+    _check_declared_sizes(path, info)
     return info, arrays
 
 
