@@ -38,7 +38,9 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.nn import functional as F
+from convolab.nn.functional._checks import _ntuple
+from convolab.nn.functional.conv import _conv_pads
+from convolab.nn.functional.pool import _adaptive_matrix
 from convolab.nn.modules import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -117,7 +119,7 @@ _Converter = Callable[[_Graph, Module, str, np.ndarray, str], str]
 
 
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    pads = F._conv_pads(m.padding, m._dims, m.kernel_size, m.dilation, m.stride)
+    pads = _conv_pads(m.padding, m._dims, m.kernel_size, m.dilation, m.stride)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
         inputs.append(g.constant(f"{path}.bias", m.bias.data))
@@ -141,15 +143,15 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 
 
 def _pool_params(m: Any) -> tuple[list[int], list[int], list[int]]:
-    k = list(F._ntuple(m.kernel_size, m._dims, "kernel_size"))
-    s = list(F._ntuple(m.stride, m._dims, "stride"))
-    p = list(F._ntuple(m.padding, m._dims, "padding", minimum=0))
+    k = list(_ntuple(m.kernel_size, m._dims, "kernel_size"))
+    s = list(_ntuple(m.stride, m._dims, "stride"))
+    p = list(_ntuple(m.padding, m._dims, "padding", minimum=0))
     return k, s, p + p
 
 
 def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     k, s, pads = _pool_params(m)
-    d = list(F._ntuple(m.dilation, m._dims, "dilation"))
+    d = list(_ntuple(m.dilation, m._dims, "dilation"))
     return g.node("MaxPool", [x], path, kernel_shape=k, strides=s, pads=pads, dilations=d)
 
 
@@ -166,15 +168,15 @@ def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> 
     size = m.output_size
     if isinstance(size, tuple | list):
         size = tuple(xv.shape[-dims + i] if o is None else o for i, o in enumerate(size))
-    out = F._ntuple(size, dims, "output_size")
+    out = _ntuple(size, dims, "output_size")
     if all(o == 1 for o in out):
         return g.node("GlobalAveragePool", [x], path)
     # y = A_h x A_w^T with PyTorch's averaging bins, as convolab computes it.
     n = xv.shape[-dims:]
-    a_w = g.constant(f"{path}.avg_w", F._adaptive_matrix(n[-1], out[-1], g.dtype).T)
+    a_w = g.constant(f"{path}.avg_w", _adaptive_matrix(n[-1], out[-1], g.dtype).T)
     y = g.node("MatMul", [x, a_w], path)
     if dims == 2:
-        a_h = g.constant(f"{path}.avg_h", F._adaptive_matrix(n[0], out[0], g.dtype))
+        a_h = g.constant(f"{path}.avg_h", _adaptive_matrix(n[0], out[0], g.dtype))
         y = g.node("MatMul", [a_h, y], path)
     return y
 

@@ -1,5 +1,87 @@
-"""Differentiable layer operations (being split into family modules)."""
+"""Differentiable layer operations, with the signatures of ``torch.nn.functional``.
 
-from convolab.nn.functional.pool import *  # noqa: F403
-from convolab.nn.functional.pool import __all__  # noqa: F401
-from convolab.nn.functional.pool import _adaptive_matrix, _conv_pads, _ntuple  # noqa: F401
+Every function takes and returns :class:`~convolab.nn.Tensor` objects (arrays
+are accepted and wrapped). Each primitive is a small
+:class:`~convolab.nn.Function` whose backward pass is written beside its forward
+pass. The convolutions run forward *and* backward on the one engine,
+:func:`convolab.conv_nd`: the input gradient is a full (transposed) convolution
+of the output gradient with the kernel, and the weight gradient is a
+correlation of the input with the output gradient.
+
+``dim`` may also be spelled ``axis``. Loss options that PyTorch accepts
+positionally only for backward compatibility (``reduction``, ``ignore_index``,
+``label_smoothing``, ``pos_weight``) are keyword-only here.
+
+>>> import numpy as np
+>>> from convolab.nn import Tensor, functional as F
+>>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+>>> F.max_pool2d(x, 2).data
+array([[[[ 5.,  7.],
+         [13., 15.]]]])
+"""
+
+from convolab.nn.functional.activation import (
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
+from convolab.nn.functional.conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+)
+from convolab.nn.functional.linear import (
+    dropout,
+    flatten,
+    linear,
+)
+from convolab.nn.functional.loss import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
+)
+from convolab.nn.functional.norm import (
+    batch_norm,
+)
+from convolab.nn.functional.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    global_avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "cross_entropy",
+    "dropout",
+    "flatten",
+    "global_avg_pool2d",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]
