@@ -177,7 +177,7 @@ def test_conv_only_weight_or_only_input_gradient():
         (dict(x=(2, 3, 5), w=(4, 3, 3, 3)), "`input` must have shape"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3)), "`weight` must have shape"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), stride=0), "`stride` must be >= 1"),
-        (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), padding="full"), "'valid' or 'same'"),
+        (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), padding="full"), "'valid', 'same', 'same_upper'"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), padding="same", stride=2), "stride 1"),
         (dict(x=(1, 4, 5, 5), w=(4, 2, 3, 3), groups=3), "groups"),
     ],

@@ -8,6 +8,7 @@ them, per layer:
 convolab layer                             ONNX operators
 =========================================  ==================================================
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
+``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
 ``MaxPool1d/2d``, ``AvgPool1d/2d``         ``MaxPool``, ``AveragePool``
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
@@ -38,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
+from convolab.conv.padding import layer_pads
 from convolab.nn.functional._checks import _ntuple
-from convolab.nn.functional.conv import _conv_pads
 from convolab.nn.functional.pool import _adaptive_matrix
 from convolab.nn.modules import (
     AdaptiveAvgPool1d,
@@ -51,6 +52,9 @@ from convolab.nn.modules import (
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     Dropout,
     Flatten,
     Identity,
@@ -118,16 +122,26 @@ class _Graph:
 _Converter = Callable[[_Graph, Module, str, np.ndarray, str], str]
 
 
+def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
+    """``((b1, a1), (b2, a2))`` -> ONNX's ``[b1, b2, a1, a2]``."""
+    return [p[0] for p in pads] + [p[1] for p in pads]
+
+
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    pads = _conv_pads(m.padding, m._dims, m.kernel_size, m.dilation, m.stride)
+    transposed = isinstance(m, ConvTranspose1d | ConvTranspose2d | ConvTranspose3d)
+    effective = [d * (k - 1) + 1 for k, d in zip(m.kernel_size, m.dilation, strict=True)]
+    extra = {"output_padding": m.output_padding} if transposed else {}
+    pads = layer_pads(m.padding, xv.shape[2:], effective, m.stride, transposed=transposed, **extra)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
         inputs.append(g.constant(f"{path}.bias", m.bias.data))
+    if transposed and any(m.output_padding):
+        extra = {"output_padding": list(m.output_padding)}
     return g.node(
-        "Conv", inputs, path,
+        "ConvTranspose" if transposed else "Conv", inputs, path,
         kernel_shape=list(m.kernel_size), strides=list(m.stride), dilations=list(m.dilation),
-        pads=[p[0] for p in pads] + [p[1] for p in pads], group=m.groups,
-    )
+        pads=_onnx_pads(pads), group=m.groups, **extra,
+    )  # fmt: skip
 
 
 def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
@@ -244,6 +258,9 @@ _CONVERTERS: dict[type, _Converter] = {
     Conv1d: _conv,
     Conv2d: _conv,
     Conv3d: _conv,
+    ConvTranspose1d: _conv,
+    ConvTranspose2d: _conv,
+    ConvTranspose3d: _conv,
     Linear: _linear,
     MaxPool1d: _max_pool,
     MaxPool2d: _max_pool,

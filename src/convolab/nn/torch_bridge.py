@@ -8,6 +8,7 @@ convolab.nn                            torch.nn
 =====================================  =====================================
 ``Sequential`` (child names kept)      ``Sequential``
 ``Conv1d``, ``Conv2d``, ``Conv3d``     ``Conv1d``, ``Conv2d``, ``Conv3d``
+``ConvTranspose1d/2d/3d``              ``ConvTranspose1d/2d/3d``
 ``Linear``                             ``Linear``
 ``MaxPool1d/2d``, ``AvgPool1d/2d``     ``MaxPool1d/2d``, ``AvgPool1d/2d``
 ``AdaptiveAvgPool1d/2d``               ``AdaptiveAvgPool1d/2d``
@@ -43,6 +44,9 @@ from convolab.nn.modules import (
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     Dropout,
     Flatten,
     Identity,
@@ -63,6 +67,7 @@ __all__ = ["from_torch", "to_torch"]
 
 _SIMPLE = (Identity, ReLU, Sigmoid, Tanh)
 _CONVS = (Conv1d, Conv2d, Conv3d)
+_CONV_TRANSPOSES = (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
 _MAXPOOLS = (MaxPool1d, MaxPool2d)
 _AVGPOOLS = (AvgPool1d, AvgPool2d)
 _ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
@@ -70,7 +75,7 @@ _BATCHNORMS = (BatchNorm1d, BatchNorm2d)
 _OTHERS = (Linear, Dropout, Flatten, LeakyReLU, Softmax, LogSoftmax)
 #: The layer classes that convert in both directions (by name, the same in both libraries).
 _SUPPORTED: tuple[type[Module], ...] = (
-    _SIMPLE + _CONVS + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
+    _SIMPLE + _CONVS + _CONV_TRANSPOSES + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
 )
 
 
@@ -109,6 +114,18 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
     if kind in _SIMPLE:
         return getattr(tnn, name)()
     m_: Any = m
+    if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+            f"{m_.padding!r} has no torch.nn.{name} twin (per-side or ONNX 'same_*' padding)"
+        )
+    if kind in _CONV_TRANSPOSES:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return getattr(tnn, name)(
+            m_.in_channels, m_.out_channels, m_.kernel_size, stride=m_.stride,
+            padding=m_.padding, output_padding=m_.output_padding, groups=m_.groups,
+            bias=m_.bias is not None, dilation=m_.dilation, dtype=dtype,
+        )
     if kind in _CONVS:
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return getattr(tnn, name)(
@@ -141,6 +158,13 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
     if kind is LeakyReLU:
         return tnn.LeakyReLU(m_.negative_slope)
     return getattr(tnn, name)(dim=m_.dim)  # Softmax, LogSoftmax
+
+
+def _torch_padding(padding: Any, names_allowed: bool) -> bool:
+    """Whether PyTorch's layer takes this padding (one int per axis; 'same'/'valid' for Conv)."""
+    if isinstance(padding, str):
+        return names_allowed and padding in ("same", "valid")
+    return all(isinstance(p, int) for p in padding)
 
 
 def to_torch(model: Module) -> Any:
@@ -240,6 +264,14 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
             padding=t.padding if isinstance(t.padding, str) else tuple(t.padding),
             dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
             dtype=_dtype_of([t.weight]),
+        )
+    if ours in _CONV_TRANSPOSES:
+        _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
+                 "only 'zeros' is supported")
+        return ours(
+            t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
+            padding=tuple(t.padding), output_padding=tuple(t.output_padding), groups=t.groups,
+            bias=t.bias is not None, dilation=tuple(t.dilation), dtype=_dtype_of([t.weight]),
         )
     if ours is Linear:
         return Linear(t.in_features, t.out_features, bias=t.bias is not None,

@@ -33,6 +33,9 @@ from convolab.nn.functional.conv import (
     conv1d,
     conv2d,
     conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
 )
 from convolab.nn.functional.linear import (
     dropout,
@@ -68,6 +71,9 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "cross_entropy",
     "dropout",
     "flatten",

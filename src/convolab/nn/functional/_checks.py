@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from convolab.conv.padding import layer_pads
 from convolab.nn.tensor import Tensor
 
 # --------------------------------------------------------------------------- validation
@@ -38,3 +39,27 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def _padding_spec(
+    padding: Any,
+    effective: tuple[int, ...] | list[int],
+    stride: tuple[int, ...],
+    *,
+    transposed: bool = False,
+    output_padding: tuple[int, ...] | None = None,
+) -> Any:
+    """A layer's ``padding`` checked and in one spelling: a name, a tuple of ints or of pairs.
+
+    Symmetric padding becomes one int per axis (``(2, 2)``), asymmetric padding
+    ``((before, after), ...)``; the names (``'same'``, ...) stay names, since their
+    widths depend on the input's size.
+    """
+    pads = layer_pads(
+        padding, effective, effective, stride, transposed=transposed, output_padding=output_padding
+    )
+    if isinstance(padding, str):
+        return padding
+    if all(lo == hi for lo, hi in pads):
+        return tuple(lo for lo, _ in pads)
+    return pads

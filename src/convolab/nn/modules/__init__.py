@@ -36,6 +36,9 @@ from convolab.nn.modules.conv import (
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
 )
 from convolab.nn.modules.linear import (
     Dropout,
@@ -76,6 +79,9 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "Dropout",
     "Flatten",
     "Identity",
