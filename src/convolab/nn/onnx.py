@@ -18,6 +18,12 @@ convolab layer                             ONNX operators
 ``Standardize``                            ``Sub`` then ``Mul`` (by ``1 / std``)
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,      ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``      ``Softmax``, ``LogSoftmax``
+``ELU``, ``SELU``, ``CELU``, ``PReLU``     ``Elu``, ``Selu``, ``Celu``, ``PRelu``
+``Hardsigmoid``, ``Hardswish``             ``HardSigmoid``, ``HardSwish``
+``Hardtanh``                               ``Clip``
+``GELU``                                   ``Gelu`` (opset 20+), else ``Erf`` or ``Tanh`` form
+``SiLU``                                   ``Sigmoid`` then ``Mul``
+``Softplus``                               ``Softplus`` (``beta`` and ``threshold`` as PyTorch)
 =========================================  ==================================================
 
 The graph computes the model in evaluation mode (batch normalization with its
@@ -41,8 +47,13 @@ import numpy as np
 from convolab._optional import optional_import
 from convolab.conv.padding import layer_pads
 from convolab.nn.functional._checks import _ntuple
+from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
 from convolab.nn.functional.pool import _adaptive_matrix
 from convolab.nn.modules import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -57,6 +68,9 @@ from convolab.nn.modules import (
     ConvTranspose3d,
     Dropout,
     Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
     Linear,
@@ -64,10 +78,13 @@ from convolab.nn.modules import (
     MaxPool1d,
     MaxPool2d,
     Module,
+    PReLU,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Standardize,
     Tanh,
 )
@@ -111,9 +128,7 @@ class _Graph:
 
     def node(self, op: str, inputs: Sequence[str], hint: str, **attrs: Any) -> str:
         out = self.fresh(f"{hint}_{op}" if hint else op)
-        self.nodes.append(
-            self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs)
-        )
+        self.nodes.append(self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs))
         return out
 
 
@@ -172,7 +187,12 @@ def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     k, s, pads = _pool_params(m)
     return g.node(
-        "AveragePool", [x], path, kernel_shape=k, strides=s, pads=pads,
+        "AveragePool",
+        [x],
+        path,
+        kernel_shape=k,
+        strides=s,
+        pads=pads,
         count_include_pad=int(m.count_include_pad),
     )
 
@@ -250,6 +270,60 @@ def _activation(op: str, **fixed: Any) -> _Converter:
     return convert
 
 
+def _gelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if g.opset >= 20:
+        return g.node("Gelu", [x], path, approximate=m.approximate)
+    half = g.node("Mul", [x, g.constant(f"{path}.half", np.array(0.5))], path)
+    if m.approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        cube = g.node("Mul", [g.node("Mul", [x, x], path), x], path)
+        inner = g.node(
+            "Add",
+            [x, g.node("Mul", [cube, g.constant(f"{path}.c", np.array(0.044715))], path)],
+            path,
+        )
+        arg = g.node("Mul", [inner, g.constant(f"{path}.k", np.array(np.sqrt(2 / np.pi)))], path)
+        core = g.node("Tanh", [arg], path)
+    else:  # 0.5 x (1 + erf(x / sqrt(2)))
+        arg = g.node("Mul", [x, g.constant(f"{path}.k", np.array(np.sqrt(0.5)))], path)
+        core = g.node("Erf", [arg], path)
+    one_plus = g.node("Add", [core, g.constant(f"{path}.one", np.array(1.0))], path)
+    return g.node("Mul", [half, one_plus], path)
+
+
+def _celu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if g.dtype == np.float32:  # ONNX's Celu is defined for float32 only
+        return g.node("Celu", [x], path, alpha=float(m.alpha))
+    alpha = g.constant(f"{path}.alpha", np.array(m.alpha))  # alpha elu(x / alpha)
+    return g.node("Mul", [g.node("Elu", [g.node("Div", [x, alpha], path)], path), alpha], path)
+
+
+def _silu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    return g.node("Mul", [x, g.node("Sigmoid", [x], path)], path)
+
+
+def _softplus(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta`` (PyTorch's rule)."""
+    bx = (
+        x if m.beta == 1 else g.node("Mul", [x, g.constant(f"{path}.beta", np.array(m.beta))], path)
+    )
+    y = g.node("Softplus", [bx], path)
+    if m.beta != 1:
+        y = g.node("Div", [y, g.constant(f"{path}.beta_div", np.array(m.beta))], path)
+    above = g.node("Greater", [bx, g.constant(f"{path}.threshold", np.array(m.threshold))], path)
+    return g.node("Where", [above, x, y], path)
+
+
+def _hardtanh(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    lo = g.constant(f"{path}.min", np.array(m.min_val))
+    hi = g.constant(f"{path}.max", np.array(m.max_val))
+    return g.node("Clip", [x, lo, hi], path)
+
+
+def _prelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    slope = m.weight.data.reshape((-1,) + (1,) * max(xv.ndim - 2, 0))
+    return g.node("PRelu", [x, g.constant(f"{path}.weight", slope)], path)
+
+
 def _softmax_axis(m: Any) -> int:
     return -1 if m.dim is None else int(m.dim)
 
@@ -278,6 +352,16 @@ _CONVERTERS: dict[type, _Converter] = {
     LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
     Sigmoid: _activation("Sigmoid"),
     Tanh: _activation("Tanh"),
+    ELU: _activation("Elu", alpha=lambda m: float(m.alpha)),
+    SELU: _activation("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
+    CELU: _celu,
+    GELU: _gelu,
+    SiLU: _silu,
+    Softplus: _softplus,
+    Hardtanh: _hardtanh,
+    Hardsigmoid: _activation("HardSigmoid", alpha=1 / 6, beta=0.5),
+    Hardswish: _activation("HardSwish"),
+    PReLU: _prelu,
     Softmax: _activation("Softmax", axis=_softmax_axis),
     LogSoftmax: _activation("LogSoftmax", axis=_softmax_axis),
 }

@@ -16,6 +16,10 @@ convolab.nn                            torch.nn
 ``Dropout``, ``Identity``, ``Flatten``  ``Dropout``, ``Identity``, ``Flatten``
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``  ``Tanh``, ``Softmax``, ``LogSoftmax``
+``ELU``, ``SELU``, ``CELU``, ``GELU``,  ``ELU``, ``SELU``, ``CELU``, ``GELU``,
+``SiLU``, ``Softplus``, ``Hardtanh``,   ``SiLU``, ``Softplus``, ``Hardtanh``,
+``Hardsigmoid``, ``Hardswish``,         ``Hardsigmoid``, ``Hardswish``,
+``PReLU``                              ``PReLU``
 =====================================  =====================================
 
 Weights keep their dtype, parameters frozen on one side are frozen on the
@@ -35,6 +39,10 @@ import numpy as np
 from convolab._optional import optional_import
 from convolab.nn import init
 from convolab.nn.modules import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -49,6 +57,9 @@ from convolab.nn.modules import (
     ConvTranspose3d,
     Dropout,
     Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
     Linear,
@@ -56,10 +67,13 @@ from convolab.nn.modules import (
     MaxPool1d,
     MaxPool2d,
     Module,
+    PReLU,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 
@@ -73,9 +87,22 @@ _AVGPOOLS = (AvgPool1d, AvgPool2d)
 _ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
 _BATCHNORMS = (BatchNorm1d, BatchNorm2d)
 _OTHERS = (Linear, Dropout, Flatten, LeakyReLU, Softmax, LogSoftmax)
+#: Activations whose constructor arguments are attributes of the same names in both libraries.
+_OPTIONS: dict[type[Module], tuple[str, ...]] = {
+    ELU: ("alpha",),
+    SELU: (),
+    CELU: ("alpha",),
+    GELU: ("approximate",),
+    SiLU: (),
+    Softplus: ("beta", "threshold"),
+    Hardtanh: ("min_val", "max_val"),
+    Hardsigmoid: (),
+    Hardswish: (),
+}
 #: The layer classes that convert in both directions (by name, the same in both libraries).
 _SUPPORTED: tuple[type[Module], ...] = (
     _SIMPLE + _CONVS + _CONV_TRANSPOSES + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
+    + tuple(_OPTIONS) + (PReLU,)
 )
 
 
@@ -113,7 +140,12 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         raise _unsupported(m, path, "to PyTorch")
     if kind in _SIMPLE:
         return getattr(tnn, name)()
+    if kind in _OPTIONS:
+        return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
     m_: Any = m
+    if kind is PReLU:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return tnn.PReLU(m_.num_parameters, m_.init, dtype=dtype)
     if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
         raise ValueError(
             f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
@@ -256,6 +288,10 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
         raise _unsupported(t, path, "from PyTorch")
     if ours in _SIMPLE:
         return ours()
+    if ours in _OPTIONS:
+        return ours(**{k: getattr(t, k) for k in _OPTIONS[ours]})
+    if ours is PReLU:
+        return PReLU(t.num_parameters, t.init, dtype=_dtype_of([t.weight]))
     if ours in _CONVS:
         _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
                  "only 'zeros' is supported")

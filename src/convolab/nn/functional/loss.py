@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -225,12 +226,14 @@ def binary_cross_entropy_with_logits(
     if t.shape != x.shape:
         raise ValueError(f"`target` must have the input's shape {x.shape}; got {t.shape}")
     if pos_weight is None:
-        loss = t * softplus(-x) + (1 - t) * softplus(x)
+        loss = t * softplus(-x, threshold=math.inf) + (1 - t) * softplus(x, threshold=math.inf)
     else:
         pw = np.asarray(
             pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=x.dtype
         )
-        loss = (pw * t) * softplus(-x) + (1 - t) * softplus(x)
+        loss = (pw * t) * softplus(-x, threshold=math.inf) + (1 - t) * softplus(
+            x, threshold=math.inf
+        )
     if weight is not None:
         loss = loss * np.asarray(
             weight.data if isinstance(weight, Tensor) else weight, dtype=x.dtype
