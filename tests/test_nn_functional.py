@@ -295,14 +295,14 @@ def test_global_avg_pool_and_adaptive_1d():
 
 
 def test_pool_bad_arguments():
-    with pytest.raises(ValueError, match="at most half"):
+    with pytest.raises(ValueError, match="smaller than the .dilated. window"):
         F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, padding=2)
     with pytest.raises(ValueError, match="larger than the padded input"):
         F.avg_pool2d(np.zeros((1, 1, 2, 2)), 3)
     with pytest.raises(ValueError, match="`input` must have shape"):
         F.max_pool2d(np.zeros((4, 4)), 2)
-    with pytest.raises(ValueError, match="ceil_mode"):
-        F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, ceil_mode=True)
+    with pytest.raises(TypeError, match="kernel_size"):
+        F.max_pool2d(np.zeros((1, 1, 4, 4)), 2.5, ceil_mode=True)
 
 
 # --------------------------------------------------------------------------- activations

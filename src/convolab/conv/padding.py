@@ -44,6 +44,7 @@ __all__ = [
     "mode_pads",
     "output_length",
     "pad",
+    "pool_length",
     "source_index",
     "transposed_length",
 ]
@@ -152,6 +153,29 @@ def transposed_length(
     5
     """
     return (n - 1) * stride - before - after + effective_size + output_padding
+
+
+def pool_length(
+    n: int, before: int, after: int, effective_size: int, stride: int, ceil_mode: bool = False
+) -> int:
+    """Output length of a pooling window: :func:`output_length`, or with ``ceil_mode`` rounded up.
+
+    Rounding up adds a last, partial window only if it starts inside the input or its
+    front padding (PyTorch's rule, which ONNX follows); it may even keep one window
+    longer than the padded input.
+
+    >>> pool_length(5, 0, 0, 2, 2), pool_length(5, 0, 0, 2, 2, ceil_mode=True)
+    (2, 3)
+    >>> pool_length(5, 1, 1, 2, 2, ceil_mode=True)  # not 4: that window starts in the padding
+    3
+    """
+    if not ceil_mode:
+        return output_length(n, before, after, effective_size, stride)
+    span = n + before + after - effective_size
+    out = (span + stride - 1) // stride + 1
+    if out > 0 and (out - 1) * stride >= n + before:
+        out -= 1
+    return out
 
 
 def _same_total(n: int, effective_size: int, stride: int, transposed: bool, extra: int) -> int:

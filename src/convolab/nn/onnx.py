@@ -10,7 +10,9 @@ convolab layer                             ONNX operators
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
 ``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
-``MaxPool1d/2d``, ``AvgPool1d/2d``         ``MaxPool``, ``AveragePool``
+``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``   ``MaxPool``, ``AveragePool`` (``ceil_mode``, dilations)
+``LPPool1d/2d``                            ``LpPool``
+``GlobalMaxPool``, ``GlobalAvgPool``       ``GlobalMaxPool``, ``GlobalAveragePool``
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
 ``BatchNorm1d/2d``                         ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
@@ -48,7 +50,7 @@ from convolab._optional import optional_import
 from convolab.conv.padding import layer_pads
 from convolab.nn.functional._checks import _ntuple
 from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
-from convolab.nn.functional.pool import _adaptive_matrix
+from convolab.nn.functional.adaptive import _adaptive_matrix
 from convolab.nn.modules import (
     CELU,
     ELU,
@@ -58,6 +60,7 @@ from convolab.nn.modules import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     BatchNorm1d,
     BatchNorm2d,
     Conv1d,
@@ -68,6 +71,8 @@ from convolab.nn.modules import (
     ConvTranspose3d,
     Dropout,
     Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -75,8 +80,11 @@ from convolab.nn.modules import (
     LeakyReLU,
     Linear,
     LogSoftmax,
+    LPPool1d,
+    LPPool2d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     Module,
     PReLU,
     ReLU,
@@ -171,30 +179,53 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return y
 
 
-def _pool_params(m: Any) -> tuple[list[int], list[int], list[int]]:
-    k = list(_ntuple(m.kernel_size, m._dims, "kernel_size"))
-    s = list(_ntuple(m.stride, m._dims, "stride"))
-    p = list(_ntuple(m.padding, m._dims, "padding", minimum=0))
-    return k, s, p + p
+def _pool_attrs(m: Any, xv: np.ndarray, path: str) -> dict[str, Any]:
+    dims = m._dims
+    k = _ntuple(m.kernel_size, dims, "kernel_size")
+    s = _ntuple(m.stride, dims, "stride")
+    d = _ntuple(getattr(m, "dilation", 1), dims, "dilation")
+    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d, strict=True)]
+    pads = layer_pads(getattr(m, "padding", 0), xv.shape[-dims:], eff, s)
+    attrs: dict[str, Any] = {"kernel_shape": list(k), "strides": list(s), "pads": _onnx_pads(pads)}
+    if getattr(m, "ceil_mode", False):
+        attrs["ceil_mode"] = 1
+    if any(di != 1 for di in d):
+        attrs["dilations"] = list(d)
+    return attrs
 
 
 def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    k, s, pads = _pool_params(m)
-    d = list(_ntuple(m.dilation, m._dims, "dilation"))
-    return g.node("MaxPool", [x], path, kernel_shape=k, strides=s, pads=pads, dilations=d)
+    if m.return_indices:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+            "return_indices=True): its second output has no place in a chain of layers"
+        )
+    return g.node("MaxPool", [x], path, **_pool_attrs(m, xv, path))
 
 
 def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    k, s, pads = _pool_params(m)
-    return g.node(
-        "AveragePool",
-        [x],
-        path,
-        kernel_shape=k,
-        strides=s,
-        pads=pads,
-        count_include_pad=int(m.count_include_pad),
-    )
+    attrs = _pool_attrs(m, xv, path)
+    if m.divisor_override is not None:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+            "divisor_override): ONNX's AveragePool has no such option"
+        )
+    if "dilations" in attrs and g.opset < 19:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with dilation): "
+            f"AveragePool takes dilations from opset 19; got opset={g.opset}"
+        )
+    return g.node("AveragePool", [x], path, count_include_pad=int(m.count_include_pad), **attrs)
+
+
+def _lp_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if m.norm_type != int(m.norm_type):
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__}): ONNX's LpPool "
+            f"takes an integer p; got norm_type={m.norm_type}"
+        )
+    attrs = _pool_attrs(m, xv, path)
+    return g.node("LpPool", [x], path, p=int(m.norm_type), **attrs)
 
 
 def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
@@ -338,8 +369,14 @@ _CONVERTERS: dict[type, _Converter] = {
     Linear: _linear,
     MaxPool1d: _max_pool,
     MaxPool2d: _max_pool,
+    MaxPool3d: _max_pool,
     AvgPool1d: _avg_pool,
     AvgPool2d: _avg_pool,
+    AvgPool3d: _avg_pool,
+    LPPool1d: _lp_pool,
+    LPPool2d: _lp_pool,
+    GlobalMaxPool: _activation("GlobalMaxPool"),
+    GlobalAvgPool: _activation("GlobalAveragePool"),
     AdaptiveAvgPool1d: _adaptive_avg_pool,
     AdaptiveAvgPool2d: _adaptive_avg_pool,
     BatchNorm1d: _batch_norm,

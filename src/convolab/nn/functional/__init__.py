@@ -38,6 +38,11 @@ from convolab.nn.functional.activation import (
     softplus,
     tanh,
 )
+from convolab.nn.functional.adaptive import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    global_avg_pool2d,
+)
 from convolab.nn.functional.conv import (
     conv1d,
     conv2d,
@@ -61,13 +66,19 @@ from convolab.nn.functional.norm import (
     batch_norm,
 )
 from convolab.nn.functional.pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
-    global_avg_pool2d,
+    avg_pool3d,
+    global_avg_pool,
+    global_max_pool,
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
 )
 
 __all__ = [
@@ -75,6 +86,7 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -89,15 +101,23 @@ __all__ = [
     "elu",
     "flatten",
     "gelu",
+    "global_avg_pool",
     "global_avg_pool2d",
+    "global_max_pool",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "lp_pool1d",
+    "lp_pool2d",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "mse_loss",
     "nll_loss",
     "prelu",
