@@ -134,6 +134,7 @@ __all__ = [
     "build_module",
     "describe_module",
     "enable_grad",
+    "from_onnx",
     "functional",
     "init",
     "is_grad_enabled",
@@ -141,6 +142,7 @@ __all__ = [
     "module_registry",
     "no_grad",
     "onnx",
+    "onnx_import",
     "optim",
     "read_model_info",
     "register_module",
@@ -149,12 +151,14 @@ __all__ = [
     "torch_bridge",
 ]
 
-_LAZY = ("onnx", "torch_bridge")
+_LAZY = ("onnx", "onnx_import", "torch_bridge")
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return importlib.import_module(f"convolab.nn.{name}")
+    if name == "from_onnx":
+        return importlib.import_module("convolab.nn.onnx_import").from_onnx
     raise AttributeError(f"module 'convolab.nn' has no attribute {name!r}")
 
 

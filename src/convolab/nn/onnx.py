@@ -130,7 +130,7 @@ class _Graph:
 
     def constant(self, hint: str, array: np.ndarray, dtype: Any = None) -> str:
         name = self.fresh(hint)
-        arr = np.ascontiguousarray(np.asarray(array, dtype=dtype or self.dtype))
+        arr = np.array(array, dtype=dtype or self.dtype, order="C")  # a scalar stays 0-d
         self.initializers.append(self.onnx.numpy_helper.from_array(arr, name=name))
         return name
 
@@ -333,7 +333,13 @@ def _silu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 
 
 def _softplus(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta`` (PyTorch's rule)."""
+    """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta`` (PyTorch's rule).
+
+    With PyTorch's defaults (``beta=1``, ``threshold >= 20``) a plain ``Softplus``: above
+    the threshold the two differ by less than ``exp(-20)``.
+    """
+    if m.beta == 1 and m.threshold >= 20:
+        return g.node("Softplus", [x], path)
     bx = (
         x if m.beta == 1 else g.node("Mul", [x, g.constant(f"{path}.beta", np.array(m.beta))], path)
     )
@@ -396,7 +402,7 @@ _CONVERTERS: dict[type, _Converter] = {
     SiLU: _silu,
     Softplus: _softplus,
     Hardtanh: _hardtanh,
-    Hardsigmoid: _activation("HardSigmoid", alpha=1 / 6, beta=0.5),
+    Hardsigmoid: _activation("HardSigmoid", alpha=lambda m: m.alpha, beta=lambda m: m.beta),
     Hardswish: _activation("HardSwish"),
     PReLU: _prelu,
     Softmax: _activation("Softmax", axis=_softmax_axis),

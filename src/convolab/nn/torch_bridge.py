@@ -146,6 +146,11 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         raise _unsupported(m, path, "to PyTorch")
     if kind in _SIMPLE:
         return getattr(tnn, name)()
+    if kind is Hardsigmoid and (m.alpha, m.beta) != (1 / 6, 0.5):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} (Hardsigmoid with alpha={m.alpha}, "
+            f"beta={m.beta}) to PyTorch: its Hardsigmoid is x / 6 + 1/2 only"
+        )
     if kind in _OPTIONS:
         return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
     m_: Any = m
@@ -174,7 +179,7 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
     if kind is Linear:
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return tnn.Linear(m_.in_features, m_.out_features, bias=m_.bias is not None, dtype=dtype)
-    if kind in _MAXPOOLS + _AVGPOOLS and not _torch_padding(m_.padding, False):
+    if kind in _MAXPOOLS + _AVGPOOLS + _LPPOOLS and not _torch_padding(m_.padding, False):
         raise ValueError(
             f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
             f"{m_.padding!r} has no torch.nn.{name} twin (per-side or named padding)"
@@ -196,6 +201,11 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
             count_include_pad=m_.count_include_pad, **extra,
         )
     if kind in _LPPOOLS:
+        if m_.padding not in (0, (0,) * m_._dims):
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+                f"{m_.padding!r}; PyTorch's LPPool has none"
+            )
         return getattr(tnn, name)(m_.norm_type, m_.kernel_size, m_.stride, m_.ceil_mode)
     if kind in _ADAPTIVE:
         return getattr(tnn, name)(m_.output_size)

@@ -333,16 +333,20 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     )
 
 
-def hardsigmoid(input: Any) -> Tensor:  # noqa: A002
-    """``clip(x / 6 + 1/2, 0, 1)``; gradient ``1/6`` for ``-3 < x < 3``, else 0.
+def hardsigmoid(input: Any, *, alpha: float = 1 / 6, beta: float = 0.5) -> Tensor:  # noqa: A002
+    """``clip(alpha x + beta, 0, 1)``; gradient ``alpha`` where strictly inside, else 0.
+
+    The defaults are PyTorch's (``x / 6 + 1/2``); ONNX's ``HardSigmoid`` defaults to
+    ``alpha=0.2``.
 
     >>> hardsigmoid([-4.0, 0.0, 1.5]).data
     array([0.  , 0.5 , 0.75])
     """
+    a, b = _real("alpha", alpha), _real("beta", beta)
     return _pointwise(
         input,
-        lambda x: np.clip(x / 6 + 0.5, 0, 1),
-        lambda x, y: np.where((x > -3) & (x < 3), 1 / 6, 0.0),
+        lambda x: np.clip(a * x + b, 0, 1),
+        lambda x, y: np.where((a * x + b > 0) & (a * x + b < 1), a, 0.0),
     )
 
 

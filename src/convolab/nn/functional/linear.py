@@ -92,16 +92,22 @@ def dropout(
     inplace: bool = False,
     *,
     generator: np.random.Generator | None = None,
-) -> Tensor:
+    return_mask: bool = False,
+) -> Any:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
 
     Only in training; with ``training=False`` the input is returned unchanged.
     ``generator`` (a ``numpy.random.Generator``) makes the mask reproducible.
+    ``return_mask=True`` also returns the boolean mask of the kept elements (all
+    ``True`` outside training), ONNX's ``Dropout`` second output.
 
     >>> import numpy as np
     >>> y = dropout(np.ones(8), 0.5, generator=np.random.default_rng(0))
     >>> sorted(set(y.data.tolist()))
     [0.0, 2.0]
+    >>> y, mask = dropout(np.ones(4), 0.5, generator=np.random.default_rng(0), return_mask=True)
+    >>> np.array_equal(y.data, 2.0 * mask)
+    True
     """
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"`p` must be a probability in [0, 1]; got {p!r}")
@@ -109,8 +115,9 @@ def dropout(
         raise ValueError("`inplace=True` is not supported")
     x = _as_tensor(input)
     if not training or p == 0:
-        return x
+        return (x, np.ones(x.shape, dtype=bool)) if return_mask else x
     rng = generator if generator is not None else np.random.default_rng()
     keep = rng.random(x.shape) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    return x * (keep * np.asarray(scale, dtype=x.dtype)).astype(x.dtype, copy=False)
+    y = x * (keep * np.asarray(scale, dtype=x.dtype)).astype(x.dtype, copy=False)
+    return (y, keep) if return_mask else y

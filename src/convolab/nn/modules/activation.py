@@ -260,7 +260,8 @@ class Hardtanh(_Parametrized):
 
 @register_module
 class Hardsigmoid(_Parametrized):
-    """``clip(x / 6 + 1/2, 0, 1)``; see :func:`convolab.nn.functional.hardsigmoid`.
+    """``clip(alpha x + beta, 0, 1)``, by default ``x / 6 + 1/2``; see
+    :func:`convolab.nn.functional.hardsigmoid`.
 
     >>> from convolab import nn
     >>> nn.Hardsigmoid()([0.0]).data
@@ -268,6 +269,18 @@ class Hardsigmoid(_Parametrized):
     """
 
     _function = F.hardsigmoid
+
+    def __init__(self, *, alpha: float = 1 / 6, beta: float = 0.5) -> None:
+        super().__init__()
+        self.alpha, self.beta = float(alpha), float(beta)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardsigmoid(x, alpha=self.alpha, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        if (self.alpha, self.beta) == (1 / 6, 0.5):
+            return ""
+        return f"alpha={self.alpha!r}, beta={self.beta!r}"
 
 
 @register_module

@@ -286,9 +286,16 @@ class _LPPoolNd(Module):
     _dims = 2
 
     def __init__(
-        self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+        self,
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+        *,
+        padding: Any = 0,
     ) -> None:
         super().__init__()
+        self.padding = _pool_padding(padding, kernel_size, stride, 1, self._dims)
         self.norm_type = float(norm_type)
         if self.norm_type <= 0:
             raise ValueError(f"`norm_type` must be a positive number; got {norm_type!r}")
@@ -301,13 +308,16 @@ class _LPPoolNd(Module):
 
     def forward(self, x: Any) -> Tensor:
         fn = F.lp_pool1d if self._dims == 1 else F.lp_pool2d
-        return fn(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return fn(
+            x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode, padding=self.padding
+        )
 
     def extra_repr(self) -> str:
-        return (
+        s = (
             f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
             f"ceil_mode={self.ceil_mode}"
         )
+        return s if self.padding in (0, (0,) * self._dims) else s + f", padding={self.padding}"
 
 
 @register_module
