@@ -25,7 +25,7 @@ import numpy as np
 
 from convolab.nn import Tensor
 from convolab.nn import functional as F
-from convolab.nn.functional import _conv_input_grad, _conv_weight_grad
+from convolab.nn.functional.conv import _conv_input_grad, _conv_weight_grad
 
 __all__ = ["CASES", "main", "run_case"]
 

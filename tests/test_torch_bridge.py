@@ -180,8 +180,8 @@ def test_unsupported_layers_are_named():
     gru = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GRU(2, 2))
     with pytest.raises(ValueError, match=r"layer '1' \(GRU\) from PyTorch.*Conv2d"):
         from_torch(gru)
-    with pytest.raises(ValueError, match=r"ceil_mode"):
-        from_torch(torch.nn.MaxPool2d(2, ceil_mode=True))
+    with pytest.raises(ValueError, match=r"per-side"):
+        to_torch(nn.MaxPool1d(3, padding=((0, 1),)))
     with pytest.raises(ValueError, match=r"padding_mode='reflect'"):
         from_torch(torch.nn.Conv1d(1, 1, 3, padding=1, padding_mode="reflect"))
     with pytest.raises(ValueError, match=r"dim=None"):

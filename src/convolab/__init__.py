@@ -15,7 +15,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from convolab.conv import choose_method, conv_nd, convolve, correlate, output_shape
+from convolab.conv import (
+    choose_method,
+    conv_nd,
+    conv_transpose_nd,
+    convolve,
+    correlate,
+    output_shape,
+)
 
 __version__ = "0.1.0"
 
@@ -38,6 +45,7 @@ _SUBMODULES = (
 __all__ = [
     "choose_method",
     "conv_nd",
+    "conv_transpose_nd",
     "convolve",
     "correlate",
     "output_shape",

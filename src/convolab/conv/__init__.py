@@ -1,12 +1,20 @@
 """The convolution engine: one implementation that everything in convolab runs on.
 
 :func:`convolve`, :func:`correlate` (N-d, modes, boundaries, stride, dilation,
-``axes`` broadcasting) and :func:`conv_nd` (the batched multi-channel layer op)
+``axes`` broadcasting) and :func:`conv_nd` (the batched multi-channel layer op, with its adjoint
+:func:`conv_transpose_nd`)
 validate and normalize their arguments, then dispatch to one of four methods
 (``direct``, ``fft``, ``separable``, ``gemm``) chosen by :func:`choose_method`.
 """
 
-from convolab.conv.api import choose_method, conv_nd, convolve, correlate, output_shape
+from convolab.conv.api import (
+    choose_method,
+    conv_nd,
+    conv_transpose_nd,
+    convolve,
+    correlate,
+    output_shape,
+)
 from convolab.conv.padding import BOUNDARIES, MODES
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "MODES",
     "choose_method",
     "conv_nd",
+    "conv_transpose_nd",
     "convolve",
     "correlate",
     "output_shape",

@@ -22,12 +22,22 @@ from convolab.conv.gemm import conv_gemm
 from convolab.conv.padding import (
     check_boundary,
     check_mode,
+    layer_pads,
     mode_pads,
     output_length,
     pad,
+    transposed_length,
 )
 
-__all__ = ["choose_method", "conv_nd", "convolve", "correlate", "output_shape"]
+__all__ = [
+    "choose_method",
+    "conv_nd",
+    "conv_transpose_nd",
+    "convolve",
+    "correlate",
+    "output_shape",
+    "swap_in_out",
+]
 
 IntOrTuple = int | Sequence[int]
 
@@ -65,8 +75,7 @@ def _int_tuple(value: Any, name: str, n: int, minimum: int = 1) -> tuple[int, ..
         values = (int(value),) * n
     elif isinstance(value, (tuple, list, np.ndarray)):
         if len(value) != n or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-            for v in value
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value
         ):
             raise TypeError(f"`{name}` must be {expected}; got {value!r}")
         values = tuple(int(v) for v in value)
@@ -204,9 +213,7 @@ class _Normalized:
         self.x, self.k = x, k
         self.swap = False
         if self.mode == "valid" and any(n < e for n, e in zip(spatial, self.eff)):
-            if all(n <= kk for n, kk in zip(spatial, ksize)) and all(
-                d == 1 for d in self.dilation
-            ):
+            if all(n <= kk for n, kk in zip(spatial, ksize)) and all(d == 1 for d in self.dilation):
                 self.swap = True  # SciPy's rule: the larger operand slides over the smaller
             else:
                 raise ValueError(
@@ -295,8 +302,11 @@ class _Normalized:
         k = np.moveaxis(self.k, range(-m, 0), self.axes)
         y = fn(k, x, "valid", axes=self.axes if x.ndim != m else None, method=self.method)
         if not self.flip:
-            y = y[tuple(slice(None, None, -1) if a in self.axes else slice(None) for a in
-                        range(y.ndim))]
+            y = y[
+                tuple(
+                    slice(None, None, -1) if a in self.axes else slice(None) for a in range(y.ndim)
+                )
+            ]
             y = np.conj(y) if y.dtype.kind == "c" else y
         strided = tuple(
             slice(None, None, self.stride[self.axes.index(a)]) if a in self.axes else slice(None)
@@ -517,28 +527,6 @@ def output_shape(
 # --------------------------------------------------------------------------- the layer op
 
 
-def _conv_padding(
-    padding: Any, ksize: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
-) -> tuple[tuple[int, int], ...]:
-    m = len(ksize)
-    if isinstance(padding, str):
-        if padding == "valid":
-            return ((0, 0),) * m
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(
-                    f"`padding`='same' is only defined for stride 1; got stride={stride}"
-                )
-            # PyTorch: total d*(k-1), the odd element goes at the end
-            totals = [d * (kk - 1) for d, kk in zip(dilation, ksize)]
-            return tuple((t // 2, t - t // 2) for t in totals)
-        raise ValueError(
-            f"`padding` must be an int, a tuple of {m} ints, 'valid' or 'same'; got {padding!r}"
-        )
-    values = _int_tuple(padding, "padding", m, minimum=0)
-    return tuple((p, p) for p in values)
-
-
 def conv_nd(
     x: Any,
     w: Any,
@@ -558,7 +546,8 @@ def conv_nd(
     ``torch.nn.functional.conv1d/conv2d/conv3d``: it is a cross-correlation (no
     flip), zero padding, and ``padding='same'`` pads ``d*(k-1)`` in total with the
     odd element at the end (unlike ``mode='same'`` of :func:`correlate`, which
-    follows SciPy and puts it at the start).
+    follows SciPy and puts it at the start). Its adjoint (the input gradient) is
+    :func:`convolab.conv_transpose_nd`.
 
     Parameters
     ----------
@@ -566,13 +555,15 @@ def conv_nd(
     w : array_like, shape ``(C_out, C_in / groups, *K)``.
     bias : array_like, shape ``(C_out,)``, optional.
     stride, dilation : int or tuple of int, at least 1.
-    padding : int, tuple of int, 'valid' or 'same'.
+    padding : int, tuple of int, tuple of ``(before, after)`` pairs, or one of 'valid', 'same'
+        (PyTorch's rule, stride 1), 'same_upper', 'same_lower' (ONNX's ``auto_pad``);
+        see :func:`convolab.conv.padding.layer_pads`.
     groups : int dividing both ``C_in`` and ``C_out``.
 
     Returns
     -------
     ndarray, shape ``(N, C_out, *out)``
-        ``out = floor((S + 2 p - d (K - 1) - 1) / s) + 1`` per spatial axis.
+        ``out = floor((S + p_before + p_after - d (K - 1) - 1) / s) + 1`` per spatial axis.
 
     Examples
     --------
@@ -583,29 +574,52 @@ def conv_nd(
              [13., 15., 17.],
              [21., 23., 25.]]]], dtype=float32)
     """
+    x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, False)
+    ksize = w.shape[2:]
+    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, ksize)]
+    pads = layer_pads(padding, x.shape[2:], effective, strides)
+    for n, (b, a), e in zip(x.shape[2:], pads, effective):
+        if n + b + a < e:
+            raise ValueError(
+                f"the (dilated) kernel {tuple(ksize)} is larger than the padded input "
+                f"{tuple(x.shape[2:])} (padding {pads}, dilation {dilations})"
+            )
+    return conv_gemm(x, w, pads, strides, dilations, groups, bias=bias)
+
+
+def _layer_operands(
+    x: Any, w: Any, bias: Any, stride: Any, dilation: Any, groups: Any, transposed: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...], tuple[int, ...]]:
+    """Check a layer op's arrays, ``groups``, ``stride`` and ``dilation``; cast to one dtype."""
     x = _as_array(x, "x")
     w = _as_array(w, "w")
+    layout = "(C_in, C_out/groups, *kernel)" if transposed else "(C_out, C_in/groups, *kernel)"
     if not 3 <= x.ndim <= 5:
         raise ValueError(
-            "`x` must have shape (N, C_in, *spatial) with 1 to 3 spatial axes; "
-            f"got shape {x.shape}"
+            f"`x` must have shape (N, C_in, *spatial) with 1 to 3 spatial axes; got shape {x.shape}"
         )
     if w.ndim != x.ndim:
         raise ValueError(
-            f"`w` must have shape (C_out, C_in/groups, *kernel) with {x.ndim - 2} spatial axes "
+            f"`w` must have shape {layout} with {x.ndim - 2} spatial axes "
             f"like `x`; got shape {w.shape}"
         )
     if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)):
         raise TypeError(f"`groups` must be a positive int; got {groups!r}")
     if groups < 1:
         raise ValueError(f"`groups` must be a positive int; got {groups!r}")
-    n_in, n_out = x.shape[1], w.shape[0]
+    n_in = x.shape[1]
+    n_out = w.shape[1] * groups if transposed else w.shape[0]
     if n_in % groups or n_out % groups:
         raise ValueError(
             f"`groups`={groups} must divide both input channels ({n_in}) and output "
             f"channels ({n_out})"
         )
-    if w.shape[1] * groups != n_in:
+    if transposed and w.shape[0] != n_in:
+        raise ValueError(
+            f"`w` has shape {w.shape}, so `x` needs {w.shape[0]} channels (w is "
+            f"{layout}); got x shape {x.shape}"
+        )
+    if not transposed and w.shape[1] * groups != n_in:
         raise ValueError(
             f"`w` has {w.shape[1]} input channels per group, so with groups={groups} `x` needs "
             f"{w.shape[1] * groups} channels; got x shape {x.shape}"
@@ -613,26 +627,121 @@ def conv_nd(
     m = x.ndim - 2
     strides = _int_tuple(stride, "stride", m)
     dilations = _int_tuple(dilation, "dilation", m)
-    ksize = w.shape[2:]
-    pads = _conv_padding(padding, ksize, dilations, strides)
-    for n, (b, a), kk, d in zip(x.shape[2:], pads, ksize, dilations):
-        if n + b + a < d * (kk - 1) + 1:
-            raise ValueError(
-                f"the (dilated) kernel {tuple(ksize)} is larger than the padded input "
-                f"{tuple(x.shape[2:])} (padding {pads}, dilation {dilations})"
-            )
     dtype = _compute_dtype(x, w)
     if bias is not None:
         bias = _as_array(bias, "bias")
         if bias.shape != (n_out,):
             raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
         dtype = _compute_dtype(x, w, bias)
-    return conv_gemm(
-        x.astype(dtype, copy=False),
-        w.astype(dtype, copy=False),
-        pads,
-        strides,
-        dilations,
-        groups,
-        bias=None if bias is None else bias.astype(dtype, copy=False),
+        bias = bias.astype(dtype, copy=False)
+    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), bias, strides, dilations
+
+
+def swap_in_out(w: np.ndarray, groups: int) -> np.ndarray:
+    """``(A, B, *K)`` -> ``(g B, A / g, *K)``: a kernel's in/out channels swapped per group.
+
+    It turns a convolution's weight ``(C_out, C_in/g, *K)`` into the layout of the
+    transposed convolution that is its adjoint, ``(C_in, C_out/g, *K)``, and back.
+
+    >>> swap_in_out(np.arange(4).reshape(4, 1, 1), 2)[:, :, 0]
+    array([[0, 1],
+           [2, 3]])
+    """
+    a, b = w.shape[:2]
+    k = w.shape[2:]
+    w = w.reshape((groups, a // groups, b) + k).swapaxes(1, 2)
+    return w.reshape((groups * b, a // groups) + k)
+
+
+def conv_transpose_nd(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: IntOrTuple = 1,
+    padding: Any = 0,
+    output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    r"""Transposed convolution: the adjoint of :func:`conv_nd` (PyTorch's ``conv_transpose*d``).
+
+    .. math:: y[n, o, q] = b[o] + \sum_{c \in g_o} \sum_{p, t:\; p s + t d = q + p_0}
+              x[n, c, p]\; w[c, o - g_o C_{out}/g, t]
+
+    Each input sample scatters a copy of the kernel, scaled by its value, ``s``
+    samples after the previous one; ``padding`` then crops ``p_0`` samples in
+    front (and ``p_1`` behind) of the full result. It is the input gradient of
+    :func:`conv_nd` with the same ``stride``, ``padding``, ``dilation`` and
+    ``groups``, and runs as one: the input is spread out by ``s - 1`` zeros, padded
+    by ``d (k - 1) - p`` and correlated with the flipped kernel whose in/out
+    channels are swapped.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes.
+    w : array_like, shape ``(C_in, C_out / groups, *K)`` (PyTorch's layout).
+    bias : array_like, shape ``(C_out,)``, optional.
+    stride, dilation : int or tuple of int, at least 1.
+    padding : int, tuple of int, tuple of ``(before, after)`` pairs, 'valid', 'same'
+        (stride 1) or ONNX's 'same_upper' / 'same_lower' (output ``S s``): samples
+        cropped from each end of the full output.
+    output_padding : int or tuple of int, each below ``max(stride, dilation)``
+        Extra samples at the end of each axis (which convolution input length to invert).
+    groups : int dividing both ``C_in`` and ``C_out``.
+
+    Returns
+    -------
+    ndarray, shape ``(N, C_out, *out)``
+        ``out = (S - 1) s - p_before - p_after + d (K - 1) + 1 + output_padding``.
+
+    Examples
+    --------
+    >>> conv_transpose_nd(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0, 100.0]]]), stride=2)
+    array([[[  1.,  10., 102.,  20., 200.]]])
+    """
+    x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, True)
+    m = x.ndim - 2
+    extra = _int_tuple(output_padding, "output_padding", m, minimum=0)
+    if any(e >= max(s, d) for e, s, d in zip(extra, strides, dilations)):
+        raise ValueError(
+            f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
+            f"output_padding={output_padding!r}, stride={strides}, dilation={dilations}"
+        )
+    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, w.shape[2:])]
+    pads = layer_pads(
+        padding, x.shape[2:], effective, strides, transposed=True, output_padding=extra
     )
+    lengths = [
+        transposed_length(n, b, a, e, s, op)
+        for n, (b, a), e, s, op in zip(x.shape[2:], pads, effective, strides, extra)
+    ]
+    if min(lengths) < 1:
+        raise ValueError(
+            f"`padding` {pads} crops the whole output (lengths {tuple(lengths)}) of the "
+            f"transposed convolution of x {x.shape} by w {w.shape}"
+        )
+    w_t = np.flip(swap_in_out(w, groups), axis=tuple(range(2, 2 + m)))
+    # Per axis: the zero-stuffed input is padded by K - 1 - p_before in front and by
+    # K - 1 - p_after + output_padding behind (cropped where negative).
+    front = [e - 1 - b for e, (b, _) in zip(effective, pads)]
+    back = [e - 1 - a + op for e, (_, a), op in zip(effective, pads, extra)]
+    if all(s == 1 for s in strides) and min(front + back) >= 0:
+        # The engine pads for us.
+        return conv_gemm(x, w_t, tuple(zip(front, back)), strides, dilations, groups, bias=bias)
+    stuffed = [
+        (n - 1) * s + 1 + max(f, 0) + max(b, 0)
+        for n, s, f, b in zip(x.shape[2:], strides, front, back)
+    ]
+    u = np.zeros(x.shape[:2] + tuple(stuffed), dtype=x.dtype)
+    put = tuple(
+        slice(max(f, 0), max(f, 0) + (n - 1) * s + 1, s)
+        for n, s, f in zip(x.shape[2:], strides, front)
+    )
+    u[(slice(None), slice(None)) + put] = x
+    crop = tuple(
+        slice(max(-f, 0), length - max(-b, 0)) for f, b, length in zip(front, back, stuffed)
+    )
+    u = u[(slice(None), slice(None)) + crop]
+    ones = (1,) * m
+    return conv_gemm(u, w_t, ((0, 0),) * m, ones, dilations, groups, bias=bias)

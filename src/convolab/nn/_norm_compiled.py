@@ -16,7 +16,7 @@ and backward, with ``g`` the output gradient, ``S_c = sum g`` and
 
 one pass for the sums, one for the affine map; the normalized input is never
 stored (backward recomputes ``x - mu`` from ``x``). The NumPy form of
-:class:`convolab.nn.functional._BatchNorm` makes six passes forward and five back
+:class:`convolab.nn.functional.norm._BatchNorm` makes six passes forward and five back
 and keeps ``x_hat``: on LeNet-5's C1 maps (128 x 6 x 28 x 28) 1.1 ms each way
 of a 13 ms training step.
 

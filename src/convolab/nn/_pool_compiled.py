@@ -1,6 +1,6 @@
 """Max pooling as one compiled pass: the maximum and where it is, then a scatter back.
 
-The NumPy form of :class:`convolab.nn.functional._MaxPool` makes one strided pass per
+The NumPy form of :class:`convolab.nn.functional.pool._MaxPool` makes one strided pass per
 window tap forward, and backward one comparison pass per tap to find which tap held
 the maximum: for LeNet-5's 2x2 pools 2.3 ms of a 12 ms training step. This loop
 reads each window once, keeps the index of its maximum, and backward adds each

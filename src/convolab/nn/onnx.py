@@ -8,8 +8,11 @@ them, per layer:
 convolab layer                             ONNX operators
 =========================================  ==================================================
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
+``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
-``MaxPool1d/2d``, ``AvgPool1d/2d``         ``MaxPool``, ``AveragePool``
+``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``   ``MaxPool``, ``AveragePool`` (``ceil_mode``, dilations)
+``LPPool1d/2d``                            ``LpPool``
+``GlobalMaxPool``, ``GlobalAvgPool``       ``GlobalMaxPool``, ``GlobalAveragePool``
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
 ``BatchNorm1d/2d``                         ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
@@ -17,6 +20,12 @@ convolab layer                             ONNX operators
 ``Standardize``                            ``Sub`` then ``Mul`` (by ``1 / std``)
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,      ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``      ``Softmax``, ``LogSoftmax``
+``ELU``, ``SELU``, ``CELU``, ``PReLU``     ``Elu``, ``Selu``, ``Celu``, ``PRelu``
+``Hardsigmoid``, ``Hardswish``             ``HardSigmoid``, ``HardSwish``
+``Hardtanh``                               ``Clip``
+``GELU``                                   ``Gelu`` (opset 20+), else ``Erf`` or ``Tanh`` form
+``SiLU``                                   ``Sigmoid`` then ``Mul``
+``Softplus``                               ``Softplus`` (``beta`` and ``threshold`` as PyTorch)
 =========================================  ==================================================
 
 The graph computes the model in evaluation mode (batch normalization with its
@@ -37,30 +46,52 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.nn import functional as F
+from convolab.conv.padding import layer_pads
+from convolab.nn.functional._checks import _ntuple
+from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
+from convolab.nn.functional.adaptive import _adaptive_matrix
 from convolab.nn.modules import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     BatchNorm1d,
     BatchNorm2d,
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     Dropout,
     Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    LPPool1d,
+    LPPool2d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     Module,
+    PReLU,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Standardize,
     Tanh,
 )
@@ -99,15 +130,13 @@ class _Graph:
 
     def constant(self, hint: str, array: np.ndarray, dtype: Any = None) -> str:
         name = self.fresh(hint)
-        arr = np.ascontiguousarray(np.asarray(array, dtype=dtype or self.dtype))
+        arr = np.array(array, dtype=dtype or self.dtype, order="C")  # a scalar stays 0-d
         self.initializers.append(self.onnx.numpy_helper.from_array(arr, name=name))
         return name
 
     def node(self, op: str, inputs: Sequence[str], hint: str, **attrs: Any) -> str:
         out = self.fresh(f"{hint}_{op}" if hint else op)
-        self.nodes.append(
-            self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs)
-        )
+        self.nodes.append(self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs))
         return out
 
 
@@ -116,16 +145,26 @@ class _Graph:
 _Converter = Callable[[_Graph, Module, str, np.ndarray, str], str]
 
 
+def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
+    """``((b1, a1), (b2, a2))`` -> ONNX's ``[b1, b2, a1, a2]``."""
+    return [p[0] for p in pads] + [p[1] for p in pads]
+
+
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    pads = F._conv_pads(m.padding, m._dims, m.kernel_size, m.dilation, m.stride)
+    transposed = isinstance(m, ConvTranspose1d | ConvTranspose2d | ConvTranspose3d)
+    effective = [d * (k - 1) + 1 for k, d in zip(m.kernel_size, m.dilation, strict=True)]
+    extra = {"output_padding": m.output_padding} if transposed else {}
+    pads = layer_pads(m.padding, xv.shape[2:], effective, m.stride, transposed=transposed, **extra)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
         inputs.append(g.constant(f"{path}.bias", m.bias.data))
+    if transposed and any(m.output_padding):
+        extra = {"output_padding": list(m.output_padding)}
     return g.node(
-        "Conv", inputs, path,
+        "ConvTranspose" if transposed else "Conv", inputs, path,
         kernel_shape=list(m.kernel_size), strides=list(m.stride), dilations=list(m.dilation),
-        pads=[p[0] for p in pads] + [p[1] for p in pads], group=m.groups,
-    )
+        pads=_onnx_pads(pads), group=m.groups, **extra,
+    )  # fmt: skip
 
 
 def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
@@ -140,25 +179,53 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return y
 
 
-def _pool_params(m: Any) -> tuple[list[int], list[int], list[int]]:
-    k = list(F._ntuple(m.kernel_size, m._dims, "kernel_size"))
-    s = list(F._ntuple(m.stride, m._dims, "stride"))
-    p = list(F._ntuple(m.padding, m._dims, "padding", minimum=0))
-    return k, s, p + p
+def _pool_attrs(m: Any, xv: np.ndarray, path: str) -> dict[str, Any]:
+    dims = m._dims
+    k = _ntuple(m.kernel_size, dims, "kernel_size")
+    s = _ntuple(m.stride, dims, "stride")
+    d = _ntuple(getattr(m, "dilation", 1), dims, "dilation")
+    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d, strict=True)]
+    pads = layer_pads(getattr(m, "padding", 0), xv.shape[-dims:], eff, s)
+    attrs: dict[str, Any] = {"kernel_shape": list(k), "strides": list(s), "pads": _onnx_pads(pads)}
+    if getattr(m, "ceil_mode", False):
+        attrs["ceil_mode"] = 1
+    if any(di != 1 for di in d):
+        attrs["dilations"] = list(d)
+    return attrs
 
 
 def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    k, s, pads = _pool_params(m)
-    d = list(F._ntuple(m.dilation, m._dims, "dilation"))
-    return g.node("MaxPool", [x], path, kernel_shape=k, strides=s, pads=pads, dilations=d)
+    if m.return_indices:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+            "return_indices=True): its second output has no place in a chain of layers"
+        )
+    return g.node("MaxPool", [x], path, **_pool_attrs(m, xv, path))
 
 
 def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    k, s, pads = _pool_params(m)
-    return g.node(
-        "AveragePool", [x], path, kernel_shape=k, strides=s, pads=pads,
-        count_include_pad=int(m.count_include_pad),
-    )
+    attrs = _pool_attrs(m, xv, path)
+    if m.divisor_override is not None:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+            "divisor_override): ONNX's AveragePool has no such option"
+        )
+    if "dilations" in attrs and g.opset < 19:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__} with dilation): "
+            f"AveragePool takes dilations from opset 19; got opset={g.opset}"
+        )
+    return g.node("AveragePool", [x], path, count_include_pad=int(m.count_include_pad), **attrs)
+
+
+def _lp_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if m.norm_type != int(m.norm_type):
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__}): ONNX's LpPool "
+            f"takes an integer p; got norm_type={m.norm_type}"
+        )
+    attrs = _pool_attrs(m, xv, path)
+    return g.node("LpPool", [x], path, p=int(m.norm_type), **attrs)
 
 
 def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
@@ -166,15 +233,15 @@ def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> 
     size = m.output_size
     if isinstance(size, tuple | list):
         size = tuple(xv.shape[-dims + i] if o is None else o for i, o in enumerate(size))
-    out = F._ntuple(size, dims, "output_size")
+    out = _ntuple(size, dims, "output_size")
     if all(o == 1 for o in out):
         return g.node("GlobalAveragePool", [x], path)
     # y = A_h x A_w^T with PyTorch's averaging bins, as convolab computes it.
     n = xv.shape[-dims:]
-    a_w = g.constant(f"{path}.avg_w", F._adaptive_matrix(n[-1], out[-1], g.dtype).T)
+    a_w = g.constant(f"{path}.avg_w", _adaptive_matrix(n[-1], out[-1], g.dtype).T)
     y = g.node("MatMul", [x, a_w], path)
     if dims == 2:
-        a_h = g.constant(f"{path}.avg_h", F._adaptive_matrix(n[0], out[0], g.dtype))
+        a_h = g.constant(f"{path}.avg_h", _adaptive_matrix(n[0], out[0], g.dtype))
         y = g.node("MatMul", [a_h, y], path)
     return y
 
@@ -234,6 +301,66 @@ def _activation(op: str, **fixed: Any) -> _Converter:
     return convert
 
 
+def _gelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if g.opset >= 20:
+        return g.node("Gelu", [x], path, approximate=m.approximate)
+    half = g.node("Mul", [x, g.constant(f"{path}.half", np.array(0.5))], path)
+    if m.approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        cube = g.node("Mul", [g.node("Mul", [x, x], path), x], path)
+        inner = g.node(
+            "Add",
+            [x, g.node("Mul", [cube, g.constant(f"{path}.c", np.array(0.044715))], path)],
+            path,
+        )
+        arg = g.node("Mul", [inner, g.constant(f"{path}.k", np.array(np.sqrt(2 / np.pi)))], path)
+        core = g.node("Tanh", [arg], path)
+    else:  # 0.5 x (1 + erf(x / sqrt(2)))
+        arg = g.node("Mul", [x, g.constant(f"{path}.k", np.array(np.sqrt(0.5)))], path)
+        core = g.node("Erf", [arg], path)
+    one_plus = g.node("Add", [core, g.constant(f"{path}.one", np.array(1.0))], path)
+    return g.node("Mul", [half, one_plus], path)
+
+
+def _celu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    if g.dtype == np.float32:  # ONNX's Celu is defined for float32 only
+        return g.node("Celu", [x], path, alpha=float(m.alpha))
+    alpha = g.constant(f"{path}.alpha", np.array(m.alpha))  # alpha elu(x / alpha)
+    return g.node("Mul", [g.node("Elu", [g.node("Div", [x, alpha], path)], path), alpha], path)
+
+
+def _silu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    return g.node("Mul", [x, g.node("Sigmoid", [x], path)], path)
+
+
+def _softplus(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta`` (PyTorch's rule).
+
+    With PyTorch's defaults (``beta=1``, ``threshold >= 20``) a plain ``Softplus``: above
+    the threshold the two differ by less than ``exp(-20)``.
+    """
+    if m.beta == 1 and m.threshold >= 20:
+        return g.node("Softplus", [x], path)
+    bx = (
+        x if m.beta == 1 else g.node("Mul", [x, g.constant(f"{path}.beta", np.array(m.beta))], path)
+    )
+    y = g.node("Softplus", [bx], path)
+    if m.beta != 1:
+        y = g.node("Div", [y, g.constant(f"{path}.beta_div", np.array(m.beta))], path)
+    above = g.node("Greater", [bx, g.constant(f"{path}.threshold", np.array(m.threshold))], path)
+    return g.node("Where", [above, x, y], path)
+
+
+def _hardtanh(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    lo = g.constant(f"{path}.min", np.array(m.min_val))
+    hi = g.constant(f"{path}.max", np.array(m.max_val))
+    return g.node("Clip", [x, lo, hi], path)
+
+
+def _prelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    slope = m.weight.data.reshape((-1,) + (1,) * max(xv.ndim - 2, 0))
+    return g.node("PRelu", [x, g.constant(f"{path}.weight", slope)], path)
+
+
 def _softmax_axis(m: Any) -> int:
     return -1 if m.dim is None else int(m.dim)
 
@@ -242,11 +369,20 @@ _CONVERTERS: dict[type, _Converter] = {
     Conv1d: _conv,
     Conv2d: _conv,
     Conv3d: _conv,
+    ConvTranspose1d: _conv,
+    ConvTranspose2d: _conv,
+    ConvTranspose3d: _conv,
     Linear: _linear,
     MaxPool1d: _max_pool,
     MaxPool2d: _max_pool,
+    MaxPool3d: _max_pool,
     AvgPool1d: _avg_pool,
     AvgPool2d: _avg_pool,
+    AvgPool3d: _avg_pool,
+    LPPool1d: _lp_pool,
+    LPPool2d: _lp_pool,
+    GlobalMaxPool: _activation("GlobalMaxPool"),
+    GlobalAvgPool: _activation("GlobalAveragePool"),
     AdaptiveAvgPool1d: _adaptive_avg_pool,
     AdaptiveAvgPool2d: _adaptive_avg_pool,
     BatchNorm1d: _batch_norm,
@@ -259,6 +395,16 @@ _CONVERTERS: dict[type, _Converter] = {
     LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
     Sigmoid: _activation("Sigmoid"),
     Tanh: _activation("Tanh"),
+    ELU: _activation("Elu", alpha=lambda m: float(m.alpha)),
+    SELU: _activation("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
+    CELU: _celu,
+    GELU: _gelu,
+    SiLU: _silu,
+    Softplus: _softplus,
+    Hardtanh: _hardtanh,
+    Hardsigmoid: _activation("HardSigmoid", alpha=lambda m: m.alpha, beta=lambda m: m.beta),
+    Hardswish: _activation("HardSwish"),
+    PReLU: _prelu,
     Softmax: _activation("Softmax", axis=_softmax_axis),
     LogSoftmax: _activation("LogSoftmax", axis=_softmax_axis),
 }

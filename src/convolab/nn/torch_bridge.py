@@ -3,19 +3,25 @@
 Each convolab layer has a PyTorch twin with the same constructor arguments and the
 same parameter names, so conversion is "build the twin, copy the ``state_dict``":
 
-=====================================  =====================================
-convolab.nn                            torch.nn
-=====================================  =====================================
-``Sequential`` (child names kept)      ``Sequential``
-``Conv1d``, ``Conv2d``, ``Conv3d``     ``Conv1d``, ``Conv2d``, ``Conv3d``
-``Linear``                             ``Linear``
-``MaxPool1d/2d``, ``AvgPool1d/2d``     ``MaxPool1d/2d``, ``AvgPool1d/2d``
-``AdaptiveAvgPool1d/2d``               ``AdaptiveAvgPool1d/2d``
-``BatchNorm1d/2d``                     ``BatchNorm1d/2d``
-``Dropout``, ``Identity``, ``Flatten``  ``Dropout``, ``Identity``, ``Flatten``
-``ReLU``, ``LeakyReLU``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
-``Tanh``, ``Softmax``, ``LogSoftmax``  ``Tanh``, ``Softmax``, ``LogSoftmax``
-=====================================  =====================================
+========================================  ========================================
+convolab.nn                               torch.nn
+========================================  ========================================
+``Sequential`` (child names kept)         ``Sequential``
+``Conv1d``, ``Conv2d``, ``Conv3d``        ``Conv1d``, ``Conv2d``, ``Conv3d``
+``ConvTranspose1d/2d/3d``                 ``ConvTranspose1d/2d/3d``
+``Linear``                                ``Linear``
+``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``  ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``
+``LPPool1d/2d``                           ``LPPool1d/2d``
+``AdaptiveAvgPool1d/2d``                  ``AdaptiveAvgPool1d/2d``
+``BatchNorm1d/2d``                        ``BatchNorm1d/2d``
+``Dropout``, ``Identity``, ``Flatten``    ``Dropout``, ``Identity``, ``Flatten``
+``ReLU``, ``LeakyReLU``, ``Sigmoid``,     ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
+``Tanh``, ``Softmax``, ``LogSoftmax``     ``Tanh``, ``Softmax``, ``LogSoftmax``
+``ELU``, ``SELU``, ``CELU``, ``GELU``,    ``ELU``, ``SELU``, ``CELU``, ``GELU``,
+``SiLU``, ``Softplus``, ``Hardtanh``,     ``SiLU``, ``Softplus``, ``Hardtanh``,
+``Hardsigmoid``, ``Hardswish``,           ``Hardsigmoid``, ``Hardswish``,
+``PReLU``                                 ``PReLU``
+========================================  ========================================
 
 Weights keep their dtype, parameters frozen on one side are frozen on the
 other, and every layer keeps its training/evaluation mode. Building the twin
@@ -34,28 +40,45 @@ import numpy as np
 from convolab._optional import optional_import
 from convolab.nn import init
 from convolab.nn.modules import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     BatchNorm1d,
     BatchNorm2d,
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     Dropout,
     Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    LPPool1d,
+    LPPool2d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     Module,
+    PReLU,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 
@@ -63,14 +86,29 @@ __all__ = ["from_torch", "to_torch"]
 
 _SIMPLE = (Identity, ReLU, Sigmoid, Tanh)
 _CONVS = (Conv1d, Conv2d, Conv3d)
-_MAXPOOLS = (MaxPool1d, MaxPool2d)
-_AVGPOOLS = (AvgPool1d, AvgPool2d)
+_CONV_TRANSPOSES = (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
+_MAXPOOLS = (MaxPool1d, MaxPool2d, MaxPool3d)
+_AVGPOOLS = (AvgPool1d, AvgPool2d, AvgPool3d)
+_LPPOOLS = (LPPool1d, LPPool2d)
 _ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
 _BATCHNORMS = (BatchNorm1d, BatchNorm2d)
 _OTHERS = (Linear, Dropout, Flatten, LeakyReLU, Softmax, LogSoftmax)
+#: Activations whose constructor arguments are attributes of the same names in both libraries.
+_OPTIONS: dict[type[Module], tuple[str, ...]] = {
+    ELU: ("alpha",),
+    SELU: (),
+    CELU: ("alpha",),
+    GELU: ("approximate",),
+    SiLU: (),
+    Softplus: ("beta", "threshold"),
+    Hardtanh: ("min_val", "max_val"),
+    Hardsigmoid: (),
+    Hardswish: (),
+}
 #: The layer classes that convert in both directions (by name, the same in both libraries).
 _SUPPORTED: tuple[type[Module], ...] = (
-    _SIMPLE + _CONVS + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
+    _SIMPLE + _CONVS + _CONV_TRANSPOSES + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
+    + tuple(_OPTIONS) + (PReLU,) + _LPPOOLS
 )
 
 
@@ -108,7 +146,29 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         raise _unsupported(m, path, "to PyTorch")
     if kind in _SIMPLE:
         return getattr(tnn, name)()
+    if kind is Hardsigmoid and (m.alpha, m.beta) != (1 / 6, 0.5):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} (Hardsigmoid with alpha={m.alpha}, "
+            f"beta={m.beta}) to PyTorch: its Hardsigmoid is x / 6 + 1/2 only"
+        )
+    if kind in _OPTIONS:
+        return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
     m_: Any = m
+    if kind is PReLU:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return tnn.PReLU(m_.num_parameters, m_.init, dtype=dtype)
+    if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+            f"{m_.padding!r} has no torch.nn.{name} twin (per-side or ONNX 'same_*' padding)"
+        )
+    if kind in _CONV_TRANSPOSES:
+        dtype = getattr(torch, m_.weight.data.dtype.name)
+        return getattr(tnn, name)(
+            m_.in_channels, m_.out_channels, m_.kernel_size, stride=m_.stride,
+            padding=m_.padding, output_padding=m_.output_padding, groups=m_.groups,
+            bias=m_.bias is not None, dilation=m_.dilation, dtype=dtype,
+        )
     if kind in _CONVS:
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return getattr(tnn, name)(
@@ -119,12 +179,34 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
     if kind is Linear:
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return tnn.Linear(m_.in_features, m_.out_features, bias=m_.bias is not None, dtype=dtype)
-    if kind in _MAXPOOLS:
-        return getattr(tnn, name)(m_.kernel_size, m_.stride, m_.padding, m_.dilation)
-    if kind in _AVGPOOLS:
-        return getattr(tnn, name)(
-            m_.kernel_size, m_.stride, m_.padding, count_include_pad=m_.count_include_pad
+    if kind in _MAXPOOLS + _AVGPOOLS + _LPPOOLS and not _torch_padding(m_.padding, False):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+            f"{m_.padding!r} has no torch.nn.{name} twin (per-side or named padding)"
         )
+    if kind in _MAXPOOLS:
+        return getattr(tnn, name)(
+            m_.kernel_size, m_.stride, m_.padding, m_.dilation, return_indices=m_.return_indices,
+            ceil_mode=m_.ceil_mode,
+        )
+    if kind in _AVGPOOLS:
+        if m_.dilation not in (1, (1,) * m_._dims):
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: "
+                f"dilation={m_.dilation!r}; PyTorch's average pooling has none"
+            )
+        extra = {} if kind is AvgPool1d else {"divisor_override": m_.divisor_override}
+        return getattr(tnn, name)(
+            m_.kernel_size, m_.stride, m_.padding, ceil_mode=m_.ceil_mode,
+            count_include_pad=m_.count_include_pad, **extra,
+        )
+    if kind in _LPPOOLS:
+        if m_.padding not in (0, (0,) * m_._dims):
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+                f"{m_.padding!r}; PyTorch's LPPool has none"
+            )
+        return getattr(tnn, name)(m_.norm_type, m_.kernel_size, m_.stride, m_.ceil_mode)
     if kind in _ADAPTIVE:
         return getattr(tnn, name)(m_.output_size)
     if kind in _BATCHNORMS:
@@ -141,6 +223,13 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
     if kind is LeakyReLU:
         return tnn.LeakyReLU(m_.negative_slope)
     return getattr(tnn, name)(dim=m_.dim)  # Softmax, LogSoftmax
+
+
+def _torch_padding(padding: Any, names_allowed: bool) -> bool:
+    """Whether PyTorch's layer takes this padding (one int per axis; 'same'/'valid' for Conv)."""
+    if isinstance(padding, str):
+        return names_allowed and padding in ("same", "valid")
+    return isinstance(padding, int) or all(isinstance(p, int) for p in padding)
 
 
 def to_torch(model: Module) -> Any:
@@ -232,6 +321,10 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
         raise _unsupported(t, path, "from PyTorch")
     if ours in _SIMPLE:
         return ours()
+    if ours in _OPTIONS:
+        return ours(**{k: getattr(t, k) for k in _OPTIONS[ours]})
+    if ours is PReLU:
+        return PReLU(t.num_parameters, t.init, dtype=_dtype_of([t.weight]))
     if ours in _CONVS:
         _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
                  "only 'zeros' is supported")
@@ -241,19 +334,25 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
             dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
             dtype=_dtype_of([t.weight]),
         )
+    if ours in _CONV_TRANSPOSES:
+        _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
+                 "only 'zeros' is supported")
+        return ours(
+            t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
+            padding=tuple(t.padding), output_padding=tuple(t.output_padding), groups=t.groups,
+            bias=t.bias is not None, dilation=tuple(t.dilation), dtype=_dtype_of([t.weight]),
+        )
     if ours is Linear:
         return Linear(t.in_features, t.out_features, bias=t.bias is not None,
                       dtype=_dtype_of([t.weight]))
     if ours in _MAXPOOLS:
-        _require(not t.ceil_mode and not t.return_indices, t, path,
-                 "ceil_mode=True and return_indices=True are not supported")
-        return ours(t.kernel_size, t.stride, t.padding, t.dilation)
+        return ours(t.kernel_size, t.stride, t.padding, t.dilation, t.return_indices, t.ceil_mode)
     if ours in _AVGPOOLS:
-        _require(not t.ceil_mode, t, path, "ceil_mode=True is not supported")
-        _require(getattr(t, "divisor_override", None) is None, t, path,
-                 "divisor_override is not supported")
         k, s, p = (_unwrap(v) for v in (t.kernel_size, t.stride, t.padding))
-        return ours(k, s, p, count_include_pad=t.count_include_pad)
+        extra = {} if ours is AvgPool1d else {"divisor_override": t.divisor_override}
+        return ours(k, s, p, t.ceil_mode, t.count_include_pad, **extra)
+    if ours in _LPPOOLS:
+        return ours(t.norm_type, t.kernel_size, t.stride, t.ceil_mode)
     if ours in _ADAPTIVE:
         size = t.output_size
         return ours(tuple(size) if isinstance(size, list | tuple) else size)

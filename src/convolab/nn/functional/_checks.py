@@ -1,0 +1,65 @@
+"""Argument checks shared by the layer operations."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from convolab.conv.padding import layer_pads
+from convolab.nn.tensor import Tensor
+
+# --------------------------------------------------------------------------- validation
+
+
+def _ntuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """``value`` (an int or a sequence of ``n`` ints, each >= ``minimum``) as a tuple."""
+    items = tuple(value) if isinstance(value, tuple | list) else (value,) * n
+    if len(items) != n or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items
+    ):
+        raise TypeError(f"`{name}` must be an int or a tuple of {n} ints; got {value!r}")
+    if any(v < minimum for v in items):
+        raise ValueError(f"`{name}` must be >= {minimum} in every axis; got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+def _check_ndim(t: Tensor, name: str, allowed: tuple[int, ...], shape_doc: str) -> None:
+    if t.ndim not in allowed:
+        raise ValueError(f"`{name}` must have shape {shape_doc}; got shape {t.shape}")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"`reduction` must be one of 'mean', 'sum', 'none'; got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _padding_spec(
+    padding: Any,
+    effective: tuple[int, ...] | list[int],
+    stride: tuple[int, ...],
+    *,
+    transposed: bool = False,
+    output_padding: tuple[int, ...] | None = None,
+) -> Any:
+    """A layer's ``padding`` checked and in one spelling: a name, a tuple of ints or of pairs.
+
+    Symmetric padding becomes one int per axis (``(2, 2)``), asymmetric padding
+    ``((before, after), ...)``; the names (``'same'``, ...) stay names, since their
+    widths depend on the input's size.
+    """
+    pads = layer_pads(
+        padding, effective, effective, stride, transposed=transposed, output_padding=output_padding
+    )
+    if isinstance(padding, str):
+        return padding
+    if all(lo == hi for lo, hi in pads):
+        return tuple(lo for lo, _ in pads)
+    return pads

@@ -1,0 +1,424 @@
+"""Convolution layer operations, forward and backward on :func:`convolab.conv_nd`.
+
+The input gradient of a convolution is the transposed convolution
+:func:`convolab.conv_transpose_nd` and the input gradient of a transposed
+convolution is a convolution: one pair of engine ops serves both layers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from convolab.conv import conv_nd, conv_transpose_nd
+from convolab.conv.padding import layer_pads
+from convolab.nn.functional._checks import _check_ndim, _ntuple
+from convolab.nn.functional.norm import _channel_sum
+from convolab.nn.tensor import Function, Tensor, _as_tensor
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+]
+
+
+def _effective(ksize: tuple[int, ...], dilation: tuple[int, ...]) -> list[int]:
+    return [d * (k - 1) + 1 for k, d in zip(ksize, dilation, strict=True)]
+
+
+def _conv_input_grad(
+    dy: np.ndarray,
+    w: np.ndarray,
+    in_spatial: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    groups: int,
+) -> np.ndarray:
+    """``dL/dx`` of a convolution: the transposed convolution of ``dy`` by the same kernel.
+
+    ``output_padding`` per axis is ``r = (n + before + after - K) mod s``, the
+    trailing input samples the forward pass's ``floor`` never reached, so that the
+    result has exactly the input's length ``n``. Where ``r`` reaches the dilation
+    and the stride (which ``conv_transpose_nd`` refuses), the missing samples got
+    no gradient: they are appended as zeros.
+    """
+    eff = _effective(w.shape[2:], dilation)
+    rest = [(n + lo + hi - e) % s for n, (lo, hi), e, s in zip(in_spatial, pads, eff, stride)]
+    extra = [r if r < max(s, d) else 0 for r, s, d in zip(rest, stride, dilation, strict=True)]
+    dx = conv_transpose_nd(
+        dy, w, stride=stride, padding=pads, output_padding=extra, dilation=dilation, groups=groups
+    )
+    if dx.shape[2:] != tuple(in_spatial):
+        width = ((0, 0), (0, 0)) + tuple((0, n - o) for n, o in zip(in_spatial, dx.shape[2:]))
+        dx = np.pad(dx, width)
+    return dx
+
+
+def _conv_weight_grad(
+    x: np.ndarray,
+    dy: np.ndarray,
+    ksize: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    groups: int,
+) -> np.ndarray:
+    """``dL/dw``: the correlation of the input with ``dy``.
+
+    ``dw[o, c, t] = sum_{n, p} dy[n, o, p] x_pad[n, c, p s + t d]`` is a
+    ``conv_nd`` whose *batch* is the input channels and whose *channels* are the
+    samples: input ``x`` with its batch and channel axes swapped, weight ``dy``
+    with its batch and channel axes swapped, and stride and dilation exchanged
+    (``stride=d``, ``dilation=s``). The result is cropped to the kernel size
+    (the forward's ``floor`` can leave room for a few more taps). Groups stay
+    groups: group ``j`` of ``x``'s channels meets group ``j`` of ``dy``'s.
+    """
+    m = len(stride)
+    n, c_in = x.shape[:2]
+    c_in_g = c_in // groups
+    spatial = x.shape[2:]
+    # (N, C_in, *S) -> (C_in/g, g*N, *S): batch = channel within group, channels = (group, n)
+    if groups == 1:
+        xt = x.swapaxes(0, 1)  # a view: the engine makes its own (padded) copy
+    else:
+        xt = x.reshape((n, groups, c_in_g) + spatial).transpose((2, 1, 0) + tuple(range(3, 3 + m)))
+        xt = xt.reshape((c_in_g, groups * n) + spatial)
+    dyt = dy.swapaxes(0, 1)  # (C_out, N, *out): the "kernel"
+    g = conv_nd(xt, dyt, padding=pads, stride=dilation, dilation=stride, groups=groups)
+    g = g[(slice(None), slice(None)) + tuple(slice(0, k) for k in ksize)]
+    return np.ascontiguousarray(g.swapaxes(0, 1))  # (C_out, C_in/g, *K)
+
+
+class _ConvNd(Function):
+    """Batched cross-correlation on the engine; backward: a transposed convolution and a
+    correlation."""
+
+    def forward(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        *bias: np.ndarray,
+        stride: tuple[int, ...],
+        pads: tuple[tuple[int, int], ...],
+        dilation: tuple[int, ...],
+        groups: int,
+    ) -> np.ndarray:
+        self.x, self.w = x, w
+        self.options = pads, stride, dilation, groups
+        b = bias[0] if bias else None
+        return conv_nd(x, w, b, stride=stride, padding=pads, dilation=dilation, groups=groups)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        pads, stride, dilation, groups = self.options
+        x, w = self.x, self.w
+        grad = grad.astype(np.result_type(x, w), copy=False)
+        dx = dw = None
+        if self.needs_input_grad[0]:
+            dx = _conv_input_grad(grad, w, x.shape[2:], pads, stride, dilation, groups)
+        if self.needs_input_grad[1]:
+            dw = _conv_weight_grad(x, grad, w.shape[2:], pads, stride, dilation, groups)
+        if len(self.needs_input_grad) == 2:
+            return dx, dw
+        db = _channel_sum(grad) if self.needs_input_grad[2] else None
+        return dx, dw, db
+
+
+class _ConvTransposeNd(Function):
+    """Transposed convolution on the engine; backward: a convolution and a correlation.
+
+    With ``y = conv_transpose(x, w)``: ``dL/dx = conv(dL/dy, w)`` (same stride,
+    padding, dilation and groups) and ``dL/dw`` is the weight gradient of that
+    convolution, whose input is ``dL/dy`` and whose output gradient is ``x``.
+    """
+
+    def forward(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        *bias: np.ndarray,
+        stride: tuple[int, ...],
+        pads: tuple[tuple[int, int], ...],
+        output_padding: tuple[int, ...],
+        dilation: tuple[int, ...],
+        groups: int,
+    ) -> np.ndarray:
+        self.x, self.w = x, w
+        self.options = pads, stride, dilation, groups
+        b = bias[0] if bias else None
+        return conv_transpose_nd(
+            x, w, b, stride=stride, padding=pads, output_padding=output_padding,
+            dilation=dilation, groups=groups,
+        )  # fmt: skip
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        pads, stride, dilation, groups = self.options
+        x, w = self.x, self.w
+        grad = grad.astype(np.result_type(x, w), copy=False)
+        dx = dw = None
+        if self.needs_input_grad[0]:
+            dx = conv_nd(grad, w, stride=stride, padding=pads, dilation=dilation, groups=groups)
+            # output_padding >= stride (possible with a larger dilation) adds outputs
+            dx = dx[(slice(None), slice(None)) + tuple(slice(0, n) for n in x.shape[2:])]
+        if self.needs_input_grad[1]:
+            dw = _conv_weight_grad(grad, x, w.shape[2:], pads, stride, dilation, groups)
+        if len(self.needs_input_grad) == 2:
+            return dx, dw
+        db = _channel_sum(grad) if self.needs_input_grad[2] else None
+        return dx, dw, db
+
+
+def _spatial_names(m: int) -> tuple[str, ...]:
+    return ("L",) if m == 1 else ("H", "W") if m == 2 else ("D", "H", "W")
+
+
+def _conv(
+    m: int,
+    input: Any,  # noqa: A002 - PyTorch's argument name
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+) -> Tensor:
+    x, w = _as_tensor(input), _as_tensor(weight)
+    spatial = _spatial_names(m)
+    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
+    _check_ndim(
+        w, "weight", (m + 2,), f"(C_out, C_in/groups, {', '.join('k' + s for s in spatial)})"
+    )
+    strides = _ntuple(stride, m, "stride")
+    dilations = _ntuple(dilation, m, "dilation")
+    pads = layer_pads(padding, x.shape[2:], _effective(w.shape[2:], dilations), strides)
+    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+    return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
+
+
+def _conv_transpose(
+    m: int,
+    input: Any,  # noqa: A002 - PyTorch's argument name
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+) -> Tensor:
+    x, w = _as_tensor(input), _as_tensor(weight)
+    spatial = _spatial_names(m)
+    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
+    _check_ndim(
+        w, "weight", (m + 2,), f"(C_in, C_out/groups, {', '.join('k' + s for s in spatial)})"
+    )
+    strides = _ntuple(stride, m, "stride")
+    dilations = _ntuple(dilation, m, "dilation")
+    extra = _ntuple(output_padding, m, "output_padding", minimum=0)
+    pads = layer_pads(
+        padding, x.shape[2:], _effective(w.shape[2:], dilations), strides,
+        transposed=True, output_padding=extra,
+    )  # fmt: skip
+    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+    return _ConvTransposeNd.apply(
+        *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations, groups=groups
+    )
+
+
+def conv1d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1D convolution layer op (a cross-correlation); see :func:`conv2d`.
+
+    Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
+
+    >>> import numpy as np
+    >>> conv1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, -1.0]]])).data
+    array([[[-1., -1., -1.]]])
+    """
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    r"""2D convolution layer op. It computes a cross-correlation (no kernel flip).
+
+    .. math:: y[n, o, i, j] = b[o] + \sum_{c} \sum_{u, v}
+              w[o, c, u, v]\; x_{pad}[n, c, i s_h + u d_h, j s_w + v d_w]
+
+    where ``c`` runs over the input channels of output channel ``o``'s group.
+
+    Parameters
+    ----------
+    input : Tensor, shape ``(N, C_in, H, W)``
+    weight : Tensor, shape ``(C_out, C_in / groups, kH, kW)``
+    bias : Tensor, shape ``(C_out,)``, optional
+    stride, dilation : int or pair of ints, default 1
+    padding : int, pair of ints, 'valid' or 'same', default 0
+        Zeros added on both sides. ``'same'`` (stride 1 only) pads ``d (k - 1)``
+        in total, the odd element at the bottom/right, like PyTorch.
+    groups : int, default 1
+        Split the channels into independent convolutions.
+
+    Returns
+    -------
+    Tensor, shape ``(N, C_out, H_out, W_out)``
+
+    Notes
+    -----
+    Shape: ``H_out = floor((H + 2 p_h - d_h (kH - 1) - 1) / s_h) + 1``, same for W.
+
+    Backward, also on :func:`convolab.conv_nd`: ``dL/dx`` is the full convolution
+    of ``dL/dy`` (zero-stuffed by the stride) with the kernel, i.e. a correlation
+    with the flipped kernel whose in/out channels are swapped; ``dL/dw`` is the
+    correlation of ``x`` with ``dL/dy``; ``dL/db`` sums ``dL/dy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab.nn import Tensor
+    >>> x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+    >>> w = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    >>> y = conv2d(x, w)
+    >>> y.data
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    >>> y.sum().backward()
+    >>> w.grad
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    """
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3D convolution layer op (a cross-correlation); see :func:`conv2d`.
+
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
+    ``floor((n + 2p - d (k - 1) - 1) / s) + 1``.
+
+    >>> import numpy as np
+    >>> conv3d(np.ones((1, 1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2))).data
+    array([[[[[8.]]]]])
+    """
+    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """1D transposed convolution layer op; see :func:`conv_transpose2d`.
+
+    Shape: ``(N, C_in, L) -> (N, C_out, (L - 1) s - 2 p + d (k - 1) + 1 + output_padding)``.
+
+    >>> import numpy as np
+    >>> conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2).data
+    array([[[1., 1., 3., 2., 2.]]])
+    """
+    return _conv_transpose(
+        1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    r"""2D transposed convolution layer op (PyTorch's order: ``groups`` before ``dilation``).
+
+    .. math:: y[n, o, i', j'] = b[o] + \sum_{c} \sum_{i s_h + u d_h = i' + p_h,\;
+              j s_w + v d_w = j' + p_w} x[n, c, i, j]\; w[c, o, u, v]
+
+    the adjoint of :func:`conv2d` (each input sample scatters a scaled kernel);
+    computed by :func:`convolab.conv_transpose_nd`.
+
+    Parameters
+    ----------
+    input : Tensor, shape ``(N, C_in, H, W)``
+    weight : Tensor, shape ``(C_in, C_out / groups, kH, kW)``
+    bias : Tensor, shape ``(C_out,)``, optional
+    stride, dilation : int or pair of ints, default 1
+    padding : int, pair, pairs ``((top, bottom), (left, right))``, 'valid', 'same',
+        'same_upper' or 'same_lower', default 0: samples cropped from the full output.
+    output_padding : int or pair, default 0 (below ``max(stride, dilation)``)
+    groups : int, default 1
+
+    Returns
+    -------
+    Tensor, shape ``(N, C_out, H_out, W_out)``
+
+    Notes
+    -----
+    Shape: ``H_out = (H - 1) s_h - p_top - p_bottom + d_h (kH - 1) + 1 + output_padding_h``.
+    Backward: ``dL/dx`` is :func:`conv2d` of ``dL/dy`` by the same weight;
+    ``dL/dw`` the correlation of ``dL/dy`` with ``x``; ``dL/db`` sums ``dL/dy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), stride=2).shape
+    (1, 1, 4, 4)
+    """
+    return _conv_transpose(
+        2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose3d(
+    input: Any,  # noqa: A002
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """3D transposed convolution layer op; see :func:`conv_transpose2d`.
+
+    >>> import numpy as np
+    >>> conv_transpose3d(np.ones((1, 2, 1, 1, 1)), np.ones((2, 3, 2, 2, 2))).shape
+    (1, 3, 2, 2, 2)
+    """
+    return _conv_transpose(
+        3, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )

@@ -1,0 +1,257 @@
+"""Loss functions: negative log-likelihood, cross-entropy, binary cross-entropy, MSE."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from convolab.nn.functional._checks import _check_reduction, _reduce
+from convolab.nn.functional.activation import log_softmax, softplus
+from convolab.nn.tensor import Tensor, _as_tensor
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "mse_loss",
+    "nll_loss",
+]
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def _class_last(x: Tensor) -> Tensor:
+    """``(N, C, *d)`` -> ``(N * prod(d), C)``; ``(C,)`` -> ``(1, C)``."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim == 2:
+        return x
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return x.permute(perm).reshape(-1, x.shape[1])
+
+
+def _check_targets(x: Tensor, target: np.ndarray) -> None:
+    expected = () if x.ndim == 1 else (x.shape[0],) + x.shape[2:]
+    if target.shape != expected:
+        raise ValueError(
+            f"`target` of class indices must have shape {expected} for input {x.shape}; "
+            f"got {target.shape}"
+        )
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"`target` must hold integer class indices; got dtype {target.dtype}")
+
+
+def nll_loss(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    r"""Negative log-likelihood from log-probabilities: ``l_i = -w[t_i] x[i, t_i]``.
+
+    ``mean`` divides by ``sum_i w[t_i]`` over the targets not equal to
+    ``ignore_index`` (as PyTorch does).
+
+    Parameters
+    ----------
+    input : Tensor, shape ``(N, C)``, ``(N, C, *d)`` or ``(C,)``: log-probabilities
+    target : int array, shape ``(N,)``, ``(N, *d)`` or ``()``
+    weight : array, shape ``(C,)``, optional: per-class weights
+    ignore_index : int, default -100
+    reduction : 'mean', 'sum' or 'none'
+
+    Returns
+    -------
+    Tensor: a scalar, or shape of ``target`` with ``reduction='none'``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nll_loss(np.log([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 1])).item()  # doctest: +ELLIPSIS
+    0.4904...
+    """
+    _check_reduction(reduction)
+    x = _as_tensor(input)
+    if x.ndim < 1:
+        raise ValueError(f"`input` must have shape (N, C, ...) or (C,); got {x.shape}")
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    _check_targets(x, t)
+    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    flat_t = t.reshape(-1)
+    valid = flat_t != ignore_index
+    if np.any((flat_t[valid] < 0) | (flat_t[valid] >= n_classes)):
+        bad = flat_t[valid & ((flat_t < 0) | (flat_t >= n_classes))][0]
+        raise ValueError(f"`target` has class index {bad}; expected 0..{n_classes - 1}")
+    safe = np.where(valid, flat_t, 0)
+    w = _class_weights(weight, n_classes, x.dtype)
+    wt = (w[safe] * valid).astype(x.dtype)
+    picked = _class_last(x)[np.arange(safe.size), safe]
+    loss = -(picked * wt)
+    if reduction == "none":
+        return loss.reshape(t.shape)
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loss.sum() / np.asarray(wt.sum(), dtype=x.dtype)
+
+
+def _class_weights(weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray:
+    if weight is None:
+        return np.ones(n_classes, dtype=dtype)
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if w.shape != (n_classes,):
+        raise ValueError(f"`weight` must have shape ({n_classes},); got {w.shape}")
+    return w
+
+
+def cross_entropy(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    r"""Cross-entropy from logits: ``log_softmax`` over axis 1, then :func:`nll_loss`.
+
+    .. math:: l_i = -\sum_c w_c\, q_{ic} \log \mathrm{softmax}(x_i)_c,\qquad
+              q_{ic} = (1 - \varepsilon)\,[c = t_i] + \varepsilon / C
+
+    With class-index targets this is PyTorch's formula (``mean`` divides by the
+    summed weights of the targets); ``target`` may also hold class probabilities
+    of the input's shape (``mean`` then divides by ``N``).
+
+    Parameters
+    ----------
+    input : Tensor, shape ``(N, C)``, ``(N, C, *d)`` or ``(C,)``: logits
+    target : int array of shape ``(N, *d)``, or float array of ``input``'s shape
+    weight : array, shape ``(C,)``, optional
+    ignore_index : int, default -100 (class-index targets only)
+    reduction : 'mean', 'sum' or 'none'
+    label_smoothing : float in [0, 1], default 0
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([[2.0, 0.0], [0.0, 2.0]])
+    >>> round(cross_entropy(logits, np.array([0, 1])).item(), 6)
+    0.126928
+    """
+    _check_reduction(reduction)
+    if not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"`label_smoothing` must be in [0, 1]; got {label_smoothing!r}")
+    x = _as_tensor(input)
+    if x.ndim < 1:
+        raise ValueError(f"`input` must have shape (N, C, ...) or (C,); got {x.shape}")
+    class_dim = 0 if x.ndim == 1 else 1
+    n_classes = x.shape[class_dim]
+    logp = log_softmax(x, dim=class_dim)
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    w = _class_weights(weight, n_classes, x.dtype)
+    wshape = (n_classes,) + (1,) * (x.ndim - class_dim - 1)
+    eps = float(label_smoothing)
+    if np.issubdtype(t.dtype, np.floating):  # class probabilities
+        if t.shape != x.shape:
+            raise ValueError(
+                f"`target` of class probabilities must have the input's shape {x.shape}; "
+                f"got {t.shape}"
+            )
+        q = t.astype(x.dtype) * (1 - eps) + eps / n_classes
+        loss = -(logp * (q * w.reshape(wshape))).sum(dim=class_dim)
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    if eps == 0:
+        return nll
+    _check_targets(x, t)
+    keep = (t != ignore_index).astype(x.dtype)
+    smooth = -(logp * w.reshape(wshape)).sum(dim=class_dim) * keep
+    if reduction == "none":
+        smooth_red = smooth
+    elif reduction == "sum":
+        smooth_red = smooth.sum()
+    else:
+        safe = np.where(t != ignore_index, t, 0)
+        denom = float((w[safe] * keep).sum()) if weight is not None else float(keep.sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smooth_red = smooth.sum() / np.asarray(denom, dtype=x.dtype)
+    return nll * (1 - eps) + smooth_red * (eps / n_classes)
+
+
+def binary_cross_entropy_with_logits(
+    input: Any,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    r"""Binary cross-entropy on logits, computed stably.
+
+    .. math:: l = w\,[\,p\,t\,\mathrm{softplus}(-x) + (1 - t)\,\mathrm{softplus}(x)\,]
+
+    i.e. ``-w [p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))]`` with ``p`` the
+    ``pos_weight`` (broadcast along the last axis).
+
+    Parameters
+    ----------
+    input : Tensor: logits
+    target : array of ``input``'s shape, values in [0, 1]
+    weight : array broadcastable to ``input``, optional
+    reduction : 'mean', 'sum' or 'none'
+    pos_weight : array broadcastable to ``input``, optional
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0])).item(), 6)
+    0.693147
+    """
+    _check_reduction(reduction)
+    x = _as_tensor(input)
+    t = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=x.dtype)
+    if t.shape != x.shape:
+        raise ValueError(f"`target` must have the input's shape {x.shape}; got {t.shape}")
+    if pos_weight is None:
+        loss = t * softplus(-x, threshold=math.inf) + (1 - t) * softplus(x, threshold=math.inf)
+    else:
+        pw = np.asarray(
+            pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=x.dtype
+        )
+        loss = (pw * t) * softplus(-x, threshold=math.inf) + (1 - t) * softplus(
+            x, threshold=math.inf
+        )
+    if weight is not None:
+        loss = loss * np.asarray(
+            weight.data if isinstance(weight, Tensor) else weight, dtype=x.dtype
+        )
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error ``(x - t)**2`` reduced by ``reduction``.
+
+    >>> import numpy as np
+    >>> mse_loss(np.array([1.0, 3.0]), np.array([0.0, 1.0])).item()
+    2.5
+    """
+    _check_reduction(reduction)
+    x = _as_tensor(input)
+    t = _as_tensor(target)
+    if t.shape != x.shape:
+        raise ValueError(f"`target` must have the input's shape {x.shape}; got {t.shape}")
+    diff = x - t
+    return _reduce(diff * diff, reduction)

@@ -1,0 +1,360 @@
+"""Convolution layers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from convolab.nn import functional as F
+from convolab.nn import init
+from convolab.nn.functional._checks import _ntuple, _padding_spec
+from convolab.nn.modules._checks import _check_positive_int, _float_dtype
+from convolab.nn.modules.module import Module, Parameter, register_module
+from convolab.nn.tensor import Tensor
+
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+]
+
+
+class _ConvNd(Module):
+    _dims = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype: Any = "float32",
+    ) -> None:
+        super().__init__()
+        m = self._dims
+        self.in_channels = _check_positive_int(in_channels, "in_channels")
+        self.out_channels = _check_positive_int(out_channels, "out_channels")
+        self.groups = _check_positive_int(groups, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"`groups`={groups} must divide in_channels ({in_channels}) and out_channels "
+                f"({out_channels})"
+            )
+        self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
+        self.stride = _ntuple(stride, m, "stride")
+        self.dilation = _ntuple(dilation, m, "dilation")
+        self.padding: Any = _padding_spec(padding, self._effective(), self.stride)
+        if padding_mode != "zeros":
+            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        dt = _float_dtype(dtype)
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _effective(self) -> list[int]:
+        return [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)]
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: He uniform with ``a = sqrt(5)``; bias ``U(+-1/sqrt(fan_in))``."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(init._fans(self.weight)[0])
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        fn = (F.conv1d, F.conv2d, F.conv3d)[self._dims - 1]
+        return fn(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._dims:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * self._dims:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+@register_module
+class Conv1d(_ConvNd):
+    """1D convolution layer (a cross-correlation); see :class:`Conv2d`.
+
+    Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
+
+    >>> from convolab import nn
+    >>> nn.Conv1d(1, 8, 5, padding=2)
+    Conv1d(1, 8, kernel_size=(5,), stride=(1,), padding=(2,))
+    """
+
+    _dims = 1
+
+
+@register_module
+class Conv2d(_ConvNd):
+    r"""2D convolution layer. It computes a cross-correlation (the kernel is not flipped).
+
+    .. math:: y[n, o] = b[o] + \sum_{c} w[o, c] \star x[n, c]
+
+    with ``star`` the 2D cross-correlation of :func:`convolab.nn.functional.conv2d`
+    (stride, padding, dilation, groups), run forward and backward on
+    :func:`convolab.conv_nd`.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or pair
+    stride, dilation : int or pair, default 1
+    padding : int, pair, pairs ``((top, bottom), (left, right))``, 'valid', 'same',
+        'same_upper' or 'same_lower', default 0
+    groups : int, default 1
+    bias : bool, default True
+    padding_mode : 'zeros'
+    dtype : floating dtype, default float32
+
+    Notes
+    -----
+    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` with
+    ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1``.
+    Weights start as in PyTorch (He uniform with ``a = sqrt(5)``), drawn from
+    :func:`convolab.nn.init.default_generator`.
+
+    Examples
+    --------
+    >>> from convolab import nn
+    >>> nn.Conv2d(1, 6, 5, padding=2)
+    Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
+    """
+
+    _dims = 2
+
+    @classmethod
+    def from_kernel(
+        cls,
+        kernel: Any,
+        *,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        trainable: bool = False,
+        dtype: Any = None,
+    ) -> Conv2d:
+        """A fixed layer whose weight is a classic image kernel (no bias).
+
+        ``kernel`` of shape ``(kH, kW)`` gives one input and one output channel;
+        ``(C_out, kH, kW)`` stacks several kernels applied to one input channel;
+        a 4D array is used as the weight itself. The layer correlates, so it
+        equals :func:`convolab.correlate` with the same kernel (for a true
+        convolution flip the kernel first). The weight is frozen unless
+        ``trainable``. ``dtype`` defaults to the kernel's floating dtype.
+
+        >>> import numpy as np
+        >>> from convolab import nn
+        >>> layer = nn.Conv2d.from_kernel(np.array([[-1.0, 0.0, 1.0]]))
+        >>> layer(np.array([[[[1.0, 2.0, 4.0, 8.0]]]])).data
+        array([[[[3., 6.]]]])
+        """
+        k = np.asarray(kernel)
+        if k.ndim == 2:
+            k = k[None, None]
+        elif k.ndim == 3:
+            k = k[:, None]
+        elif k.ndim != 4:
+            raise ValueError(
+                f"`kernel` must have shape (kH, kW), (C_out, kH, kW) or (C_out, C_in, kH, kW); "
+                f"got {k.shape}"
+            )
+        if dtype is None:
+            dtype = k.dtype if k.dtype.kind == "f" else np.float64
+        layer = cls(
+            k.shape[1],
+            k.shape[0],
+            k.shape[2:],
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            bias=False,
+            dtype=dtype,
+        )
+        layer.weight.data = np.array(k, dtype=layer.weight.dtype, copy=True)
+        layer.weight.requires_grad = bool(trainable)
+        return layer
+
+
+@register_module
+class Conv3d(_ConvNd):
+    """3D convolution layer (a cross-correlation); see :class:`Conv2d`.
+
+    >>> from convolab import nn
+    >>> nn.Conv3d(2, 4, 3)
+    Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1))
+    """
+
+    _dims = 3
+
+
+class _ConvTransposeNd(Module):
+    _dims = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        dtype: Any = "float32",
+    ) -> None:
+        super().__init__()
+        m = self._dims
+        self.in_channels = _check_positive_int(in_channels, "in_channels")
+        self.out_channels = _check_positive_int(out_channels, "out_channels")
+        self.groups = _check_positive_int(groups, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"`groups`={groups} must divide in_channels ({in_channels}) and out_channels "
+                f"({out_channels})"
+            )
+        self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
+        self.stride = _ntuple(stride, m, "stride")
+        self.dilation = _ntuple(dilation, m, "dilation")
+        self.output_padding = _ntuple(output_padding, m, "output_padding", minimum=0)
+        if any(e >= max(s, d) for e, s, d in zip(self.output_padding, self.stride, self.dilation)):
+            raise ValueError(
+                f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
+                f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}"
+            )
+        effective = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)]
+        self.padding: Any = _padding_spec(
+            padding, effective, self.stride, transposed=True, output_padding=self.output_padding
+        )
+        if padding_mode != "zeros":
+            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        dt = _float_dtype(dtype)
+        shape = (in_channels, out_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: He uniform with ``a = sqrt(5)`` (fan-in from ``weight.shape[1]``)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(init._fans(self.weight)[0])
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._dims - 1]
+        return fn(
+            x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+            self.groups, self.dilation,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._dims:
+            s += f", padding={self.padding}"
+        if self.output_padding != (0,) * self._dims:
+            s += f", output_padding={self.output_padding}"
+        if self.dilation != (1,) * self._dims:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+@register_module
+class ConvTranspose1d(_ConvTransposeNd):
+    """1D transposed convolution layer; see :class:`ConvTranspose2d`.
+
+    >>> from convolab import nn
+    >>> nn.ConvTranspose1d(4, 2, 3, stride=2)
+    ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
+    """
+
+    _dims = 1
+
+
+@register_module
+class ConvTranspose2d(_ConvTransposeNd):
+    r"""2D transposed convolution layer: the adjoint of :class:`Conv2d`, which upsamples.
+
+    Each input sample scatters the kernel, scaled by its value, ``stride`` samples
+    apart; :func:`convolab.nn.functional.conv_transpose2d` on
+    :func:`convolab.conv_transpose_nd`, forward and backward on the one engine.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or pair
+    stride, dilation : int or pair, default 1
+    padding : int, pair, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+        Samples cropped from each end of the full output.
+    output_padding : int or pair, default 0 (below ``max(stride, dilation)``)
+    groups : int, default 1
+    bias : bool, default True
+    padding_mode : 'zeros'
+    dtype : floating dtype, default float32
+
+    Notes
+    -----
+    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` with
+    ``H_out = (H - 1) s - 2 p + d (k - 1) + 1 + output_padding``. The weight has
+    shape ``(C_in, C_out / groups, kH, kW)``, as in PyTorch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> up = nn.ConvTranspose2d(3, 1, 2, stride=2)
+    >>> up(np.zeros((1, 3, 4, 4), dtype=np.float32)).shape
+    (1, 1, 8, 8)
+    """
+
+    _dims = 2
+
+
+@register_module
+class ConvTranspose3d(_ConvTransposeNd):
+    """3D transposed convolution layer; see :class:`ConvTranspose2d`.
+
+    >>> from convolab import nn
+    >>> nn.ConvTranspose3d(2, 4, 3, padding=1)
+    ConvTranspose3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
+    """
+
+    _dims = 3

@@ -1,0 +1,134 @@
+"""Dense and shape layers: Linear, Flatten, Dropout, Identity."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from convolab.nn import functional as F
+from convolab.nn import init
+from convolab.nn.modules._checks import _check_positive_int, _float_dtype
+from convolab.nn.modules.module import Module, Parameter, register_module
+from convolab.nn.tensor import Tensor
+
+__all__ = [
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "Linear",
+]
+
+
+@register_module
+class Linear(Module):
+    r"""Fully connected layer ``y = x W^T + b``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool, default True
+    dtype : floating dtype, default float32
+
+    Notes
+    -----
+    Shape: ``(*, in_features) -> (*, out_features)``. Initialization as in
+    PyTorch: ``U(+-1/sqrt(in_features))`` for weight and bias.
+
+    Examples
+    --------
+    >>> from convolab import nn
+    >>> nn.Linear(120, 84)
+    Linear(in_features=120, out_features=84, bias=True)
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = "float32"
+    ) -> None:
+        super().__init__()
+        self.in_features = _check_positive_int(in_features, "in_features")
+        self.out_features = _check_positive_int(out_features, "out_features")
+        dt = _float_dtype(dtype)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """``U(-1/sqrt(in), 1/sqrt(in))`` for weight and bias (PyTorch's default)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+@register_module
+class Dropout(Module):
+    """Zero elements with probability ``p`` in training, scaling the rest by ``1/(1-p)``.
+
+    Masks come from :func:`convolab.nn.init.default_generator` (seed it with
+    :func:`convolab.nn.init.manual_seed`). In eval mode this is the identity.
+
+    >>> from convolab import nn
+    >>> nn.Dropout(0.25)
+    Dropout(p=0.25, inplace=False)
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+            raise ValueError(f"`p` must be a probability in [0, 1]; got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training, generator=init.default_generator())
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace=False"
+
+
+@register_module
+class Flatten(Module):
+    """Merge axes ``start_dim..end_dim`` (default: all but the batch axis).
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> nn.Flatten()(np.zeros((2, 16, 5, 5))).shape
+    (2, 400)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Any) -> Tensor:
+        return F.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+@register_module
+class Identity(Module):
+    """Returns its input.
+
+    >>> from convolab import nn
+    >>> nn.Identity()
+    Identity()
+    """
+
+    def forward(self, x: Any) -> Any:
+        return x

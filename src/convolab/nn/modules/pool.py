@@ -1,0 +1,412 @@
+"""Pooling layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convolab.nn import functional as F
+from convolab.nn.functional._checks import _ntuple, _padding_spec
+from convolab.nn.modules._checks import _tuple_if_list
+from convolab.nn.modules.module import (
+    Module,
+    register_module,
+)
+from convolab.nn.tensor import Tensor
+
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "GlobalAvgPool",
+    "GlobalMaxPool",
+    "LPPool1d",
+    "LPPool2d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
+]
+
+
+def _pool_padding(padding: Any, kernel_size: Any, stride: Any, dilation: Any, m: int) -> Any:
+    """Check a pooling layer's padding; an int stays an int, pairs become tuples."""
+    if isinstance(padding, int) and not isinstance(padding, bool):
+        _ntuple(padding, m, "padding", minimum=0)
+        return padding
+    k = _ntuple(kernel_size, m, "kernel_size")
+    d = _ntuple(dilation, m, "dilation")
+    s = k if stride is None else _ntuple(stride, m, "stride")
+    return _padding_spec(padding, [di * (ki - 1) + 1 for ki, di in zip(k, d)], s)
+
+
+class _MaxPoolNd(Module):
+    _dims = 2
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        m = self._dims
+        _ntuple(kernel_size, m, "kernel_size")
+        _ntuple(dilation, m, "dilation")
+        if stride is not None:
+            _ntuple(stride, m, "stride")
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding = _pool_padding(padding, kernel_size, stride, dilation, m)
+        self.dilation = _tuple_if_list(dilation)
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
+
+    def forward(self, x: Any) -> Any:
+        fn = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[self._dims - 1]
+        return fn(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+            self.return_indices,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+@register_module
+class MaxPool1d(_MaxPoolNd):
+    """1D max pooling; see :func:`convolab.nn.functional.max_pool1d`.
+
+    >>> from convolab import nn
+    >>> nn.MaxPool1d(2)
+    MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    _dims = 1
+
+
+@register_module
+class MaxPool2d(_MaxPoolNd):
+    """2D max pooling; see :func:`convolab.nn.functional.max_pool2d`.
+
+    Shape: ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1`` (``ceil`` with
+    ``ceil_mode=True``), same for W. With ``return_indices=True`` it returns
+    ``(output, indices)`` for :class:`MaxUnpool2d`.
+
+    >>> from convolab import nn
+    >>> nn.MaxPool2d(2)
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    _dims = 2
+
+
+@register_module
+class MaxPool3d(_MaxPoolNd):
+    """3D max pooling; see :func:`convolab.nn.functional.max_pool3d`.
+
+    >>> from convolab import nn
+    >>> nn.MaxPool3d(2, ceil_mode=True)
+    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)
+    """
+
+    _dims = 3
+
+
+class _AvgPoolNd(Module):
+    _dims = 2
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+        *,
+        dilation: Any = 1,
+    ) -> None:
+        super().__init__()
+        m = self._dims
+        _ntuple(kernel_size, m, "kernel_size")
+        _ntuple(dilation, m, "dilation")
+        if stride is not None:
+            _ntuple(stride, m, "stride")
+        if divisor_override is not None:
+            _ntuple(divisor_override, 1, "divisor_override")
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding = _pool_padding(padding, kernel_size, stride, dilation, m)
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override, self.dilation = divisor_override, _tuple_if_list(dilation)
+
+    def forward(self, x: Any) -> Tensor:
+        args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+        if self._dims == 1:
+            return F.avg_pool1d(*args, self.count_include_pad, dilation=self.dilation)
+        fn = F.avg_pool2d if self._dims == 2 else F.avg_pool3d
+        return fn(*args, self.count_include_pad, self.divisor_override, dilation=self.dilation)
+
+    def extra_repr(self) -> str:
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        if self.ceil_mode:
+            s += ", ceil_mode=True"
+        if not self.count_include_pad:
+            s += ", count_include_pad=False"
+        if self.divisor_override is not None:
+            s += f", divisor_override={self.divisor_override}"
+        if self.dilation not in (1, (1,) * self._dims):
+            s += f", dilation={self.dilation}"
+        return s
+
+
+@register_module
+class AvgPool1d(_AvgPoolNd):
+    """1D average pooling; see :func:`convolab.nn.functional.avg_pool1d`.
+
+    >>> from convolab import nn
+    >>> nn.AvgPool1d(3, stride=1)
+    AvgPool1d(kernel_size=3, stride=1, padding=0)
+    """
+
+    _dims = 1
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        *,
+        dilation: Any = 1,
+    ) -> None:
+        super().__init__(
+            kernel_size, stride, padding, ceil_mode, count_include_pad, dilation=dilation
+        )
+
+
+@register_module
+class AvgPool2d(_AvgPoolNd):
+    """2D average pooling; see :func:`convolab.nn.functional.avg_pool2d`.
+
+    >>> from convolab import nn
+    >>> nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+
+    _dims = 2
+
+
+@register_module
+class AvgPool3d(_AvgPoolNd):
+    """3D average pooling; see :func:`convolab.nn.functional.avg_pool3d`.
+
+    >>> from convolab import nn
+    >>> nn.AvgPool3d(2, count_include_pad=False)
+    AvgPool3d(kernel_size=2, stride=2, padding=0, count_include_pad=False)
+    """
+
+    _dims = 3
+
+
+class _MaxUnpoolNd(Module):
+    _dims = 2
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        m = self._dims
+        _ntuple(kernel_size, m, "kernel_size")
+        _ntuple(padding, m, "padding", minimum=0)
+        if stride is not None:
+            _ntuple(stride, m, "stride")
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding = _tuple_if_list(padding)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        fn = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._dims - 1]
+        return fn(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+@register_module
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of :class:`MaxPool1d`; see :func:`convolab.nn.functional.max_unpool1d`.
+
+    >>> from convolab import nn
+    >>> nn.MaxUnpool1d(2)
+    MaxUnpool1d(kernel_size=2, stride=2, padding=0)
+    """
+
+    _dims = 1
+
+
+@register_module
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of :class:`MaxPool2d`: ``forward(x, indices, output_size=None)``.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> y, i = nn.MaxPool2d(2, return_indices=True)(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> nn.MaxUnpool2d(2)(y, i).data[0, 0]
+    array([[ 0.,  0.,  0.,  0.],
+           [ 0.,  5.,  0.,  7.],
+           [ 0.,  0.,  0.,  0.],
+           [ 0., 13.,  0., 15.]])
+    """
+
+    _dims = 2
+
+
+@register_module
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of :class:`MaxPool3d`; see :func:`convolab.nn.functional.max_unpool3d`.
+
+    >>> from convolab import nn
+    >>> nn.MaxUnpool3d(2)
+    MaxUnpool3d(kernel_size=2, stride=2, padding=0)
+    """
+
+    _dims = 3
+
+
+class _LPPoolNd(Module):
+    _dims = 2
+
+    def __init__(
+        self,
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+        *,
+        padding: Any = 0,
+    ) -> None:
+        super().__init__()
+        self.padding = _pool_padding(padding, kernel_size, stride, 1, self._dims)
+        self.norm_type = float(norm_type)
+        if self.norm_type <= 0:
+            raise ValueError(f"`norm_type` must be a positive number; got {norm_type!r}")
+        _ntuple(kernel_size, self._dims, "kernel_size")
+        if stride is not None:
+            _ntuple(stride, self._dims, "stride")
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.ceil_mode = bool(ceil_mode)
+
+    def forward(self, x: Any) -> Tensor:
+        fn = F.lp_pool1d if self._dims == 1 else F.lp_pool2d
+        return fn(
+            x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode, padding=self.padding
+        )
+
+    def extra_repr(self) -> str:
+        s = (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+        return s if self.padding in (0, (0,) * self._dims) else s + f", padding={self.padding}"
+
+
+@register_module
+class LPPool1d(_LPPoolNd):
+    """1D power-average pooling ``(sum |x|^p)^(1/p)``; see :func:`convolab.nn.functional.lp_pool1d`.
+
+    >>> from convolab import nn
+    >>> nn.LPPool1d(2, 3)
+    LPPool1d(norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False)
+    """
+
+    _dims = 1
+
+
+@register_module
+class LPPool2d(_LPPoolNd):
+    """2D power-average pooling; see :func:`convolab.nn.functional.lp_pool2d`.
+
+    >>> from convolab import nn
+    >>> nn.LPPool2d(2, 2)
+    LPPool2d(norm_type=2.0, kernel_size=2, stride=2, ceil_mode=False)
+    """
+
+    _dims = 2
+
+
+@register_module
+class GlobalMaxPool(Module):
+    """Maximum over all spatial axes, kept with length 1: ``(N, C, *S) -> (N, C, 1, ...)``.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> nn.GlobalMaxPool()(np.arange(8.0).reshape(1, 2, 2, 2)).data.ravel()
+    array([3., 7.])
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return F.global_max_pool(x)
+
+
+@register_module
+class GlobalAvgPool(Module):
+    """Mean over all spatial axes, kept with length 1 (1, 2 or 3 spatial axes).
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> nn.GlobalAvgPool()(np.arange(8.0).reshape(1, 2, 2, 2)).data.ravel()
+    array([1.5, 5.5])
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return F.global_avg_pool(x)
+
+
+@register_module
+class AdaptiveAvgPool1d(Module):
+    """Average over ``output_size`` bins (see :func:`convolab.nn.functional.adaptive_avg_pool1d`).
+
+    >>> from convolab import nn
+    >>> nn.AdaptiveAvgPool1d(1)
+    AdaptiveAvgPool1d(output_size=1)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = _tuple_if_list(output_size)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+@register_module
+class AdaptiveAvgPool2d(Module):
+    """Average over ``output_size`` bins per axis; ``AdaptiveAvgPool2d(1)`` is global pooling.
+
+    >>> from convolab import nn
+    >>> nn.AdaptiveAvgPool2d((1, 1))
+    AdaptiveAvgPool2d(output_size=(1, 1))
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = _tuple_if_list(output_size)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
