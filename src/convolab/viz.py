@@ -476,17 +476,20 @@ def plot_feature_maps(
     """The input and every convolution and pooling layer's maps for one image.
 
     One row per layer (the input first): up to ``max_maps`` channels of a 2D
-    model as small images; for a 1D model, all channels of the layer as a
-    ``channels x time`` image.
+    model as small images (the row's label says "8 of 120 channels shown" when
+    there are more); for a 1D model, all channels of the layer as a
+    ``channels x time`` image. Maps of a single position (``1 x 1``, or length
+    1) are drawn as one bar per channel, every channel, since a one-pixel image
+    shows only its colour.
 
     Parameters
     ----------
     model : Module
     image : array_like
-        One sample without the batch axis: ``(H, W)`` or ``(C, H, W)`` for a 2D
-        model, ``(L,)`` or ``(C, L)`` for a 1D model.
+        One sample: ``(H, W)``, ``(C, H, W)`` or a batch of one ``(1, C, H, W)``
+        for a 2D model; ``(L,)``, ``(C, L)`` or ``(1, C, L)`` for a 1D model.
     max_maps : int, default 8
-        Channels drawn per layer (2D models).
+        Channels drawn as images per layer (2D models).
     cmap : str, default 'viridis'
     title : str, optional
     figsize : (float, float), optional
@@ -509,9 +512,7 @@ def plot_feature_maps(
     analysis._check_module("model", model)
     max_maps = analysis._positive_int("max_maps", max_maps)
     dims = _spatial_dims(model)
-    img = _real_array("image", image, (dims, dims + 1))
-    if img.ndim == dims:
-        img = img[None]
+    img = _real_array("image", analysis._one_input("image", image, dims), (dims + 1,))
     batch = img[None].astype(analysis._param_dtype(model))
     records = analysis.activations(model, batch)
     kinds = ("conv", "maxpool", "avgpool", "window", "adaptive")
@@ -525,8 +526,11 @@ def plot_feature_maps(
         fig = _figure(figsize, dpi, (8.0, 1.3 * len(rows) + 0.6))
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
         for ax, (label, maps) in zip(axes, rows):
-            im = ax.imshow(maps, aspect="auto", cmap=cmap, interpolation="nearest")
             ax.set_ylabel(f"{label}\n{tuple(maps.shape)}", fontsize=8)
+            if maps.shape[-1] == 1:
+                _channel_bars(ax, maps)
+                continue
+            im = ax.imshow(maps, aspect="auto", cmap=cmap, interpolation="nearest")
             ax.set_yticks([])
             fig.colorbar(im, ax=ax, pad=0.01)
         axes[-1].set_xlabel("position")
@@ -535,24 +539,41 @@ def plot_feature_maps(
         many = len(rows) * cols > 16  # many small panels: a fixed layout is much faster
         size = (min(1.3 * cols + 1.0, 16.0), min(1.3 * len(rows) + 0.6, 20.0))
         fig = _figure(figsize, dpi, size, constrained=not many)
-        axes = fig.subplots(len(rows), cols, squeeze=False)
+        grid = fig.add_gridspec(len(rows), cols)
         if many:
-            fig.subplots_adjust(left=0.12, right=0.99, bottom=0.01,
-                                top=0.9 if title else 0.95, wspace=0.1, hspace=0.35)
+            fig.subplots_adjust(left=1.5 / size[0], right=0.99, bottom=0.05,
+                                top=0.9 if title else 0.95, wspace=0.1, hspace=0.45)
         for r, (label, maps) in enumerate(rows):
-            for c in range(cols):
-                ax = axes[r, c]
-                _bare(ax)
-                if c >= maps.shape[0]:
-                    ax.set_axis_off()
-                    continue
-                ax.imshow(maps[c], cmap=cmap, interpolation="nearest")
-                if r == 0 or c > 0:
-                    ax.set_title(f"ch {c}", fontsize=7)
-            axes[r, 0].set_ylabel(f"{label}\n{tuple(maps.shape)}", fontsize=8)
+            text = f"{label}\n{tuple(maps.shape)}"
+            if all(n == 1 for n in maps.shape[1:]):  # one value per channel: bars
+                ax = fig.add_subplot(grid[r, :])
+                _channel_bars(ax, maps)
+            else:
+                if maps.shape[0] > cols:
+                    text += f"\n{cols} of {maps.shape[0]}\nchannels shown"
+                for c in range(min(cols, maps.shape[0])):
+                    ax = fig.add_subplot(grid[r, c])
+                    _bare(ax)
+                    ax.imshow(maps[c], cmap=cmap, interpolation="nearest")
+                    if r == 0 or c > 0:
+                        ax.set_title(f"ch {c}", fontsize=7)
+                    if c == 0:
+                        first = ax
+                ax = first
+            ax.set_ylabel(text, fontsize=8, rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)
     return _finish(fig, path)
+
+
+def _channel_bars(ax: Any, maps: np.ndarray) -> None:
+    """One bar per channel for maps of a single position (``(C, 1, ..., 1)``)."""
+    values = maps.reshape(maps.shape[0])
+    ax.bar(np.arange(values.size), values, width=0.8, color=np.where(values < 0, "C3", "C0"))
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlim(-0.6, values.size - 0.4)
+    ax.tick_params(labelsize=6)
+    ax.set_xlabel("channel", fontsize=7, labelpad=1)
 
 
 # --------------------------------------------------------------------------- learned vs classic
@@ -861,8 +882,8 @@ def plot_receptive_field(
     input_shape : tuple of int
         One input's shape without the batch axis, ``(C, H, W)`` or ``(C, L)``.
     image : array_like, optional
-        Drawn underneath: ``(H, W)`` or ``(C, H, W)`` (first channel), ``(L,)``
-        or ``(C, L)`` for 1D.
+        Drawn underneath: ``(H, W)``, ``(C, H, W)`` or ``(1, C, H, W)`` (first
+        channel); ``(L,)``, ``(C, L)`` or ``(1, C, L)`` for 1D.
     title : str, optional
     figsize : (float, float), optional
     dpi : float, default 100
@@ -896,9 +917,7 @@ def plot_receptive_field(
     if not chosen:
         raise ValueError(f"`model` has no convolution or pooling layer on {dims}D inputs")
     if image is not None:
-        back = _real_array("image", image, (dims, dims + 1))
-        if back.ndim == dims + 1:
-            back = back[0]
+        back = _real_array("image", analysis._one_input("image", image, dims), (dims + 1,))[0]
         if back.shape != shape[1:]:
             raise ValueError(f"`image` must have the spatial shape {shape[1:]}; got {back.shape}")
     else:
