@@ -29,6 +29,7 @@ suffix: ``.png``, ``.svg``, ``.pdf``, ...). The saved image is exactly
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
@@ -59,6 +60,15 @@ _DIVERGING = "RdBu_r"
 # --------------------------------------------------------------------------- helpers
 
 
+class _NotebookFigure(Figure):
+    """A Figure that Jupyter shows inline (as a PNG) without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi, facecolor="white")
+        return buffer.getvalue()
+
+
 def _figure(
     figsize: Any, dpi: Any, default: tuple[float, float], constrained: bool = True
 ) -> Figure:
@@ -71,7 +81,7 @@ def _figure(
         raise ValueError(f"`figsize` must be (width, height) in inches, both > 0; got {figsize!r}")
     if not isinstance(dpi, numbers.Real) or isinstance(dpi, bool) or not dpi > 0:
         raise ValueError(f"`dpi` must be a positive number; got {dpi!r}")
-    return Figure(
+    return _NotebookFigure(
         figsize=(float(size[0]), float(size[1])),
         dpi=float(dpi),
         layout="constrained" if constrained else None,
