@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from convolab import analysis
 
@@ -428,10 +429,13 @@ def plot_kernels(
         return _finish(fig, path)
     if annotate is None:
         annotate = all(k.shape[0] <= 5 and k.shape[1] <= 5 for k in every)
-    cell = 1.5 if annotate else 1.1
+    kh = max(k.shape[0] for k in every)
+    kw = max(k.shape[1] for k in every)
+    cell = max(1.5, 0.36 * max(kh, kw)) if annotate else 1.1
     default = (min(max(cols * cell + 1.2, 3.0), 16.0), min(max(nrows * cell + 0.6, 2.0), 16.0))
     fig = _figure(figsize, dpi, default)
     axes = np.atleast_2d(fig.subplots(nrows, cols, squeeze=False))
+    written = []
     im = None
     for r in range(nrows):
         for c in range(cols):
@@ -447,12 +451,41 @@ def plot_kernels(
             if annotate:
                 for (i, j), v in np.ndenumerate(kern):
                     colour = "white" if abs(v) > 0.6 * vmax else "black"
-                    ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7, color=colour)
+                    written.append(ax.text(j, i, _weight_text(v, vmax), ha="center",
+                                           va="center", color=colour))  # fmt: skip
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.8)
     if title or note:
         fig.suptitle((title or "kernels") + note)
+    if written:
+        _fit_values(fig, axes[0, 0], (kh, kw), written)
     return _finish(fig, path)
+
+
+def _fit_values(fig: Figure, ax: Any, cells: tuple[int, int], texts: list[Any]) -> None:
+    """The largest font (at most 9 pt) whose longest value fits a kernel cell; none under 4.5."""
+    fig.draw_without_rendering()  # lay the panels out to measure them
+    box = ax.get_window_extent()
+    cell_pt = min(box.width / cells[1], box.height / cells[0]) * 72 / fig.dpi
+    longest = max(len(t.get_text()) for t in texts)
+    size = min(9.0, 0.85 * cell_pt / (0.62 * longest), 0.55 * cell_pt)
+    for t in texts:
+        if size >= _MIN_FONT:
+            t.set_fontsize(size)
+        else:
+            t.remove()
+
+
+_MIN_FONT = 4.5  # points: smaller values are not written into kernel cells
+
+
+def _weight_text(v: float, vmax: float) -> str:
+    """A weight with the decimals its kernel's scale needs: ``0.16``, ``-8``, ``12.5``."""
+    if float(v).is_integer() and abs(v) < 1e4:
+        return str(int(v))
+    decimals = max(0, 1 - math.floor(math.log10(vmax))) if vmax > 0 else 2
+    text = f"{v:.{decimals}f}"
+    return "0" if float(text) == 0 else text
 
 
 # --------------------------------------------------------------------------- feature maps
@@ -618,6 +651,7 @@ def plot_filters_vs_classic(
     *,
     max_filters: int = 12,
     pairs_per_row: int = 3,
+    min_cosine: float = 0.7,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
@@ -629,8 +663,10 @@ def plot_filters_vs_classic(
     ones of image processing. For each kernel ``w`` the classic kernel ``c``
     (of :func:`convolab.analysis.classic_bank`, fitted to ``w``'s shape)
     maximizing ``|cos(w, c)|`` is drawn beside it, negated when the cosine is
-    negative; the panel title gives its name and ``|cos|``. Each pair has its
-    own colour scale, symmetric about 0.
+    negative; the panel title gives its name and ``|cos|``. Below ``min_cosine``
+    no classic kernel is drawn: the panel says "no close match" and names the
+    best candidate with its ``|cos|`` (a learned kernel is not a blurred box at
+    cosine 0.3). Each pair has its own colour scale, symmetric about 0.
 
     Parameters
     ----------
@@ -640,6 +676,8 @@ def plot_filters_vs_classic(
     max_filters : int, default 12
         Kernels drawn (output-major order).
     pairs_per_row : int, default 3
+    min_cosine : float, default 0.7
+        The smallest ``|cos|`` that counts as a match (0 draws every best candidate).
     title : str, optional
     figsize : (float, float), optional
     dpi : float, default 100
@@ -655,8 +693,15 @@ def plot_filters_vs_classic(
     >>> fig = plot_filters_vs_classic(kernels.sobel(0)[None] * 0.1)
     >>> fig.axes[1].get_title()
     'sobel(axis=0)\\ncos = 1.00'
+    >>> unlike = plot_filters_vs_classic([[0.0, 1, 0], [0, 0, 0], [0, 0, 0.5]]).axes[1]
+    >>> unlike.get_title(), unlike.texts[0].get_text()
+    ('no close match', 'best: -scharr(axis=0)\\n|cos| = 0.49')
     """
     max_filters = analysis._positive_int("max_filters", max_filters)
+    if isinstance(min_cosine, bool) or not isinstance(min_cosine, numbers.Real) or not (
+        0 <= min_cosine <= 1
+    ):
+        raise ValueError(f"`min_cosine` must be a number in [0, 1]; got {min_cosine!r}")
     per_row = analysis._positive_int("pairs_per_row", pairs_per_row)
     items = _kernel_list(layer, max_filters)
     banks: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
@@ -674,12 +719,22 @@ def plot_filters_vs_classic(
         sign = -1.0 if match.cosine < 0 else 1.0
         name = ("-" if sign < 0 else "") + match.name
         r, c = divmod(idx, per_row)
+        close = abs(match.cosine) >= min_cosine
         for ax, img, text in (
             (axes[r, 2 * c], kern, f"learned {label}"),
-            (axes[r, 2 * c + 1], sign * match.kernel, f"{name}\ncos = {abs(match.cosine):.2f}"),
-        ):
+            (axes[r, 2 * c + 1], sign * match.kernel if close else None,
+             f"{name}\ncos = {abs(match.cosine):.2f}" if close else "no close match"),
+        ):  # fmt: skip
             ax.set_axis_on()
             _bare(ax)
+            if img is None:
+                ax.set_title(text, fontsize=7)
+                ax.text(0.5, 0.5, f"best: {name}\n|cos| = {abs(match.cosine):.2f}",
+                        ha="center", va="center", fontsize=6, color="0.35",
+                        transform=ax.transAxes)  # fmt: skip
+                for side in ax.spines.values():
+                    side.set_linestyle(":")
+                continue
             img2 = np.atleast_2d(img)
             lim = _symmetric_limit([img2])
             ax.imshow(img2, cmap=_DIVERGING, vmin=-lim, vmax=lim, aspect="equal")
@@ -780,6 +835,7 @@ def plot_history(
         for key in keys:
             ax.plot(xs, data[key], marker="o", ms=3, label=key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
