@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,6 +88,18 @@ def test_inspect_without_an_input_shape_lists_the_parameters(tmp_path, capsys):
     code, _, err = run(["show", tmp_path / "bare.npz", "--image", tmp_path / "x.npy", "-o",
                         tmp_path / "o"], capsys)  # fmt: skip
     assert_one_line_error(code, err, "--input-shape")
+
+
+def test_docs_inspect_example_without_a_shape_is_what_the_command_prints(tmp_path, capsys,
+                                                                          monkeypatch):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "inspect.md").read_text()
+    block = page.split("    $ convolab inspect mine.npz\n")[1].split("\n\n")[0]
+    shown = "\n".join(line[4:] for line in block.splitlines())
+    monkeypatch.chdir(tmp_path)
+    nn.save(nn.Sequential(nn.Linear(50, 10), nn.ReLU(), nn.Linear(10, 2)), "mine.npz")
+    code, out, err = run(["inspect", "mine.npz"], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == shown
 
 
 def test_models_record_their_input_shape_in_the_file(tmp_path, capsys):
