@@ -83,6 +83,13 @@ def test_model_without_input_shape_lists_parameters():
     assert "not recorded" in page.tables[0]["caption"]
 
 
+def test_model_whose_recorded_shape_no_longer_fits_still_shows_its_parameters():
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.input_shape = (5,)
+    page = Tables(model._repr_html_())
+    assert page.texts(0) == [["Layer (type)", "Param #"], ["0 (Linear)", "8"]]
+
+
 def test_conv_layer_html_shows_its_kernels():
     layer = nn.Conv2d(2, 3, 3)
     page = Tables(layer._repr_html_())

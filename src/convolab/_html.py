@@ -100,7 +100,11 @@ def module_html(module: Any) -> str:
     from convolab import analysis
 
     head = f"<p><b>{escape(type(module).__name__)}</b></p>"
-    out = head + summary_html(analysis.summary(module))
+    try:
+        table = analysis.summary(module)
+    except (ValueError, TypeError):  # a recorded input shape the model no longer takes
+        table = analysis._parameter_summary(module)
+    out = head + summary_html(table)
     weight = getattr(module, "weight", None)
     if weight is not None and hasattr(module, "kernel_size") and np.ndim(weight.data) >= 3:
         out += kernels_html(weight)

@@ -723,6 +723,13 @@ class ModelSummary:
         return summary_html(self)
 
 
+def _parameter_summary(model: Any) -> ModelSummary:
+    """The summary without an input: each leaf layer's parameters, in definition order."""
+    rows = [LayerSummary(name, type(mod).__name__, None, _own_params(mod), None, None)
+            for name, mod in _leaves(model)]  # fmt: skip
+    return ModelSummary(None, rows, param_count(model), param_count(model, True), None, None)
+
+
 def summary(model: Any, input_shape: Sequence[int] | None = None) -> ModelSummary:
     """Layer, output shape, parameters, receptive field and FLOPs, with totals.
 
@@ -773,9 +780,7 @@ def summary(model: Any, input_shape: Sequence[int] | None = None) -> ModelSummar
     """
     _check_module("model", model)
     if input_shape is None and getattr(model, "input_shape", None) is None:
-        rows = [LayerSummary(name, type(mod).__name__, None, _own_params(mod), None, None)
-                for name, mod in _leaves(model)]  # fmt: skip
-        return ModelSummary(None, rows, param_count(model), param_count(model, True), None, None)
+        return _parameter_summary(model)
     shape = _input_shape(model, input_shape)
     records, out = _run(model, _zeros_batch(model, shape))
     fields = _fields(records, len(shape) - 1)
