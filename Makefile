@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
+# `make demo` needs only the core and the compiled loops (Numba); `make test` adds the dev extras.
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: test demo bench lint venv clean test-fast test-interop interop-deps
 
@@ -13,6 +15,10 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[fast]"
+	touch $(DEMO_STAMP)
 
 venv: $(STAMP)
 
@@ -32,7 +38,7 @@ interop-deps: $(STAMP)
 test-interop: interop-deps lint
 	$(PY) -m pytest -n 2 -q
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/convolab demo --out demo-output
 
 bench: interop-deps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,10 +70,50 @@ def test_inspect_saved_model_uses_its_input_shape(tmp_path, capsys):
     assert code == 0 and table_rows(out2) == table_rows(out)
 
 
+def test_inspect_without_an_input_shape_lists_the_parameters(tmp_path, capsys):
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(12, 5))
+    nn.save(model, tmp_path / "bare.npz")  # a hand-built model records no input shape
+    code, out, err = run(["inspect", tmp_path / "bare.npz"], capsys)
+    assert code == 0, err
+    rows = re.findall(r"^(\S+) \((\w+)\)\s+([\d,]+)$", out, re.M)
+    assert [(n, k, int(p)) for n, k, p in rows] == [
+        (n, type(m).__name__, sum(p.data.size for p in m.parameters()))
+        for n, m in model.named_children()
+    ]
+    assert f"Total params: {3 * 9 + 3 + 12 * 5 + 5}" in out
+    assert "FLOPs" in out and "FLOPs per sample" not in out and "--input-shape" in out
+    code, out, err = run(["inspect", tmp_path / "bare.npz", "--input-shape", "1,4,4"], capsys)
+    assert code == 0, err
+    assert [r[2] for r in table_rows(out)] == [(3, 2, 2), (3, 2, 2), (12,), (5,)]
+    code, _, err = run(["show", tmp_path / "bare.npz", "--image", tmp_path / "x.npy", "-o",
+                        tmp_path / "o"], capsys)  # fmt: skip
+    assert_one_line_error(code, err, "--input-shape")
+
+
+def test_docs_inspect_example_without_a_shape_is_what_the_command_prints(tmp_path, capsys,
+                                                                          monkeypatch):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "inspect.md").read_text()
+    block = page.split("    $ convolab inspect mine.npz\n")[1].split("\n\n")[0]
+    shown = "\n".join(line[4:] for line in block.splitlines())
+    monkeypatch.chdir(tmp_path)
+    nn.save(nn.Sequential(nn.Linear(50, 10), nn.ReLU(), nn.Linear(10, 2)), "mine.npz")
+    code, out, err = run(["inspect", "mine.npz"], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == shown
+
+
+def test_models_record_their_input_shape_in_the_file(tmp_path, capsys):
+    nn.save(models.cnn1d(length=40), tmp_path / "plain.npz")  # no metadata given
+    assert nn.read_model_info(tmp_path / "plain.npz")["metadata"]["input_shape"] == [1, 40]
+    assert nn.load(tmp_path / "plain.npz").input_shape == (1, 40)
+    code, out, err = run(["inspect", tmp_path / "plain.npz"], capsys)
+    assert code == 0, err
+    assert "Input shape: (1, 40)" in out and "FLOPs per sample" in out
+    assert table_rows(out)[-1][2] == (10,)
+
+
 def test_inspect_errors(tmp_path, capsys):
     nn.save(models.cnn1d(length=40), tmp_path / "bare.npz")
-    code, _, err = run(["inspect", tmp_path / "bare.npz"], capsys)
-    assert_one_line_error(code, err, "--input-shape")
     code, _, err = run(["inspect", tmp_path / "bare.npz", "--input-shape", "1,3"], capsys)
     assert_one_line_error(code, err, "(1, 3)")
     code, _, err = run(["inspect", "lenet6"], capsys)
@@ -119,6 +160,17 @@ def test_show_npy_signal_for_a_1d_model(tmp_path, capsys):
     assert len(out.split()) == 6  # feature maps, receptive fields, 3 conv layers, vs classic
     for p in out.split():
         _png_ok(p)
+
+
+def test_show_takes_a_batch_of_one_npy(tmp_path, capsys):
+    np.save(tmp_path / "b.npy", np.sin(np.arange(40) / 4.0)[None, None])  # (1, 1, 40)
+    code, out, err = run(["show", "cnn1d", "--image", tmp_path / "b.npy", "-o", tmp_path / "o"],
+                         capsys)  # fmt: skip
+    assert code == 0, err
+    np.save(tmp_path / "two.npy", np.zeros((2, 1, 40)))
+    code, _, err = run(["show", "cnn1d", "--image", tmp_path / "two.npy", "-o", tmp_path / "p"],
+                       capsys)  # fmt: skip
+    assert_one_line_error(code, err, "(2, 1, 40)", "(1, 40)")
 
 
 def test_show_errors(tmp_path, capsys):

@@ -168,3 +168,12 @@ def test_smoothed_loss_rejects_bad_values():
         train.smoothed_loss(1.0)
     with pytest.raises(TypeError, match="`label_smoothing`"):
         train.smoothed_loss("0.1")
+
+
+def test_a_run_folder_records_the_input_shape_of_any_model(shapes, tmp_path):
+    tr, va = shapes
+    model = nn.Sequential(nn.Conv1d(1, 2, 5), nn.MaxPool1d(60), nn.Flatten(), nn.Linear(2, 1))
+    train.fit(model, tr, va, epochs=1, batch_size=64, seed=0, out=tmp_path, progress=False)
+    info = nn.read_model_info(tmp_path / "model.npz")
+    assert info["metadata"]["input_shape"] == list(tr.x.shape[1:]) == [1, 64]
+    assert nn.load(tmp_path).input_shape == (1, 64)

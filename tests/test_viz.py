@@ -173,8 +173,10 @@ def test_feature_maps_of_lenet5(tmp_path):
     assert_png(tmp_path / "f.png")
     labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
     assert labels == [
-        "input\n(1, 28, 28)", "0 Conv2d\n(6, 28, 28)", "2 MaxPool2d\n(6, 14, 14)",
-        "3 Conv2d\n(16, 10, 10)", "5 MaxPool2d\n(16, 5, 5)", "6 Conv2d\n(120, 1, 1)",
+        "input\n(1, 28, 28)", "0 Conv2d\n(6, 28, 28)\n4 of 6\nchannels shown",
+        "2 MaxPool2d\n(6, 14, 14)\n4 of 6\nchannels shown",
+        "3 Conv2d\n(16, 10, 10)\n4 of 16\nchannels shown",
+        "5 MaxPool2d\n(16, 5, 5)\n4 of 16\nchannels shown", "6 Conv2d\n(120, 1, 1)",
     ]  # fmt: skip
     # the first conv row shows the layer's real output: correlate(image, w) + b, padding 2
     conv = model[0]
@@ -182,6 +184,35 @@ def test_feature_maps_of_lenet5(tmp_path):
     want = convolab.correlate(img.astype(np.float64), conv.weight.data[0, 0].astype(np.float64),
                               mode="same") + conv.bias.data[0]  # fmt: skip
     np.testing.assert_allclose(row.images[0].get_array(), want, atol=1e-5)
+    # C5's 120 maps of 1x1 are one bar per channel, heights the layer's outputs, no image
+    bars = [ax for ax in fig.axes if ax.get_ylabel().startswith("6 Conv2d")][0]
+    assert not bars.images
+    c5 = model[:7](img[None, None]).data.reshape(120)  # layers 0..6: C5's output
+    np.testing.assert_allclose([p.get_height() for p in bars.patches], c5, atol=1e-5)
+    assert (c5 < 0).any()  # a signed output: bars below the axis too
+
+
+def test_feature_maps_take_a_batch_of_one():
+    model = models.lenet5("modern")
+    img = np.random.default_rng(3).random((28, 28)).astype(np.float32)
+    one = viz.plot_feature_maps(model, img[None])
+    batch = viz.plot_feature_maps(model, img[None, None])
+    grab = [ax.images[0].get_array() for ax in one.axes if ax.images]
+    again = [ax.images[0].get_array() for ax in batch.axes if ax.images]
+    assert len(grab) == len(again) > 0
+    for a, b in zip(grab, again):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"batch of one .*\(2, 1, 28, 28\)"):
+        viz.plot_feature_maps(model, np.zeros((2, 1, 28, 28)))
+    fig = viz.plot_receptive_field(model, (1, 28, 28), image=img[None, None])
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), img)
+
+
+def test_feature_maps_of_a_signal_of_length_one_are_bars():
+    model = models.detector1d(kernel_size=8, length=32)
+    fig = viz.plot_feature_maps(model, np.sin(np.arange(32) / 3.0)[None, None])
+    last = [ax for ax in fig.axes if ax.get_ylabel().startswith("1 MaxPool1d")][0]
+    assert not last.images and len(last.patches) == 1
 
 
 def test_feature_maps_1d():
@@ -220,7 +251,7 @@ def test_filters_vs_classic(tmp_path):
 
 def test_filters_vs_classic_scores_random_kernels():
     w = RNG.standard_normal((4, 1, 5, 5))
-    fig = viz.plot_filters_vs_classic(w, max_filters=2)
+    fig = viz.plot_filters_vs_classic(w, max_filters=2, min_cosine=0.0)  # draw every best match
     titles = [ax.get_title() for ax in fig.axes if ax.images]
     assert len(titles) == 4
     for i in range(2):

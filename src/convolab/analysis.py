@@ -104,6 +104,61 @@ def _shape_arg(name: str, value: Any, *, min_len: int = 1) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
+def _input_shape(model: Any, input_shape: Any) -> tuple[int, ...]:
+    """``input_shape`` as given, else the one ``model`` records (``model.input_shape``)."""
+    if input_shape is None:
+        input_shape = getattr(model, "input_shape", None)
+        if input_shape is None:
+            raise ValueError(
+                f"`input_shape` is needed: the {type(model).__name__} does not record one "
+                "(give one input's shape without the batch axis, e.g. (1, 28, 28))"
+            )
+    return _shape_arg("input_shape", input_shape)
+
+
+def _one_input(name: str, value: Any, dims: int) -> np.ndarray:
+    """One input ``(C, *spatial)`` of a model with ``dims`` spatial axes.
+
+    Accepts ``(*spatial)`` (one channel), ``(C, *spatial)`` and a batch of one
+    ``(1, C, *spatial)``: what the figures of one input take.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error message.
+    value : array_like
+    dims : int
+        Spatial axes of the model's inputs (2 for images, 1 for signals).
+
+    Returns
+    -------
+    ndarray, shape ``(C, *spatial)``
+
+    Raises
+    ------
+    ValueError
+        Any other number of axes, or a batch of more than one input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [_one_input("image", np.zeros(s), 2).shape for s in [(5, 5), (3, 5, 5), (1, 3, 5, 5)]]
+    [(1, 5, 5), (3, 5, 5), (3, 5, 5)]
+    """
+    arr = _data(value)
+    if arr.ndim == dims:
+        return arr[None]
+    if arr.ndim == dims + 1:
+        return arr
+    if arr.ndim == dims + 2 and arr.shape[0] == 1:
+        return arr[0]
+    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}.get(dims, "...")
+    raise ValueError(
+        f"`{name}` must be one input of shape ({spatial}), (C, {spatial}) or a batch of one "
+        f"(1, C, {spatial}); got shape {arr.shape}"
+    )
+
+
 def _check_module(name: str, model: Any) -> Any:
     if not (callable(model) and hasattr(model, "named_modules") and hasattr(model, "parameters")):
         raise TypeError(
@@ -441,15 +496,16 @@ def _zeros_batch(model: Any, input_shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros((1, *input_shape), dtype=_param_dtype(model))
 
 
-def receptive_field(model: Any, input_shape: Sequence[int]) -> list[ReceptiveField]:
+def receptive_field(model: Any, input_shape: Sequence[int] | None = None) -> list[ReceptiveField]:
     """Receptive field of every layer of ``model`` for inputs of shape ``input_shape``.
 
     Parameters
     ----------
     model : Module
-    input_shape : tuple of int
+    input_shape : tuple of int, optional
         One sample's shape without the batch axis, e.g. ``(1, 28, 28)``: channels
-        first, then the spatial axes.
+        first, then the spatial axes. Default: the shape the model records
+        (``model.input_shape``, set by :mod:`convolab.models` and kept by model files).
 
     Returns
     -------
@@ -470,7 +526,7 @@ def receptive_field(model: Any, input_shape: Sequence[int]) -> list[ReceptiveFie
     [(3, 3), (3, 3), (4, 4), (8, 8)]
     """
     _check_module("model", model)
-    shape = _shape_arg("input_shape", input_shape)
+    shape = _input_shape(model, input_shape)
     records, _ = _run(model, _zeros_batch(model, shape))
     out = []
     for rec, fields in zip(records, _fields(records, len(shape) - 1)):
@@ -540,14 +596,14 @@ def _layer_flops(rec: Activation) -> int:
     return out
 
 
-def flops(model: Any, input_shape: Sequence[int]) -> int:
+def flops(model: Any, input_shape: Sequence[int] | None = None) -> int:
     """Floating-point operations of one forward pass on one sample.
 
     Parameters
     ----------
     model : Module
-    input_shape : tuple of int
-        One sample's shape without the batch axis.
+    input_shape : tuple of int, optional
+        One sample's shape without the batch axis; default ``model.input_shape``.
 
     Returns
     -------
@@ -571,21 +627,21 @@ def flops(model: Any, input_shape: Sequence[int]) -> int:
     235200
     """
     _check_module("model", model)
-    shape = _shape_arg("input_shape", input_shape)
+    shape = _input_shape(model, input_shape)
     records, _ = _run(model, _zeros_batch(model, shape))
     return sum(_layer_flops(r) for r in records)
 
 
 @dataclass(frozen=True)
 class LayerSummary:
-    """One row of :class:`ModelSummary`."""
+    """One row of :class:`ModelSummary` (``output_shape`` and ``flops`` None without a shape)."""
 
     name: str
     layer: str
-    output_shape: tuple[int, ...]
+    output_shape: tuple[int, ...] | None
     params: int
     receptive_field: tuple[int | float, ...] | None
-    flops: int
+    flops: int | None
 
 
 @dataclass(frozen=True)
@@ -594,36 +650,58 @@ class ModelSummary:
 
     Attributes
     ----------
-    input_shape : tuple of int
+    input_shape : tuple of int or None
+        None when the summary was made without an input shape: then the layers
+        are listed in definition order with their parameters only, and
+        ``total_flops``, ``output_shape`` and each layer's shape, receptive
+        field and FLOPs are None.
     layers : list of LayerSummary
     total_params, trainable_params : int
         From :func:`param_count` (shared parameters once).
-    total_flops : int
+    total_flops : int or None
         Per sample, see :func:`flops`.
-    output_shape : tuple of int
+    output_shape : tuple of int or None
         The model's output, without the batch axis.
     """
 
-    input_shape: tuple[int, ...]
+    input_shape: tuple[int, ...] | None
     layers: list[LayerSummary]
     total_params: int
     trainable_params: int
-    total_flops: int
-    output_shape: tuple[int, ...]
+    total_flops: int | None
+    output_shape: tuple[int, ...] | None
 
-    def __str__(self) -> str:
-        def shape(s: tuple[int, ...]) -> str:
-            return str(tuple(s))
+    def table(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        """The column titles and the rows of cells, as ``str(summary)`` prints them."""
 
         def rf(r: tuple[int | float, ...] | None) -> str:
             return "-" if r is None else "x".join(f"{v:g}" for v in r)
 
+        if self.input_shape is None:
+            head: tuple[str, ...] = ("Layer (type)", "Param #")
+            return head, [(f"{r.name} ({r.layer})", f"{r.params:,}") for r in self.layers]
         head = ("Layer (type)", "Output shape", "Param #", "Receptive field", "FLOPs")
         rows = [
-            (f"{r.name} ({r.layer})", shape(r.output_shape), f"{r.params:,}",
-             rf(r.receptive_field), f"{r.flops:,}")
+            (f"{r.name} ({r.layer})", str(tuple(r.output_shape or ())), f"{r.params:,}",
+             rf(r.receptive_field), f"{r.flops or 0:,}")
             for r in self.layers
         ]  # fmt: skip
+        return head, rows
+
+    def totals(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines under the table."""
+        lines = [
+            ("Total params", f"{self.total_params:,}"),
+            ("Trainable params", f"{self.trainable_params:,}"),
+            ("Non-trainable params", f"{self.total_params - self.trainable_params:,}"),
+        ]
+        if self.input_shape is not None:
+            lines += [("FLOPs per sample", f"{self.total_flops or 0:,}"),
+                      ("Output shape", str(tuple(self.output_shape or ())))]  # fmt: skip
+        return lines
+
+    def __str__(self) -> str:
+        head, rows = self.table()
         widths = [max(len(c) for c in col) for col in zip(head, *rows)]
 
         def line(cells: tuple[str, ...]) -> str:
@@ -632,30 +710,39 @@ class ModelSummary:
             return "  ".join([first, *rest]).rstrip()
 
         rule = "-" * len(line(head))
-        out = [f"Input shape: {shape(self.input_shape)}", rule, line(head), rule]
+        first = (f"Input shape: {tuple(self.input_shape)}" if self.input_shape is not None else
+                 "Input shape: not recorded (output shapes, receptive fields and FLOPs need one)")
+        out = [first, rule, line(head), rule]
         out += [line(r) for r in rows]
-        out += [
-            "=" * len(rule),
-            f"Total params: {self.total_params:,}",
-            f"Trainable params: {self.trainable_params:,}",
-            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
-            f"FLOPs per sample: {self.total_flops:,}",
-            f"Output shape: {shape(self.output_shape)}",
-        ]
+        out += ["=" * len(rule), *(f"{label}: {value}" for label, value in self.totals())]
         return "\n".join(out)
 
+    def _repr_html_(self) -> str:
+        from convolab._html import summary_html
 
-def summary(model: Any, input_shape: Sequence[int]) -> ModelSummary:
+        return summary_html(self)
+
+
+def _parameter_summary(model: Any) -> ModelSummary:
+    """The summary without an input: each leaf layer's parameters, in definition order."""
+    rows = [LayerSummary(name, type(mod).__name__, None, _own_params(mod), None, None)
+            for name, mod in _leaves(model)]  # fmt: skip
+    return ModelSummary(None, rows, param_count(model), param_count(model, True), None, None)
+
+
+def summary(model: Any, input_shape: Sequence[int] | None = None) -> ModelSummary:
     """Layer, output shape, parameters, receptive field and FLOPs, with totals.
 
     The table is what ``convolab inspect`` prints, in the manner of Keras'
-    ``summary()`` or torchinfo.
+    ``summary()`` or torchinfo. Without an input shape (none given and none
+    recorded by the model) it lists each layer's parameters and the totals.
 
     Parameters
     ----------
     model : Module
-    input_shape : tuple of int
-        One sample's shape without the batch axis.
+    input_shape : tuple of int, optional
+        One sample's shape without the batch axis; default ``model.input_shape``
+        (recorded by :mod:`convolab.models` and kept by model files).
 
     Returns
     -------
@@ -679,9 +766,22 @@ def summary(model: Any, input_shape: Sequence[int]) -> ModelSummary:
     Non-trainable params: 0
     FLOPs per sample: 244,608
     Output shape: (6, 14, 14)
+    >>> print(summary(nn.Sequential(nn.Linear(4, 2), nn.ReLU())))
+    Input shape: not recorded (output shapes, receptive fields and FLOPs need one)
+    ---------------------
+    Layer (type)  Param #
+    ---------------------
+    0 (Linear)         10
+    1 (ReLU)            0
+    =====================
+    Total params: 10
+    Trainable params: 10
+    Non-trainable params: 0
     """
     _check_module("model", model)
-    shape = _shape_arg("input_shape", input_shape)
+    if input_shape is None and getattr(model, "input_shape", None) is None:
+        return _parameter_summary(model)
+    shape = _input_shape(model, input_shape)
     records, out = _run(model, _zeros_batch(model, shape))
     fields = _fields(records, len(shape) - 1)
     rows = []

@@ -124,6 +124,11 @@ class Explanation:
     def __str__(self) -> str:
         return self.render()
 
+    def _repr_html_(self) -> str:  # notebooks: one table row per output
+        from convolab._html import explanation_html
+
+        return explanation_html(self)
+
     def render(self, *, names: tuple[str, str] = ("f", "g"), ascii: bool = False) -> str:
         """Render every row as ``(f ⋆ g)(t = 4) = (3 × 1) + (4 × 0) + (5 × 0) = 3``.
 

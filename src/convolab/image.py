@@ -53,7 +53,8 @@ __all__ = [
 ]
 
 LOAD_MODES = ("gray", "rgb", "keep")
-SCALES = ("clip", "minmax", "abs")
+SCALES = ("clip", "minmax", "abs", "contrast")
+CONTRAST_PERCENTILE = 99.0  # scale="contrast": this percentile of |a| is white
 OPS = ("correlate", "convolve")
 _EDGE_OPERATORS = ("sobel", "scharr", "prewitt", "laplacian")
 # ITU-R BT.601 luma, the weights Pillow's "L" conversion uses.
@@ -329,10 +330,12 @@ def _tiff_pixels(a: np.ndarray, axes: str, path: Path) -> np.ndarray:
 def _scaled(a: np.ndarray, scale: str) -> np.ndarray:
     if scale == "clip":
         return np.clip(a, 0.0, 1.0)
-    if scale == "abs":
+    if scale in ("abs", "contrast"):
         a = np.abs(a)
         top = a.max()
-        return a / top if top > 0 else np.zeros_like(a)
+        if scale == "contrast":  # a few strong responses must not darken every other edge
+            top = np.percentile(a, CONTRAST_PERCENTILE) or top
+        return np.minimum(a / top, 1.0) if top > 0 else np.zeros_like(a)
     lo, hi = a.min(), a.max()
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
@@ -369,11 +372,14 @@ def save(
     array : array_like
         ``(rows, columns)`` gray, or ``(rows, columns, c)`` with ``c`` = 1 (gray),
         2 (gray + alpha), 3 (RGB) or 4 (RGBA); values nominally in ``[0, 1]``.
-    scale : {'clip', 'minmax', 'abs'}
+    scale : {'clip', 'minmax', 'abs', 'contrast'}
         How values map to ``[0, 1]`` before quantizing: ``clip`` cuts at 0 and 1;
         ``minmax`` maps ``[min, max]`` linearly onto ``[0, 1]`` (all channels
         together); ``abs`` shows ``|a| / max|a|`` (zero black, the strongest
-        response white): the way to look at edge responses, which are signed.
+        response white): the way to look at edge responses, which are signed;
+        ``contrast`` shows ``|a|`` with its 99th percentile white and anything
+        stronger clipped, so that the edges of a photo stay visible when a few
+        pixels respond much more than the rest.
         An alpha channel (the last of 2 or 4) is only clipped.
     bits : {8, 16, 32}
         Bits per sample: 16 for PNG (gray) and TIFF (gray or colour), 32 for

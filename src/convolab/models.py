@@ -3,6 +3,12 @@
 Every model is an :class:`convolab.nn.Sequential` of the standard layers, so a
 saved model file (:func:`convolab.nn.save`) rebuilds without any code from this
 module, and its weights carry PyTorch's parameter names (``0.weight``, ...).
+Every model records the shape of one input, without the batch axis, as
+``model.input_shape``; :func:`convolab.nn.save` keeps it in the file, so
+:func:`convolab.analysis.summary` and ``convolab inspect`` need no shape.
+
+>>> lenet5().input_shape, build("cnn1d", (1, 40)).input_shape
+((1, 28, 28), (1, 40))
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ DEFAULT_LR: dict[str, float] = {
 def _seeded(seed: int | None) -> None:
     if seed is not None:
         nn.init.manual_seed(int(seed))
+
+
+def _described(model: nn.Sequential, input_shape: Sequence[int]) -> nn.Sequential:
+    """``model`` with the shape of one input (no batch axis) recorded as ``input_shape``."""
+    model.input_shape = tuple(int(n) for n in input_shape)
+    return model
 
 
 def _check_int(name: str, value: object, minimum: int = 1) -> int:
@@ -122,7 +134,7 @@ def lenet5(
         return [kind(features)] if batch_norm else []
 
     first = [] if standardize is None else [nn.Standardize(*standardize)]
-    return nn.Sequential(
+    model = nn.Sequential(
         *first,
         nn.Conv2d(in_channels, 6, 5, padding=2),
         *norm(6),
@@ -141,6 +153,7 @@ def lenet5(
         act(),
         nn.Linear(84, num_classes),
     )
+    return _described(model, (in_channels, 28, 28))
 
 
 def detector1d(kernel_size: int = 24, length: int = 128, seed: int | None = 0) -> nn.Sequential:
@@ -176,11 +189,12 @@ def detector1d(kernel_size: int = 24, length: int = 128, seed: int | None = 0) -
     _check_int("kernel_size", kernel_size)
     _check_int("length", length, kernel_size)
     _seeded(seed)
-    return nn.Sequential(
+    model = nn.Sequential(
         nn.Conv1d(1, 1, kernel_size),
         nn.MaxPool1d(length - kernel_size + 1),
         nn.Flatten(),
     )
+    return _described(model, (1, length))
 
 
 def cnn1d(
@@ -219,7 +233,7 @@ def cnn1d(
     for k in (5, 3, 3):
         n = (n + 2 - k) // 2 + 1
     _seeded(seed)
-    return nn.Sequential(
+    model = nn.Sequential(
         nn.Conv1d(1, channels, 5, stride=2, padding=1),
         nn.ReLU(),
         nn.Conv1d(channels, channels, 3, stride=2, padding=1),
@@ -229,6 +243,7 @@ def cnn1d(
         nn.Flatten(),
         nn.Linear(channels * n, num_classes),
     )
+    return _described(model, (1, length))
 
 
 def mlp(
@@ -256,7 +271,7 @@ def mlp(
     for a, b in zip([in_features, *widths[:-1]], widths):
         layers += [nn.Linear(a, b), nn.ReLU()]
     layers.append(nn.Linear(widths[-1] if widths else in_features, num_classes))
-    return nn.Sequential(*layers)
+    return _described(nn.Sequential(*layers), (in_features,))
 
 
 def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10,
@@ -307,4 +322,6 @@ def build(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int 
             model = cnn1d(num_classes=num_classes, length=shape[1], seed=seed)
     else:
         model = mlp(in_features=prod(shape), num_classes=num_classes, seed=seed)
-    return model if standardize is None else nn.Sequential(nn.Standardize(*standardize), *model)
+    if standardize is not None:
+        model = nn.Sequential(nn.Standardize(*standardize), *model)
+    return _described(model, shape)

@@ -356,7 +356,8 @@ def fit(
         terminal, the line always (a log or a pipe gets one line per epoch);
         ``False``: nothing.
     metadata : dict, optional
-        JSON data stored in ``model.npz`` (e.g. class names).
+        JSON data stored in ``model.npz`` (e.g. class names); ``input_shape``
+        defaults to the shape of one training input.
     augment : callable, optional
         ``augment(xb, rng) -> xb`` applied to every training batch, e.g.
         :class:`convolab.data.RandomShift`; ``rng`` is seeded from ``(seed, epoch)``.
@@ -407,6 +408,8 @@ def fit(
     if run is not None:
         run.mkdir(parents=True, exist_ok=True)
     meta = {"seed": int(seed), "batch_size": int(batch_size), **(metadata or {})}
+    if "input_shape" not in meta and hasattr(train_ds, "x"):  # a run folder describes its input
+        meta["input_shape"] = [int(n) for n in np.shape(train_ds.x)[1:]]
     if resume is not None:
         saved = load_checkpoint(resume)
         try:

@@ -29,6 +29,7 @@ suffix: ``.png``, ``.svg``, ``.pdf``, ...). The saved image is exactly
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
@@ -37,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from convolab import analysis
 from convolab.outputs import save_figure
@@ -60,6 +62,15 @@ _DIVERGING = "RdBu_r"
 # --------------------------------------------------------------------------- helpers
 
 
+class _NotebookFigure(Figure):
+    """A Figure that Jupyter shows inline (as a PNG) without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi, facecolor="white")
+        return buffer.getvalue()
+
+
 def _figure(
     figsize: Any, dpi: Any, default: tuple[float, float], constrained: bool = True
 ) -> Figure:
@@ -72,7 +83,7 @@ def _figure(
         raise ValueError(f"`figsize` must be (width, height) in inches, both > 0; got {figsize!r}")
     if not isinstance(dpi, numbers.Real) or isinstance(dpi, bool) or not dpi > 0:
         raise ValueError(f"`dpi` must be a positive number; got {dpi!r}")
-    return Figure(
+    return _NotebookFigure(
         figsize=(float(size[0]), float(size[1])),
         dpi=float(dpi),
         layout="constrained" if constrained else None,
@@ -414,10 +425,13 @@ def plot_kernels(
         return _finish(fig, path)
     if annotate is None:
         annotate = all(k.shape[0] <= 5 and k.shape[1] <= 5 for k in every)
-    cell = 1.5 if annotate else 1.1
+    kh = max(k.shape[0] for k in every)
+    kw = max(k.shape[1] for k in every)
+    cell = max(1.5, 0.36 * max(kh, kw)) if annotate else 1.1
     default = (min(max(cols * cell + 1.2, 3.0), 16.0), min(max(nrows * cell + 0.6, 2.0), 16.0))
     fig = _figure(figsize, dpi, default)
     axes = np.atleast_2d(fig.subplots(nrows, cols, squeeze=False))
+    written = []
     im = None
     for r in range(nrows):
         for c in range(cols):
@@ -433,12 +447,41 @@ def plot_kernels(
             if annotate:
                 for (i, j), v in np.ndenumerate(kern):
                     colour = "white" if abs(v) > 0.6 * vmax else "black"
-                    ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7, color=colour)
+                    written.append(ax.text(j, i, _weight_text(v, vmax), ha="center",
+                                           va="center", color=colour))  # fmt: skip
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.8)
     if title or note:
         fig.suptitle((title or "kernels") + note)
+    if written:
+        _fit_values(fig, axes[0, 0], (kh, kw), written)
     return _finish(fig, path)
+
+
+def _fit_values(fig: Figure, ax: Any, cells: tuple[int, int], texts: list[Any]) -> None:
+    """The largest font (at most 9 pt) whose longest value fits a kernel cell; none under 4.5."""
+    fig.draw_without_rendering()  # lay the panels out to measure them
+    box = ax.get_window_extent()
+    cell_pt = min(box.width / cells[1], box.height / cells[0]) * 72 / fig.dpi
+    longest = max(len(t.get_text()) for t in texts)
+    size = min(9.0, 0.85 * cell_pt / (0.62 * longest), 0.55 * cell_pt)
+    for t in texts:
+        if size >= _MIN_FONT:
+            t.set_fontsize(size)
+        else:
+            t.remove()
+
+
+_MIN_FONT = 4.5  # points: smaller values are not written into kernel cells
+
+
+def _weight_text(v: float, vmax: float) -> str:
+    """A weight with the decimals its kernel's scale needs: ``0.16``, ``-8``, ``12.5``."""
+    if float(v).is_integer() and abs(v) < 1e4:
+        return str(int(v))
+    decimals = max(0, 1 - math.floor(math.log10(vmax))) if vmax > 0 else 2
+    text = f"{v:.{decimals}f}"
+    return "0" if float(text) == 0 else text
 
 
 # --------------------------------------------------------------------------- feature maps
@@ -472,17 +515,20 @@ def plot_feature_maps(
     """The input and every convolution and pooling layer's maps for one image.
 
     One row per layer (the input first): up to ``max_maps`` channels of a 2D
-    model as small images; for a 1D model, all channels of the layer as a
-    ``channels x time`` image.
+    model as small images (the row's label says "8 of 120 channels shown" when
+    there are more); for a 1D model, all channels of the layer as a
+    ``channels x time`` image. Maps of a single position (``1 x 1``, or length
+    1) are drawn as one bar per channel, every channel, since a one-pixel image
+    shows only its colour.
 
     Parameters
     ----------
     model : Module
     image : array_like
-        One sample without the batch axis: ``(H, W)`` or ``(C, H, W)`` for a 2D
-        model, ``(L,)`` or ``(C, L)`` for a 1D model.
+        One sample: ``(H, W)``, ``(C, H, W)`` or a batch of one ``(1, C, H, W)``
+        for a 2D model; ``(L,)``, ``(C, L)`` or ``(1, C, L)`` for a 1D model.
     max_maps : int, default 8
-        Channels drawn per layer (2D models).
+        Channels drawn as images per layer (2D models).
     cmap : str, default 'viridis'
     title : str, optional
     figsize : (float, float), optional
@@ -505,9 +551,7 @@ def plot_feature_maps(
     analysis._check_module("model", model)
     max_maps = analysis._positive_int("max_maps", max_maps)
     dims = _spatial_dims(model)
-    img = _real_array("image", image, (dims, dims + 1))
-    if img.ndim == dims:
-        img = img[None]
+    img = _real_array("image", analysis._one_input("image", image, dims), (dims + 1,))
     batch = img[None].astype(analysis._param_dtype(model))
     records = analysis.activations(model, batch)
     kinds = ("conv", "maxpool", "avgpool", "window", "adaptive")
@@ -521,8 +565,11 @@ def plot_feature_maps(
         fig = _figure(figsize, dpi, (8.0, 1.3 * len(rows) + 0.6))
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
         for ax, (label, maps) in zip(axes, rows):
-            im = ax.imshow(maps, aspect="auto", cmap=cmap, interpolation="nearest")
             ax.set_ylabel(f"{label}\n{tuple(maps.shape)}", fontsize=8)
+            if maps.shape[-1] == 1:
+                _channel_bars(ax, maps)
+                continue
+            im = ax.imshow(maps, aspect="auto", cmap=cmap, interpolation="nearest")
             ax.set_yticks([])
             fig.colorbar(im, ax=ax, pad=0.01)
         axes[-1].set_xlabel("position")
@@ -531,24 +578,41 @@ def plot_feature_maps(
         many = len(rows) * cols > 16  # many small panels: a fixed layout is much faster
         size = (min(1.3 * cols + 1.0, 16.0), min(1.3 * len(rows) + 0.6, 20.0))
         fig = _figure(figsize, dpi, size, constrained=not many)
-        axes = fig.subplots(len(rows), cols, squeeze=False)
+        grid = fig.add_gridspec(len(rows), cols)
         if many:
-            fig.subplots_adjust(left=0.12, right=0.99, bottom=0.01,
-                                top=0.9 if title else 0.95, wspace=0.1, hspace=0.35)
+            fig.subplots_adjust(left=1.5 / size[0], right=0.99, bottom=0.05,
+                                top=0.9 if title else 0.95, wspace=0.1, hspace=0.45)
         for r, (label, maps) in enumerate(rows):
-            for c in range(cols):
-                ax = axes[r, c]
-                _bare(ax)
-                if c >= maps.shape[0]:
-                    ax.set_axis_off()
-                    continue
-                ax.imshow(maps[c], cmap=cmap, interpolation="nearest")
-                if r == 0 or c > 0:
-                    ax.set_title(f"ch {c}", fontsize=7)
-            axes[r, 0].set_ylabel(f"{label}\n{tuple(maps.shape)}", fontsize=8)
+            text = f"{label}\n{tuple(maps.shape)}"
+            if all(n == 1 for n in maps.shape[1:]):  # one value per channel: bars
+                ax = fig.add_subplot(grid[r, :])
+                _channel_bars(ax, maps)
+            else:
+                if maps.shape[0] > cols:
+                    text += f"\n{cols} of {maps.shape[0]}\nchannels shown"
+                for c in range(min(cols, maps.shape[0])):
+                    ax = fig.add_subplot(grid[r, c])
+                    _bare(ax)
+                    ax.imshow(maps[c], cmap=cmap, interpolation="nearest")
+                    if r == 0 or c > 0:
+                        ax.set_title(f"ch {c}", fontsize=7)
+                    if c == 0:
+                        first = ax
+                ax = first
+            ax.set_ylabel(text, fontsize=8, rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)
     return _finish(fig, path)
+
+
+def _channel_bars(ax: Any, maps: np.ndarray) -> None:
+    """One bar per channel for maps of a single position (``(C, 1, ..., 1)``)."""
+    values = maps.reshape(maps.shape[0])
+    ax.bar(np.arange(values.size), values, width=0.8, color=np.where(values < 0, "C3", "C0"))
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlim(-0.6, values.size - 0.4)
+    ax.tick_params(labelsize=6)
+    ax.set_xlabel("channel", fontsize=7, labelpad=1)
 
 
 # --------------------------------------------------------------------------- learned vs classic
@@ -583,6 +647,7 @@ def plot_filters_vs_classic(
     *,
     max_filters: int = 12,
     pairs_per_row: int = 3,
+    min_cosine: float = 0.7,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
@@ -594,8 +659,10 @@ def plot_filters_vs_classic(
     ones of image processing. For each kernel ``w`` the classic kernel ``c``
     (of :func:`convolab.analysis.classic_bank`, fitted to ``w``'s shape)
     maximizing ``|cos(w, c)|`` is drawn beside it, negated when the cosine is
-    negative; the panel title gives its name and ``|cos|``. Each pair has its
-    own colour scale, symmetric about 0.
+    negative; the panel title gives its name and ``|cos|``. Below ``min_cosine``
+    no classic kernel is drawn: the panel says "no close match" and names the
+    best candidate with its ``|cos|`` (a learned kernel is not a blurred box at
+    cosine 0.3). Each pair has its own colour scale, symmetric about 0.
 
     Parameters
     ----------
@@ -605,6 +672,8 @@ def plot_filters_vs_classic(
     max_filters : int, default 12
         Kernels drawn (output-major order).
     pairs_per_row : int, default 3
+    min_cosine : float, default 0.7
+        The smallest ``|cos|`` that counts as a match (0 draws every best candidate).
     title : str, optional
     figsize : (float, float), optional
     dpi : float, default 100
@@ -620,8 +689,15 @@ def plot_filters_vs_classic(
     >>> fig = plot_filters_vs_classic(kernels.sobel(0)[None] * 0.1)
     >>> fig.axes[1].get_title()
     'sobel(axis=0)\\ncos = 1.00'
+    >>> unlike = plot_filters_vs_classic([[0.0, 1, 0], [0, 0, 0], [0, 0, 0.5]]).axes[1]
+    >>> unlike.get_title(), unlike.texts[0].get_text()
+    ('no close match', 'best: -scharr(axis=0)\\n|cos| = 0.49')
     """
     max_filters = analysis._positive_int("max_filters", max_filters)
+    if isinstance(min_cosine, bool) or not isinstance(min_cosine, numbers.Real) or not (
+        0 <= min_cosine <= 1
+    ):
+        raise ValueError(f"`min_cosine` must be a number in [0, 1]; got {min_cosine!r}")
     per_row = analysis._positive_int("pairs_per_row", pairs_per_row)
     items = _kernel_list(layer, max_filters)
     banks: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
@@ -639,12 +715,22 @@ def plot_filters_vs_classic(
         sign = -1.0 if match.cosine < 0 else 1.0
         name = ("-" if sign < 0 else "") + match.name
         r, c = divmod(idx, per_row)
+        close = abs(match.cosine) >= min_cosine
         for ax, img, text in (
             (axes[r, 2 * c], kern, f"learned {label}"),
-            (axes[r, 2 * c + 1], sign * match.kernel, f"{name}\ncos = {abs(match.cosine):.2f}"),
-        ):
+            (axes[r, 2 * c + 1], sign * match.kernel if close else None,
+             f"{name}\ncos = {abs(match.cosine):.2f}" if close else "no close match"),
+        ):  # fmt: skip
             ax.set_axis_on()
             _bare(ax)
+            if img is None:
+                ax.set_title(text, fontsize=7)
+                ax.text(0.5, 0.5, f"best: {name}\n|cos| = {abs(match.cosine):.2f}",
+                        ha="center", va="center", fontsize=6, color="0.35",
+                        transform=ax.transAxes)  # fmt: skip
+                for side in ax.spines.values():
+                    side.set_linestyle(":")
+                continue
             img2 = np.atleast_2d(img)
             lim = _symmetric_limit([img2])
             ax.imshow(img2, cmap=_DIVERGING, vmin=-lim, vmax=lim, aspect="equal")
@@ -745,6 +831,7 @@ def plot_history(
         for key in keys:
             ax.plot(xs, data[key], marker="o", ms=3, label=key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -857,8 +944,8 @@ def plot_receptive_field(
     input_shape : tuple of int
         One input's shape without the batch axis, ``(C, H, W)`` or ``(C, L)``.
     image : array_like, optional
-        Drawn underneath: ``(H, W)`` or ``(C, H, W)`` (first channel), ``(L,)``
-        or ``(C, L)`` for 1D.
+        Drawn underneath: ``(H, W)``, ``(C, H, W)`` or ``(1, C, H, W)`` (first
+        channel); ``(L,)``, ``(C, L)`` or ``(1, C, L)`` for 1D.
     title : str, optional
     figsize : (float, float), optional
     dpi : float, default 100
@@ -892,9 +979,7 @@ def plot_receptive_field(
     if not chosen:
         raise ValueError(f"`model` has no convolution or pooling layer on {dims}D inputs")
     if image is not None:
-        back = _real_array("image", image, (dims, dims + 1))
-        if back.ndim == dims + 1:
-            back = back[0]
+        back = _real_array("image", analysis._one_input("image", image, dims), (dims + 1,))[0]
         if back.shape != shape[1:]:
             raise ValueError(f"`image` must have the spatial shape {shape[1:]}; got {back.shape}")
     else:

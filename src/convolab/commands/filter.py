@@ -315,7 +315,8 @@ def _connect(address: str) -> Any:
 @click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")
 @click.option("--scale", default="clip", show_default=True,
-              help="clip, minmax or abs (abs shows signed edge responses).")
+              help="clip, minmax, abs (|response| / max) or contrast (|response|, its 99th "
+                   "percentile white: edges of photos).")
 @click.option("--color", default="keep", show_default=True,
               help="keep the channels, or read as gray or rgb.")
 @click.option("--bits", type=click.Choice(["8", "16", "32"]), default=None,
@@ -335,7 +336,7 @@ def filter_(
     """Filter images with a kernel: INPUT... (files or folders) -> OUTPUT.
 
     \b
-    convolab filter photo.png -o edges.png -k laplacian:neighbours=8 --scale abs
+    convolab filter photo.png -o edges.png -k laplacian:neighbours=8 --scale contrast
     convolab filter shots/ -o blurred/ -k gaussian:sigma=2
     """
     from tqdm import tqdm

@@ -3,7 +3,8 @@
 ``MODEL`` is a model name (``lenet5``, ``lenet5-bn``, ``lenet5-classic``, ``detector1d``,
 ``cnn1d``, ``mlp``: freshly initialized), a run folder written by
 ``convolab train``, or a model file. The input shape comes from
-``--input-shape``, else from the model file, else from the model's usual input.
+``--input-shape``, else from the model file, else from the model's usual input;
+``inspect`` lists the parameters of a model without any, ``show`` needs one.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ _DEFAULT_SHAPES: dict[str, tuple[int, ...]] = {
 }
 
 
-def _model_and_shape(spec: str, input_shape: str | None) -> tuple[Any, tuple[int, ...], str]:
-    """The model named or stored at ``spec``, the input shape to use, and a display name."""
+def _model_and_shape(
+    spec: str, input_shape: str | None
+) -> tuple[Any, tuple[int, ...] | None, str]:
+    """The model named or stored at ``spec``, its input shape (None: unknown), a display name."""
     from convolab import models
     from convolab.commands.export import parse_shape
     from convolab.commands.train import load_model
@@ -49,14 +52,8 @@ def _model_and_shape(spec: str, input_shape: str | None) -> tuple[Any, tuple[int
             "model file"
         )
     model, meta = load_model(path)
-    if shape is None:
-        saved = meta.get("input_shape")
-        if not saved:
-            raise UsageProblem(
-                f"the model file {spec!r} does not record its input shape; pass --input-shape "
-                "(e.g. 1,28,28)"
-            )
-        shape = tuple(int(s) for s in saved)
+    if shape is None and meta.get("input_shape"):
+        shape = tuple(int(s) for s in meta["input_shape"])
     return model, shape, str(meta.get("model") or path.name)
 
 
@@ -79,7 +76,8 @@ def inspect(model_spec: str, input_shape: str | None) -> None:
 
     MODEL is a model name (lenet5, lenet5-bn, lenet5-classic, detector1d, cnn1d, mlp), a
     run folder or a model file. FLOPs are per input (a multiply-add counts 2);
-    the receptive field is in input pixels, padding included.
+    the receptive field is in input pixels, padding included. A model file that
+    records no input shape gets its parameter table; --input-shape adds the rest.
 
     \b
     Example:
@@ -89,9 +87,13 @@ def inspect(model_spec: str, input_shape: str | None) -> None:
     from convolab import analysis
 
     model, shape, name = _model_and_shape(model_spec, input_shape)
-    _check_runs(model, shape)
+    if shape is not None:
+        _check_runs(model, shape)
     click.echo(f"Model: {name}")
-    click.echo(str(analysis.summary(model, shape)))
+    table = analysis.summary(model, shape)  # without a shape: the parameters only
+    click.echo(str(table))
+    if table.input_shape is None:
+        click.echo("(pass --input-shape C,H,W for output shapes, receptive fields and FLOPs)")
 
 
 def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndarray:
@@ -99,13 +101,16 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
     if not path.is_file():
         raise UsageProblem(f"--image {str(path)!r} does not exist")
     if path.suffix.lower() == ".npy":
-        arr = read_npy(path, f"--image '{path}'")
-        arr = np.asarray(arr, dtype=np.float32)
-        if arr.shape == shape[1:] and shape[0] == 1:
-            arr = arr[None]
+        from convolab.analysis import _one_input
+
+        held = np.asarray(read_npy(path, f"--image '{path}'"), dtype=np.float32)
+        try:
+            arr = _one_input("--image", held, len(shape) - 1)  # (L), (C, L), (1, C, L), ...
+        except ValueError:
+            arr = held
         if arr.shape != shape:
-            raise UsageProblem(f"--image {str(path)!r} holds shape {arr.shape}; the model takes "
-                               f"{shape}")  # fmt: skip
+            raise UsageProblem(f"--image {str(path)!r} holds shape {held.shape}; the model takes "
+                               f"{shape} (or a batch of one)")  # fmt: skip
         return arr
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise UsageProblem(
@@ -171,6 +176,11 @@ def show(
     from convolab import analysis, viz
 
     model, shape, name = _model_and_shape(model_spec, input_shape)
+    if shape is None:
+        raise UsageProblem(
+            f"the model file {model_spec!r} does not record its input shape; pass --input-shape "
+            "(e.g. 1,28,28)"
+        )
     _check_runs(model, shape)
     x = _read_input(Path(image_path), shape, prep)
     convs = [

@@ -217,17 +217,26 @@ def _plot(path: str, x: np.ndarray, series: list[tuple[str, np.ndarray]], title:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 3.2), dpi=100)
+    # A detection score is not in the signal's units: it gets its own axis below the signal.
+    own_axis = marks_y is not None
+    fig, axes = plt.subplots(2 if own_axis else 1, 1, sharex=True, squeeze=False,
+                             figsize=(9, 4.8 if own_axis else 3.2), dpi=100)  # fmt: skip
+    ax, below = axes[0, 0], axes[-1, 0]
     try:
         ax.plot(x, color="0.6", lw=1, label="input")
         for label, y in series:
-            ax.plot(y, lw=1.5, label=label)
+            below.plot(y, lw=1.5, label=label)
         if marks is not None and marks.size:
-            ys = x[marks] if marks_y is None else marks_y[marks]
-            ax.plot(marks, ys, "v", color="C3", ms=8, label="detected")
+            ax.plot(marks, x[marks], "v", color="C3", ms=8, label="detected")
+            if own_axis:
+                below.plot(marks, marks_y[marks], "v", color="C3", ms=8)
         ax.set_title(title)
-        ax.set_xlabel("t")
-        ax.legend(loc="best", fontsize=8)
+        below.set_xlabel("t")
+        for a in {ax, below}:
+            a.legend(loc="best", fontsize=8)
+        if own_axis:
+            ax.set_ylabel("signal")
+            below.set_ylabel(series[0][0])
         fig.tight_layout()
         save_figure(fig, path)
     finally:

@@ -92,7 +92,7 @@ def _render_digits(font, stroke: int) -> np.ndarray | None:
     ink = out.reshape(10, -1)
     if (ink.sum(axis=1) < 4.0).any():
         return None
-    if len(np.unique((ink > 0.5).astype(np.uint8), axis=0)) < 10:
+    if len({row.tobytes() for row in ink > 0.5}) < 10:  # (np.unique(axis=0) is 50x slower)
         return None
     return out
 

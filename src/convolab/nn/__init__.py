@@ -7,7 +7,8 @@
 * :mod:`convolab.nn.init`, :mod:`convolab.nn.optim`;
 * :func:`save` / :func:`load` -- pickle-free model files;
 * :mod:`convolab.nn.onnx`, :mod:`convolab.nn.torch_bridge` -- export to ONNX and exchange
-  with PyTorch (loaded on first use; their optional dependencies only when called).
+  with PyTorch; :func:`export_onnx`, :func:`to_torch` and :func:`from_torch` are also
+  reachable here (loaded on first use; their optional dependencies only when called).
 
 >>> import numpy as np
 >>> from convolab import nn
@@ -134,7 +135,9 @@ __all__ = [
     "build_module",
     "describe_module",
     "enable_grad",
+    "export_onnx",
     "from_onnx",
+    "from_torch",
     "functional",
     "init",
     "is_grad_enabled",
@@ -148,17 +151,26 @@ __all__ = [
     "register_module",
     "save",
     "tensor",
+    "to_torch",
     "torch_bridge",
 ]
 
 _LAZY = ("onnx", "onnx_import", "torch_bridge")
+# Functions of the lazy submodules, reachable as convolab.nn.<name> (PEP 562).
+_LAZY_FUNCTIONS = {
+    "export_onnx": "onnx",
+    "from_onnx": "onnx_import",
+    "to_torch": "torch_bridge",
+    "from_torch": "torch_bridge",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return importlib.import_module(f"convolab.nn.{name}")
-    if name == "from_onnx":
-        return importlib.import_module("convolab.nn.onnx_import").from_onnx
+    if name in _LAZY_FUNCTIONS:
+        module = importlib.import_module(f"convolab.nn.{_LAZY_FUNCTIONS[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'convolab.nn' has no attribute {name!r}")
 
 

@@ -89,6 +89,8 @@ def save(
         Written to a temporary file in the same folder, then renamed.
     metadata : dict, optional
         Extra JSON data stored alongside (e.g. class names, training history).
+        A model's recorded ``input_shape`` (one input, no batch axis) is added
+        as ``metadata["input_shape"]`` unless given; :func:`load` restores it.
 
     Raises
     ------
@@ -109,6 +111,9 @@ def save(
             raise ValueError(f"a state entry may not be named {_META_KEY!r}")
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"`metadata` must be a dict of JSON data; got {type(metadata).__name__}")
+    shape = getattr(model, "input_shape", None)
+    if shape is not None and "input_shape" not in (metadata or {}):
+        metadata = {**(metadata or {}), "input_shape": [int(n) for n in shape]}
     frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
     info = {
         "format": FORMAT,
@@ -351,4 +356,8 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ModelFileError(f"{path}: the list of frozen parameters names unknown parameters")
     for n in frozen:
         params[n].requires_grad = False
+    meta = info.get("metadata")
+    shape = meta.get("input_shape") if isinstance(meta, dict) else None
+    if isinstance(shape, list) and shape and all(type(n) is int and n > 0 for n in shape):
+        model.input_shape = tuple(shape)
     return model.eval()

@@ -482,3 +482,8 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+    def _repr_html_(self) -> str:  # notebooks: the summary table (and a conv layer's kernels)
+        from convolab._html import module_html
+
+        return module_html(self)
