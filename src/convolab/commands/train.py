@@ -107,8 +107,9 @@ def _echo_scores(scores: dict[str, Any], classes: list[str], header: str) -> Non
 @click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine",
               show_default=True, help="Learning rate over the epochs: cosine decay to 0, or "
                                       "constant.")
-@click.option("--standardize", is_flag=True,
-              help="Standardize inputs inside the model with the training split's mean and std.")
+@click.option("--standardize/--no-standardize", default=None,
+              help="Standardize inputs inside the model with the training split's mean and std "
+                   "[default: on for images].")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0,
               show_default=True, help="Smooth the one-hot targets by this much (0.1 is usual).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
@@ -131,7 +132,7 @@ def train(
     augment: bool | None,
     shift: int,
     lr_schedule: str,
-    standardize: bool,
+    standardize: bool | None,
     label_smoothing: float,
     resume: bool,
     quiet: bool,
@@ -178,11 +179,12 @@ def train(
         augmentation = data.default_augmentation(tuple(input_shape), len(fit_on))
     else:
         augmentation = data.RandomAffine() if augment else None
-    if augmentation is not None and not isinstance(augmentation, data.RandomShift) and (
-            len(input_shape) != 3):  # fmt: skip
+    if augment and not data.is_image_shape(tuple(input_shape)):
         raise UsageProblem(f"--augment warps images; {data_name} holds signals of shape "
                            f"{tuple(input_shape)} (use --shift)")  # fmt: skip
     stats = None
+    if standardize is None:
+        standardize = data.is_image_shape(tuple(input_shape))
     if standardize:  # per channel, from the samples the model trains on
         axes = (0, *range(2, fit_on.x.ndim))
         std = fit_on.x.std(axis=axes, dtype=np.float64)

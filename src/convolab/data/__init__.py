@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from convolab.data.augment import RandomAffine, RandomShift, default_augmentation
+from convolab.data.augment import RandomAffine, RandomShift, default_augmentation, is_image_shape
 from convolab.data.idx import read_idx, write_idx
 from convolab.data.loader import ArrayDataset, DataLoader, random_split
 from convolab.data.mnist import (
@@ -40,6 +40,7 @@ __all__ = [
     "find_fonts",
     "idx_folder",
     "idx_splits",
+    "is_image_shape",
     "load",
     "load_image",
     "load_splits",

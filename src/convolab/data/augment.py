@@ -20,6 +20,7 @@ __all__ = [
     "RandomShift",
     "default_augmentation",
     "elastic_field",
+    "is_image_shape",
     "sample_bilinear",
     "warp_affine",
 ]
@@ -299,6 +300,18 @@ class RandomAffine:
         return warp_affine(x, matrix, offset, field)
 
 
+def is_image_shape(sample_shape: tuple[int, ...]) -> bool:
+    """Whether samples of this shape (batch axis left out) are images ``(C, H, W)``.
+
+    The rule the defaults of ``convolab train`` follow: images are standardized and,
+    when few, augmented; signals ``(C, L)`` are left as they are.
+
+    >>> is_image_shape((1, 28, 28)), is_image_shape((1, 128)), is_image_shape((3, 1, 1))
+    (True, False, False)
+    """
+    return len(sample_shape) == 3 and min(sample_shape[1:]) > 1
+
+
 def default_augmentation(x_shape: tuple[int, ...], n_train: int) -> RandomAffine | None:
     """The augmentation ``convolab train`` uses unless told: :class:`RandomAffine` or none.
 
@@ -314,6 +327,6 @@ def default_augmentation(x_shape: tuple[int, ...], n_train: int) -> RandomAffine
     >>> default_augmentation((1, 28, 28), 60000) is None, default_augmentation((1, 40), 4000)
     (True, None)
     """
-    if len(x_shape) == 3 and min(x_shape[1:]) > 1 and n_train < AUGMENT_BELOW:
+    if is_image_shape(tuple(x_shape)) and n_train < AUGMENT_BELOW:
         return RandomAffine()
     return None
