@@ -177,3 +177,47 @@ def test_a_run_folder_records_the_input_shape_of_any_model(shapes, tmp_path):
     info = nn.read_model_info(tmp_path / "model.npz")
     assert info["metadata"]["input_shape"] == list(tr.x.shape[1:]) == [1, 64]
     assert nn.load(tmp_path).input_shape == (1, 64)
+
+
+def test_cosine_schedule_rates_per_epoch_and_on_resume(shapes, tmp_path):
+    _, hist = _fit(data=shapes, epochs=4, lr_schedule="cosine")
+    want = [0.05 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]  # 0.05, 0.0427, ...
+    np.testing.assert_allclose([e["lr"] for e in hist.epochs], want, rtol=1e-12)
+    _, constant = _fit(data=shapes, epochs=2)
+    assert [e["lr"] for e in constant.epochs] == [0.05, 0.05]
+    run = tmp_path / "run"
+    calls = []
+
+    def stop_in_epoch_3(xb, rng):
+        calls.append(1)
+        if len(calls) > 2 * 8:  # 8 batches an epoch
+            raise KeyboardInterrupt
+        return xb
+
+    with pytest.raises(KeyboardInterrupt):  # a 4-epoch run stopped after its epoch 2
+        _fit(tmp=run, data=shapes, epochs=4, lr_schedule="cosine", augment=stop_in_epoch_3)
+    assert len(train.load_checkpoint(run)["history"].epochs) == 2
+    _, resumed = _fit(tmp=run, data=shapes, epochs=4, resume=run, lr_schedule="cosine")
+    np.testing.assert_allclose([e["lr"] for e in resumed.epochs], want, rtol=1e-12)
+    np.testing.assert_allclose([e["loss"] for e in resumed.epochs],
+                               [e["loss"] for e in hist.epochs], rtol=1e-6)  # fmt: skip
+    with pytest.raises(ValueError, match="`lr_schedule` must be one of 'constant', 'cosine'; "
+                                         "got 'linear'"):  # fmt: skip
+        _fit(data=shapes, epochs=1, lr_schedule="linear")
+
+
+def test_augment_sees_every_training_batch_with_a_seeded_generator():
+    ds = data.shapes1d(40, length=64, seed=0)
+    seen = []
+
+    def record(xb, rng):
+        seen.append((len(xb), rng.integers(1 << 30)))
+        return xb
+
+    for _ in range(2):
+        train.fit(models.detector1d(length=64), ds, epochs=2, batch_size=16, augment=record,
+                  progress=False)  # fmt: skip
+    first, second = seen[:6], seen[6:]
+    assert [n for n, _ in first] == [16, 16, 8] * 2
+    assert first == second  # the same draws on a second run: (seed, epoch) seeds them
+    assert first[0][1] != first[3][1]  # and another epoch draws anew

@@ -48,6 +48,7 @@ _CHECKPOINT = "checkpoint.npz"
 _MODEL = "model.npz"
 _METRICS = "metrics.json"
 _OPTIMIZERS = ("adam", "sgd")
+LR_SCHEDULES = ("constant", "cosine")
 
 LossFn = Callable[[nn.Tensor, np.ndarray], nn.Tensor]
 
@@ -313,6 +314,7 @@ def fit(
     progress: bool | None = None,
     metadata: dict[str, Any] | None = None,
     augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    lr_schedule: str = "constant",
 ) -> History:
     """Train ``model`` on ``train`` by mini-batch gradient descent.
 
@@ -360,7 +362,12 @@ def fit(
         defaults to the shape of one training input.
     augment : callable, optional
         ``augment(xb, rng) -> xb`` applied to every training batch, e.g.
-        :class:`convolab.data.RandomShift`; ``rng`` is seeded from ``(seed, epoch)``.
+        :class:`convolab.data.RandomAffine`; ``rng`` is seeded from ``(seed, epoch)``.
+    lr_schedule : {'constant', 'cosine'}
+        ``'cosine'``: epoch ``e`` (0-based) of ``E = epochs`` trains at
+        ``lr (1 + cos(pi e / E)) / 2`` (:class:`convolab.nn.optim.CosineAnnealingLR`),
+        from ``lr`` down towards 0; a function of the epoch, so a resumed run
+        follows the same rates.
 
     Returns
     -------
@@ -399,8 +406,11 @@ def fit(
             raise ValueError(f"`{name}` must be an integer >= 1; got {value!r}")
     if patience is not None and (not isinstance(patience, int | np.integer) or patience < 1):
         raise ValueError(f"`patience` must be an integer >= 1 or None; got {patience!r}")
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"`lr_schedule` must be one of 'constant', 'cosine'; got {lr_schedule!r}")
     loss_fn = loss or _default_loss
     opt = _make_optimizer(model, optimizer, lr, weight_decay, momentum)
+    schedule = nn.optim.CosineAnnealingLR(opt, int(epochs)) if lr_schedule == "cosine" else None
     keep_freed_memory()
     loader = DataLoader(train_ds, batch_size, shuffle=True, seed=seed)
     history = History(monitor="val_accuracy" if val_ds is not None else "loss")
@@ -426,6 +436,10 @@ def fit(
     for epoch in range(start, int(epochs)):
         nn.init.manual_seed(_epoch_seed(seed, epoch))
         loader.epoch = epoch
+        if schedule is not None:  # the rate is a function of the epoch alone
+            schedule.last_epoch = epoch
+            for group, rate in zip(opt.param_groups, schedule.get_lr(), strict=True):
+                group["lr"] = rate
         rng = np.random.default_rng(_epoch_seed(seed, epoch) + 1)
         record = _train_epoch(model, opt, loader, loss_fn, epoch, int(epochs), show, augment, rng)
         if val_ds is not None:

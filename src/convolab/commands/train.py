@@ -19,6 +19,7 @@ import numpy as np
 
 from convolab.checks import check_labels, read_json
 from convolab.cli import UsageProblem, force_option, in_flags
+from convolab.data.augment import AUGMENT_BELOW
 from convolab.outputs import check_target
 from convolab.outputs import write_json as _write_json
 
@@ -129,10 +130,18 @@ def _check_run_folder(run: Path, resume: bool, force: bool) -> None:
               help="Use a random N training and N test samples (quick runs).")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Size of generated data sets (ocr-digits, shapes1d).")
+@click.option("--augment/--no-augment", default=None,
+              help="Warp each training image by a small random rotation, scaling and shift "
+                   f"[default: on for images when fewer than {AUGMENT_BELOW:,} training images].")
 @click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Augment: shift each training sample by up to this many pixels.")
-@click.option("--standardize", is_flag=True,
-              help="Standardize inputs inside the model with the training split's mean and std.")
+              help="Augment by whole-pixel shifts of up to this many pixels instead "
+                   "(signals too).")
+@click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine",
+              show_default=True, help="Learning rate over the epochs: cosine decay to 0, or "
+                                      "constant.")
+@click.option("--standardize/--no-standardize", default=None,
+              help="Standardize inputs inside the model with the training split's mean and std "
+                   "[default: on for images].")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0,
               show_default=True, help="Smooth the one-hot targets by this much (0.1 is usual).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
@@ -153,8 +162,10 @@ def train(
     patience: int | None,
     limit: int | None,
     samples: int | None,
+    augment: bool | None,
     shift: int,
-    standardize: bool,
+    lr_schedule: str,
+    standardize: bool | None,
     label_smoothing: float,
     resume: bool,
     force: bool,
@@ -173,6 +184,8 @@ def train(
         raise UsageProblem(f"unknown model {model_name!r}; expected one of {valid}")
     if lr is None:
         lr = models.DEFAULT_LR[model_name]
+    if shift and augment is not None:
+        raise UsageProblem(f"--shift {shift} and --{'' if augment else 'no-'}augment: give one")
     run = Path(out)
     _check_run_folder(run, resume, force)
 
@@ -188,7 +201,18 @@ def train(
             raise UsageProblem(f"--val-fraction {val_fraction} leaves no training data")
         fit_on, val = data.random_split(train_full, [len(train_full) - n_val, n_val], seed=seed)
     input_shape = list(train_full.x.shape[1:])
+    if shift:
+        augmentation = data.RandomShift(shift)
+    elif augment is None:
+        augmentation = data.default_augmentation(tuple(input_shape), len(fit_on))
+    else:
+        augmentation = data.RandomAffine() if augment else None
+    if augment and not data.is_image_shape(tuple(input_shape)):
+        raise UsageProblem(f"--augment warps images; {data_name} holds signals of shape "
+                           f"{tuple(input_shape)} (use --shift)")  # fmt: skip
     stats = None
+    if standardize is None:
+        standardize = data.is_image_shape(tuple(input_shape))
     if standardize:  # per channel, from the samples the model trains on
         axes = (0, *range(2, fit_on.x.ndim))
         std = fit_on.x.std(axis=axes, dtype=np.float64)
@@ -209,6 +233,8 @@ def train(
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
         "seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
         "limit": limit, "samples": samples, "shift": shift, "label_smoothing": label_smoothing,
+        "augment": repr(augmentation) if augmentation is not None else None,
+        "lr_schedule": lr_schedule,
         "standardize": stats,
         "train_samples": len(fit_on), "val_samples": len(val) if val is not None else 0,
         "test_samples": len(test),
@@ -226,7 +252,7 @@ def train(
         model, fit_on, val, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
         seed=seed, out=run, resume=run if resume else None, patience=patience,
         progress=False if quiet else None, metadata=meta,
-        augment=data.RandomShift(shift) if shift else None,
+        augment=augmentation, lr_schedule=lr_schedule,
         loss=training.smoothed_loss(label_smoothing) if label_smoothing else None,
     )  # fmt: skip
     best = nn.load(run / _MODEL_FILE)

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+from convolab.data.augment import RandomAffine, RandomShift, default_augmentation, is_image_shape
 from convolab.data.idx import read_idx, write_idx
-from convolab.data.loader import ArrayDataset, DataLoader, RandomShift, random_split
+from convolab.data.loader import ArrayDataset, DataLoader, random_split
 from convolab.data.mnist import (
     FASHION_MNIST_MIRRORS,
     MNIST_MIRRORS,
@@ -31,12 +32,15 @@ __all__ = [
     "DataLoader",
     "FASHION_MNIST_MIRRORS",
     "MNIST_MIRRORS",
+    "RandomAffine",
     "RandomShift",
     "cache_dir",
+    "default_augmentation",
     "fashion_mnist",
     "find_fonts",
     "idx_folder",
     "idx_splits",
+    "is_image_shape",
     "load",
     "load_image",
     "load_splits",

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from convolab.checks import check_labels
+from convolab.data.augment import RandomShift  # its home is the augmentation module
 
 __all__ = ["ArrayDataset", "DataLoader", "RandomShift", "random_split"]
 
@@ -197,49 +198,3 @@ class DataLoader:
                 yield x[index], y[index]
             else:  # contiguous slices: views, no copy
                 yield x[index[0] : index[-1] + 1], y[index[0] : index[-1] + 1]
-
-
-class RandomShift:
-    """Augmentation: move each image by a random whole number of pixels, zeros filling in.
-
-    A batch ``(N, C, H, W)`` (or signals ``(N, C, L)``) is padded by ``max_shift`` on
-    every side and each sample cropped back at a random offset, all in one
-    fancy-indexing step. Pass it to :func:`convolab.train.fit` as ``augment=``.
-
-    Parameters
-    ----------
-    max_shift : int
-        Largest shift along each spatial axis, in pixels (>= 0).
-
-    Examples
-    --------
-    >>> x = np.zeros((1, 1, 3, 3), np.float32); x[0, 0, 1, 1] = 1
-    >>> y = RandomShift(1)(x, np.random.default_rng(0))
-    >>> y.shape, float(y.sum())
-    ((1, 1, 3, 3), 1.0)
-    """
-
-    def __init__(self, max_shift: int = 2) -> None:
-        if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)):
-            raise TypeError(f"`max_shift` must be an integer; got {max_shift!r}")
-        if max_shift < 0:
-            raise ValueError(f"`max_shift` must be >= 0; got {max_shift}")
-        self.max_shift = int(max_shift)
-
-    def __repr__(self) -> str:
-        return f"RandomShift({self.max_shift})"
-
-    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        p = self.max_shift
-        if p == 0 or x.ndim < 3:
-            return x
-        n, spatial = x.shape[0], x.shape[2:]
-        padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * len(spatial))
-        offsets = rng.integers(0, 2 * p + 1, (n, len(spatial)))
-        index: list[np.ndarray] = [np.arange(n).reshape((n,) + (1,) * (x.ndim - 1)),
-                                   np.arange(x.shape[1]).reshape((1, -1) + (1,) * len(spatial))]
-        for axis, size in enumerate(spatial):
-            shape = [n, 1] + [1] * len(spatial)
-            shape[2 + axis] = size
-            index.append((offsets[:, axis, None] + np.arange(size)).reshape(shape))
-        return padded[tuple(index)]

@@ -21,6 +21,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
+from convolab.data.augment import _gaussian
+from convolab.data.augment import elastic_field as _elastic_field
 from convolab.data.loader import ArrayDataset
 
 __all__ = ["find_fonts", "ocr_digits"]
@@ -185,34 +187,12 @@ def _span(mask: np.ndarray) -> np.ndarray:
     return (mask.shape[1] - mask[:, ::-1].argmax(axis=1) - mask.argmax(axis=1)).astype(float)
 
 
-def _gaussian(sigma: float) -> np.ndarray:
-    """The kernel bank's Gaussian, reaching 3 sigma (at least one pixel), in float32."""
-    from convolab.kernels import gaussian
-
-    return gaussian(sigma, size=2 * max(1, int(np.ceil(3 * sigma))) + 1).astype(np.float32)
-
-
 def _blur(images: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur of a stack (N, H, W) through the convolution engine."""
     import convolab
 
     kernel = _gaussian(sigma)[None]
     return convolab.correlate(images, kernel, mode="same", axes=(-2, -1)).astype(np.float32)
-
-
-def _elastic_field(rng, n: int, grid: int, sigma: float, rms: np.ndarray) -> np.ndarray:
-    """Smooth random displacements (n, 2, grid, grid) with zero mean and RMS ``rms`` per sample.
-
-    White noise low-passed by a Gaussian (through the engine), as in Simard et al. (2003).
-    """
-    import convolab
-
-    noise = rng.standard_normal((n, 2, grid, grid), dtype=np.float32)
-    field = convolab.correlate(noise, _gaussian(sigma)[None, None], mode="same",
-                               boundary="wrap", axes=(-2, -1), method="fft")  # fmt: skip
-    field -= field.mean(axis=(2, 3), keepdims=True)  # no net shift: the centre of mass stays
-    norm = np.sqrt((field**2).mean(axis=(1, 2, 3)))
-    return field * (rms / np.maximum(norm, 1e-12))[:, None, None, None]
 
 
 def _warp(bank, com, extent, params, size, rng, chunk=512) -> np.ndarray:
