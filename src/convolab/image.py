@@ -20,10 +20,11 @@ array([[ 0., -3.,  3.,  0.,  0.],
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -41,6 +42,7 @@ __all__ = [
     "filter_large",
     "load",
     "save",
+    "to_png",
     "sharpen",
     "unsharp_mask",
 ]
@@ -99,7 +101,7 @@ def _pixels(im: Image.Image, path: Path) -> np.ndarray:
     return a.astype(np.float32) / np.float32(255)
 
 
-def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
+def load(path: str | os.PathLike | BinaryIO, mode: str = "gray") -> np.ndarray:
     """Read an image file into a float32 array with values in ``[0, 1]``.
 
     PNG, JPEG, BMP, TIFF (8 and 16 bit), GIF (first frame) and every other
@@ -109,8 +111,8 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
 
     Parameters
     ----------
-    path : str or path-like
-        The image file.
+    path : str, path-like or binary file object
+        The image file (or its bytes, e.g. an ``io.BytesIO`` of an upload).
     mode : {'gray', 'rgb', 'keep'}
         ``gray``: ``(rows, columns)``; colour is mixed to luma
         ``Y = 0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601, as Pillow's ``L``),
@@ -141,13 +143,16 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
            [0.6, 0.8, 1. ]], dtype=float32)
     """
     mode = _choice("mode", mode, LOAD_MODES)
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"image file '{path}' does not exist")
-    if path.is_dir():
-        raise IsADirectoryError(f"'{path}' is a folder, not an image file")
+    if hasattr(path, "read"):
+        source, path = path, Path("<bytes>")
+    else:
+        path = source = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"image file '{path}' does not exist")
+        if path.is_dir():
+            raise IsADirectoryError(f"'{path}' is a folder, not an image file")
     try:
-        with Image.open(path) as im:
+        with Image.open(source) as im:
             im.load()  # frame 0; decodes now so that truncation is caught here
             upright = ImageOps.exif_transpose(im)  # camera orientation tag, if any
             a = _pixels(upright if upright is not None else im, path)
@@ -276,10 +281,51 @@ def save(
     >>> (load(p) * 255).round()
     array([[255.,   0., 128.]], dtype=float32)
     """
+    path = Path(path)
+    fmt = _format_for(path)
+    im = _quantized(array, scale, bits, fmt, f"'{path}'")
+
+    def write(fh: Any) -> None:
+        im.save(fh, format=fmt)
+
+    _write_atomically(path, write)
+    return path
+
+
+def to_png(array: Any, scale: str = "clip") -> bytes:
+    """The bytes of a PNG file of ``array``, quantized exactly as :func:`save` does.
+
+    For serving an image without a file (the lab's pages).
+
+    Parameters
+    ----------
+    array : array_like
+        As for :func:`save`.
+    scale : {'clip', 'minmax', 'abs'}
+        As for :func:`save`.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> data = to_png(np.array([[-2.0, 0.0, 1.0]]), scale="abs")
+    >>> data[:4], (load(io.BytesIO(data)) * 255).round()
+    (b'\\x89PNG', array([[255.,   0., 128.]], dtype=float32))
+    """
+    im = _quantized(array, scale, 8, "PNG", "the PNG")
+    buffer = io.BytesIO()
+    im.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _quantized(array: Any, scale: str, bits: int, fmt: str, label: str) -> Image.Image:
+    """``array`` scaled to [0, 1] and quantized to ``bits`` as a Pillow image for ``fmt``."""
     scale = _choice("scale", scale, SCALES)
     if bits not in (8, 16) or isinstance(bits, bool):
         raise ValueError(f"`bits` must be 8 or 16; got {bits!r}")
-    path = Path(path)
     a = np.asarray(array)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"`array` must be a real numeric array; got dtype {a.dtype}")
@@ -293,15 +339,14 @@ def save(
     a = a.astype(np.float64)
     if not np.all(np.isfinite(a)):
         raise ValueError("`array` contains NaN or infinite values; cannot save it as an image")
-    fmt = _format_for(path)
     has_alpha = a.ndim == 3 and a.shape[2] in (2, 4)
     if fmt == "JPEG" and has_alpha:
         raise ValueError(
-            f"cannot save '{path}': JPEG has no alpha channel; drop it or use .png"
+            f"cannot save {label}: JPEG has no alpha channel; drop it or use .png"
         )
     if bits == 16 and (a.ndim != 2 or fmt not in ("PNG", "TIFF")):
         raise ValueError(
-            f"cannot save '{path}' with 16 bits: only gray PNG and TIFF images can be 16-bit"
+            f"cannot save {label} with 16 bits: only gray PNG and TIFF images can be 16-bit"
         )
     if has_alpha:  # alpha is opacity, not a response to rescale: only clipped
         a = np.concatenate([_scaled(a[..., :-1], scale), np.clip(a[..., -1:], 0.0, 1.0)], axis=-1)
@@ -309,13 +354,7 @@ def save(
         a = _scaled(a, scale)
     top = 65535 if bits == 16 else 255
     q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
-    im = Image.fromarray(q)
-
-    def write(fh: Any) -> None:
-        im.save(fh, format=fmt)
-
-    _write_atomically(path, write)
-    return path
+    return Image.fromarray(q)
 
 
 # --------------------------------------------------------------------------- filtering
