@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps
+.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps lab
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test-interop: interop-deps lint
 
 demo: $(STAMP)
 	$(VENV)/bin/convolab demo --out demo-output
+
+lab: $(STAMP)
+	$(VENV)/bin/convolab lab
 
 bench: interop-deps
 	$(PY) -m pip install --quiet -e ".[bench]"

@@ -133,7 +133,7 @@ def forward(models: Models, body: dict[str, Any], entry: Entry | None = None) ->
         })  # fmt: skip
     classes = entry.meta.get("classes") or [str(k) for k in range(len(probs))]
     return {
-        "input": np.round(x[0].astype(np.float64), 4).tolist(),
+        "input": x[0].tolist(),  # exact: the unit page sends it back
         "probabilities": [float(p) for p in probs],
         "classes": classes,
         "predicted": classes[int(np.argmax(probs))],
