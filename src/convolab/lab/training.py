@@ -24,6 +24,7 @@ class Job:
 
     key: str
     settings: dict[str, Any]
+    source: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)
     status: str = "starting"
     message: str = ""
@@ -47,39 +48,42 @@ class Jobs:
 
     def __init__(self, registry: Models, folders: tuple[Path, ...] = ()) -> None:
         self.registry = registry
+        self.named = tuple(str(f) for f in folders)  # as the command line wrote them
         self.folders = tuple(Path(f).resolve() for f in folders)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
     def data_choices(self) -> list[str]:
-        return [*data.DATASET_NAMES, *(str(f) for f in self.folders)]
+        return [*data.DATASET_NAMES, *self.named]
 
-    def _data(self, value: Any) -> str:
+    def _data(self, value: Any) -> tuple[str, str]:
+        """``(as given, what to load)``: a built-in name, or a folder inside a named one."""
         if value in data.DATASET_NAMES:
-            return value
+            return value, value
         if not isinstance(value, str):
             raise BadInput(f"`data` must be a data set name or a folder; got {value!r}")
         path = Path(value).expanduser().resolve()
         if not any(path == f or f in path.parents for f in self.folders):
-            named = ", ".join(str(f) for f in self.folders) or "none"
+            named = ", ".join(self.named) or "none"
             raise BadInput(f"`data` {value!r} is outside the folders named on the command line "
                            f"(--data: {named}); built-in sets: "
                            f"{', '.join(data.DATASET_NAMES)}", 403)  # fmt: skip
         if not path.is_dir():
             raise BadInput(f"`data` {value!r} is not a folder", 404)
-        return str(path)
+        return value, str(path)
 
     def start(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /api/train/start``: validate the settings and start the run in a thread."""
         settings = {
             "model": choice(body, "model", models.MODEL_NAMES, "lenet5"),
-            "data": self._data(body_field(body, "data", "ocr-digits")),
+            "data": body_field(body, "data", "ocr-digits"),
             "epochs": integer(body, "epochs", 1, 50, 2),
             "batch_size": integer(body, "batch_size", 1, 1024, 64),
             "limit": integer(body, "limit", 10, 60000, 1000),
             "seed": integer(body, "seed", 0, 2**31 - 1, 0),
             "optimizer": choice(body, "optimizer", ("adam", "sgd"), "adam"),
         }
+        settings["data"], load_from = self._data(settings["data"])
         lr = body.get("lr")
         settings["lr"] = models.DEFAULT_LR[settings["model"]] if lr is None else number(
             body, "lr", 1e-6, 10.0)  # fmt: skip
@@ -89,7 +93,7 @@ class Jobs:
             if running >= MAX_RUNNING:
                 raise BadInput(f"{running} runs are in progress; stop one first", 429)
             key = f"run-{len(self._jobs) + 1}"
-            job = Job(key, settings)
+            job = Job(key, settings, source=load_from)
             self._jobs[key] = job
         threading.Thread(target=self._run, args=(job,), name=f"lab-{key}", daemon=True).start()
         return job.since(0)
@@ -106,7 +110,7 @@ class Jobs:
         job.status = "loading data"
         try:
             generated = s["data"] in ("ocr-digits", "shapes1d")  # sized when generated
-            train_ds, test_ds = data.load_splits(s["data"], seed=s["seed"],
+            train_ds, test_ds = data.load_splits(job.source, seed=s["seed"],
                                                  n=s["limit"] if generated else None)  # fmt: skip
             train_ds = _limited(train_ds, s["limit"], s["seed"])
             test_ds = _limited(test_ds, max(s["limit"] // 5, 10), s["seed"])

@@ -17,7 +17,7 @@ function showParams() {
   const box = $("params"); box.innerHTML = "";
   for (const p of F.bank[$("kernel").value].params) {
     const input = Lab.el("input", { type: "text", size: 5, "data-param": p.name, value: p.default === null ? "" : (Array.isArray(p.default) ? JSON.stringify(p.default) : String(p.default)) });
-    input.addEventListener("change", run);
+    input.addEventListener("change", () => { $("typed").checked = false; run(); });
     box.append(Lab.el("label", {}, p.name, input));
   }
 }
@@ -83,7 +83,7 @@ async function init() {
   showParams();
   $("params").querySelector("input").value = "8";
   $("scale").value = "abs";
-  $("kernel").addEventListener("change", () => { showParams(); run(); });
+  $("kernel").addEventListener("change", () => { $("typed").checked = false; showParams(); run(); });
   for (const id of ["image", "op", "boundary", "scale", "typed"]) $(id).addEventListener("change", run);
   $("matrix").addEventListener("change", () => { $("typed").checked = true; run(); });
   $("upload").addEventListener("change", async () => {

@@ -45,6 +45,7 @@ async function predict() {
   $("predicted").textContent = r.predicted;
   layers(r.layers);
   document.body.dataset.ready = "1";
+  document.body.dataset.shown = String(my);  // which request the page now shows
 }
 
 function layers(list) {

@@ -5,11 +5,13 @@ const $ = (id) => document.getElementById(id);
 const T = { id: null, next: 0, steps: [], epochs: [], timer: null, lr: {} };
 
 function chart() {
-  const xs = T.steps.map((s) => s.epoch - 1 + s.samples / T.perEpoch);
+  // x: optimizer steps so far; a dashed line where each new epoch begins
+  const xs = T.steps.map((_, i) => i + 1);
+  const markers = T.steps.filter((s, i) => i > 0 && s.step === 1).map((s) => ({ x: T.steps.indexOf(s) + 1, color: "#9aa3b5", dashed: true }));
   Lab.lineChart($("chart"), [
     { values: T.steps.map((s) => s.loss), xs, color: "#2f6fdf", label: "loss", width: 2 },
     { values: T.steps.map((s) => s.accuracy), xs, color: "#1f9d55", label: "accuracy", width: 2 },
-  ], { lo: 0, width: 640, height: 260 });
+  ], { lo: 0, width: 640, height: 260, markers });
 }
 
 async function poll() {
@@ -19,7 +21,6 @@ async function poll() {
   for (const e of r.events) (e.type === "step" ? T.steps : T.epochs).push(e);
   if (T.steps.length) {
     const s = T.steps[T.steps.length - 1];
-    T.perEpoch = Math.max(T.perEpoch || 1, s.samples);
     $("latest").textContent = `epoch ${s.epoch}, step ${s.step}: loss ${s.loss.toFixed(4)}, accuracy ${s.accuracy.toFixed(4)}`;
     chart();
   }
@@ -44,7 +45,7 @@ async function start() {
     batch_size: Number($("batch").value), limit: Number($("limit").value), lr: Number($("lr").value) };
   let r;
   try { r = await Lab.api("/api/train/start", body); } catch (e) { return; }
-  Object.assign(T, { id: r.id, next: 0, steps: [], epochs: [], perEpoch: 1 });
+  Object.assign(T, { id: r.id, next: 0, steps: [], epochs: [] });
   $("explore").innerHTML = ""; $("status").textContent = r.status;
   $("start").disabled = true; $("stop").disabled = false;
   $("call").textContent = `convolab train ${body.model} --data ${body.data} --epochs ${body.epochs} --batch-size ${body.batch_size} --limit ${body.limit} --lr ${body.lr} --out RUN`;
