@@ -87,5 +87,8 @@ def lab(port: int, host: str, model_path: str | None, data_folders: tuple[str, .
             webbrowser.open(url)
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
+    try:
+        server.run()  # returns, or re-raises Ctrl-C, once the server has shut down
+    except KeyboardInterrupt:
+        pass
     click.echo("convolab lab: stopped")
