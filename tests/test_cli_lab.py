@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from cli_helpers import assert_one_line_error, run
 
 pytest.importorskip("starlette")

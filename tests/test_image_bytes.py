@@ -18,6 +18,15 @@ def test_to_png_matches_save(tmp_path, scale):
     np.testing.assert_array_equal(image.load(io.BytesIO(image.to_png(a, scale))), image.load(path))
 
 
+@pytest.mark.parametrize("level", [0, 1, 9])
+def test_every_compress_level_holds_the_same_pixels(level):
+    a = np.random.default_rng(2).random((16, 16))
+    np.testing.assert_array_equal(image.load(io.BytesIO(image.to_png(a, compress_level=level))),
+                                  image.load(io.BytesIO(image.to_png(a))))  # fmt: skip
+    with pytest.raises(ValueError, match="compress_level"):
+        image.to_png(a, compress_level=10)
+
+
 def test_load_of_bytes_reads_the_pixels():
     a = np.array([[0, 51, 255]], dtype=np.uint8) / 255.0
     np.testing.assert_allclose(image.load(io.BytesIO(image.to_png(a))), [[0, 0.2, 1]], atol=1e-7)

@@ -2,7 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const F = { bank: {}, busy: false, again: false };
+const F = { bank: {}, busy: false, again: false, shown: null };
 
 function paramValue(text) {
   const t = text.trim();
@@ -36,9 +36,10 @@ async function run() {
   if (F.busy) { F.again = true; return; }
   F.busy = true;
   try {
-    const r = await Lab.api("/api/filter", { image: $("image").value, kernel: kernelSpec(),
+    const name = $("image").value;
+    const r = await Lab.api("/api/filter", { image: name, kernel: kernelSpec(), with_input: F.shown !== name,
       op: $("op").value, boundary: $("boundary").value, scale: $("scale").value });
-    $("in-img").src = r.input; $("out-img").src = r.result; $("edge-img").src = r.edges;
+    if (r.input) { $("in-img").src = r.input; F.shown = name; } $("out-img").src = r.result; $("edge-img").src = r.edges;
     $("method").textContent = r.method; $("ms").textContent = `${r.ms.toFixed(1)} ms`;
     $("reason").textContent = r.reason;
     $("call").textContent = `k = ${JSON.stringify(r.kernel)}\n${r.call}  # choose_method → ${r.method}`;
