@@ -60,6 +60,14 @@ def test_patch_reads_the_input_and_zeros_in_the_padding():
     assert str(u).startswith("y[0, 0, 3] = (x[0] ⊙ w[0, 0]) + (x[1] ⊙ w[0, 1]) + ")
 
 
+def test_a_negative_bias_is_written_in_parentheses():
+    layer = nn.Conv1d(1, 1, 1)
+    layer.weight.data[...] = 2.0
+    layer.bias.data[...] = -0.25
+    text = str(explain_unit(layer, [[1.0, 3.0]], 0, [1]))
+    assert text == "y[0, 1] = (x[0] ⊙ w[0, 0]) + (-0.25) = 5.75"
+
+
 def test_groups_read_their_own_channels():
     layer = nn.Conv1d(4, 2, 1, groups=2)
     u = explain_unit(layer, np.ones((4, 3)), 1, [0])

@@ -442,8 +442,9 @@ class UnitSum:
         terms = " + ".join(
             f"(x[{c}] ⊙ w[{self.channel}, {j}])" for j, c in enumerate(self.in_channels)
         )
-        return f"y[{self.channel}, {', '.join(map(str, self.position))}] = {terms} + " \
-            f"{_fmt(self.bias)} = {_fmt(self.sum)}"
+        bias = _fmt(self.bias) if self.bias >= 0 else f"({_fmt(self.bias)})"
+        where = ", ".join(map(str, self.position))
+        return f"y[{self.channel}, {where}] = {terms} + {bias} = {_fmt(self.sum)}"
 
 
 def explain_unit(layer: object, x: Sequence | np.ndarray, channel: int,
