@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import time
 import warnings
 
@@ -116,8 +115,10 @@ def test_bad_json_and_non_objects_are_refused(client):
 # --------------------------------------------------------------------------- Filter
 
 
-def _png_pixels(data_url):
-    return image.load(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+def _png_pixels(sent):
+    """The gray image a page draws, as floats in [0, 1]."""
+    raw = np.frombuffer(base64.b64decode(sent["data"]), np.uint8)
+    return raw.reshape(sent["shape"]).astype(np.float32) / 255
 
 
 def test_filter_a_sample_with_a_bank_kernel(client):
@@ -353,3 +354,10 @@ def test_static_files_stay_in_the_package(client):
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/%2e%2e/app.py").status_code == 404
     assert client.get("/nowhere").status_code == 404
+
+
+def test_answers_are_strict_json():
+    from convolab.lab.app import _JSON
+
+    body = _JSON({"nan": float("nan"), "inf": np.float32(np.inf), "x": np.arange(2)}).body
+    assert body == b'{"nan":null,"inf":null,"x":[0,1]}'

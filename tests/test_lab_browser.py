@@ -165,9 +165,22 @@ def test_filter(browser_page, lab_url, shots, tmp_path):
         page.select_option("#image", "camera")
     with page.expect_response("**/api/filter"):
         page.select_option("#kernel", "sobel")
-    page.wait_for_function("document.querySelectorAll('#kernel-cells td').length === 9")
-    assert page.inner_text("#kernel-cells").split() == [
-        str(int(v)) for v in kernels.sobel().ravel()]  # fmt: skip
+    sobel = " ".join(str(int(v)) for v in kernels.sobel().ravel())
+    page.wait_for_function(  # the typed matrix's request may still answer first
+        "want => document.getElementById('kernel-cells').innerText.split(/\\s+/).join(' ')"
+        " === want", arg=sobel)  # fmt: skip
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("#method") == convolab.choose_method(img, kernels.sobel(),
+                                                               boundary="reflect",
+                                                               mode="same")[0]  # fmt: skip
+    drawn = page.evaluate("""() => {
+        const c = document.getElementById('out-img');
+        const d = c.getContext('2d').getImageData(0, 256, c.width, 1).data;
+        return [c.width, c.height, Array.from(d.filter((_, i) => i % 4 === 0))];
+    }""")  # fmt: skip
+    sobel_out = image.filter(img, kernels.sobel().astype(np.float32), boundary="reflect")
+    assert drawn[:2] == [512, 512]
+    np.testing.assert_array_equal(drawn[2], image.to_uint8(sobel_out, "abs")[256])
     shots(page, "filter")
     log.assert_clean()
 

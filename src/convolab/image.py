@@ -43,6 +43,7 @@ __all__ = [
     "load",
     "save",
     "to_png",
+    "to_uint8",
     "sharpen",
     "unsharp_mask",
 ]
@@ -283,7 +284,7 @@ def save(
     """
     path = Path(path)
     fmt = _format_for(path)
-    im = _quantized(array, scale, bits, fmt, f"'{path}'")
+    im = Image.fromarray(_quantized(array, scale, bits, fmt, f"'{path}'"))
 
     def write(fh: Any) -> None:
         im.save(fh, format=fmt)
@@ -319,14 +320,39 @@ def to_png(array: Any, scale: str = "clip", *, compress_level: int = 6) -> bytes
     """
     if isinstance(compress_level, bool) or compress_level not in range(10):
         raise ValueError(f"`compress_level` must be an integer in [0, 9]; got {compress_level!r}")
-    im = _quantized(array, scale, 8, "PNG", "the PNG")
+    im = Image.fromarray(_quantized(array, scale, 8, "PNG", "the PNG"))
     buffer = io.BytesIO()
     im.save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 
-def _quantized(array: Any, scale: str, bits: int, fmt: str, label: str) -> Image.Image:
-    """``array`` scaled to [0, 1] and quantized to ``bits`` as a Pillow image for ``fmt``."""
+def to_uint8(array: Any, scale: str = "clip") -> np.ndarray:
+    """The 8-bit pixels :func:`save` would write: ``round(255 * scaled)`` as ``uint8``.
+
+    For drawing an image without encoding a file (the lab draws them on a canvas).
+
+    Parameters
+    ----------
+    array : array_like
+        As for :func:`save`.
+    scale : {'clip', 'minmax', 'abs'}
+        As for :func:`save`.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, the shape of ``array`` (a trailing axis of 1 dropped)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_uint8(np.array([[-2.0, 0.0, 1.0]]), scale="abs")
+    array([[255,   0, 128]], dtype=uint8)
+    """
+    return _quantized(array, scale, 8, "PNG", "the array")
+
+
+def _quantized(array: Any, scale: str, bits: int, fmt: str, label: str) -> np.ndarray:
+    """``array`` scaled to [0, 1] and quantized to ``bits`` for the format ``fmt``."""
     scale = _choice("scale", scale, SCALES)
     if bits not in (8, 16) or isinstance(bits, bool):
         raise ValueError(f"`bits` must be 8 or 16; got {bits!r}")
@@ -357,8 +383,7 @@ def _quantized(array: Any, scale: str, bits: int, fmt: str, label: str) -> Image
     else:
         a = _scaled(a, scale)
     top = 65535 if bits == 16 else 255
-    q = np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
-    return Image.fromarray(q)
+    return np.round(a * top).astype(np.uint16 if bits == 16 else np.uint8)
 
 
 # --------------------------------------------------------------------------- filtering

@@ -86,9 +86,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _scalar(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot send a {type(value).__name__} as JSON")
+
+
 class _JSON(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return json.dumps(_plain(content), ensure_ascii=False, separators=(",", ":")).encode()
+        options = {"ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
+        try:  # the common case, at C speed; NaN or infinity take the careful path
+            return json.dumps(content, default=_scalar, **options).encode()
+        except ValueError:
+            return json.dumps(_plain(content), **options).encode()
 
 
 def _api(handler: Handler, read: Callable[[Request], Awaitable[Any]] = _json

@@ -85,6 +85,18 @@ Lab.heatmap = function (canvas, values, scale, opts) {
   ctx.drawImage(tmp, 0, 0, w * scale, h * scale);
 };
 
+// Draw {shape: [h, w], data: base64 of h*w gray bytes} into a canvas at its own size.
+Lab.grayImage = function (canvas, image) {
+  const [h, w] = image.shape, bytes = atob(image.data);
+  canvas.width = w; canvas.height = h;
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const g = bytes.charCodeAt(i);
+    img.data[4 * i] = g; img.data[4 * i + 1] = g; img.data[4 * i + 2] = g; img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+};
+
 // A small SVG line chart: series [{values, color, label, xs?, dashed?}], optional markers.
 Lab.lineChart = function (svg, series, opts) {
   opts = opts || {};

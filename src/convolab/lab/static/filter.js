@@ -39,7 +39,8 @@ async function run() {
     const name = $("image").value;
     const r = await Lab.api("/api/filter", { image: name, kernel: kernelSpec(), with_input: F.shown !== name,
       op: $("op").value, boundary: $("boundary").value, scale: $("scale").value });
-    if (r.input) { $("in-img").src = r.input; F.shown = name; } $("out-img").src = r.result; $("edge-img").src = r.edges;
+    if (r.input) { Lab.grayImage($("in-img"), r.input); F.shown = name; }
+    Lab.grayImage($("out-img"), r.result); Lab.grayImage($("edge-img"), r.edges);
     $("method").textContent = r.method; $("ms").textContent = `${r.ms.toFixed(1)} ms`;
     $("reason").textContent = r.reason;
     $("call").textContent = `k = ${JSON.stringify(r.kernel)}\n${r.call}  # choose_method → ${r.method}`;
