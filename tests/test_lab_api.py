@@ -133,6 +133,9 @@ def test_filter_a_sample_with_a_bank_kernel(client):
                                                                boundary="edge")  # fmt: skip
     np.testing.assert_allclose(r["kernel"], k, atol=1e-6)
     assert sum(r["histogram"]["counts"]) == img.size
+    np.testing.assert_array_equal(_png_pixels(r["input"]), image.to_uint8(img) / np.float32(255))
+    again = client.post("/api/filter", json={**body, "with_input": False}).json()
+    assert again["input"] is None and again["result"] == r["result"]
     assert r["stats"]["max"] == pytest.approx(float(expected.max()), rel=1e-6)
 
 

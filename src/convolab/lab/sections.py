@@ -198,6 +198,18 @@ def sample(name: str) -> np.ndarray:
     return _SAMPLE_CACHE[name]
 
 
+_INPUT_PIXELS: dict[str, dict[str, Any]] = {}
+
+
+def _input_pixels(name: str, img: np.ndarray) -> dict[str, Any]:
+    """The sample photos are drawn often and never change: their pixels are kept."""
+    if name not in SAMPLE_NAMES:
+        return _pixels(img, "clip")
+    if name not in _INPUT_PIXELS:
+        _INPUT_PIXELS[name] = _pixels(img, "clip")
+    return _INPUT_PIXELS[name]
+
+
 def filter_image(body: dict[str, Any], uploads: Uploads) -> dict[str, Any]:
     """``POST /api/filter``: filter a sample or uploaded image; edges, histogram, method, time."""
     name = field(body, "image")
@@ -220,7 +232,7 @@ def filter_image(body: dict[str, Any], uploads: Uploads) -> dict[str, Any]:
     counts, edges_ = np.histogram(out, bins=32)
     with_input = field(body, "with_input", True)
     return {
-        "input": _pixels(img, "clip") if with_input is not False else None,
+        "input": _input_pixels(name, img) if with_input is not False else None,
         "result": _pixels(out, scale),
         "edges": _pixels(magnitude, "minmax"),
         "histogram": {"counts": counts.tolist(), "edges": _lists(edges_)},

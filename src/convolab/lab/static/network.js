@@ -54,7 +54,15 @@ function layers(list) {
     const maps = Lab.el("div", { class: "maps" });
     const shape = layer.shape.join("×");
     box.append(Lab.el("div", { class: "layer" }, Lab.el("div", { class: "name", text: `layer ${layer.name}: ${layer.kind}, ${shape}` }), maps));
-    if (layer.shape.length === 3) {
+    if (layer.shape.length === 3 && layer.shape[1] === 1 && layer.shape[2] === 1) {
+      // C maps of one pixel each: one strip, a click picks the channel
+      const values = [layer.values.map((ch) => ch[0][0])];
+      const lo = Math.min(...values[0]), hi = Math.max(...values[0]);
+      const canvas = Lab.el("canvas", { "data-layer": index, "data-strip": "1", title: "one pixel per channel" });
+      Lab.heatmap(canvas, values, 6, { lo, hi, diverging: lo < 0 });
+      canvas.addEventListener("click", (e) => unit(index, Math.floor(e.offsetX / 6), 0, 0));
+      maps.append(canvas);
+    } else if (layer.shape.length === 3) {
       const w = layer.shape[2], scale = Math.max(2, Math.round(56 / w));
       let lo = Infinity, hi = -Infinity;
       for (const ch of layer.values) for (const row of ch) for (const v of row) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
