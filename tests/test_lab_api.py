@@ -20,6 +20,7 @@ from convolab.lab import LabConfig, create_app  # noqa: E402
 from convolab.lab.network import EMBEDDED  # noqa: E402
 from convolab.lab.sections import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, SAMPLES  # noqa: E402
 from oracle import convolve_ref, correlate_ref  # noqa: E402
+from test_image_bytes import png_bytes  # noqa: E402
 
 HALF_STEP = 0.5 / 255 + 1e-6  # 8-bit quantization of a PNG
 
@@ -169,16 +170,16 @@ def test_filter_refuses_bad_input(client, body, status, fragments):
     _refused(client.post("/api/filter", **sent), status, *fragments)
 
 
-def test_uploads_limits_and_use(client):
+def test_uploads_limits_and_use(client, tmp_path):
     _refused(client.post("/api/upload", content=b"x" * (MAX_UPLOAD_BYTES + 1)), 413, "bytes")
     _refused(client.post("/api/upload", content=b"GIF89a nonsense"), 400, "not an image")
     _refused(client.post("/api/upload", content=b""), 400, "empty")
     side = int(MAX_UPLOAD_PIXELS**0.5) + 1
-    huge = image.to_png(np.zeros((side, side)))  # small file, too many pixels
+    huge = png_bytes(np.zeros((side, side)), tmp_path)  # a small file of too many pixels
     assert len(huge) < MAX_UPLOAD_BYTES
     _refused(client.post("/api/upload", content=huge), 413, "pixels")
     a = np.random.default_rng(1).random((20, 30))
-    up = client.post("/api/upload", content=image.to_png(a)).json()
+    up = client.post("/api/upload", content=png_bytes(a, tmp_path)).json()
     assert up["shape"] == [20, 30]
     r = client.post("/api/filter", json={"image": up["image"], "kernel": {"name": "identity"}})
     np.testing.assert_allclose(_png_pixels(r.json()["result"]), np.round(a * 255) / 255, atol=1e-6)

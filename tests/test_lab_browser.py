@@ -8,7 +8,6 @@ saves a screenshot (into docs/images/ when CONVOLAB_SAVE_SCREENSHOTS=1, else a t
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import threading
@@ -149,7 +148,7 @@ def test_filter(browser_page, lab_url, shots, tmp_path):
     assert f"max {float(np.format_float_positional(out.max(), 4, fractional=False))}" in stats
     # an upload: a ramp, filtered with a typed matrix
     ramp = np.tile(np.linspace(0, 1, 40), (30, 1))
-    (tmp_path / "ramp.png").write_bytes(image.to_png(ramp))
+    image.save(tmp_path / "ramp.png", ramp)
     with page.expect_response("**/api/filter"):
         page.set_input_files("#upload", str(tmp_path / "ramp.png"))
     page.wait_for_function("document.getElementById('stats').textContent.startsWith('30×40')")
@@ -157,7 +156,7 @@ def test_filter(browser_page, lab_url, shots, tmp_path):
         page.fill("#matrix", "0 0 0\n-1 0 1\n0 0 0")
         page.keyboard.press("Tab")
     page.wait_for_function("document.querySelectorAll('#kernel-cells td').length === 9")
-    up = image.load(io.BytesIO(image.to_png(ramp)))
+    up = image.load(tmp_path / "ramp.png")
     grad = image.filter(up, np.array([[0, 0, 0], [-1, 0, 1], [0, 0, 0]], np.float32))
     assert f"max {float(np.format_float_positional(grad.max(), 4, fractional=False))}" in (
         page.inner_text("#stats"))  # fmt: skip

@@ -20,7 +20,6 @@ array([[ 0., -3.,  3.,  0.,  0.],
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 from pathlib import Path
@@ -42,7 +41,6 @@ __all__ = [
     "filter_large",
     "load",
     "save",
-    "to_png",
     "to_uint8",
     "sharpen",
     "unsharp_mask",
@@ -291,39 +289,6 @@ def save(
 
     _write_atomically(path, write)
     return path
-
-
-def to_png(array: Any, scale: str = "clip", *, compress_level: int = 6) -> bytes:
-    """The bytes of a PNG file of ``array``, quantized exactly as :func:`save` does.
-
-    For serving an image without a file (the lab's pages).
-
-    Parameters
-    ----------
-    array : array_like
-        As for :func:`save`.
-    scale : {'clip', 'minmax', 'abs'}
-        As for :func:`save`.
-    compress_level : int
-        zlib level, 0 (stored: the fastest, for a local server) to 9 (the smallest file).
-
-    Returns
-    -------
-    bytes
-
-    Examples
-    --------
-    >>> import io, numpy as np
-    >>> data = to_png(np.array([[-2.0, 0.0, 1.0]]), scale="abs")
-    >>> data[:4], (load(io.BytesIO(data)) * 255).round()
-    (b'\\x89PNG', array([[255.,   0., 128.]], dtype=float32))
-    """
-    if isinstance(compress_level, bool) or compress_level not in range(10):
-        raise ValueError(f"`compress_level` must be an integer in [0, 9]; got {compress_level!r}")
-    im = Image.fromarray(_quantized(array, scale, 8, "PNG", "the PNG"))
-    buffer = io.BytesIO()
-    im.save(buffer, format="PNG", compress_level=compress_level)
-    return buffer.getvalue()
 
 
 def to_uint8(array: Any, scale: str = "clip") -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -117,6 +117,16 @@ def _api(handler: Handler, read: Callable[[Request], Awaitable[Any]] = _json
     return endpoint
 
 
+def _pages() -> dict[str, str]:
+    """Each page: the shared shell (head, navigation) around the page's own main part."""
+    shell = (STATIC / "shell.html").read_text(encoding="utf-8")
+    return {
+        name: shell.replace("{title}", name.title() if name != "index" else "Home").replace(
+            "{main}", (STATIC / f"{name}.part.html").read_text(encoding="utf-8"))
+        for name in ("index", *PAGES)
+    }  # fmt: skip
+
+
 def create_app(config: LabConfig | None = None) -> Starlette:
     """The lab as an ASGI application (serve it with uvicorn, or test it with TestClient)."""
     config = config or LabConfig()
@@ -136,11 +146,13 @@ def create_app(config: LabConfig | None = None) -> Starlette:
                        "upload_pixels": sections.MAX_UPLOAD_PIXELS},
         }  # fmt: skip
 
+    pages = _pages()
+
     async def page(request: Request) -> Response:
         name = request.path_params.get("page", "index")
-        if name not in ("index", *PAGES):
+        if name not in pages:
             return _JSON({"error": f"no page {name!r}"}, status_code=404)
-        return FileResponse(STATIC / f"{name}.html", headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(pages[name], headers={"Cache-Control": "no-cache"})
 
     async def train_status(request: Request) -> Response:
         try:
