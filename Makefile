@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 # `make demo` needs only the core and the compiled loops (Numba); `make test` adds the dev extras.
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps
+.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps lab
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test-interop: interop-deps lint
 
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/convolab demo --out demo-output
+
+lab: $(STAMP)
+	$(VENV)/bin/convolab lab
 
 bench: interop-deps
 	$(PY) -m pip install --quiet -e ".[bench]"

@@ -30,6 +30,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("convolab.commands.inspect", "inspect", "Summarize a model layer by layer."),
     "show": ("convolab.commands.inspect", "show", "Draw a model's filters and feature maps."),
     "export": ("convolab.commands.export", "export", "Export a model to ONNX."),
+    "lab": ("convolab.commands.lab", "lab", "Open the interactive laboratory in a browser."),
 }
 
 

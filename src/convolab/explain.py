@@ -35,10 +35,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convolab.conv.padding import check_boundary, check_mode, mode_pads, source_index
+from convolab.conv.padding import (
+    check_boundary,
+    check_mode,
+    layer_pads,
+    mode_pads,
+    output_length,
+    source_index,
+)
 from convolab.outputs import atomic_open, check_suffix
 
-__all__ = ["Explanation", "Row", "explain", "explain_animation"]
+__all__ = ["Explanation", "Row", "UnitSum", "explain", "explain_animation", "explain_unit"]
 
 _OPS = ("convolve", "correlate")
 _SYMBOL = {"convolve": ("∗", "*"), "correlate": ("⋆", "(x)")}
@@ -404,6 +411,142 @@ def explain_animation(
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class UnitSum:
+    """One output of a convolution layer written out: patch, kernel, bias and sum.
+
+    Attributes
+    ----------
+    channel : int
+        The output channel.
+    position : tuple of int
+        The output position (one index per spatial axis).
+    in_channels : tuple of int
+        The input channels the unit reads (all of them, or its group's).
+    patch : numpy.ndarray
+        ``(len(in_channels), *kernel_size)``: the input samples under the kernel's
+        taps (zero where a tap falls in the padding).
+    weights : numpy.ndarray
+        The layer's kernel for this channel, same shape as ``patch``.
+    bias : float
+        The layer's bias for this channel (0 without one).
+    sum : float
+        ``sum(patch * weights) + bias``.
+    taps : tuple of numpy.ndarray
+        Per spatial axis, the input coordinate of each tap (negative or past the
+        end inside the padding).
+    """
+
+    channel: int
+    position: tuple[int, ...]
+    in_channels: tuple[int, ...]
+    patch: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    bias: float
+    sum: float
+    taps: tuple[np.ndarray, ...] = field(repr=False)
+
+    def __str__(self) -> str:
+        terms = " + ".join(
+            f"(x[{c}] ⊙ w[{self.channel}, {j}])" for j, c in enumerate(self.in_channels)
+        )
+        bias = _fmt(self.bias) if self.bias >= 0 else f"({_fmt(self.bias)})"
+        where = ", ".join(map(str, self.position))
+        return f"y[{self.channel}, {where}] = {terms} + {bias} = {_fmt(self.sum)}"
+
+
+def explain_unit(layer: object, x: Sequence | np.ndarray, channel: int,
+                 position: Sequence[int]) -> UnitSum:  # fmt: skip
+    """The weighted sum behind one output of a convolution layer (``Conv1d``/``Conv2d``).
+
+    ``y[c, t] = sum_j sum_i xpad[g(c)_j, t*s + i*d] * w[c, j, i] + b[c]`` where ``xpad``
+    is ``x`` zero-padded as the layer pads it and ``g(c)`` the input channels of
+    ``c``'s group. The sum is computed here term by term; the tests check it
+    against the layer's own forward pass.
+
+    Parameters
+    ----------
+    layer : convolab.nn.Conv1d or convolab.nn.Conv2d
+    x : array_like
+        The layer's input for one sample, ``(C_in, *spatial)`` (no batch axis).
+    channel : int
+        Output channel.
+    position : sequence of int
+        Output position, one index per spatial axis.
+
+    Returns
+    -------
+    UnitSum
+
+    Raises
+    ------
+    ValueError
+        For a layer that is not a convolution, an input of the wrong shape, or a
+        channel or position outside the output.
+
+    Shape
+    -----
+    ``patch`` and ``weights``: ``(C_in / groups, *kernel_size)``.
+
+    Examples
+    --------
+    >>> from convolab import nn
+    >>> conv = nn.Conv1d(1, 1, 3, padding=1)
+    >>> conv.weight.data[...] = [[[1.0, 2.0, 3.0]]]
+    >>> conv.bias.data[...] = 0.5
+    >>> u = explain_unit(conv, [[1.0, 1.0, 2.0]], 0, [0])
+    >>> u.patch.tolist(), u.sum
+    ([[0.0, 1.0, 1.0]], 5.5)
+    >>> print(u)
+    y[0, 0] = (x[0] ⊙ w[0, 0]) + 0.5 = 5.5
+    """
+
+    weight = getattr(getattr(layer, "weight", None), "data", None)
+    ksize = getattr(layer, "kernel_size", None)
+    if weight is None or ksize is None or not hasattr(layer, "groups"):
+        raise ValueError(f"`layer` must be a convolution layer; got {type(layer).__name__}")
+    m = len(ksize)
+    xa = _real_array(x, "x")
+    if xa.ndim != m + 1 or xa.shape[0] != layer.in_channels:
+        raise ValueError(
+            f"`x` must have shape (C_in={layer.in_channels}, {m} spatial axes); got {xa.shape}"
+        )
+    effective = [d * (k - 1) + 1 for k, d in zip(ksize, layer.dilation)]
+    pads = layer_pads(layer.padding, xa.shape[1:], effective, layer.stride)
+    out = [
+        output_length(n, b, a, d * (k - 1) + 1, s)
+        for n, (b, a), k, s, d in zip(xa.shape[1:], pads, ksize, layer.stride, layer.dilation)
+    ]
+    c_out = weight.shape[0]
+    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) \
+            or not 0 <= channel < c_out:  # fmt: skip
+        raise ValueError(f"`channel` must be an integer in [0, {c_out}); got {channel!r}")
+    pos = tuple(position)
+    if len(pos) != m or any(
+        isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p < n
+        for p, n in zip(pos, out)
+    ):
+        raise ValueError(
+            f"`position` must index the output of shape {tuple(out)}; got {position!r}"
+        )
+    per_group = c_out // layer.groups
+    c_in_g = weight.shape[1]
+    first = (int(channel) // per_group) * c_in_g
+    in_channels = tuple(range(first, first + c_in_g))
+    taps = tuple(
+        int(p) * s - b + np.arange(k) * d
+        for p, s, (b, _), k, d in zip(pos, layer.stride, pads, ksize, layer.dilation)
+    )
+    inside = [np.where(t < n, t, -1) for t, n in zip(taps, xa.shape[1:])]  # -1: padding
+    patch = np.stack([_padded(xa[c], inside, 0.0) for c in in_channels])
+    w = np.asarray(weight[channel], dtype=np.float64)
+    bias_param = getattr(layer, "bias", None)
+    bias = float(bias_param.data[channel]) if bias_param is not None else 0.0
+    total = float(np.sum(patch * w)) + bias
+    return UnitSum(int(channel), tuple(int(p) for p in pos), in_channels, patch, w, bias,
+                   total, taps)  # fmt: skip
 
 
 def _real_array(v: object, name: str) -> np.ndarray:

@@ -24,7 +24,7 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -48,6 +48,7 @@ __all__ = [
     "load_pages",
     "save",
     "save_pages",
+    "to_uint8",
     "sharpen",
     "unsharp_mask",
 ]
@@ -103,7 +104,7 @@ def _pixels(im: Image.Image, path: Path) -> np.ndarray:
     return a.astype(np.float32) / np.float32(255)
 
 
-def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
+def load(path: str | os.PathLike | BinaryIO, mode: str = "gray") -> np.ndarray:
     """Read an image file into a float32 array with values in ``[0, 1]``.
 
     PNG, JPEG, BMP, GIF and every other format Pillow reads; TIFF through
@@ -116,8 +117,8 @@ def load(path: str | os.PathLike, mode: str = "gray") -> np.ndarray:
 
     Parameters
     ----------
-    path : str or path-like
-        The image file.
+    path : str, path-like or binary file object
+        The image file (or its bytes, e.g. an ``io.BytesIO`` of an upload).
     mode : {'gray', 'rgb', 'keep'}
         ``gray``: ``(rows, columns)``; colour is mixed to luma
         ``Y = 0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601, as Pillow's ``L``),
@@ -244,16 +245,23 @@ def _bomb(path: Path, pixels: int) -> ValueError:
     )
 
 
-def _read_pages(path: str | os.PathLike, *, first_only: bool) -> list[np.ndarray]:
-    """The decoded pages of an image file, float32 in [0, 1] (floats unscaled), channels last."""
-    path = _existing_image(path)
-    if _is_tiff(path):
-        pages = _read_tiff(path, first_only)
+def _read_pages(path: str | os.PathLike | BinaryIO, *, first_only: bool) -> list[np.ndarray]:
+    """The decoded pages of an image file, float32 in [0, 1] (floats unscaled), channels last.
+
+    ``path`` may also be an open binary file (an upload), decoded from memory.
+    """
+    if hasattr(path, "read"):
+        source: Path | io.BytesIO = io.BytesIO(path.read())
+        path = Path("<bytes>")
+    else:
+        path = source = _existing_image(path)
+    if _head(source, 4) in _TIFF_MAGIC:
+        pages = _read_tiff(source, path, first_only)
         if pages is not None:
             return pages
     try:
-        with Image.open(path) as im:
-            _check_png_depth(path, im)
+        with Image.open(source) as im:
+            _check_png_depth(source, path, im)
             frames = []
             for index in range(1 if first_only else getattr(im, "n_frames", 1)):
                 im.seek(index)
@@ -274,11 +282,21 @@ def _read_pages(path: str | os.PathLike, *, first_only: bool) -> list[np.ndarray
     return frames
 
 
-def _check_png_depth(path: Path, im: Image.Image) -> None:
+def _head(source: Path | io.BytesIO, n: int) -> bytes:
+    """The first ``n`` bytes of a file or an in-memory file ('' if unreadable)."""
+    if isinstance(source, io.BytesIO):
+        return source.getvalue()[:n]
+    try:
+        with open(source, "rb") as fh:
+            return fh.read(n)
+    except OSError:
+        return b""
+
+
+def _check_png_depth(source: Path | io.BytesIO, path: Path, im: Image.Image) -> None:
     """Pillow decodes 16-bit colour PNGs to 8 bits: refuse rather than lose the depth."""
     if im.format == "PNG" and im.mode in ("RGB", "RGBA", "LA"):
-        with open(path, "rb") as fh:
-            header = fh.read(26)
+        header = _head(source, 26)
         if len(header) > 24 and header[24] == 16:
             raise ValueError(
                 f"'{path}' is a 16-bit colour PNG, which can only be read at 8 bits here; "
@@ -286,12 +304,14 @@ def _check_png_depth(path: Path, im: Image.Image) -> None:
             )
 
 
-def _read_tiff(path: Path, first_only: bool) -> list[np.ndarray] | None:
+def _read_tiff(
+    source: Path | io.BytesIO, path: Path, first_only: bool
+) -> list[np.ndarray] | None:
     """TIFF pages through tifffile (any depth, float, multi-page); None if it cannot decode."""
     import tifffile
 
     try:
-        with tifffile.TiffFile(path) as tif:
+        with tifffile.TiffFile(source) as tif:
             pages = list(tif.pages)[:1] if first_only else list(tif.pages)
             out = []
             for page in pages:
@@ -444,6 +464,31 @@ def _encoder(
         raise ValueError(f"cannot save '{path}': only TIFF holds several pages; use .tif")
     q = _quantized(path, np.asarray(array), scale, bits, pages=pages)
     return _pixel_writer(path, q, q.ndim == (4 if pages else 3))
+
+
+def to_uint8(array: Any, scale: str = "clip") -> np.ndarray:
+    """The 8-bit pixels :func:`save` would write to a PNG: ``round(255 * scaled)`` as ``uint8``.
+
+    For drawing an image without encoding a file (the lab draws them on a canvas).
+
+    Parameters
+    ----------
+    array : array_like
+        As for :func:`save`.
+    scale : {'clip', 'minmax', 'abs', 'contrast'}
+        As for :func:`save`.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, the shape of ``array`` (a trailing axis of 1 dropped)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_uint8(np.array([[-2.0, 0.0, 1.0]]), scale="abs")
+    array([[255,   0, 128]], dtype=uint8)
+    """
+    return _quantized(Path("array.png"), np.asarray(array), scale, 8, pages=False)
 
 
 def _quantized(path: Path, a: np.ndarray, scale: str, bits: int, *, pages: bool) -> np.ndarray:

@@ -70,6 +70,8 @@ class History:
         That value.
     stopped_early : bool
         Whether early stopping ended the run.
+    interrupted : bool
+        Whether ``on_step`` asked to stop (the last epoch may then be partial).
     """
 
     epochs: list[dict[str, float]] = field(default_factory=list)
@@ -77,6 +79,7 @@ class History:
     best_epoch: int | None = None
     best: float | None = None
     stopped_early: bool = False
+    interrupted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -315,6 +318,7 @@ def fit(
     metadata: dict[str, Any] | None = None,
     augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
     lr_schedule: str = "constant",
+    on_step: Callable[[dict[str, float]], bool | None] | None = None,
 ) -> History:
     """Train ``model`` on ``train`` by mini-batch gradient descent.
 
@@ -368,6 +372,12 @@ def fit(
         ``lr (1 + cos(pi e / E)) / 2`` (:class:`convolab.nn.optim.CosineAnnealingLR`),
         from ``lr`` down towards 0; a function of the epoch, so a resumed run
         follows the same rates.
+    on_step : callable, optional
+        Called after every optimizer step with ``epoch`` (1-based), ``step`` (1-based
+        within the epoch), ``loss`` and ``accuracy`` (the epoch's running means so far)
+        and ``samples`` (seen this epoch). Returning ``True`` stops training: the
+        epoch ends there (validated and recorded like a whole one) and
+        ``History.interrupted`` is set.
 
     Returns
     -------
@@ -441,7 +451,9 @@ def fit(
             for group, rate in zip(opt.param_groups, schedule.get_lr(), strict=True):
                 group["lr"] = rate
         rng = np.random.default_rng(_epoch_seed(seed, epoch) + 1)
-        record = _train_epoch(model, opt, loader, loss_fn, epoch, int(epochs), show, augment, rng)
+        record = _train_epoch(model, opt, loader, loss_fn, epoch, int(epochs), show, augment, rng,
+                              on_step)  # fmt: skip
+        history.interrupted = bool(record.pop("interrupted"))
         if val_ds is not None:
             scores = evaluate(model, val_ds, loss=loss)
             record["val_loss"], record["val_accuracy"] = scores["loss"], scores["accuracy"]
@@ -462,7 +474,7 @@ def fit(
             _write_json(run / _METRICS, history.to_dict())
         if progress is not False:  # one plain line per epoch, also in a pipe or a log
             _report(record, int(epochs))
-        if history.stopped_early:
+        if history.stopped_early or history.interrupted:
             break
     if run is None and val_ds is not None and best_state is not None:
         model.load_state_dict(best_state)
@@ -478,11 +490,12 @@ def _report(record: dict[str, float], epochs: int) -> None:
     print("  ".join(parts), file=sys.stderr)
 
 
-def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng) -> dict:
+def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng,
+                 on_step=None) -> dict:  # fmt: skip
     from tqdm.auto import tqdm
 
     model.train()
-    total_loss, correct, seen, loader_step = 0.0, 0, 0, 0
+    total_loss, correct, seen, steps, interrupted = 0.0, 0, 0, 0, False
     t0 = time.perf_counter()
     bar = tqdm(total=len(loader.dataset), desc=f"epoch {epoch + 1}/{epochs}", unit="sample",
                disable=not show, leave=False, file=sys.stderr)  # fmt: skip
@@ -500,10 +513,9 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
                 rate = opt.param_groups[0]["lr"]
                 raise TrainingDiverged(
                     f"training stopped: the loss became {value} at epoch {epoch + 1}, batch "
-                    f"{loader_step + 1}; lower the learning rate (now {rate:g}) or check the "
+                    f"{steps + 1}; lower the learning rate (now {rate:g}) or check the "
                     "inputs for NaN or huge values"
                 )
-            loader_step += 1
             with np.errstate(over="ignore", invalid="ignore"):
                 batch_loss.backward()
                 opt.step()
@@ -516,6 +528,13 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}",
                                 rate=f"{rate:.0f}/s", refresh=False)  # fmt: skip
                 bar.update(n)
+            steps += 1
+            if on_step is not None and on_step({
+                "epoch": epoch + 1, "step": steps, "loss": total_loss / seen,
+                "accuracy": correct / seen, "samples": seen,
+            }):  # fmt: skip
+                interrupted = True
+                break
     seconds = time.perf_counter() - t0
     return {
         "epoch": epoch + 1,
@@ -523,6 +542,7 @@ def _train_epoch(model, opt, loader, loss_fn, epoch, epochs, show, augment, rng)
         "accuracy": correct / max(seen, 1),
         "seconds": seconds,
         "samples_per_s": seen / max(seconds, 1e-9),
+        "interrupted": interrupted,
     }
 
 
