@@ -129,7 +129,8 @@ def test_chunks_give_the_same_image(tmp_path, gray_png, capsys):
     np.testing.assert_array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
 
 
-def test_folder_and_several_inputs_go_to_an_output_folder(tmp_path, capsys):
+def test_folder_and_several_inputs_go_to_an_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # the bar shows on a terminal
     src = tmp_path / "src"
     src.mkdir()
     for i in range(3):
