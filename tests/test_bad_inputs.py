@@ -395,3 +395,15 @@ def test_the_battery_is_large_enough():
     commands = {argv[0] for argv, *_ in CLI_CASES.values()}
     assert commands >= {"kernels", "filter", "signal", "explain", "train", "eval", "predict",
                         "inspect", "show", "export", "demo"}
+
+
+def test_every_case_docs_trust_names_is_in_the_battery():
+    text = (Path(__file__).parent.parent / "docs" / "trust.md").read_text()
+    section = text.split("## Inputs: what convolab refuses", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for row in section.splitlines():
+        if row.startswith("| ") and not row.startswith(("| rule", "|---")):
+            named |= {c.strip("` ") for c in row.rstrip(" |").rsplit("|", 1)[1].split(",")}
+    named = {n for n in named if "." not in n}  # the others name a page or a test file
+    assert named and named <= set(CLI_CASES) | set(API_CASES), named - set(CLI_CASES) - set(
+        API_CASES)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from convolab import nn
-from convolab.checks import check_labels
+from convolab.checks import check_labels, read_npz
 from convolab.data.loader import ArrayDataset, DataLoader
 from convolab.outputs import atomic_open as _atomic_open
 from convolab.outputs import save_figure
@@ -233,8 +233,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
+        arrays = read_npz(path, f"checkpoint '{path}'")  # sizes checked before decompressing
         header = json.loads(arrays.pop("__header__").tobytes().decode("utf-8"))
     except Exception as exc:  # zip, zlib, JSON and key errors alike
         raise ValueError(f"{str(path)!r} is not a readable training checkpoint: {exc}") from None
