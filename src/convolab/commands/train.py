@@ -136,9 +136,9 @@ def _check_run_folder(run: Path, resume: bool, force: bool) -> None:
 @click.option("--shift", type=click.IntRange(min=0), default=0, show_default=True,
               help="Augment by whole-pixel shifts of up to this many pixels instead "
                    "(signals too).")
-@click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine",
-              show_default=True, help="Learning rate over the epochs: cosine decay to 0, or "
-                                      "constant.")
+@click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]), default="constant",
+              show_default=True, help="Learning rate over the epochs: constant, or a cosine "
+                                      "decay towards 0.")
 @click.option("--standardize/--no-standardize", default=None,
               help="Standardize inputs inside the model with the training split's mean and std "
                    "[default: on for images].")
