@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from convolab.conv.padding import layer_pads
+
 __all__ = [
     "Activation",
     "ClassicMatch",
@@ -304,6 +306,7 @@ _KINDS = {
     "ReLU": "elementwise", "LeakyReLU": "elementwise", "Sigmoid": "elementwise",
     "Tanh": "elementwise", "Softmax": "elementwise", "LogSoftmax": "elementwise",
     "Softplus": "elementwise", "GELU": "elementwise",
+    "_ConvTransposeNd": "transposed",  # an upsampling: no receptive-field rule here yet
 }  # fmt: skip
 
 
@@ -326,22 +329,14 @@ def _per_axis(value: Any, m: int, default: int) -> tuple[int, ...]:
     return (int(value),) * m
 
 
-def _window(module: Any, m: int) -> list[tuple[int, int, int, int]]:
+def _window(module: Any, m: int, spatial: Sequence[int]) -> list[tuple[int, int, int, int]]:
     """``(k, s, p_before, d)`` per spatial axis from a layer's hyper-parameters."""
     k = _per_axis(module.kernel_size, m, 1)
     s = _per_axis(getattr(module, "stride", None) or k, m, 1)
     d = _per_axis(getattr(module, "dilation", 1), m, 1)
-    pad = getattr(module, "padding", 0)
-    if isinstance(pad, str):
-        if pad == "valid":
-            p = (0,) * m
-        elif pad == "same":
-            p = tuple((di * (ki - 1)) // 2 for ki, di in zip(k, d))
-        else:
-            raise ValueError(f"unknown padding {pad!r} in {type(module).__name__}")
-    else:
-        p = _per_axis(pad, m, 0)
-    return list(zip(k, s, p, d))
+    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d)]
+    pads = layer_pads(getattr(module, "padding", 0), spatial, eff, s)
+    return list(zip(k, s, (before for before, _ in pads), d))
 
 
 # --------------------------------------------------------------------------- receptive fields
@@ -467,7 +462,7 @@ def _fields(records: list[Activation], n_spatial: int) -> list[list[_Field] | No
                 state = [f.whole(n) for f, n in zip(state, in_shape[2:])]
                 spatial = False
             elif kind in ("conv", "maxpool", "avgpool", "window") and same_rank:
-                params = _window(rec.layer, n_spatial)
+                params = _window(rec.layer, n_spatial, in_shape[2:])
                 state = [f.window(*prm) for f, prm in zip(state, params)]
             elif kind == "adaptive" and same_rank:
                 new = []

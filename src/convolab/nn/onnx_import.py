@@ -163,9 +163,7 @@ def _pool(node: _Node, xv: np.ndarray) -> M.Module:
     dilation = tuple(node.attr("dilations", [1] * dims))
     padding = _padding(node, dims)
     ceil = bool(node.attr("ceil_mode", 0))
-    if node.op == "MaxPool":
-        if node.attr("storage_order", 0):
-            raise node.refuse("storage_order=1 (column-major indices)")
+    if node.op == "MaxPool":  # storage_order only orders the indices, not read here
         cls = (M.MaxPool1d, M.MaxPool2d, M.MaxPool3d)[dims - 1]
         return cls(kernel, stride, padding, dilation, ceil_mode=ceil)
     if node.op == "AveragePool":
@@ -404,9 +402,10 @@ def _read(
     if op == "Identity":
         return None, 1
     if op == "Dropout":
-        training = node.const(2, False)
-        if training is not None and bool(np.asarray(training)):
-            raise node.refuse("training_mode=True (a random mask)")
+        training = bool(np.asarray(node.const(2, False)))
+        ratio = float(np.asarray(node.const(1, node.attr("ratio", 0.5))))
+        if training and ratio > 0:
+            raise node.refuse(f"training_mode=True with ratio={ratio} (a random mask)")
         return None, 1
     if op == "MatMul":
         w = node.const(1)
