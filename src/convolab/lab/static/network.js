@@ -136,6 +136,7 @@ async function init() {
   const wanted = new URLSearchParams(location.search).get("model");
   for (const m of info.models.filter((m) => m.image)) $("model").append(Lab.el("option", { value: m.id, text: `${m.id} — ${m.source}` }));
   $("model").value = wanted && info.models.some((m) => m.id === wanted) ? wanted : info.default_model;
+  if (!$("model").value) $("model").selectedIndex = 0;  // the default takes no 28x28 images
   const c = $("draw"), ctx = c.getContext("2d");
   ctx.fillStyle = "#000"; ctx.fillRect(0, 0, c.width, c.height);
   c.addEventListener("pointerdown", (e) => { N.drawing = true; N.last = point(c, e); c.setPointerCapture(e.pointerId); pen(ctx, N.last, N.last); });
