@@ -30,7 +30,10 @@ function canvasValues() {
 async function predict() {
   const my = ++N.seq;
   let r;
-  try { r = await Lab.api("/api/network/forward", { canvas: canvasValues(), model: $("model").value }); } catch (e) { return; }
+  const body = { canvas: canvasValues() };
+  const model = $("model").value || new URLSearchParams(location.search).get("model");
+  if (model) body.model = model;  // else the lab's default
+  try { r = await Lab.api("/api/network/forward", body); } catch (e) { return; }
   if (my !== N.seq) return;
   N.result = r; N.input = r.input;
   Lab.heatmap($("input"), r.input, INPUT_SCALE, { lo: 0, hi: 1 });
@@ -132,12 +135,19 @@ function sampleDigit() {
 }
 
 async function init() {
+  const c = $("draw"), ctx = c.getContext("2d");
+  ctx.fillStyle = "#000"; ctx.fillRect(0, 0, c.width, c.height);
+  sampleDigit();
+  const first = predict();  // at once, while the list of models loads
   const info = await Lab.api("/api/info");
   const wanted = new URLSearchParams(location.search).get("model");
   for (const m of info.models.filter((m) => m.image)) $("model").append(Lab.el("option", { value: m.id, text: `${m.id} — ${m.source}` }));
   $("model").value = wanted && info.models.some((m) => m.id === wanted) ? wanted : info.default_model;
-  const c = $("draw"), ctx = c.getContext("2d");
-  ctx.fillStyle = "#000"; ctx.fillRect(0, 0, c.width, c.height);
+  if (!$("model").value) {  // the default takes no 28x28 images: ask the first image model
+    $("model").selectedIndex = 0;
+    await first;
+    await predict();
+  }
   c.addEventListener("pointerdown", (e) => { N.drawing = true; N.last = point(c, e); c.setPointerCapture(e.pointerId); pen(ctx, N.last, N.last); });
   c.addEventListener("pointermove", (e) => {
     if (!N.drawing) return;
@@ -148,8 +158,7 @@ async function init() {
   c.addEventListener("pointerup", end); c.addEventListener("pointercancel", end);
   $("clear").addEventListener("click", () => { ctx.fillStyle = "#000"; ctx.fillRect(0, 0, c.width, c.height); });
   $("model").addEventListener("change", predict);
-  sampleDigit();
-  await predict();
+  await first;
 }
 
 init();
