@@ -1,6 +1,6 @@
 """Convolution engine benchmark: convolab ``auto`` against NumPy, SciPy and OpenCV.
 
-Times, in one process, the workloads of DESIGN section 6:
+Times, in one process, the workloads of docs/architecture.md section 6:
 
 * 2048 x 2048 float32, ``same``, zero boundary: 3x3 Laplacian, 5x5 Gaussian,
   15x15 Gaussian, 15x15 random, 63x63 random;
@@ -58,7 +58,7 @@ except ImportError:  # the bench extra is not installed
 
 __all__ = ["main"]
 
-GFLOPS = 180e9  # float32 GEMM peak of the reference machine (DESIGN section 6)
+GFLOPS = 180e9  # float32 GEMM peak of the reference machine (docs/architecture.md section 6)
 BANDWIDTH = 10e9  # a simple NumPy pass over memory, bytes/s
 SLOW_S = 2.0  # a function slower than this runs once
 PAUSE_S = 0.02  # idle time after each OpenCV call

@@ -1,6 +1,6 @@
 """Classic image filtering: convolab against scipy.ndimage, scikit-image and OpenCV.
 
-Workload (DESIGN section 6): a 4096 x 4096 RGB float32 image, Gaussian blur
+Workload (docs/architecture.md section 6): a 4096 x 4096 RGB float32 image, Gaussian blur
 with sigma 1, 3 and 8 (radius 4 sigma) and the Sobel gradient magnitude, all
 with the mirror border (convolab ``reflect`` = ndimage ``mirror`` = OpenCV
 ``BORDER_REFLECT_101``). Every library computes the same result (checked

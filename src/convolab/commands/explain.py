@@ -13,6 +13,7 @@ import click
 
 from convolab.cli import FINITE, UsageProblem, force_option
 from convolab.commands.signal import parse_array
+from convolab.conv.padding import BOUNDARIES
 from convolab.outputs import check_target
 
 __all__ = ["explain"]
@@ -46,7 +47,7 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
               help="True convolution (kernel flipped, default) or cross-correlation.")
 @click.option("--mode", type=click.Choice(["full", "same", "valid"]), default="full",
               show_default=True, help="Output size.")
-@click.option("--boundary", type=click.Choice(["constant", "edge", "reflect", "symmetric", "wrap"]),
+@click.option("--boundary", type=click.Choice(BOUNDARIES),
               default="constant", show_default=True, help="How padded samples are filled.")
 @click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
               help="The constant for --boundary constant.")

@@ -20,6 +20,7 @@ import numpy as np
 
 from convolab.checks import check_finite, read_npy
 from convolab.cli import FINITE, UsageProblem, force_option, in_flags
+from convolab.conv.padding import BOUNDARIES
 from convolab.outputs import atomic_open, check_target, same_file, save_figure
 
 __all__ = ["parse_array", "read_signal", "signal"]
@@ -253,7 +254,7 @@ _OUT = click.option("-o", "--output", "output", type=click.Path(dir_okay=False),
 _PLOT = click.option("--plot", type=click.Path(dir_okay=False), default=None,
                      help="Also draw the input and the result to this image (.png, .svg, .pdf).")
 _BOUNDARY = click.option(
-    "--boundary", type=click.Choice(["constant", "edge", "reflect", "symmetric", "wrap"]),
+    "--boundary", type=click.Choice(BOUNDARIES),
     default=None, help="How the signal continues past its ends (numpy.pad names).")
 
 
