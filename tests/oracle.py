@@ -1,7 +1,7 @@
 """Reference implementations of the convolution definitions, written as plain loops.
 
 Nothing here imports from ``convolab``: these functions restate the contract
-(docs/architecture.md §2) as directly as possible so that the engine can be checked against
+(architecture §2) as directly as possible so that the engine can be checked against
 them.  They are slow on purpose (explicit Python loops over output positions and
 kernel taps) and are meant for tiny arrays only.
 
@@ -52,7 +52,7 @@ __all__ = [
 MODES = ("full", "same", "valid")
 BOUNDARIES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
-# docs/architecture.md §2 table: convolab (numpy.pad) boundary name -> scipy.ndimage mode name
+# architecture §2 table: convolab (numpy.pad) boundary name -> scipy.ndimage mode name
 NDIMAGE_MODE = {
     "constant": "constant",
     "edge": "nearest",
@@ -105,7 +105,7 @@ def pad_ref(x, pads, boundary="constant", fill_value=0.0):
 
 
 def result_dtype(x_dtype, k_dtype):
-    """docs/architecture.md §2 dtype rule: ``np.result_type``; integer and bool compute in float64."""
+    """architecture §2 dtype rule: ``np.result_type``; integer and bool compute in float64."""
     dt = np.result_type(x_dtype, k_dtype)
     if dt.kind in "biu":
         return np.dtype(np.float64)

@@ -116,6 +116,9 @@ def template(tmp_path_factory) -> Path:
     (ws / "run").mkdir()
     nn.save(model, ws / "run" / "model.npz", metadata=meta)
     (ws / "run" / "config.json").write_text(json.dumps({"seed": 0}))
+    (ws / "animals").mkdir()
+    nn.save(model, ws / "animals" / "model.npz",
+            metadata={**meta, "classes": ["cat", "dog"] + [f"c{k}" for k in range(8)]})
     (ws / "brokenrun").mkdir()
     nn.save(model, ws / "brokenrun" / "model.npz", metadata=meta)
     (ws / "brokenrun" / "config.json").write_text('{"seed": 0,,}')
@@ -258,6 +261,8 @@ CLI_CASES = {
     # eval
     "eval-labels": (["eval", "{ws}/run", "--data", "{ws}/badlabels"],
                     ["--data", "label 12 at index 3", "0..9"]),
+    "eval-other-classes": (["eval", "{ws}/animals", "--data", "{ws}/digits"],
+                           ["--data", "its classes (0, 1, 2, ...)", "(cat, dog, c0, ...)"]),
     "eval-broken-json": (["eval", "{ws}/brokenrun"], ["config.json", "not valid JSON", "line 1"]),
     "eval-pickle": (["eval", "{ws}/model.pkl"], ["model.pkl", "not a convolab model file"]),
     # predict

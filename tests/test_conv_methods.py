@@ -148,7 +148,7 @@ def test_choose_method_measure():
 
 
 def test_choose_method_large_random_kernel_is_not_direct():
-    """docs/architecture.md §6: a 63x63 random kernel on 2048^2 is ~150x faster by FFT than directly."""
+    """architecture §6: a 63x63 random kernel on 2048^2 is ~150x faster by FFT than directly."""
     x = np.zeros((2048, 2048), np.float32)
     k = np.random.default_rng(0).standard_normal((63, 63)).astype(np.float32)
     method, _ = convolab.choose_method(x, k, mode="same")
@@ -171,7 +171,7 @@ def test_choose_method_gaussian_is_not_direct():
 
 
 def test_choose_method_small_kernel_is_not_fft():
-    """docs/architecture.md §6: 3x3 and k=3 are cheaper directly (ndimage 42 ms vs fftconvolve 108 ms)."""
+    """architecture §6: 3x3 and k=3 are cheaper directly (ndimage 42 ms vs fftconvolve 108 ms)."""
     lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
     method, reason = convolab.choose_method(np.zeros((2048, 2048), np.float32), lap, mode="same")
     assert method != "fft", reason

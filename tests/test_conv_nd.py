@@ -198,7 +198,7 @@ def test_conv_nd_is_cross_correlation_not_convolution():
 @given(case=layer_cases())
 def test_input_gradient_is_a_full_convolution(case):
     """<conv_nd(x, w), g> = <x, dx> with dx[c] = sum_o convolve(g[o], w[o, c], 'full')
-    (stride 1, valid, groups 1: the backward pass of docs/architecture.md §4)."""
+    (stride 1, valid, groups 1: the backward pass of architecture §4)."""
     x, w, _, _ = case
     x = x.astype(np.float64)
     w = w.astype(np.float64)[:, : x.shape[1]]

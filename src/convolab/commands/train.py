@@ -292,6 +292,12 @@ def eval_(model_path: str, data_name: str | None, split: str, download: bool,
     if limit is not None:
         ds = _limited(ds, limit, int(config.get("seed", 0)))
     _check_inputs(meta, ds.x, f"data {name!r}")
+    trained = meta.get("classes") or []
+    if any(a != b for a, b in zip(trained, ds.classes)):
+        raise UsageProblem(
+            f"--data {name}: its classes ({', '.join(map(str, ds.classes[:3]))}, ...) are not "
+            f"the ones the model was trained on ({', '.join(map(str, trained[:3]))}, ...)"
+        )
     try:
         scores = training.evaluate(model, ds)
     except ValueError as exc:
