@@ -27,8 +27,9 @@ __all__ = [
 
 # Training sets of images smaller than this are augmented by default. On 4,050 MNIST digits
 # the affine warps added 0.7 points of held-out accuracy (30 epochs), while on the 60,000
-# images of Fashion-MNIST shifts of 2 pixels cost 0.6 points in 10 epochs (benchmarks/
-# RESULTS.md). Nothing between those sizes was measured: 20,000 is a round number in the gap.
+# images of Fashion-MNIST shifts of 2 pixels cost 0.6 points in 10 epochs (the same LeNet-5
+# in PyTorch, benchmarks/RESULTS.md). Nothing between those sizes was measured: 20,000 is a
+# round number in the gap.
 AUGMENT_BELOW = 20_000
 
 
