@@ -369,8 +369,8 @@ def fit(
     lr_schedule : {'constant', 'cosine'}
         ``'cosine'``: epoch ``e`` (0-based) of ``E = epochs`` trains at
         ``lr (1 + cos(pi e / E)) / 2`` (:class:`convolab.nn.optim.CosineAnnealingLR`),
-        from ``lr`` down towards 0; a function of the epoch, so a resumed run
-        follows the same rates.
+        from ``lr`` down towards 0; a function of the epoch, so a run resumed with
+        the same ``epochs`` follows the same rates.
     on_step : callable, optional
         Called after every optimizer step with ``epoch`` (1-based), ``step`` (1-based
         within the epoch), ``loss`` and ``accuracy`` (the epoch's running means so far)
