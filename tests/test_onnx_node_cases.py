@@ -57,8 +57,6 @@ KNOWN_LIMITS = {
     "test_matmul_bcast": "MatMul by a constant that is not a matrix",
     "test_prelu_broadcast": "PRelu slope along the last axis: PReLU's is per channel",
     "test_prelu_example": "PRelu slope per element: PReLU's is per channel",
-    "test_selu": "Selu with other constants than SELU's",
-    "test_selu_example": "Selu with other constants than SELU's",
 }
 
 

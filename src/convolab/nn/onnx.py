@@ -48,7 +48,6 @@ import numpy as np
 from convolab._optional import optional_import
 from convolab.conv.padding import layer_pads
 from convolab.nn.functional._checks import _ntuple
-from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
 from convolab.nn.functional.adaptive import _adaptive_matrix
 from convolab.nn.modules import (
     CELU,
@@ -396,7 +395,7 @@ _CONVERTERS: dict[type, _Converter] = {
     Sigmoid: _activation("Sigmoid"),
     Tanh: _activation("Tanh"),
     ELU: _activation("Elu", alpha=lambda m: float(m.alpha)),
-    SELU: _activation("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
+    SELU: _activation("Selu", alpha=lambda m: m.alpha, gamma=lambda m: m.scale),
     CELU: _celu,
     GELU: _gelu,
     SiLU: _silu,

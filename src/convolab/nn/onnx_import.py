@@ -230,12 +230,12 @@ def _prelu(node: _Node, xv: np.ndarray) -> M.Module:
 def _selu(node: _Node, xv: np.ndarray) -> M.Module:
     alpha = float(node.attr("alpha", SELU_ALPHA))
     gamma = float(node.attr("gamma", SELU_SCALE))
-    if not (
-        math.isclose(alpha, SELU_ALPHA, rel_tol=1e-6)
-        and math.isclose(gamma, SELU_SCALE, rel_tol=1e-6)
+    # the defaults as float32 attributes: keep SELU's exact constants
+    if math.isclose(alpha, SELU_ALPHA, rel_tol=1e-6) and math.isclose(
+        gamma, SELU_SCALE, rel_tol=1e-6
     ):
-        raise node.refuse(f"alpha={alpha}, gamma={gamma} (SELU's constants only)")
-    return M.SELU()
+        return M.SELU()
+    return M.SELU(alpha=alpha, scale=gamma)
 
 
 def _standardize(mean: Any, scale: Any, ndim: int) -> M.Module | None:

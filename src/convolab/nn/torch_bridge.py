@@ -146,6 +146,11 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         raise _unsupported(m, path, "to PyTorch")
     if kind in _SIMPLE:
         return getattr(tnn, name)()
+    if kind is SELU and m.extra_repr():
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} (SELU with {m.extra_repr()}) to "
+            "PyTorch: its SELU has the fixed self-normalizing constants"
+        )
     if kind is Hardsigmoid and (m.alpha, m.beta) != (1 / 6, 0.5):
         raise ValueError(
             f"cannot convert layer {path or 'model'!r} (Hardsigmoid with alpha={m.alpha}, "

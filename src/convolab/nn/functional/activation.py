@@ -223,14 +223,16 @@ def elu(input: Any, alpha: float = 1.0) -> Tensor:  # noqa: A002
     )
 
 
-def selu(input: Any) -> Tensor:  # noqa: A002
-    """Scaled ELU: ``scale * elu(x, alpha)`` with the self-normalizing constants
+def selu(input: Any, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> Tensor:  # noqa: A002
+    """Scaled ELU: ``scale * elu(x, alpha)``, by default with the self-normalizing constants
     ``alpha = 1.6733``, ``scale = 1.0507`` (:data:`SELU_ALPHA`, :data:`SELU_SCALE`).
+
+    ``alpha`` and ``scale`` (keywords) are ONNX's ``Selu`` attributes ``alpha``, ``gamma``.
 
     >>> selu([0.0, 1.0]).data
     array([0.        , 1.05070099])
     """
-    a, c = SELU_ALPHA, SELU_SCALE
+    a, c = _real("alpha", alpha), _real("scale", scale)
     return _pointwise(
         input,
         lambda x: c * np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))),

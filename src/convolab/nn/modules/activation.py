@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from convolab.nn import functional as F
+from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
 from convolab.nn.modules._checks import _check_positive_int, _float_dtype
 from convolab.nn.modules.module import Module, Parameter, register_module
 from convolab.nn.tensor import Tensor
@@ -162,7 +163,8 @@ class ELU(_Parametrized):
 
 @register_module
 class SELU(_Parametrized):
-    """Scaled ELU with the self-normalizing constants; see :func:`convolab.nn.functional.selu`.
+    """Scaled ELU, by default with the self-normalizing constants; see
+    :func:`convolab.nn.functional.selu`.
 
     >>> from convolab import nn
     >>> nn.SELU()([0.0]).data
@@ -170,6 +172,18 @@ class SELU(_Parametrized):
     """
 
     _function = F.selu
+
+    def __init__(self, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> None:
+        super().__init__()
+        self.alpha, self.scale = float(alpha), float(scale)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.selu(x, alpha=self.alpha, scale=self.scale)
+
+    def extra_repr(self) -> str:
+        if (self.alpha, self.scale) == (SELU_ALPHA, SELU_SCALE):
+            return ""
+        return f"alpha={self.alpha!r}, scale={self.scale!r}"
 
 
 @register_module
