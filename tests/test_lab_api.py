@@ -365,3 +365,25 @@ def test_answers_are_strict_json():
 
     body = _JSON({"nan": float("nan"), "inf": np.float32(np.inf), "x": np.arange(2)}).body
     assert body == b'{"nan":null,"inf":null,"x":[0,1]}'
+
+
+def test_several_tabs_at_once(client):
+    """Requests from several pages at the same time get the answers they would get alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    canvas = _digit_canvas().tolist()
+    alone = client.post("/api/network/forward", json={"canvas": canvas}).json()["probabilities"]
+    slide = {"x": [0, 0, 0, 3, 4, 5, 4, 3, 0, 0], "k": [1, 0, 0], "mode": "same"}
+
+    def ask(i):
+        if i % 2:
+            return client.post("/api/network/forward", json={"canvas": canvas}).json()
+        return client.post("/api/slide", json=slide).json()
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(12)))
+    for i, a in enumerate(answers):
+        if i % 2:
+            assert a["probabilities"] == alone
+        else:
+            assert a["output"] == [0, 0, 0, 0, 3, 4, 5, 4, 3, 0]
