@@ -163,6 +163,10 @@ def test_filter_with_a_typed_matrix_and_convolve(client):
         ('{"image": "camera", "kernel": {"matrix": [[1e400]]}}', 400, ["finite"]),
         ({"image": "camera", "kernel": {"matrix": np.ones((40, 40)).tolist()}}, 400, ["at most"]),
         ({"image": "camera", "kernel": [1, 2]}, 400, ["`kernel` must be an object"]),
+        ({"image": "camera", "kernel": {"name": "box", "params": {"size": 10**6}}}, 400,
+         ["`kernel.params.size` must lie in [-64, 64]"]),
+        ({"image": "camera", "kernel": {"name": "gaussian", "params": {"sigma": 60}}}, 400,
+         ["at most 31x31"]),
     ],
 )
 def test_filter_refuses_bad_input(client, body, status, fragments):
