@@ -163,6 +163,10 @@ def test_filter_with_a_typed_matrix_and_convolve(client):
         ('{"image": "camera", "kernel": {"matrix": [[1e400]]}}', 400, ["finite"]),
         ({"image": "camera", "kernel": {"matrix": np.ones((40, 40)).tolist()}}, 400, ["at most"]),
         ({"image": "camera", "kernel": [1, 2]}, 400, ["`kernel` must be an object"]),
+        ({"image": "camera", "kernel": {"name": "box", "params": {"size": 10**6}}}, 400,
+         ["`kernel.params.size` must lie in [-64, 64]"]),
+        ({"image": "camera", "kernel": {"name": "gaussian", "params": {"sigma": 60}}}, 400,
+         ["at most 31x31"]),
     ],
 )
 def test_filter_refuses_bad_input(client, body, status, fragments):
@@ -365,3 +369,25 @@ def test_answers_are_strict_json():
 
     body = _JSON({"nan": float("nan"), "inf": np.float32(np.inf), "x": np.arange(2)}).body
     assert body == b'{"nan":null,"inf":null,"x":[0,1]}'
+
+
+def test_several_tabs_at_once(client):
+    """Requests from several pages at the same time get the answers they would get alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    canvas = _digit_canvas().tolist()
+    alone = client.post("/api/network/forward", json={"canvas": canvas}).json()["probabilities"]
+    slide = {"x": [0, 0, 0, 3, 4, 5, 4, 3, 0, 0], "k": [1, 0, 0], "mode": "same"}
+
+    def ask(i):
+        if i % 2:
+            return client.post("/api/network/forward", json={"canvas": canvas}).json()
+        return client.post("/api/slide", json=slide).json()
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(12)))
+    for i, a in enumerate(answers):
+        if i % 2:
+            assert a["probabilities"] == alone
+        else:
+            assert a["output"] == [0, 0, 0, 0, 3, 4, 5, 4, 3, 0]

@@ -112,6 +112,9 @@ def _api(handler: Handler, read: Callable[[Request], Awaitable[Any]] = _json
             result = await run_in_threadpool(handler, await read(request))
         except BadInput as exc:
             return _JSON({"error": str(exc)}, status_code=exc.status)
+        except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+            # the library refused the values (the checks above should have caught them first)
+            return _JSON({"error": f"cannot compute that: {exc}"}, status_code=400)
         return _JSON(result)
 
     return endpoint

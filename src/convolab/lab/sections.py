@@ -24,6 +24,7 @@ OPS = ("correlate", "convolve")
 SLIDE_MAX = {1: 64, 2: 16}  # input samples per axis the Slide page writes out
 KERNEL_MAX = 9
 FILTER_KERNEL_MAX = 31
+PARAM_MAX = 64
 MAX_UPLOAD_BYTES = 8 * 2**20
 MAX_UPLOAD_PIXELS = 2048 * 2048
 SIGNAL_MAX = 4096
@@ -69,6 +70,11 @@ def kernel_from(body: Any, what: str = "kernel", max_side: int = FILTER_KERNEL_M
         params = field(body, "params", {})
         if not isinstance(name, str) or not isinstance(params, dict):
             raise BadInput(f"`{what}.name` must be a string and `{what}.params` an object")
+        for key, value in params.items():  # a size of 10**6 would ask for terabytes
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                    abs(value) <= PARAM_MAX):  # fmt: skip
+                raise BadInput(f"`{what}.params.{key}` must lie in [-{PARAM_MAX}, {PARAM_MAX}]; "
+                               f"got {value!r}")  # fmt: skip
         try:
             k = np.asarray(kernels.get(name, **params), dtype=np.float64)
         except (ValueError, TypeError) as exc:

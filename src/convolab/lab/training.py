@@ -131,8 +131,8 @@ class Jobs:
                                    batch_size=s["batch_size"], lr=s["lr"],
                                    optimizer=s["optimizer"], seed=s["seed"], progress=False,
                                    on_step=on_step)  # fmt: skip
-        except (ValueError, TypeError, FloatingPointError) as exc:
-            job.status, job.message = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - a thread has no caller: the page must hear of it
+            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
             return
         for record in history.epochs:
             job.push({"type": "epoch", **record})

@@ -48,7 +48,7 @@ async function start() {
   Object.assign(T, { id: r.id, next: 0, steps: [], epochs: [] });
   $("explore").innerHTML = ""; $("status").textContent = r.status;
   $("start").disabled = true; $("stop").disabled = false;
-  $("call").textContent = `convolab train ${body.model} --data ${body.data} --epochs ${body.epochs} --batch-size ${body.batch_size} --limit ${body.limit} --lr ${body.lr} --out RUN`;
+  $("call").textContent = `# a similar run from the shell (its test split is not cut to a fifth)\nconvolab train ${body.model} --data ${body.data} --epochs ${body.epochs} --batch-size ${body.batch_size} --limit ${body.limit} --lr ${body.lr} --out RUN`;
   T.timer = setInterval(poll, 300);
 }
 
