@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps
+.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,15 @@ bench: interop-deps
 	$(PY) benchmarks/image.py
 	$(PY) benchmarks/layers.py
 
+# The documentation site, offline, into docs/_build/html; any Sphinx warning fails the build.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info
+	rm -rf docs/_build docs/api docs/tutorials docs/gallery docs/guide.rst docs/sg_execution_times.rst
