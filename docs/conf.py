@@ -64,8 +64,8 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "reference_url": {},
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
-    "capture_repr": ("__repr__",),
+    "image_scrapers": ("convolab_site.figure_scraper",),
+    "capture_repr": (),
     "min_reported_time": 10_000,
 }
 

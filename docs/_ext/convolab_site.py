@@ -294,7 +294,45 @@ def _numpydoc_shape_section() -> None:
     SphinxDocString.__str__ = with_shape
 
 
+_NEW_FIGURES: list = []
+
+
+def _record_figures() -> None:
+    """Remember every Matplotlib figure as it is made, pyplot's or not.
+
+    ``convolab.viz`` builds its figures without pyplot (no global state), so sphinx-gallery's
+    own scraper, which asks pyplot, would not see them.
+    """
+    from matplotlib.figure import Figure
+
+    if getattr(Figure.__init__, "_convolab_recorded", False):
+        return
+    init = Figure.__init__
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        _NEW_FIGURES.append(self)
+
+    recording_init._convolab_recorded = True
+    Figure.__init__ = recording_init
+
+
+def figure_scraper(block, block_vars, gallery_conf) -> str:
+    """sphinx-gallery scraper: save each figure a code block made, in the order it was made."""
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import figure_rst
+
+    paths = []
+    for figure, path in zip(list(_NEW_FIGURES), block_vars["image_path_iterator"]):
+        figure.savefig(path)
+        paths.append(path)
+    _NEW_FIGURES.clear()
+    plt.close("all")
+    return figure_rst(paths, gallery_conf["src_dir"])
+
+
 def setup(app):
     _numpydoc_shape_section()
+    _record_figures()
     app.connect("config-inited", _on_config_inited)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

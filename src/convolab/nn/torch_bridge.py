@@ -3,19 +3,19 @@
 Each convolab layer has a PyTorch twin with the same constructor arguments and the
 same parameter names, so conversion is "build the twin, copy the ``state_dict``":
 
-=====================================  =====================================
-convolab.nn                            torch.nn
-=====================================  =====================================
-``Sequential`` (child names kept)      ``Sequential``
-``Conv1d``, ``Conv2d``, ``Conv3d``     ``Conv1d``, ``Conv2d``, ``Conv3d``
-``Linear``                             ``Linear``
-``MaxPool1d/2d``, ``AvgPool1d/2d``     ``MaxPool1d/2d``, ``AvgPool1d/2d``
-``AdaptiveAvgPool1d/2d``               ``AdaptiveAvgPool1d/2d``
-``BatchNorm1d/2d``                     ``BatchNorm1d/2d``
-``Dropout``, ``Identity``, ``Flatten``  ``Dropout``, ``Identity``, ``Flatten``
-``ReLU``, ``LeakyReLU``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
-``Tanh``, ``Softmax``, ``LogSoftmax``  ``Tanh``, ``Softmax``, ``LogSoftmax``
-=====================================  =====================================
+=======================================  =====================================
+convolab.nn                              torch.nn
+=======================================  =====================================
+``Sequential`` (child names kept)        ``Sequential``
+``Conv1d``, ``Conv2d``, ``Conv3d``       ``Conv1d``, ``Conv2d``, ``Conv3d``
+``Linear``                               ``Linear``
+``MaxPool1d/2d``, ``AvgPool1d/2d``       ``MaxPool1d/2d``, ``AvgPool1d/2d``
+``AdaptiveAvgPool1d/2d``                 ``AdaptiveAvgPool1d/2d``
+``BatchNorm1d/2d``                       ``BatchNorm1d/2d``
+``Dropout``, ``Identity``, ``Flatten``   ``Dropout``, ``Identity``, ``Flatten``
+``ReLU``, ``LeakyReLU``, ``Sigmoid``,    ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
+``Tanh``, ``Softmax``, ``LogSoftmax``    ``Tanh``, ``Softmax``, ``LogSoftmax``
+=======================================  =====================================
 
 Weights keep their dtype, parameters frozen on one side are frozen on the
 other, and every layer keeps its training/evaluation mode. Building the twin
