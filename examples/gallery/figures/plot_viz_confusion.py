@@ -1,0 +1,29 @@
+"""
+``viz.plot_confusion``
+======================
+
+The confusion matrix of a trained LeNet-5 on 500 held-out handwritten digits: rows the true
+digit, columns the prediction.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from convolab import data, models, nn, train, viz
+
+# The LeNet-5 that tutorial 5 trained on the MNIST sample, from the build's cache folder; run
+# alone, this example trains one briefly instead.
+sample = Path(os.environ.get("CONVOLAB_MNIST_5K", "../../../../shared/data/mnist-5k"))
+train_set, test_set = data.load_splits(sample if sample.is_dir() else "mnist",
+                                       download=not sample.is_dir(), n=5000)
+cache = Path(os.environ.get("CONVOLAB_DOCS_CACHE", tempfile.gettempdir())) / "lenet5-mnist5k.npz"
+if cache.exists():
+    model = nn.load(cache)
+else:
+    model = models.lenet5("modern", seed=0)
+    train.fit(model, train_set, epochs=2, batch_size=64, lr=2e-3, progress=False)
+
+result = train.evaluate(model, test_set)
+print(f"accuracy {result['accuracy']:.3f}")
+viz.plot_confusion(result["confusion"], labels=test_set.classes, figsize=(5, 4.5))

@@ -1,0 +1,27 @@
+"""
+``viz.plot_filters_vs_classic``
+===============================
+
+Each learned 5×5 kernel of a trained LeNet-5's first layer beside the most similar classic
+kernel (Sobel, Gaussian, Laplacian, ...), with their cosine similarity.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from convolab import data, models, nn, train, viz
+
+# The LeNet-5 that tutorial 5 trained on the MNIST sample, from the build's cache folder; run
+# alone, this example trains one briefly instead.
+sample = Path(os.environ.get("CONVOLAB_MNIST_5K", "../../../../shared/data/mnist-5k"))
+train_set, test_set = data.load_splits(sample if sample.is_dir() else "mnist",
+                                       download=not sample.is_dir(), n=5000)
+cache = Path(os.environ.get("CONVOLAB_DOCS_CACHE", tempfile.gettempdir())) / "lenet5-mnist5k.npz"
+if cache.exists():
+    model = nn.load(cache)
+else:
+    model = models.lenet5("modern", seed=0)
+    train.fit(model, train_set, epochs=2, batch_size=64, lr=2e-3, progress=False)
+
+viz.plot_filters_vs_classic(model[0], figsize=(9, 4))
