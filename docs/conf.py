@@ -72,6 +72,8 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"convolab {release}"
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
+html_logo = "_static/favicon.svg"
 html_css_files = ["convolab.css"]
 html_show_sourcelink = False
 html_theme_options = {
@@ -83,3 +85,4 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": []}
+html_context = {"default_mode": "auto"}

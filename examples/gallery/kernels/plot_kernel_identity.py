@@ -23,6 +23,9 @@ axes[0].imshow(photo, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("photograph")
 limit = float(np.abs(kernel).max())
 axes[1].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+if kernel.size <= 25:  # small kernels: the weights written in
+    for (i, j), weight in np.ndenumerate(kernel):
+        axes[1].text(j, i, f"{weight:.3g}", ha="center", va="center", fontsize=11)
 axes[1].set_title(f"kernel {kernel.shape[0]}×{kernel.shape[1]}")
 axes[2].imshow(np.clip(result, 0, 1), cmap="gray", vmin=0, vmax=1)
 axes[2].set_title("image.filter(photo, kernel)")
