@@ -142,7 +142,7 @@ def _table(rows: list[tuple[str, str]]) -> list[str]:
 
 def module_page(info: ModuleInfo) -> str:
     name = info.name
-    lines = [f".. _api-{name}:", "", _heading(f"``{name}``")]
+    lines = [f".. _api-{name}:", "", _heading(name)]
     if _shadowed(name):
         lines += [f".. currentmodule:: {name}", ""]
         doc = inspect.getdoc(info.module)
