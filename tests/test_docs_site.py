@@ -16,6 +16,7 @@ import http.server
 import importlib
 import os
 import pkgutil
+import posixpath
 import threading
 import types
 from html.parser import HTMLParser
@@ -61,6 +62,7 @@ class _References(HTMLParser):
                 self.refs.append((f"{tag}[srcset]", candidate.split()[0]))
 
 
+@functools.cache
 def _parse(page: Path) -> _References:
     parser = _References()
     parser.feed(page.read_text(encoding="utf-8", errors="replace"))
@@ -76,27 +78,33 @@ def broken_references(root: Path) -> list[str]:
     """Each internal reference of the HTML under ``root`` that points at nothing.
 
     External URLs (with a scheme or ``//``) are left alone; a relative URL must name a file
-    under ``root`` (a folder means its ``index.html``), and a ``#fragment`` must be an id of the
-    page it names.
+    under ``root`` (a folder means its ``index.html``), and a ``#fragment`` of a link must be
+    an id of the page it names.
     """
-    pages = {page: _parse(page) for page in _pages(root)}
+    files, folders = set(), set()
+    for path in root.rglob("*"):
+        (files if path.is_file() else folders).add(path.relative_to(root).as_posix())
     broken = []
-    for page, refs in pages.items():
-        for attribute, url in refs.refs:
+    for page in _pages(root):
+        here = page.relative_to(root).as_posix()
+        for attribute, url in _parse(page).refs:
             parts = urlsplit(url)
-            if parts.scheme or url.startswith("//") or url.startswith("javascript:"):
+            if parts.scheme or url.startswith("//"):
                 continue
-            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            where = f"{page.relative_to(root)}: {attribute}={url!r}"
-            if not target.is_file() or not target.resolve().is_relative_to(root.resolve()):
+            target = here
+            if parts.path:
+                target = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(here), unquote(parts.path))
+                )
+            if target in folders:
+                target += "/index.html"
+            where = f"{here}: {attribute}={url!r}"
+            if target.startswith("../") or target not in files:
                 broken.append(f"{where} (no such file)")
                 continue
             fragment = unquote(parts.fragment)
-            if fragment and target.suffix == ".html" and attribute.startswith("a["):
-                ids = pages[target].ids if target in pages else _parse(target).ids
-                if fragment not in ids:
+            if fragment and target.endswith(".html") and attribute.startswith("a["):
+                if fragment not in _parse(root / target).ids:
                     broken.append(f"{where} (no id {fragment!r})")
     return broken
 

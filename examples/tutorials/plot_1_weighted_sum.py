@@ -69,8 +69,8 @@ viz.plot_convolution(x[:60], w, mode="same", at=30, figsize=(7, 4))
 # -------------------------
 # *Shifting a signal* (the Neural Turing Machines' trick): a "same" correlation of
 # :math:`f = [0,0,0,3,4,5,4,3,0,0]` with :math:`g = [1, 0, 0]`, where :math:`t = 0` is when
-# the first element of :math:`f` sits under the centre of :math:`g`. :func:`convolab.explain.explain`
-# writes out every weighted sum, as the article does:
+# the first element of :math:`f` sits under the centre of :math:`g`.
+# :func:`convolab.explain.explain` writes out every weighted sum, as the article does:
 f = [0, 0, 0, 3, 4, 5, 4, 3, 0, 0]
 print(explain(f, [1, 0, 0], op="correlate", mode="same"))
 

@@ -52,7 +52,8 @@ ramp = np.linspace(0, 1, 40)
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
 ax.plot(ramp, "k", lw=3, alpha=0.3, label="signal")
 for boundary in convolab.conv.BOUNDARIES:
-    ax.plot(convolab.correlate(ramp, np.ones(7) / 7, mode="same", boundary=boundary), label=boundary)
+    blurred = convolab.correlate(ramp, np.ones(7) / 7, mode="same", boundary=boundary)
+    ax.plot(blurred, label=boundary)
 ax.set(xlabel="sample", ylabel="value", title="7-tap box blur, five boundary rules")
 ax.legend(ncols=3, fontsize="small")
 

@@ -26,7 +26,8 @@ from convolab import data, models, signal, train
 
 scene = signal.make_shape_signal(seed=0)
 x, K = scene.signal, scene.template
-print("shapes at", scene.positions.tolist(), "| spike at", scene.spike_at, "| template taps:", K.size)
+print("shapes at", scene.positions.tolist(), "| spike at", scene.spike_at,
+      "| template taps:", K.size)
 
 fig, (ax_k, ax_x) = plt.subplots(1, 2, figsize=(9, 2.8), width_ratios=(1, 4), layout="constrained")
 ax_k.plot(K, "o-", color="C1")

@@ -134,5 +134,6 @@ viz.plot_filters_vs_classic(model[0], figsize=(9, 4))
 # most of the label's :math:`H(Y) \approx 3.3` bits.
 info = analysis.information_per_layer(model, test_set.x[:500], test_set.y[:500], bins=3)
 for row in info:
-    print(f"{row.name:>2} {row.layer:<10} I(X;T) = {row.i_xt:5.2f} bits   I(T;Y) = {row.i_ty:4.2f} bits")
+    print(f"{row.name:>2} {row.layer:<10} I(X;T) = {row.i_xt:5.2f} bits   "
+          f"I(T;Y) = {row.i_ty:4.2f} bits")
 viz.plot_information(info, figsize=(8, 3.2))

@@ -2,7 +2,8 @@
 Boundary: ``constant``
 ======================
 
-``constant`` pads with ``fill_value`` (0 by default): ``00|abcd|00``. A blur darkens the border, because it averages the image with black.
+``constant`` pads with ``fill_value`` (0 by default): ``00|abcd|00``. A blur darkens the
+border, because it averages the image with black.
 Left: a corner of the photograph padded by 24 pixels with this rule (the frame marks the
 image); right: a 25×25 box blur of the photograph in ``same`` mode with this rule.
 """

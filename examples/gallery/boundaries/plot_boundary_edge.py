@@ -2,7 +2,8 @@
 Boundary: ``edge``
 ==================
 
-``edge`` repeats the border sample: ``aa|abcd|dd`` (scipy.ndimage's ``nearest``, OpenCV's ``BORDER_REPLICATE``).
+``edge`` repeats the border sample: ``aa|abcd|dd`` (scipy.ndimage's ``nearest``, OpenCV's
+``BORDER_REPLICATE``).
 Left: a corner of the photograph padded by 24 pixels with this rule (the frame marks the
 image); right: a 25×25 box blur of the photograph in ``same`` mode with this rule.
 """

@@ -2,7 +2,9 @@
 Boundary: ``reflect``
 =====================
 
-``reflect`` mirrors without repeating the border sample: ``cb|abcd|cb`` (NumPy's name; scipy.ndimage's ``mirror``, OpenCV's ``BORDER_REFLECT_101``). The default of the image functions.
+``reflect`` mirrors without repeating the border sample: ``cb|abcd|cb`` (NumPy's name;
+scipy.ndimage's ``mirror``, OpenCV's ``BORDER_REFLECT_101``). The default of the image
+functions.
 Left: a corner of the photograph padded by 24 pixels with this rule (the frame marks the
 image); right: a 25×25 box blur of the photograph in ``same`` mode with this rule.
 """

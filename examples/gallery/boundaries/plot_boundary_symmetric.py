@@ -2,7 +2,8 @@
 Boundary: ``symmetric``
 =======================
 
-``symmetric`` mirrors and repeats the border sample: ``ba|abcd|dc`` (scipy.ndimage's ``reflect``, OpenCV's ``BORDER_REFLECT``).
+``symmetric`` mirrors and repeats the border sample: ``ba|abcd|dc`` (scipy.ndimage's
+``reflect``, OpenCV's ``BORDER_REFLECT``).
 Left: a corner of the photograph padded by 24 pixels with this rule (the frame marks the
 image); right: a 25×25 box blur of the photograph in ``same`` mode with this rule.
 """

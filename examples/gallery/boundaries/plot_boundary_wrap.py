@@ -2,7 +2,8 @@
 Boundary: ``wrap``
 ==================
 
-``wrap`` continues with the other side: ``cd|abcd|ab``, as if the image were periodic (what the FFT assumes). The blur mixes the top and bottom rows.
+``wrap`` continues with the other side: ``cd|abcd|ab``, as if the image were periodic (what the
+FFT assumes). The blur mixes the top and bottom rows.
 Left: a corner of the photograph padded by 24 pixels with this rule (the frame marks the
 image); right: a 25×25 box blur of the photograph in ``same`` mode with this rule.
 """

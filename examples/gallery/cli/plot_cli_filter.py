@@ -1,4 +1,4 @@
-"""
+r"""
 ``convolab filter``
 ===================
 
@@ -8,12 +8,11 @@ Outputs are never written over an existing file without ``--force``, and never o
 """
 
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import shutil
 
 import matplotlib.pyplot as plt
 

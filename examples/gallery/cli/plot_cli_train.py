@@ -7,13 +7,12 @@ classify a digit image, draw its feature maps, and export it to ONNX (which need
 ``convolab[onnx]``; without it the command says so in one line).
 """
 
+import os
 import shlex
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import os
 
 import matplotlib.pyplot as plt
 

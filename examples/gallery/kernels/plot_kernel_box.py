@@ -2,7 +2,8 @@
 Kernel: ``box``
 ===============
 
-The box (mean) kernel: every neighbour weighs alike, the weights sum to 1. It blurs, with blocky artefacts on fine detail.
+The box (mean) kernel: every neighbour weighs alike, the weights sum to 1. It blurs, with
+blocky artefacts on fine detail.
 """
 
 from pathlib import Path

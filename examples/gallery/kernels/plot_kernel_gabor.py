@@ -2,7 +2,8 @@
 Kernel: ``gabor``
 =================
 
-A Gabor kernel: a wave under a Gaussian, answering stripes of one orientation (45°) and wavelength (8 pixels).
+A Gabor kernel: a wave under a Gaussian, answering stripes of one orientation (45°) and
+wavelength (8 pixels).
 """
 
 from pathlib import Path

@@ -1,8 +1,9 @@
-"""
+r"""
 Kernel: ``gaussian``
 ====================
 
-The Gaussian kernel weighs neighbours by distance, :math:`\exp(-r^2 / 2\sigma^2)`, normalized to sum 1: a smooth blur.
+The Gaussian kernel weighs neighbours by distance, :math:`\exp(-r^2 / 2\sigma^2)`, normalized
+to sum 1: a smooth blur.
 """
 
 from pathlib import Path

@@ -2,7 +2,8 @@
 Kernel: ``identity``
 ====================
 
-The identity kernel: a single 1 at the centre returns the image unchanged (the starting point of ``sharpen`` and ``unsharp``).
+The identity kernel: a single 1 at the centre returns the image unchanged (the starting point
+of ``sharpen`` and ``unsharp``).
 """
 
 from pathlib import Path

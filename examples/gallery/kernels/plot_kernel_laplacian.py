@@ -2,7 +2,8 @@
 Kernel: ``laplacian``
 =====================
 
-The articles' edge detector: the 8-neighbour Laplacian, 8 in the centre and -1 around. It answers wherever the brightness bends.
+The articles' edge detector: the 8-neighbour Laplacian, 8 in the centre and -1 around. It
+answers wherever the brightness bends.
 """
 
 from pathlib import Path

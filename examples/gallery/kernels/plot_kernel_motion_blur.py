@@ -2,7 +2,8 @@
 Kernel: ``motion_blur``
 =======================
 
-Motion blur: a line of equal weights along one direction (15 pixels at 30°), as a camera moving during the exposure.
+Motion blur: a line of equal weights along one direction (15 pixels at 30°), as a camera moving
+during the exposure.
 """
 
 from pathlib import Path

@@ -2,7 +2,8 @@
 Kernel: ``shift``
 =================
 
-A shift kernel: a single 1 off the centre moves the image (here 12 pixels to the right) — the 2D form of the articles' ``[1, 0, 0]``.
+A shift kernel: a single 1 off the centre moves the image (here 12 pixels to the right) — the
+2D form of the articles' ``[1, 0, 0]``.
 """
 
 from pathlib import Path

@@ -2,7 +2,8 @@
 Kernel: ``sobel``
 =================
 
-The Sobel kernel along x: a derivative across columns, smoothed along rows. Its weights sum to 0; the sign says which way brightness increases.
+The Sobel kernel along x: a derivative across columns, smoothed along rows. Its weights sum to
+0; the sign says which way brightness increases.
 """
 
 from pathlib import Path

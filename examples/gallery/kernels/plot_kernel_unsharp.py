@@ -1,8 +1,9 @@
-"""
+r"""
 Kernel: ``unsharp``
 ===================
 
-Unsharp masking as one kernel: :math:`(1 + a)\,\delta - a\,G_\sigma`, the image plus ``amount`` times its detail.
+Unsharp masking as one kernel: :math:`(1 + a)\,\delta - a\,G_\sigma`, the image plus ``amount``
+times its detail.
 """
 
 from pathlib import Path
