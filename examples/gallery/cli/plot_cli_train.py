@@ -23,7 +23,7 @@ sample = Path(os.environ.get("CONVOLAB_MNIST_5K", "../../../../shared/data/mnist
 if sample.is_dir():  # the sample folder, linked into the working folder under a short name
     (folder / "mnist-5k").symlink_to(sample, target_is_directory=True)
 source = ["--data", "mnist-5k"] if sample.is_dir() else ["--data", "mnist", "--download"]
-digit = data.load_splits(sample if sample.is_dir() else "mnist", n=5000)[1].x[3, 0]
+digit = data.load_splits(sample if sample.is_dir() else "mnist")[1].x[3, 0]
 image.save(folder / "digit.png", 1 - digit)  # dark ink on white, as on paper
 
 

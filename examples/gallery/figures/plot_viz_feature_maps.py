@@ -14,8 +14,10 @@ from convolab import data, models, nn, train, viz
 # The LeNet-5 that tutorial 5 trained on the MNIST sample, from the build's cache folder; run
 # alone, this example trains one briefly instead.
 sample = Path(os.environ.get("CONVOLAB_MNIST_5K", "../../../../shared/data/mnist-5k"))
-train_set, test_set = data.load_splits(sample if sample.is_dir() else "mnist",
-                                       download=not sample.is_dir(), n=5000)
+if sample.is_dir():
+    train_set, test_set = data.load_splits(sample)
+else:
+    train_set, test_set = data.load_splits("mnist", download=True, n=5000)
 cache = Path(os.environ.get("CONVOLAB_DOCS_CACHE", tempfile.gettempdir())) / "lenet5-mnist5k.npz"
 if cache.exists():
     model = nn.load(cache)
