@@ -8,6 +8,7 @@ The Scharr kernel along x: a derivative with weights tuned for rotation invarian
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from convolab import image, kernels
 
@@ -17,6 +18,6 @@ print(kernel.round(3) if kernel.size <= 49 else kernel.shape, "sum", kernel.sum(
 result = image.filter(photo, kernel)
 
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
-ax.imshow(result, cmap="RdBu_r", vmin=-abs(result).max(), vmax=abs(result).max())
+ax.imshow(abs(result), cmap="gray", vmax=np.percentile(abs(result), 99.5))  # |response|
 ax.set_title("image.filter(photo, kernels.scharr(1))", fontsize="small")
 ax.set_axis_off()
