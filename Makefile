@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 # `make demo` needs only the core and the compiled loops (Numba); `make test` adds the dev extras.
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps lab
+.PHONY: test demo bench lint venv clean test-fast test-interop interop-deps lab docs
 
 # pip >= 21.3 installs a pyproject-only project in editable mode; a newer one is not needed
 # (upgrading pip on every fresh clone cost about 7 s of CPU).
@@ -52,5 +52,15 @@ bench: interop-deps
 	$(PY) benchmarks/image.py
 	$(PY) benchmarks/layers.py
 
+# The documentation site, offline, into docs/_build/html; any Sphinx warning fails the build.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info
+	rm -rf docs/_build docs/api docs/tutorials docs/gallery docs/guide.rst docs/sg_execution_times.rst

@@ -1,0 +1,27 @@
+"""
+Boundary: ``reflect``
+=====================
+
+``reflect`` mirrors without repeating the border sample: ``cb|abcd|cb`` (NumPy's name;
+scipy.ndimage's ``mirror``, OpenCV's ``BORDER_REFLECT_101``). The default of the image
+functions.
+The figure: a 25×25 box blur of the photograph in ``same`` mode with this rule; the border
+strip, 12 pixels wide, is where the kernel reaches beyond the image.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from convolab import image, kernels
+from convolab.conv.padding import pad
+
+print(pad(np.array([1.0, 2.0, 3.0, 4.0]), ((3, 3),), "reflect"))
+photo = image.load(Path("..") / ".." / "data" / "camera.png")[::2, ::2]
+blurred = image.filter(photo, kernels.box(25), boundary="reflect")
+
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+ax.imshow(blurred, cmap="gray", vmin=0, vmax=1)
+ax.set_title('image.filter(photo, box(25), boundary="reflect")', fontsize="medium")
+ax.set_axis_off()

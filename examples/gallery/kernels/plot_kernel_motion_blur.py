@@ -1,0 +1,23 @@
+"""
+Kernel: ``motion_blur``
+=======================
+
+Motion blur: a line of equal weights along one direction (15 pixels at 30°), as a camera moving
+during the exposure.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from convolab import image, kernels
+
+photo = image.load(Path("..") / ".." / "data" / "camera.png")[40:296, 140:396]
+kernel = kernels.motion_blur(15, angle=30)
+print(kernel.round(3) if kernel.size <= 49 else kernel.shape, "sum", kernel.sum().round(3))
+result = image.filter(photo, kernel)
+
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+ax.imshow(result.clip(0, 1), cmap="gray")
+ax.set_title("image.filter(photo, kernels.motion_blur(15, angle=30))", fontsize="small")
+ax.set_axis_off()

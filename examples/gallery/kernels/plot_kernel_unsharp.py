@@ -1,0 +1,23 @@
+r"""
+Kernel: ``unsharp``
+===================
+
+Unsharp masking as one kernel: :math:`(1 + a)\,\delta - a\,G_\sigma`, the image plus ``amount``
+times its detail.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from convolab import image, kernels
+
+photo = image.load(Path("..") / ".." / "data" / "camera.png")[40:296, 140:396]
+kernel = kernels.unsharp(sigma=2.0, amount=1.5)
+print(kernel.round(3) if kernel.size <= 49 else kernel.shape, "sum", kernel.sum().round(3))
+result = image.filter(photo, kernel)
+
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+ax.imshow(result.clip(0, 1), cmap="gray")
+ax.set_title("image.filter(photo, kernels.unsharp(sigma=2.0, amount=1.5))", fontsize="small")
+ax.set_axis_off()
