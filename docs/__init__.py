@@ -1,1 +1,4 @@
-"""The documentation sources (a package only so that pytest imports docs/conftest.py by its own name)."""
+"""The documentation sources.
+
+A package only so that pytest imports ``docs/conftest.py`` under its own name.
+"""
