@@ -331,8 +331,42 @@ def figure_scraper(block, block_vars, gallery_conf) -> str:
     return figure_rst(paths, gallery_conf["src_dir"])
 
 
+def _repository_file_links():
+    """A post-transform: Markdown links to repository files outside docs/ name the file.
+
+    ``[results](../benchmarks/RESULTS.md)`` works on the repository's web view but names no
+    page of the site; MyST would warn (an error here). The link becomes the file's path in the
+    repository, as code. A link to a missing file is left to MyST, which reports it.
+    """
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class RepositoryFileLinks(SphinxPostTransform):
+        default_priority = 8  # before MyST's resolver (9)
+
+        def run(self, **kwargs) -> None:
+            srcdir = Path(self.env.srcdir).resolve()
+            root = srcdir.parent
+            for node in list(self.document.findall(addnodes.pending_xref)):
+                if node.get("reftype") != "myst" or node.get("refdomain") != "doc":
+                    continue
+                target = Path(node["reftarget"])
+                if not target.is_absolute():
+                    continue
+                candidates = [target.with_suffix(".md"), target]
+                found = next((c.resolve() for c in candidates if c.is_file()), None)
+                if found is None or found.is_relative_to(srcdir) or not found.is_relative_to(root):
+                    continue
+                path = found.relative_to(root).as_posix()
+                node.replace_self(nodes.literal(path, path))
+
+    return RepositoryFileLinks
+
+
 def setup(app):
     _numpydoc_shape_section()
     _record_figures()
+    app.add_post_transform(_repository_file_links())
     app.connect("config-inited", _on_config_inited)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
