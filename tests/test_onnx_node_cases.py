@@ -55,8 +55,6 @@ KNOWN_LIMITS = {
     "test_matmul_4d": "MatMul by a constant that is not a matrix",
     "test_matmul_4d_1d": "MatMul by a constant that is not a matrix",
     "test_matmul_bcast": "MatMul by a constant that is not a matrix",
-    "test_prelu_broadcast": "PRelu slope along the last axis: PReLU's is per channel",
-    "test_prelu_example": "PRelu slope per element: PReLU's is per channel",
 }
 
 

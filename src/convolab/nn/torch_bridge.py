@@ -160,6 +160,11 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
     m_: Any = m
     if kind is PReLU:
+        if m_.shape is not None:
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} (PReLU with shape={m_.shape}) to "
+                "PyTorch: its PReLU has one slope or one per channel"
+            )
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return tnn.PReLU(m_.num_parameters, m_.init, dtype=dtype)
     if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
