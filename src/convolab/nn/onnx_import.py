@@ -16,7 +16,7 @@ ONNX operator                          convolab layer
 ``GlobalMaxPool``,                     ``GlobalMaxPool``, ``GlobalAvgPool``
 ``GlobalAveragePool``
 ``BatchNormalization``                 ``BatchNorm1d/2d`` (running statistics)
-``Flatten``                            ``Flatten`` (``axis >= 1``)
+``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Dropout`` (inference), ``Identity``  nothing
 ``Sub`` then ``Mul`` by constants      ``Standardize``
 ``Relu``, ``LeakyRelu``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
@@ -193,8 +193,8 @@ def _batch_norm(node: _Node, xv: np.ndarray) -> M.Module:
 def _flatten(node: _Node, xv: np.ndarray) -> M.Module:
     axis = int(node.attr("axis", 1))
     axis = axis + xv.ndim if axis < 0 else axis
-    if axis == 0:
-        raise node.refuse("axis=0 (a leading axis of length 1; Flatten keeps the batch axis)")
+    if axis == 0:  # (1, n): everything in one row
+        return M.Sequential(M.Flatten(0, -1), M.Unflatten(0, (1, -1)))
     if axis == 1:
         return M.Flatten(1, -1)
     return M.Sequential(M.Flatten(0, axis - 1), M.Flatten(1, -1))
