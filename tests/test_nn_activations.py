@@ -159,3 +159,19 @@ def test_layers_save_and_load(tmp_path):
     assert repr(again) == repr(model)
     x = np.random.default_rng(2).standard_normal((2, 3, 4))
     np.testing.assert_array_equal(again(x).data, model(x).data)
+
+
+@pytest.mark.parametrize(("x_shape", "a_shape"), [((3, 4, 5), (5,)), ((3, 4, 5), (3, 4, 5)),
+                                                  ((2, 3, 4, 5), (4, 1))])  # fmt: skip
+def test_prelu_with_broadcast_slopes(x_shape, a_shape, tmp_path):
+    rng = np.random.default_rng(9)
+    x, a = rng.standard_normal(x_shape), rng.standard_normal(a_shape)
+    y = F.prelu(x, a)
+    np.testing.assert_allclose(y.data, np.where(x > 0, x, np.broadcast_to(a, x_shape) * x))
+    check_gradients(F.prelu, x, a)
+    layer = nn.PReLU(shape=a_shape, dtype="float64")
+    assert layer.weight.shape == a_shape
+    nn.save(nn.Sequential(layer), tmp_path / "p.npz")
+    assert repr(nn.load(tmp_path / "p.npz")[0]) == repr(layer) == f"PReLU(shape={a_shape})"
+    with pytest.raises(ValueError, match="broadcasts"):
+        F.prelu(x, np.ones((7,)))

@@ -142,3 +142,18 @@ def test_dropout_returns_its_mask():
     np.testing.assert_array_equal(same.data, y.data)
     y, mask = F.dropout(x, 0.3, training=False, return_mask=True)
     assert mask.all() and y.data is not None and np.array_equal(y.data, x)
+
+
+def test_unflatten_layer_and_its_torch_twin():
+    x = np.arange(24.0).reshape(2, 12)
+    layer = nn.Unflatten(1, (3, -1))
+    np.testing.assert_array_equal(layer(x).data, x.reshape(2, 3, 4))
+    t = nn.Tensor(x, requires_grad=True)
+    (layer(t) * np.arange(24.0).reshape(2, 3, 4)).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.arange(24.0).reshape(2, 12))
+    with pytest.raises(ValueError, match="unflattened_size"):
+        nn.Unflatten(1, (-1, -1))
+    torch = pytest.importorskip("torch")
+    twin = nn.torch_bridge.to_torch(nn.Sequential(layer))
+    assert isinstance(twin[0], torch.nn.Unflatten)
+    assert repr(nn.torch_bridge.from_torch(twin)[0]) == repr(layer)

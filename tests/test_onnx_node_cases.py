@@ -44,8 +44,6 @@ KNOWN_LIMITS = {
     "test_batchnorm_epsilon_training_mode": "training-mode BatchNormalization (ONNX's momentum "
     "and biased running variance)",
     "test_batchnorm_example_training_mode": "training-mode BatchNormalization",
-    "test_flatten_axis0": "Flatten to (1, n): no layer adds a leading axis",
-    "test_flatten_negative_axis4": "Flatten to (1, n): no layer adds a leading axis",
     "test_gemm_all_attributes": "Gemm with transA=1: no transpose layer",
     "test_gemm_transposeA": "Gemm with transA=1: no transpose layer",
     "test_gemm_default_matrix_bias": "Gemm with a (M, N) bias: Linear's bias is per output",
@@ -55,8 +53,6 @@ KNOWN_LIMITS = {
     "test_matmul_4d": "MatMul by a constant that is not a matrix",
     "test_matmul_4d_1d": "MatMul by a constant that is not a matrix",
     "test_matmul_bcast": "MatMul by a constant that is not a matrix",
-    "test_prelu_broadcast": "PRelu slope along the last axis: PReLU's is per channel",
-    "test_prelu_example": "PRelu slope per element: PReLU's is per channel",
 }
 
 

@@ -356,7 +356,9 @@ def _hardtanh(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 
 
 def _prelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    slope = m.weight.data.reshape((-1,) + (1,) * max(xv.ndim - 2, 0))
+    slope = m.weight.data
+    if m.shape is None:  # one slope, or one per channel
+        slope = slope.reshape((-1,) + (1,) * max(xv.ndim - 2, 0))
     return g.node("PRelu", [x, g.constant(f"{path}.weight", slope)], path)
 
 

@@ -16,7 +16,7 @@ ONNX operator                          convolab layer
 ``GlobalMaxPool``,                     ``GlobalMaxPool``, ``GlobalAvgPool``
 ``GlobalAveragePool``
 ``BatchNormalization``                 ``BatchNorm1d/2d`` (running statistics)
-``Flatten``                            ``Flatten`` (``axis >= 1``)
+``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Dropout`` (inference), ``Identity``  nothing
 ``Sub`` then ``Mul`` by constants      ``Standardize``
 ``Relu``, ``LeakyRelu``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
@@ -193,8 +193,8 @@ def _batch_norm(node: _Node, xv: np.ndarray) -> M.Module:
 def _flatten(node: _Node, xv: np.ndarray) -> M.Module:
     axis = int(node.attr("axis", 1))
     axis = axis + xv.ndim if axis < 0 else axis
-    if axis == 0:
-        raise node.refuse("axis=0 (a leading axis of length 1; Flatten keeps the batch axis)")
+    if axis == 0:  # (1, n): everything in one row
+        return M.Sequential(M.Flatten(0, -1), M.Unflatten(0, (1, -1)))
     if axis == 1:
         return M.Flatten(1, -1)
     return M.Sequential(M.Flatten(0, axis - 1), M.Flatten(1, -1))
@@ -216,13 +216,19 @@ def _clip(node: _Node, xv: np.ndarray) -> M.Module:
 def _prelu(node: _Node, xv: np.ndarray) -> M.Module:
     slope = np.asarray(node.const(1))
     channels = xv.shape[1] if xv.ndim >= 2 else 1
+    full = slope.reshape((1,) * (xv.ndim - slope.ndim) + slope.shape)
     if slope.size == 1:
-        count = 1
-    elif slope.size == channels and slope.shape == (channels,) + (1,) * (slope.ndim - 1):
-        count = channels
+        layer = M.PReLU(1, dtype=_dtype(slope))
+    elif xv.ndim >= 2 and full.shape == (1, channels) + (1,) * (xv.ndim - 2):
+        layer = M.PReLU(channels, dtype=_dtype(slope))
     else:
-        raise node.refuse(f"a slope of shape {slope.shape}, not one value or one per channel")
-    layer = M.PReLU(count, dtype=_dtype(slope))
+        try:
+            np.broadcast_shapes(slope.shape, xv.shape)
+        except ValueError:
+            raise node.refuse(f"a slope of shape {slope.shape} for inputs {xv.shape}") from None
+        layer = M.PReLU(dtype=_dtype(slope), shape=slope.shape)
+        layer.weight.data = slope.astype(layer.weight.dtype)
+        return layer
     layer.weight.data = slope.reshape(-1).astype(layer.weight.dtype)
     return layer
 

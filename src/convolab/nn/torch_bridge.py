@@ -15,6 +15,7 @@ convolab.nn                               torch.nn
 ``AdaptiveAvgPool1d/2d``                  ``AdaptiveAvgPool1d/2d``
 ``BatchNorm1d/2d``                        ``BatchNorm1d/2d``
 ``Dropout``, ``Identity``, ``Flatten``    ``Dropout``, ``Identity``, ``Flatten``
+``Unflatten``                             ``Unflatten``
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,     ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``     ``Tanh``, ``Softmax``, ``LogSoftmax``
 ``ELU``, ``SELU``, ``CELU``, ``GELU``,    ``ELU``, ``SELU``, ``CELU``, ``GELU``,
@@ -80,6 +81,7 @@ from convolab.nn.modules import (
     Softmax,
     Softplus,
     Tanh,
+    Unflatten,
 )
 
 __all__ = ["from_torch", "to_torch"]
@@ -92,7 +94,7 @@ _AVGPOOLS = (AvgPool1d, AvgPool2d, AvgPool3d)
 _LPPOOLS = (LPPool1d, LPPool2d)
 _ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
 _BATCHNORMS = (BatchNorm1d, BatchNorm2d)
-_OTHERS = (Linear, Dropout, Flatten, LeakyReLU, Softmax, LogSoftmax)
+_OTHERS = (Linear, Dropout, Flatten, Unflatten, LeakyReLU, Softmax, LogSoftmax)
 #: Activations whose constructor arguments are attributes of the same names in both libraries.
 _OPTIONS: dict[type[Module], tuple[str, ...]] = {
     ELU: ("alpha",),
@@ -160,6 +162,11 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
     m_: Any = m
     if kind is PReLU:
+        if m_.shape is not None:
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} (PReLU with shape={m_.shape}) to "
+                "PyTorch: its PReLU has one slope or one per channel"
+            )
         dtype = getattr(torch, m_.weight.data.dtype.name)
         return tnn.PReLU(m_.num_parameters, m_.init, dtype=dtype)
     if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
@@ -225,6 +232,8 @@ def _torch_twin(torch: Any, m: Module, path: str) -> Any:
         return tnn.Dropout(m_.p)
     if kind is Flatten:
         return tnn.Flatten(m_.start_dim, m_.end_dim)
+    if kind is Unflatten:
+        return tnn.Unflatten(m_.dim, m_.unflattened_size)
     if kind is LeakyReLU:
         return tnn.LeakyReLU(m_.negative_slope)
     return getattr(tnn, name)(dim=m_.dim)  # Softmax, LogSoftmax
@@ -372,6 +381,8 @@ def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
         return Dropout(t.p)
     if ours is Flatten:
         return Flatten(t.start_dim, t.end_dim)
+    if ours is Unflatten:
+        return Unflatten(t.dim, tuple(t.unflattened_size))
     if ours is LeakyReLU:
         return LeakyReLU(t.negative_slope)
     _require(t.dim is not None, t, path, "dim=None (PyTorch's implicit axis) is ambiguous; "

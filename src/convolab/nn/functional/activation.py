@@ -368,12 +368,16 @@ def hardswish(input: Any) -> Tensor:  # noqa: A002
 
 
 class _PReLU(Function):
-    """``x`` if ``x > 0`` else ``a_c x`` with one learnable slope per channel (axis 1)."""
+    """``x`` if ``x > 0`` else ``a x``: one slope, one per channel (axis 1), or slopes of a
+    shape that broadcasts to the input's (ONNX's ``PRelu``)."""
 
     def forward(self, x: np.ndarray, a: np.ndarray) -> np.ndarray:
-        shape = (1, -1) + (1,) * (x.ndim - 2) if x.ndim >= 2 else (1,) * x.ndim
-        self.x, self.a, self.a_shape = x, a.reshape(shape), a.shape
-        return np.where(x > 0, x, self.a * x).astype(np.result_type(x, a), copy=False)
+        if a.ndim == 1 and x.ndim >= 2 and a.size == x.shape[1]:  # per channel
+            slopes = a.reshape((1, -1) + (1,) * (x.ndim - 2))
+        else:  # one slope, or broadcast from the trailing axes
+            slopes = a
+        self.x, self.a, self.a_shape = x, slopes, a.shape
+        return np.where(x > 0, x, slopes * x).astype(np.result_type(x, a), copy=False)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, neg = self.x, self.x <= 0
@@ -381,19 +385,20 @@ class _PReLU(Function):
         da = None
         if self.needs_input_grad[1]:
             contrib = np.where(neg, x * grad, 0)
-            axes = (0,) + tuple(range(2, x.ndim)) if x.ndim >= 2 else tuple(range(x.ndim))
-            da = contrib.sum(axis=axes).reshape(-1)
-            if self.a_shape == (1,):
-                da = da.sum(keepdims=True)
+            lead = contrib.ndim - self.a.ndim
+            contrib = contrib.sum(axis=tuple(range(lead)))
+            axes = tuple(i for i, n in enumerate(self.a.shape) if n == 1 and contrib.shape[i] != 1)
+            da = contrib.sum(axis=axes, keepdims=True).reshape(self.a_shape)
         return dx, da
 
 
 def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
-    """Parametric ReLU: ``x`` if ``x > 0`` else ``a x``, ``a`` learnable (one, or one per channel).
+    """Parametric ReLU: ``x`` if ``x > 0`` else ``a x``, ``a`` learnable.
 
-    ``weight`` has 1 element (shared) or ``C``, one per channel (axis 1; a 1-D input has one
-    channel, as in PyTorch).
-    Gradients: ``dx = g`` or ``a g``; ``da = sum of x g`` where ``x <= 0``.
+    ``weight`` has 1 element (shared), ``C`` (one per channel, axis 1, as in PyTorch; a
+    1-D input has one channel), or any shape that broadcasts to the input's (ONNX's
+    ``PRelu``, e.g. one slope per element). Gradients: ``dx = g`` or ``a g``;
+    ``da = sum of x g`` where ``x <= 0``, summed over the axes ``a`` is broadcast along.
 
     >>> import numpy as np
     >>> prelu(np.array([[-2.0, 3.0]]), np.array([0.25])).data
@@ -401,8 +406,14 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
     """
     x, a = _as_tensor(input), _as_tensor(weight)
     channels = x.shape[1] if x.ndim >= 2 else 1
-    if a.ndim != 1 or a.shape[0] not in (1, channels):
+    per_channel = a.ndim == 1 and a.shape[0] in (1, channels)
+    try:
+        broadcasts = np.broadcast_shapes(a.shape, x.shape) == x.shape
+    except ValueError:
+        broadcasts = False
+    if not (per_channel or broadcasts):
         raise ValueError(
-            f"`weight` must have shape (1,) or ({channels},) (one slope per channel); got {a.shape}"
+            f"`weight` must have shape (1,) or ({channels},) (one slope per channel), or a "
+            f"shape that broadcasts to the input's {x.shape}; got {a.shape}"
         )
     return _PReLU.apply(x, a)

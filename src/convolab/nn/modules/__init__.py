@@ -55,6 +55,7 @@ from convolab.nn.modules.linear import (
     Flatten,
     Identity,
     Linear,
+    Unflatten,
 )
 from convolab.nn.modules.module import (
     IncompatibleKeys,
@@ -137,6 +138,7 @@ __all__ = [
     "Softplus",
     "Standardize",
     "Tanh",
+    "Unflatten",
     "build_module",
     "describe_module",
     "module_registry",

@@ -317,6 +317,9 @@ class PReLU(Module):
     ----------
     num_parameters : int, default 1
         1 (one slope shared by every channel) or the number of channels (axis 1).
+    shape : tuple of int, optional (keyword)
+        Instead, slopes of this shape, broadcast to the input's trailing axes (ONNX's
+        ``PRelu``; no PyTorch twin).
     init : float, default 0.25
         The slopes' starting value.
     dtype : floating dtype, default float32
@@ -329,14 +332,27 @@ class PReLU(Module):
     (PReLU(num_parameters=3), (3,))
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = "float32") -> None:
+    def __init__(
+        self,
+        num_parameters: int = 1,
+        init: float = 0.25,
+        dtype: Any = "float32",
+        *,
+        shape: Any = None,
+    ) -> None:
         super().__init__()
         self.num_parameters = _check_positive_int(num_parameters, "num_parameters")
         self.init = float(init)
-        self.weight = Parameter(np.full(self.num_parameters, self.init, dtype=_float_dtype(dtype)))
+        self.shape = (
+            None if shape is None else tuple(_check_positive_int(n, "shape") for n in shape)
+        )
+        size = self.shape if self.shape is not None else (self.num_parameters,)
+        self.weight = Parameter(np.full(size, self.init, dtype=_float_dtype(dtype)))
 
     def forward(self, x: Any) -> Tensor:
         return F.prelu(x, self.weight)
 
     def extra_repr(self) -> str:
+        if self.shape is not None:
+            return f"shape={self.shape}"
         return f"num_parameters={self.num_parameters}"

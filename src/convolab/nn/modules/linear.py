@@ -12,13 +12,14 @@ from convolab.nn import functional as F
 from convolab.nn import init
 from convolab.nn.modules._checks import _check_positive_int, _float_dtype
 from convolab.nn.modules.module import Module, Parameter, register_module
-from convolab.nn.tensor import Tensor
+from convolab.nn.tensor import Tensor, _as_tensor
 
 __all__ = [
     "Dropout",
     "Flatten",
     "Identity",
     "Linear",
+    "Unflatten",
 ]
 
 
@@ -119,6 +120,41 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+@register_module
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size`` (one entry may be -1), as PyTorch's.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> nn.Unflatten(1, (4, 25))(np.zeros((2, 100))).shape
+    (2, 4, 25)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        sizes = tuple(unflattened_size)
+        if (
+            not sizes
+            or any(
+                not isinstance(n, int) or isinstance(n, bool) or (n < 1 and n != -1) for n in sizes
+            )
+            or sizes.count(-1) > 1
+        ):
+            raise ValueError(
+                "`unflattened_size` must be positive ints (at most one -1); got "
+                f"{unflattened_size!r}"
+            )
+        self.dim, self.unflattened_size = int(dim), sizes
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        dim = self.dim + x.ndim if self.dim < 0 else self.dim
+        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 @register_module
