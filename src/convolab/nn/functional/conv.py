@@ -177,6 +177,20 @@ def _spatial_names(m: int) -> tuple[str, ...]:
     return ("L",) if m == 1 else ("H", "W") if m == 2 else ("D", "H", "W")
 
 
+def _layer_operands(
+    m: int, input: Any, weight: Any, weight_layout: str, stride: Any, dilation: Any  # noqa: A002
+) -> tuple[Tensor, Tensor, tuple[int, ...], tuple[int, ...]]:
+    """The checked input and weight tensors of an ``m``-D layer op, its strides and dilations.
+
+    ``weight_layout`` names the weight's first two axes (``"C_out, C_in/groups"``).
+    """
+    x, w = _as_tensor(input), _as_tensor(weight)
+    spatial = _spatial_names(m)
+    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
+    _check_ndim(w, "weight", (m + 2,), f"({weight_layout}, {', '.join('k' + s for s in spatial)})")
+    return x, w, _ntuple(stride, m, "stride"), _ntuple(dilation, m, "dilation")
+
+
 def _conv(
     m: int,
     input: Any,  # noqa: A002 - PyTorch's argument name
@@ -187,14 +201,9 @@ def _conv(
     dilation: Any,
     groups: int,
 ) -> Tensor:
-    x, w = _as_tensor(input), _as_tensor(weight)
-    spatial = _spatial_names(m)
-    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
-    _check_ndim(
-        w, "weight", (m + 2,), f"(C_out, C_in/groups, {', '.join('k' + s for s in spatial)})"
+    x, w, strides, dilations = _layer_operands(
+        m, input, weight, "C_out, C_in/groups", stride, dilation
     )
-    strides = _ntuple(stride, m, "stride")
-    dilations = _ntuple(dilation, m, "dilation")
     pads = layer_pads(padding, x.shape[2:], _effective(w.shape[2:], dilations), strides)
     args = (x, w) if bias is None else (x, w, _as_tensor(bias))
     return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
@@ -211,14 +220,9 @@ def _conv_transpose(
     groups: int,
     dilation: Any,
 ) -> Tensor:
-    x, w = _as_tensor(input), _as_tensor(weight)
-    spatial = _spatial_names(m)
-    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
-    _check_ndim(
-        w, "weight", (m + 2,), f"(C_in, C_out/groups, {', '.join('k' + s for s in spatial)})"
+    x, w, strides, dilations = _layer_operands(
+        m, input, weight, "C_in, C_out/groups", stride, dilation
     )
-    strides = _ntuple(stride, m, "stride")
-    dilations = _ntuple(dilation, m, "dilation")
     extra = _ntuple(output_padding, m, "output_padding", minimum=0)
     pads = layer_pads(
         padding, x.shape[2:], _effective(w.shape[2:], dilations), strides,
