@@ -25,7 +25,7 @@ from PIL import Image
 
 from cli_helpers import assert_one_line_error, run
 from convolab import checks, data, image, kernels, models, nn, signal, train
-from convolab.commands.signal import read_signal
+from convolab.cli.io import read_signal
 
 # ----------------------------------------------------------------------------- the work folder
 

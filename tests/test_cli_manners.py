@@ -10,7 +10,8 @@ import click
 import pytest
 
 from cli_helpers import assert_one_line_error, run
-from convolab.cli import FORCE_HELP, cli
+from convolab.cli import cli
+from convolab.cli.options import FORCE_HELP
 
 WRITERS = ["demo", "explain", "export", "filter", "predict", "show", "train",
            "signal smooth", "signal shift", "signal detect"]  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from convolab.cli import main
-from convolab.commands.demo import run_demo
+from convolab.cli.demo import run_demo
 
 
 @pytest.fixture(scope="module")

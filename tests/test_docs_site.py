@@ -146,7 +146,7 @@ def _public_modules() -> list[types.ModuleType]:
         info.name
         for info in pkgutil.walk_packages(convolab.__path__, "convolab.")
         if not any(part.startswith("_") for part in info.name.split("."))
-        and not info.name.startswith(("convolab.cli", "convolab.commands"))
+        and not info.name.startswith("convolab.cli")
     ]
     return [importlib.import_module(name) for name in names]
 

@@ -101,7 +101,7 @@ for name in list(sys.modules):
     if name.split(".")[0] in blocked:
         del sys.modules[name]
 sys.meta_path.insert(0, Block())
-from convolab.commands.demo import run_demo
+from convolab.cli.demo import run_demo
 result = run_demo({str(tmp_path / "out")!r}, quick=True)
 print(len(result["files"]))
 """

@@ -11,7 +11,7 @@ import pytest
 
 from cli_helpers import assert_one_line_error, run
 from convolab import data
-from convolab.commands.train import train as train_command
+from convolab.cli.train import train as train_command
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "training.md"
 

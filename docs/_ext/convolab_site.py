@@ -9,8 +9,8 @@
   join at the end).
 
 A module is public when no part of its dotted name starts with ``_``; modules without
-``__all__`` export nothing, and ``convolab.cli`` / ``convolab.commands`` are documented as the
-command line instead.
+``__all__`` export nothing, and ``convolab.cli`` (the package and its modules) is documented as
+the command line instead.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE = "convolab"
-COMMAND_LINE_MODULES = ("convolab.cli", "convolab.commands")
+COMMAND_LINE_MODULES = ("convolab.cli",)
 GUIDE_ORDER = ("engine", "image", "signal", "nn", "training", "inspect", "interop", "lab", "trust")
 
 

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.signal import find_peaks
-from scipy.special import expit
 
 from convolab.conv import correlate
 from convolab.conv.padding import check_boundary, check_mode
@@ -493,6 +491,9 @@ def detect(
         raise TypeError(f"`min_distance` must be an integer; got {min_distance!r}")
     if min_distance < 1:
         raise ValueError(f"`min_distance` must be at least 1; got {min_distance}")
+    from scipy.signal import find_peaks  # imported here: scipy.signal takes 0.5 s to load
+    from scipy.special import expit
+
     score = match(xa, ta, normalize, mode="same", boundary=boundary)
     s64 = score.astype(np.float64)
     curve = expit(np.maximum(g * (s64 + b), 0.0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from convolab.data.augment import RandomAffine, RandomShift, default_augmentation, is_image_shape
 from convolab.data.idx import read_idx, write_idx
-from convolab.data.loader import ArrayDataset, DataLoader, random_split
+from convolab.data.loader import ArrayDataset, DataLoader, random_split, random_subset
 from convolab.data.mnist import (
     FASHION_MNIST_MIRRORS,
     MNIST_MIRRORS,
@@ -48,6 +48,7 @@ __all__ = [
     "mnist1d",
     "ocr_digits",
     "random_split",
+    "random_subset",
     "read_idx",
     "shape_template",
     "shapes1d",

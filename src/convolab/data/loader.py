@@ -9,7 +9,7 @@ import numpy as np
 from convolab.checks import check_labels
 from convolab.data.augment import RandomShift  # its home is the augmentation module
 
-__all__ = ["ArrayDataset", "DataLoader", "RandomShift", "random_split"]
+__all__ = ["ArrayDataset", "DataLoader", "RandomShift", "random_split", "random_subset"]
 
 
 class ArrayDataset:
@@ -122,6 +122,24 @@ def random_split(
     order = np.random.default_rng(seed).permutation(len(dataset))
     bounds = np.cumsum([0, *lengths])
     return [dataset.subset(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def random_subset(dataset: ArrayDataset, n: int, seed: int = 0) -> ArrayDataset:
+    """``n`` samples drawn at random without replacement, kept in the dataset's order.
+
+    Files are often sorted by class, so the first ``n`` samples would not do. A dataset
+    of ``n`` samples or fewer is returned as it is.
+
+    Examples
+    --------
+    >>> ds = ArrayDataset(np.arange(10), np.arange(10) % 2)
+    >>> part = random_subset(ds, 4, seed=1)
+    >>> len(part), bool(np.all(np.diff(part.x) > 0)), random_subset(ds, 20) is ds
+    (4, True, True)
+    """
+    if n >= len(dataset):
+        return dataset
+    return dataset.subset(np.sort(np.random.default_rng(seed).permutation(len(dataset))[:n]))
 
 
 class DataLoader:

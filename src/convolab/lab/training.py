@@ -10,7 +10,6 @@ from typing import Any
 
 from convolab import data, models
 from convolab import train as training
-from convolab.commands.train import _limited
 from convolab.lab.inputs import BadInput, choice, integer, number
 from convolab.lab.inputs import field as body_field
 from convolab.lab.network import Entry, Models
@@ -112,8 +111,8 @@ class Jobs:
             generated = s["data"] in ("ocr-digits", "shapes1d")  # sized when generated
             train_ds, test_ds = data.load_splits(job.source, seed=s["seed"],
                                                  n=s["limit"] if generated else None)  # fmt: skip
-            train_ds = _limited(train_ds, s["limit"], s["seed"])
-            test_ds = _limited(test_ds, max(s["limit"] // 5, 10), s["seed"])
+            train_ds = data.random_subset(train_ds, s["limit"], s["seed"])
+            test_ds = data.random_subset(test_ds, max(s["limit"] // 5, 10), s["seed"])
             shape = list(train_ds.x.shape[1:])
             model = models.build(s["model"], shape, train_ds.num_classes, seed=s["seed"])
         except (ValueError, OSError, TypeError) as exc:

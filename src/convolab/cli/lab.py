@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from convolab.cli import UsageProblem
+from convolab.cli.errors import UsageProblem
 
 __all__ = ["lab"]
 

@@ -9,39 +9,19 @@ existing output is replaced only with ``--force``.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option, in_flags
+from convolab.cli.errors import UsageProblem, in_flags
+from convolab.cli.io import MODEL_FILE, load_model, parse_shape
+from convolab.cli.options import force_option
 from convolab.outputs import check_target
 
-__all__ = ["export", "parse_shape"]
+__all__ = ["export"]
 
 _TOLERANCE = 1e-4
-
-
-def parse_shape(text: str) -> tuple[int, ...]:
-    """Parse ``"1,28,28"`` (or ``"1x28x28"``) into a tuple of positive ints.
-
-    >>> parse_shape("1,28,28")
-    (1, 28, 28)
-    >>> parse_shape("1x40")
-    (1, 40)
-    """
-    parts = re.split(r"\s*[,x]\s*|\s+", text.strip())
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:  # a word, or an empty part ("1,,28", "1,x")
-        shape = ()
-    if not shape or any(s < 1 for s in shape):
-        raise UsageProblem(
-            f"--input-shape must be positive integers separated by commas, one input's shape "
-            f"without the batch axis (e.g. 1,28,28); got {text!r}"
-        )
-    return shape
 
 
 def _check_with_onnxruntime(model, out: Path, shape: tuple[int, ...]) -> float | None:
@@ -82,10 +62,9 @@ def export(
     The ONNX file takes (batch, *input_shape) for any batch size and computes
     the model in evaluation mode. Needs the extra convolab[onnx].
     """
-    from convolab.commands.train import load_model
     from convolab.nn.onnx import export_onnx
 
-    reads = (model_path, Path(model_path) / "model.npz")
+    reads = (model_path, Path(model_path) / MODEL_FILE)
     target = check_target(out, reads=reads, force=force, option="OUT", suffixes=[".onnx"])
     model, meta = load_model(model_path)
     if input_shape is not None:

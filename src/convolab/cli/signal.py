@@ -11,173 +11,15 @@ unless ``--force`` is given, and never the input itself.
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import click
 import numpy as np
 
-from convolab.checks import check_finite, read_npy
-from convolab.cli import FINITE, UsageProblem, force_option, in_flags
-from convolab.conv.padding import BOUNDARIES
+from convolab.cli.errors import UsageProblem, in_flags
+from convolab.cli.io import parse_array, read_signal
+from convolab.cli.options import FINITE, boundary_option, fill_value_option, force_option
 from convolab.outputs import atomic_open, check_target, same_file, save_figure
 
-__all__ = ["parse_array", "read_signal", "signal"]
-
-_SPLIT = re.compile(r"\s*[,;\t]\s*|\s+")
-
-
-# ----------------------------------------------------------------------------- reading
-
-
-def read_signal(path: str | os.PathLike, nan: str = "raise") -> np.ndarray:
-    """Read a 1D signal from a ``.npy`` file or a text table of one column or one row.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    nan : {'raise', 'propagate'}
-        Refuse NaN values, or keep them (they then spread through the convolution).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 samples (``.npy`` float32 stays float32).
-
-    Raises
-    ------
-    ValueError
-        Not numbers, empty, a 2D table, an infinity (``1e400`` overflows to one),
-        or NaN with ``nan='raise'``.
-    OSError
-        The file cannot be read.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
-    >>> _ = open(p, "w").write("value\\n1\\n2.5\\n-3\\n")
-    >>> read_signal(p)
-    array([ 1. ,  2.5, -3. ])
-    """
-    if nan not in ("raise", "propagate"):
-        raise ValueError(f"`nan` must be one of 'raise', 'propagate'; got {nan!r}")
-    name = os.fspath(path)
-    if name.lower().endswith(".npy"):
-        x = _read_npy(name)
-    else:
-        x = _read_text(name)
-    check_finite(x, name, "pass --nan propagate to keep NaN values" if nan == "raise" else "",
-                 allow_nan=nan == "propagate")  # fmt: skip
-    return x
-
-
-def _read_npy(name: str) -> np.ndarray:
-    a = read_npy(name, name)
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
-        raise ValueError(f"{name}: expected real numbers; got dtype {getattr(a, 'dtype', '?')}")
-    if a.size == 0:
-        raise ValueError(f"{name}: the array is empty; expected a signal")
-    if a.ndim == 0 or sum(s > 1 for s in a.shape) > 1:
-        raise ValueError(
-            f"{name}: holds an array of shape {a.shape}; expected one column or one row"
-        )
-    return a.ravel().astype(np.float32 if a.dtype == np.float32 else np.float64)
-
-
-def _read_text(name: str) -> np.ndarray:
-    try:
-        text = Path(name).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not a UTF-8 text file; expected CSV, TXT or NPY") from exc
-    rows: list[tuple[int, list[str]]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if s and not s.startswith("#"):
-            rows.append((lineno, _SPLIT.split(s)))
-    if rows and all(not _is_number(c) for c in rows[0][1]):
-        rows = rows[1:]  # a header line
-    if not rows:
-        raise ValueError(f"{name}: holds no numbers; expected one column or one row")
-    widths = {len(cells) for _, cells in rows}
-    if len(rows) > 1 and widths != {1}:
-        raise ValueError(
-            f"{name}: holds a table of {len(rows)} rows and up to {max(widths)} columns; "
-            "expected one column or one row"
-        )
-    cells = [c for _, cs in rows for c in cs]
-    try:
-        return np.array(cells, dtype=str).astype(np.float64)
-    except ValueError:
-        pass
-    for lineno, cs in rows:  # locate the culprit for the message
-        for j, c in enumerate(cs, start=1):
-            if not _is_number(c):
-                raise ValueError(
-                    f"{name}: line {lineno}, cell {j}: {c!r} is not a number"
-                ) from None
-    raise ValueError(f"{name}: could not read the numbers")  # pragma: no cover
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def parse_array(text: str, name: str, nan: str = "propagate") -> np.ndarray:
-    """A 1D or 2D array from a literal (``"[1,0,0]"``, ``"1 0 0"``, ``"[[1,2],[3,4]]"``,
-    ``"1 2; 3 4"``) or, if ``text`` names an existing file, from that file.
-
-    Examples
-    --------
-    >>> parse_array("[0.8, 0.1, 0.1]", "WEIGHTS")
-    array([0.8, 0.1, 0.1])
-    >>> parse_array("[[1, 2], [3, 4]]", "K")
-    array([[1., 2.],
-           [3., 4.]])
-    """
-    if os.path.isfile(text):
-        if text.lower().endswith(".npy"):
-            a = read_npy(text, f"{name} {text}")
-            if a.dtype.kind not in "biuf" or a.ndim not in (1, 2) or a.size == 0:
-                raise ValueError(f"{name}: {text} must hold a non-empty 1D or 2D numeric array")
-            return a.astype(np.float64)
-        return read_signal(text, nan=nan)
-    s = text.strip()
-    if s.count("[") != s.count("]"):
-        raise ValueError(
-            f"{name}: {text!r} has unbalanced brackets; expected a list such as [1,2,3] or "
-            "[[1,2],[3,4]]"
-        )
-    nested = s.startswith("[[") and s.endswith("]]")
-    if nested:
-        rows = re.split(r"\]\s*[,;]?\s*\[", s[2:-2])
-    elif s.startswith("[") and s.endswith("]"):
-        rows = [s[1:-1]]
-    else:
-        rows = s.split(";")
-    table = [[c for c in _SPLIT.split(r.strip()) if c] for r in rows]
-    table = [r for r in table if r]
-    if not table:
-        raise ValueError(f"{name}: {text!r} holds no numbers")
-    for r in table:
-        for c in r:
-            if not _is_number(c):
-                raise ValueError(f"{name}: {c!r} in {text!r} is not a number")
-    if len({len(r) for r in table}) > 1:
-        lengths = ", ".join(str(len(r)) for r in table)
-        raise ValueError(f"{name}: the rows of {text!r} have different lengths ({lengths}); "
-                         "expected rows of equal length")  # fmt: skip
-    a = np.array(table, dtype=np.float64)
-    out = a[0] if a.shape[0] == 1 and not nested else a
-    check_finite(out, f"{name} {text!r}", "pass --nan propagate to keep NaN" if nan == "raise"
-                 else "", allow_nan=nan == "propagate")  # fmt: skip
-    return out
+__all__ = ["signal"]
 
 
 # ----------------------------------------------------------------------------- writing
@@ -253,9 +95,7 @@ _OUT = click.option("-o", "--output", "output", type=click.Path(dir_okay=False),
                     help="Write the result here (.csv, .txt or .npy) instead of stdout.")
 _PLOT = click.option("--plot", type=click.Path(dir_okay=False), default=None,
                      help="Also draw the input and the result to this image (.png, .svg, .pdf).")
-_BOUNDARY = click.option(
-    "--boundary", type=click.Choice(BOUNDARIES),
-    default=None, help="How the signal continues past its ends (numpy.pad names).")
+_BOUNDARY = boundary_option(None, "How the signal continues past its ends (numpy.pad names).")
 
 
 # The detect API's names, as the flags of ``convolab signal detect``.
@@ -287,8 +127,7 @@ def signal() -> None:
 @click.option("--width", type=int, default=None, help="Odd number of taps (box default 3).")
 @click.option("--sigma", type=FINITE, default=None, help="Gaussian sigma in samples (default 1).")
 @_BOUNDARY
-@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
-              help="The constant for --boundary constant.")
+@fill_value_option()
 @_NAN
 @_OUT
 @_PLOT
@@ -315,8 +154,7 @@ def smooth(input, kind, width, sigma, boundary, fill_value, nan, output, plot, f
 @click.option("--weights", default=None,
               help="Soft shift: odd list of weights, e.g. '[0.8,0.1,0.1]' (centre = no shift).")
 @click.option("--circular", is_flag=True, help="Wrap around instead of filling.")
-@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
-              help="What enters at the border when not circular.")
+@fill_value_option("What enters at the border when not circular.")
 @_NAN
 @_OUT
 @_PLOT

@@ -1,99 +1,25 @@
-"""``convolab inspect`` and ``convolab show``: a model layer by layer, in numbers and in pictures.
+"""``convolab show``: a model in pictures, its feature maps for one input and its filters.
 
 ``MODEL`` is a model name (``lenet5``, ``lenet5-bn``, ``lenet5-classic``, ``detector1d``,
-``cnn1d``, ``mlp``: freshly initialized), a run folder written by
-``convolab train``, or a model file. The input shape comes from
-``--input-shape``, else from the model file, else from the model's usual input;
-``inspect`` lists the parameters of a model without any, ``show`` needs one.
+``cnn1d``, ``mlp``: freshly initialized), a run folder written by ``convolab train``, or a
+model file; the input shape comes from ``--input-shape``, else from the model file, else from
+the model's usual input.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 
 from convolab.checks import read_npy
-from convolab.cli import UsageProblem, force_option
+from convolab.cli.errors import UsageProblem
+from convolab.cli.io import MODEL_FILE, check_model_runs, model_from_spec
+from convolab.cli.options import force_option
 from convolab.outputs import check_target
 
-__all__ = ["inspect", "show"]
-
-# One input's usual shape for each built-in model name.
-_DEFAULT_SHAPES: dict[str, tuple[int, ...]] = {
-    "lenet5": (1, 28, 28),
-    "lenet5-bn": (1, 28, 28),
-    "lenet5-classic": (1, 28, 28),
-    "detector1d": (1, 128),
-    "cnn1d": (1, 40),
-    "mlp": (1, 28, 28),
-}
-
-
-def _model_and_shape(
-    spec: str, input_shape: str | None
-) -> tuple[Any, tuple[int, ...] | None, str]:
-    """The model named or stored at ``spec``, its input shape (None: unknown), a display name."""
-    from convolab import models
-    from convolab.commands.export import parse_shape
-    from convolab.commands.train import load_model
-
-    shape = parse_shape(input_shape) if input_shape is not None else None
-    if spec in models.MODEL_NAMES:
-        shape = shape or _DEFAULT_SHAPES.get(spec, (1, 28, 28))
-        return models.build(spec, shape), shape, spec
-    path = Path(spec)
-    if not path.exists():
-        valid = ", ".join(models.MODEL_NAMES)
-        raise UsageProblem(
-            f"MODEL {spec!r} is neither a model name ({valid}) nor an existing run folder or "
-            "model file"
-        )
-    model, meta = load_model(path)
-    if shape is None and meta.get("input_shape"):
-        shape = tuple(int(s) for s in meta["input_shape"])
-    return model, shape, str(meta.get("model") or path.name)
-
-
-def _check_runs(model: Any, shape: tuple[int, ...]) -> None:
-    from convolab import analysis
-
-    try:
-        analysis.activations(model, np.zeros((1, *shape), dtype=analysis._param_dtype(model)))
-    except (ValueError, TypeError) as exc:
-        raise UsageProblem(f"the model does not accept inputs of shape {shape}: {exc}") from None
-
-
-@click.command("inspect", short_help="Summarize a model layer by layer.")
-@click.argument("model_spec", metavar="MODEL")
-@click.option("--input-shape", "input_shape", metavar="C,H,W",
-              help="One input's shape, no batch axis (default: saved with the model, or the "
-                   "model's usual input).")  # fmt: skip
-def inspect(model_spec: str, input_shape: str | None) -> None:
-    """Summarize MODEL: each layer's output shape, parameters, receptive field and FLOPs.
-
-    MODEL is a model name (lenet5, lenet5-bn, lenet5-classic, detector1d, cnn1d, mlp), a
-    run folder or a model file. FLOPs are per input (a multiply-add counts 2);
-    the receptive field is in input pixels, padding included. A model file that
-    records no input shape gets its parameter table; --input-shape adds the rest.
-
-    \b
-    Example:
-      convolab inspect lenet5
-      convolab inspect runs/lenet --input-shape 1,28,28
-    """
-    from convolab import analysis
-
-    model, shape, name = _model_and_shape(model_spec, input_shape)
-    if shape is not None:
-        _check_runs(model, shape)
-    click.echo(f"Model: {name}")
-    table = analysis.summary(model, shape)  # without a shape: the parameters only
-    click.echo(str(table))
-    if table.input_shape is None:
-        click.echo("(pass --input-shape C,H,W for output shapes, receptive fields and FLOPs)")
+__all__ = ["show"]
 
 
 def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndarray:
@@ -175,13 +101,13 @@ def show(
     """
     from convolab import analysis, viz
 
-    model, shape, name = _model_and_shape(model_spec, input_shape)
+    model, shape, name = model_from_spec(model_spec, input_shape)
     if shape is None:
         raise UsageProblem(
             f"the model file {model_spec!r} does not record its input shape; pass --input-shape "
             "(e.g. 1,28,28)"
         )
-    _check_runs(model, shape)
+    check_model_runs(model, shape)
     x = _read_input(Path(image_path), shape, prep)
     convs = [
         (n, m) for n, m in model.named_modules()
@@ -194,7 +120,7 @@ def show(
     written = [out / "feature_maps.png", *kernels_of.values(), out / "receptive_field.png"]
     written += [out / "filters_vs_classic.png"] if convs else []
     if out.is_dir():  # every figure checked before the first is drawn
-        reads = (model_spec, Path(model_spec) / "model.npz", image_path)
+        reads = (model_spec, Path(model_spec) / MODEL_FILE, image_path)
         for target in written:
             check_target(target, reads=reads, force=force, option="-o")
     out.mkdir(parents=True, exist_ok=True)

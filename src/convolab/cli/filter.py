@@ -1,7 +1,4 @@
-"""``convolab kernels`` and ``convolab filter``: the kernel bank and image filtering from the shell.
-
-``convolab kernels`` lists the named kernels; ``convolab kernels gaussian:sigma=2``
-prints one matrix and what it sums to.
+"""``convolab filter``: image filtering from the shell.
 
 ``convolab filter IN.png -o OUT.png --kernel sobel:axis=x`` filters one image;
 several inputs (or a folder of images) go to an output folder, with a progress
@@ -24,7 +21,6 @@ with the kernel centre.
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -34,55 +30,17 @@ from typing import IO, Any
 import click
 import numpy as np
 
-from convolab.cli import FINITE, UsageProblem, force_option
+from convolab.cli.errors import UsageProblem
+from convolab.cli.options import fill_value_option, force_option
 from convolab.outputs import Staged, check_target
 
-__all__ = ["filter_", "kernels", "plan_outputs"]
+__all__ = ["filter_", "plan_outputs"]
 
 
 def _image_extensions() -> set[str]:
     from PIL import Image
 
     return {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
-
-
-def _describe(func: Any) -> str:
-    doc = (func.__doc__ or "").strip().splitlines()
-    return doc[0].replace("``", "") if doc else ""
-
-
-def _parameters(func: Any) -> str:
-    """``sigma=1.0, truncate=4.0``: the parameters a kernel spec may set, with defaults."""
-    params = inspect.signature(func).parameters.values()
-    return ", ".join(f"{p.name}={p.default!r}" for p in params) or "none"
-
-
-@click.command("kernels", short_help="List the classic kernels, or print one.")
-@click.argument("name", required=False)
-def kernels(name: str | None) -> None:
-    """List the named kernels and their parameters, or print one: NAME[:param=value,...].
-
-    \b
-    convolab kernels                     # every kernel, its parameters and defaults
-    convolab kernels gaussian:sigma=2    # one kernel's matrix and what it sums to
-    """
-    from convolab import kernels as bank
-
-    if not name:
-        width = max(len(n) for n in bank.names())
-        for n in bank.names():
-            click.echo(f"{n:<{width}}  {_describe(getattr(bank, n))}")
-            click.echo(f"{'':<{width}}  parameters: {_parameters(getattr(bank, n))}")
-        return
-    try:
-        k = bank.from_spec(name)
-    except (ValueError, TypeError) as exc:
-        raise UsageProblem(str(exc)) from None
-    with np.printoptions(precision=6, suppress=True, linewidth=100):
-        click.echo(f"{name} ({k.shape[0]}x{k.shape[1]}):")
-        click.echo(np.array2string(k))
-    total = float(k.sum())
-    click.echo(f"sum = {0.0 if abs(total) < 1e-12 else round(total, 12):g}")
 
 
 # --------------------------------------------------------------------------- planning
@@ -312,8 +270,7 @@ def _connect(address: str) -> Any:
 @click.option("--mode", default="same", show_default=True, help="same, full or valid.")
 @click.option("--boundary", default="reflect", show_default=True,
               help="constant, edge, reflect, symmetric or wrap (numpy.pad names).")
-@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
-              help="The constant for --boundary constant.")
+@fill_value_option()
 @click.option("--scale", default="clip", show_default=True,
               help="clip, minmax, abs (|response| / max) or contrast (|response|, its 99th "
                    "percentile white: edges of photos).")

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from convolab.cli import FINITE, UsageProblem, force_option
-from convolab.commands.signal import parse_array
-from convolab.conv.padding import BOUNDARIES
+from convolab.cli.errors import UsageProblem
+from convolab.cli.io import parse_array
+from convolab.cli.options import boundary_option, fill_value_option, force_option
 from convolab.outputs import check_target
 
 __all__ = ["explain"]
@@ -47,10 +47,8 @@ def _ints(text: str, name: str) -> int | tuple[int, ...]:
               help="True convolution (kernel flipped, default) or cross-correlation.")
 @click.option("--mode", type=click.Choice(["full", "same", "valid"]), default="full",
               show_default=True, help="Output size.")
-@click.option("--boundary", type=click.Choice(BOUNDARIES),
-              default="constant", show_default=True, help="How padded samples are filled.")
-@click.option("--fill-value", type=FINITE, default=0.0, show_default=True,
-              help="The constant for --boundary constant.")
+@boundary_option("constant", "How padded samples are filled.")
+@fill_value_option()
 @click.option("--stride", default="1", show_default=True, help="Stride (one per axis allowed).")
 @click.option("--dilation", default="1", show_default=True,
               help="Dilation (one per axis allowed).")

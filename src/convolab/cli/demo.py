@@ -26,7 +26,8 @@ from typing import Any
 import click
 import numpy as np
 
-from convolab.cli import UsageProblem, force_option
+from convolab.cli.errors import UsageProblem
+from convolab.cli.options import force_option
 from convolab.outputs import save_figure, write_json, write_text
 
 __all__ = ["demo", "run_demo"]

@@ -1,0 +1,5 @@
+"""``python -m convolab``: the ``convolab`` command."""
+
+from convolab.cli.group import main
+
+main()

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``convolab`` CLI, one module each (see :mod:`convolab.cli`)."""
