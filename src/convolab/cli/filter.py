@@ -30,6 +30,7 @@ from typing import IO, Any
 import click
 import numpy as np
 
+from convolab.checks import choice
 from convolab.cli.errors import UsageProblem
 from convolab.cli.options import fill_value_option, force_option
 from convolab.outputs import Staged, check_target
@@ -309,8 +310,8 @@ def filter_(
             "op": "correlate" if correlate else "convolve",
             "fill_value": fill_value,
         }
-        image._choice("--scale", scale, image.SCALES)
-        image._choice("--color", color, image.LOAD_MODES)
+        choice("--scale", scale, image.SCALES)
+        choice("--color", color, image.LOAD_MODES)
         if scheduler and not chunks:
             raise ValueError("--scheduler needs --chunks N")
         k = _read_kernel(spec, kernel_file)
