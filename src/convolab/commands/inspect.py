@@ -58,10 +58,10 @@ def _model_and_shape(
 
 
 def _check_runs(model: Any, shape: tuple[int, ...]) -> None:
-    from convolab import analysis
+    from convolab.analysis.observe import activations, zeros_batch
 
     try:
-        analysis.activations(model, np.zeros((1, *shape), dtype=analysis._param_dtype(model)))
+        activations(model, zeros_batch(model, shape))
     except (ValueError, TypeError) as exc:
         raise UsageProblem(f"the model does not accept inputs of shape {shape}: {exc}") from None
 
@@ -101,11 +101,11 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
     if not path.is_file():
         raise UsageProblem(f"--image {str(path)!r} does not exist")
     if path.suffix.lower() == ".npy":
-        from convolab.analysis import _one_input
+        from convolab.analysis.observe import one_input
 
         held = np.asarray(read_npy(path, f"--image '{path}'"), dtype=np.float32)
         try:
-            arr = _one_input("--image", held, len(shape) - 1)  # (L), (C, L), (1, C, L), ...
+            arr = one_input("--image", held, len(shape) - 1)  # (L), (C, L), (1, C, L), ...
         except ValueError:
             arr = held
         if arr.shape != shape:
@@ -185,7 +185,7 @@ def show(
     x = _read_input(Path(image_path), shape, prep)
     convs = [
         (n, m) for n, m in model.named_modules()
-        if analysis._kind(m) == "conv" and getattr(m, "weight", None) is not None
+        if m.kind == "conv" and getattr(m, "weight", None) is not None
     ]  # fmt: skip
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
