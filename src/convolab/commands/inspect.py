@@ -173,7 +173,7 @@ def show(
     Example:
       convolab show runs/lenet --image digit.png -o figures
     """
-    from convolab import analysis, viz
+    from convolab import viz
 
     model, shape, name = _model_and_shape(model_spec, input_shape)
     if shape is None:
