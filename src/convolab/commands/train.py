@@ -376,7 +376,7 @@ def _predict_folder(
     reads: tuple[str | Path, ...],
 ) -> None:
     """``convolab predict MODEL FOLDER -o OUT.csv [--dask [ADDRESS]]``."""
-    from convolab.predict_folder import predict_folder, write_predictions_csv
+    from convolab.scale import predict_folder, write_predictions_csv
 
     if output is None:
         raise UsageProblem("classifying a folder needs -o/--output OUT.csv")
