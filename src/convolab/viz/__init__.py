@@ -4,7 +4,8 @@ Every function builds a :class:`matplotlib.figure.Figure` without ``pyplot``
 (no window, no global state, safe in scripts and servers: the Agg renderer),
 returns it, and saves it when given ``path=`` (the format follows the file
 suffix: ``.png``, ``.svg``, ``.pdf``, ...). The saved image is exactly
-``figsize * dpi`` pixels.
+``figsize * dpi`` pixels. Every figure takes the same options: ``title``,
+``figsize`` (``(width, height)`` in inches), ``dpi`` (default 100) and ``path``.
 
 - :func:`plot_convolution`: input, kernel and output on one axis, the kernel
   drawn where it sits for one output, as the articles draw the sliding window.

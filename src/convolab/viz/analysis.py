@@ -24,9 +24,7 @@ def plot_mlp_cnn(
     *,
     channels: int = 1,
     kernel_size: int = 3,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Weights of a fully connected layer against a convolution, as the image grows.
@@ -42,14 +40,12 @@ def plot_mlp_cnn(
         Image sides ``n``.
     channels : int, default 1
     kernel_size : int, default 3
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        Parameters against image size, one curve per layer type, logarithmic.
 
     Examples
     --------
@@ -73,17 +69,13 @@ def plot_mlp_cnn(
     ax.set_ylabel("weights")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)
 
 
 def plot_information(
     info: Sequence[Any],
     *,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """``I(X;T)`` and ``I(T;Y)`` per layer as bars.
@@ -93,14 +85,12 @@ def plot_information(
     Parameters
     ----------
     info : sequence of LayerInformation
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        Both information curves against the layer.
 
     Examples
     --------
@@ -128,9 +118,7 @@ def plot_information(
                   fontsize=8)  # fmt: skip
     ax.set_ylabel("bits")
     ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)
 
 
 def plot_equivariance(
@@ -138,9 +126,7 @@ def plot_equivariance(
     x: Any,
     shifts: Sequence[int] = tuple(range(9)),
     *,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Equivariance and invariance errors against the shift, one curve per layer.
@@ -156,14 +142,12 @@ def plot_equivariance(
         A layer, or ``name -> layer``.
     x : array_like, shape ``(N, C, *spatial)``
     shifts : sequence of int, default 0..8
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        Two axes: equivariance error (left), invariance error (right).
 
     Examples
     --------
@@ -198,6 +182,4 @@ def plot_equivariance(
         ax.set_xlabel("shift (pixels)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)

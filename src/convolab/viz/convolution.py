@@ -23,9 +23,7 @@ def plot_convolution(
     mode: str = "same",
     op: str = "correlate",
     at: int | Sequence[int] | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     r"""Input, kernel and output aligned on one axis, the kernel drawn at one output.
@@ -154,6 +152,4 @@ def plot_convolution(
             ax.set_ylabel(label)
             fig.colorbar(im, ax=ax, shrink=0.8)
         axes[2].set_title(f"y[{where[0]}, {where[1]}] = {vtext}", fontsize=9)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)

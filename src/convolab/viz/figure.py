@@ -50,7 +50,10 @@ def new_figure(
     )
 
 
-def finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
+def finish(fig: Figure, path: str | os.PathLike | None, title: str | None = None) -> Figure:
+    """Give ``fig`` its ``title`` (above every axis) and save it to ``path``; return it."""
+    if title:
+        fig.suptitle(title)
     if path is None:
         return fig
     if not isinstance(path, str | os.PathLike):

@@ -83,9 +83,7 @@ def plot_kernels(
     annotate: bool | None = None,
     max_kernels: int = 256,
     cmap: str = DIVERGING,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """A grid of kernels on one diverging colour scale centred at 0.
@@ -111,14 +109,12 @@ def plot_kernels(
         Draw at most this many kernels (the first output channels); the title says so.
     cmap : str, default 'RdBu_r'
         Colour map; the limits are ``+-max|w|`` over the kernels drawn, so 0 is its centre.
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        The kernel grid, one cell per weight, with a colour bar.
 
     Examples
     --------
@@ -261,9 +257,7 @@ def plot_filters_vs_classic(
     max_filters: int = 12,
     pairs_per_row: int = 3,
     min_cosine: float = 0.7,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Each learned kernel beside the most similar classic kernel, with the cosine similarity.
@@ -287,14 +281,12 @@ def plot_filters_vs_classic(
     pairs_per_row : int, default 3
     min_cosine : float, default 0.7
         The smallest ``|cos|`` that counts as a match (0 draws every best candidate).
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        Learned and classic kernel side by side, per filter.
 
     Examples
     --------
@@ -348,6 +340,4 @@ def plot_filters_vs_classic(
             lim = symmetric_limit([img2])
             ax.imshow(img2, cmap=DIVERGING, vmin=-lim, vmax=lim, aspect="equal")
             ax.set_title(text, fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)

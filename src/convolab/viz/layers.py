@@ -47,9 +47,7 @@ def plot_feature_maps(
     *,
     max_maps: int = 8,
     cmap: str = "viridis",
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """The input and every convolution and pooling layer's maps for one image.
@@ -70,14 +68,12 @@ def plot_feature_maps(
     max_maps : int, default 8
         Channels drawn as images per layer (2D models).
     cmap : str, default 'viridis'
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        One row per layer, the input first.
 
     Examples
     --------
@@ -139,9 +135,7 @@ def plot_feature_maps(
                         first = ax
                 ax = first
             ax.set_ylabel(text, fontsize=8, rotation=0, ha="right", va="center")
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)
 
 
 def _channel_bars(ax: Any, maps: np.ndarray) -> None:
@@ -159,9 +153,7 @@ def plot_receptive_field(
     input_shape: Sequence[int],
     *,
     image: Any = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """The receptive field of the centre output of every convolution and pooling layer.
@@ -179,14 +171,12 @@ def plot_receptive_field(
     image : array_like, optional
         Drawn underneath: ``(H, W)``, ``(C, H, W)`` or ``(1, C, H, W)`` (first
         channel); ``(L,)``, ``(C, L)`` or ``(1, C, L)`` for 1D.
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        The input with one box per layer, the field of one output.
 
     Examples
     --------
@@ -250,6 +240,4 @@ def plot_receptive_field(
                     label=f"{f.name} {f.layer}: {f.size[0]:g}")  # fmt: skip
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.set_xlabel("position")
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)

@@ -52,9 +52,7 @@ def _series(metrics: Any) -> dict[str, np.ndarray]:
 def plot_history(
     metrics: Any,
     *,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Training curves: losses on one panel, accuracies on another, other numbers on a third.
@@ -67,14 +65,12 @@ def plot_history(
         ``History``, or its ``to_dict()``, whose ``epochs`` are used). Keys containing
         ``loss`` go to the first panel, keys containing ``acc`` to the second;
         an ``epoch`` series is the horizontal axis (default 1, 2, ...).
-    title : str, optional
-    figsize : (float, float), optional
-    dpi : float, default 100
-    path : path, optional
+    title, figsize, dpi, path : optional, the options of every figure (:mod:`convolab.viz`)
 
     Returns
     -------
     matplotlib.figure.Figure
+        Loss (and accuracy, when recorded) per epoch.
 
     Examples
     --------
@@ -107,9 +103,7 @@ def plot_history(
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+    return finish(fig, path, title)
 
 
 def plot_confusion(
@@ -118,9 +112,7 @@ def plot_confusion(
     *,
     normalize: bool = False,
     cmap: str = "Blues",
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    title: str | None = None, figsize: tuple[float, float] | None = None, dpi: float = 100,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """A confusion matrix: rows the true class, columns the predicted one.
