@@ -33,20 +33,22 @@ __all__ = [
 ]
 
 
-def positive_int(name: str, value: Any) -> int:
+def _int_at_least(name: str, value: Any, minimum: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be a positive int; got {value!r}")
-    if value < 1:
-        raise ValueError(f"`{name}` must be a positive int; got {value!r}")
+        raise TypeError(f"`{name}` must be a {what} int; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be a {what} int; got {value!r}")
     return int(value)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int >= 1, else a TypeError or ValueError naming ``name``."""
+    return _int_at_least(name, value, 1, "positive")
 
 
 def nonneg_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be a non-negative int; got {value!r}")
-    if value < 0:
-        raise ValueError(f"`{name}` must be a non-negative int; got {value!r}")
-    return int(value)
+    """``value`` as an int >= 0, else a TypeError or ValueError naming ``name``."""
+    return _int_at_least(name, value, 0, "non-negative")
 
 
 def shape_arg(name: str, value: Any, *, min_len: int = 1) -> tuple[int, ...]:

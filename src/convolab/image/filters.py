@@ -73,18 +73,13 @@ def _from_planes(p: np.ndarray, ndim: int) -> np.ndarray:
 
 
 def _filter_planes(
-    p: np.ndarray,
-    k: np.ndarray,
-    mode: str = "same",
-    boundary: str = "reflect",
-    op: str = "correlate",
-    fill_value: float = 0.0,
-    method: str = "auto",
+    p: np.ndarray, k: np.ndarray, mode: str = "same", op: str = "correlate", **options: Any
 ) -> np.ndarray:
-    """The engine over the last two axes of ``p``; the leading axis (if any) broadcasts."""
-    return _engine(op)(
-        p, k, mode, boundary=boundary, fill_value=fill_value, axes=(-2, -1), method=method
-    )
+    """The engine over the last two axes of ``p``; the leading axis (if any) broadcasts.
+
+    ``options`` are the engine's: ``boundary``, ``fill_value``, ``method``.
+    """
+    return _engine(op)(p, k, mode, axes=(-2, -1), **options)
 
 
 def filter(  # noqa: A001 - the natural name; shadows the builtin only inside this module
@@ -157,7 +152,9 @@ def filter(  # noqa: A001 - the natural name; shadows the builtin only inside th
             f"the kernel ({k.shape[0]} x {k.shape[1]}) is larger than the image "
             f"({a.shape[0]} x {a.shape[1]}): mode 'valid' has no position where it fits"
         )
-    y = _filter_planes(_to_planes(a), k, mode, boundary, op, fill_value, method)
+    y = _filter_planes(
+        _to_planes(a), k, mode, op, boundary=boundary, fill_value=fill_value, method=method
+    )
     return _from_planes(y, a.ndim)
 
 
@@ -199,8 +196,8 @@ def blur(
     dtype = np.float32 if a.dtype.kind == "f" and a.dtype.itemsize <= 4 else np.float64
     gy = g.sum(axis=1, keepdims=True).astype(dtype)  # (k_r, 1)
     gx = g.sum(axis=0, keepdims=True).astype(dtype)  # (1, k_c)
-    p = _filter_planes(_to_planes(a), gy, "same", boundary, fill_value=fill_value)
-    p = _filter_planes(p, gx, "same", boundary, fill_value=fill_value)
+    p = _filter_planes(_to_planes(a), gy, boundary=boundary, fill_value=fill_value)
+    p = _filter_planes(p, gx, boundary=boundary, fill_value=fill_value)
     return _from_planes(p, a.ndim)
 
 
@@ -293,8 +290,8 @@ def edges(
     make = getattr(_kernels, operator)
     p = _to_planes(a)
     kx, ky = as_kernel(make("x"), a), as_kernel(make("y"), a)
-    gx = _filter_planes(p, kx, "same", boundary)
-    gy = _filter_planes(p, ky, "same", boundary)
+    gx = _filter_planes(p, kx, boundary=boundary)
+    gy = _filter_planes(p, ky, boundary=boundary)
     direction = None
     if return_direction:
         # + 0.0 turns -0.0 into 0.0

@@ -219,7 +219,7 @@ def save(
     Returns
     -------
     Path
-        ``path``.
+        ``path``, the file written (atomically: it appears complete or not at all).
 
     Raises
     ------
