@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
 from typing import Any
 
 from convolab.conv.padding import layer_pads
@@ -22,17 +21,6 @@ def _ntuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     if any(v < minimum for v in items):
         raise ValueError(f"`{name}` must be >= {minimum} in every axis; got {value!r}")
     return tuple(int(v) for v in items)
-
-
-def _named(op: Callable[..., Any], name: str, doc: str) -> Callable[..., Any]:
-    """``op`` as the public function ``name`` (its name, qualified name and docstring).
-
-    The per-dimension ops (``conv1d``, ``conv2d``, ...) are one function each,
-    made by a factory in their module from the ``m``-D op and their own docstring.
-    """
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = doc
-    return op
 
 
 def _spatial_names(m: int) -> tuple[str, ...]:

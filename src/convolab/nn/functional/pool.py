@@ -4,14 +4,13 @@ backward, in 1, 2 and 3 dimensions."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from convolab.conv.padding import layer_pads, pool_length
 from convolab.nn import _pool_compiled
-from convolab.nn.functional._checks import _check_ndim, _named, _ntuple, _spatial_names
+from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = [
@@ -309,27 +308,15 @@ def _avg_pool(
     )
 
 
-def _max_pool_op(m: int, doc: str) -> Callable[..., Any]:
-    """The public ``max_pool{m}d``: ``_max_pool`` on ``m`` spatial axes, with ``doc``."""
-
-    def op(
-        input: Any,  # noqa: A002
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        ceil_mode: bool = False,
-        return_indices: bool = False,
-    ) -> Any:
-        return _max_pool(
-            m, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
-        )
-
-    return _named(op, f"max_pool{m}d", doc)
-
-
-max_pool1d = _max_pool_op(
-    1,
+def max_pool1d(
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """1D max pooling; see :func:`max_pool2d`.
 
     >>> import numpy as np
@@ -337,12 +324,19 @@ max_pool1d = _max_pool_op(
     array([[[3., 5.]]])
     >>> max_pool1d(np.array([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True).data
     array([[[3., 5., 4.]]])
-    """,
-)
+    """
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-max_pool2d = _max_pool_op(
-    2,
+def max_pool2d(
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     r"""2D max pooling (not a convolution: a maximum over each window).
 
     .. math:: y[n, c, i, j] = \max_{u < k_h,\, v < k_w} x_{pad}[n, c, i s_h + u d_h, j s_w + v d_w]
@@ -384,19 +378,26 @@ max_pool2d = _max_pool_op(
     >>> max_pool2d(x, 2, stride=1, return_indices=True)[1].data
     array([[[[3, 4],
              [3, 8]]]])
-    """,
-)
+    """
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-max_pool3d = _max_pool_op(
-    3,
+def max_pool3d(
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """3D max pooling; see :func:`max_pool2d`.
 
     >>> import numpy as np
     >>> max_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2).data
     array([[[[[7.]]]]])
-    """,
-)
+    """
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def avg_pool1d(
@@ -420,30 +421,17 @@ def avg_pool1d(
     )
 
 
-def _avg_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
-    """The public ``avg_pool{m}d``: ``_avg_pool`` on ``m`` spatial axes, with ``doc``."""
-
-    def op(
-        input: Any,  # noqa: A002
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-        *,
-        dilation: Any = 1,
-    ) -> Tensor:
-        return _avg_pool(
-            m, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-            dilation,
-        )  # fmt: skip
-
-    return _named(op, f"avg_pool{m}d", doc)
-
-
-avg_pool2d = _avg_pool_op(
-    2,
+def avg_pool2d(
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    dilation: Any = 1,
+) -> Tensor:
     r"""2D average pooling.
 
     .. math:: y[n, c, i, j] = \frac{1}{D} \sum_{u < k_h,\, v < k_w}
@@ -475,19 +463,34 @@ avg_pool2d = _avg_pool_op(
     >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2).data
     array([[[[ 2.5,  4.5],
              [10.5, 12.5]]]])
-    """,
-)
+    """
+    return _avg_pool(
+        2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+        dilation,
+    )  # fmt: skip
 
 
-avg_pool3d = _avg_pool_op(
-    3,
+def avg_pool3d(
+    input: Any,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    dilation: Any = 1,
+) -> Tensor:
     """3D average pooling; see :func:`avg_pool2d`.
 
     >>> import numpy as np
     >>> avg_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2).data
     array([[[[[3.5]]]]])
-    """,
-)
+    """
+    return _avg_pool(
+        3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+        dilation,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- unpooling, Lp
@@ -544,36 +547,32 @@ def _max_unpool(
     return _MaxUnpool.apply(x, idx=idx.astype(np.int64, copy=False), out=out)
 
 
-def _max_unpool_op(m: int, doc: str) -> Callable[..., Tensor]:
-    """The public ``max_unpool{m}d``: ``_max_unpool`` on ``m`` spatial axes, with ``doc``."""
-
-    def op(
-        input: Any,  # noqa: A002
-        indices: Any,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        output_size: Any = None,
-    ) -> Tensor:
-        return _max_unpool(m, input, indices, kernel_size, stride, padding, output_size)
-
-    return _named(op, f"max_unpool{m}d", doc)
-
-
-max_unpool1d = _max_unpool_op(
-    1,
+def max_unpool1d(
+    input: Any,  # noqa: A002
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """The partial inverse of :func:`max_pool1d`; see :func:`max_unpool2d`.
 
     >>> import numpy as np
     >>> y, i = max_pool1d(np.array([[[1.0, 3.0, 2.0, 5.0]]]), 2, return_indices=True)
     >>> max_unpool1d(y, i, 2).data
     array([[[0., 3., 0., 5.]]])
-    """,
-)
+    """
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
 
 
-max_unpool2d = _max_unpool_op(
-    2,
+def max_unpool2d(
+    input: Any,  # noqa: A002
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """Put each value at its index (from ``max_pool2d(..., return_indices=True)``), zeros elsewhere.
 
     Shape: ``(N, C, H, W) -> (N, C, *output_size)``, by default
@@ -585,20 +584,26 @@ max_unpool2d = _max_unpool_op(
     >>> max_unpool2d(y, i, 2).data
     array([[[[0., 0.],
              [4., 0.]]]])
-    """,
-)
+    """
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
 
 
-max_unpool3d = _max_unpool_op(
-    3,
+def max_unpool3d(
+    input: Any,  # noqa: A002
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """The partial inverse of :func:`max_pool3d`; see :func:`max_unpool2d`.
 
     >>> import numpy as np
     >>> y, i = max_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
     >>> max_unpool3d(y, i, 2).data.ravel()
     array([0., 0., 0., 0., 0., 0., 0., 7.])
-    """,
-)
+    """
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
 
 
 def _lp_pool(
@@ -618,36 +623,33 @@ def _lp_pool(
     return total ** (1.0 / float(norm_type))
 
 
-def _lp_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
-    """The public ``lp_pool{m}d``: ``_lp_pool`` on ``m`` spatial axes, with ``doc``."""
-
-    def op(
-        input: Any,  # noqa: A002
-        norm_type: float,
-        kernel_size: Any,
-        stride: Any = None,
-        ceil_mode: bool = False,
-        *,
-        padding: Any = 0,
-    ) -> Tensor:
-        return _lp_pool(m, input, norm_type, kernel_size, stride, ceil_mode, padding)
-
-    return _named(op, f"lp_pool{m}d", doc)
-
-
-lp_pool1d = _lp_pool_op(
-    1,
+def lp_pool1d(
+    input: Any,  # noqa: A002
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    ceil_mode: bool = False,
+    *,
+    padding: Any = 0,
+) -> Tensor:
     """1D power-average pooling ``(sum |x|^p)^(1/p)`` over each window; see :func:`lp_pool2d`.
 
     >>> import numpy as np
     >>> lp_pool1d(np.array([[[3.0, 4.0]]]), 2, 2).data
     array([[[5.]]])
-    """,
-)
+    """
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode, padding)
 
 
-lp_pool2d = _lp_pool_op(
-    2,
+def lp_pool2d(
+    input: Any,  # noqa: A002
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    ceil_mode: bool = False,
+    *,
+    padding: Any = 0,
+) -> Tensor:
     """Power-average pooling: ``(sum over the window of |x|^p)^(1/p)`` (ONNX's ``LpPool``).
 
     It equals PyTorch's ``lp_pool2d`` for even ``p`` or non-negative inputs (PyTorch
@@ -656,8 +658,8 @@ lp_pool2d = _lp_pool_op(
     >>> import numpy as np
     >>> lp_pool2d(np.ones((1, 1, 2, 2)), 2, 2).data
     array([[[[2.]]]])
-    """,
-)
+    """
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode, padding)
 
 
 def global_max_pool(input: Any) -> Tensor:  # noqa: A002
