@@ -14,6 +14,7 @@ from convolab.analysis.observe import (
     check_module,
     input_shape_of,
     layer_kind,
+    layer_window,
     leaves,
     positive_int,
     run_model,
@@ -79,7 +80,7 @@ def layer_flops(rec: Activation) -> int:
         return 2 * inputs * int(np.prod(as_array(mod.weight).shape[1:]))
     if kind == "linear":
         return 2 * out * int(mod.in_features)
-    if kind == "pool" and (window := mod.window()) is not None:
+    if kind == "pool" and (window := layer_window(mod)) is not None:
         return out * int(np.prod(window.kernel_size))
     if kind in ("adaptive_pool", "global_pool"):
         return inputs

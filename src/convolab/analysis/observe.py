@@ -22,6 +22,7 @@ __all__ = [
     "check_module",
     "input_shape_of",
     "layer_kind",
+    "layer_window",
     "leaves",
     "nonneg_int",
     "one_input",
@@ -192,6 +193,13 @@ def zeros_batch(model: Any, input_shape: tuple[int, ...]) -> np.ndarray:
 def layer_kind(layer: Any) -> str:
     """The kind ``layer`` declares (``Module.kind``); ``'other'`` for an object without one."""
     return str(getattr(layer, "kind", "other"))
+
+
+def layer_window(layer: Any) -> Any:
+    """The window a conv or pooling ``layer`` declares (``Module.window()``), else None."""
+    if layer_kind(layer) not in ("conv", "pool") or not callable(getattr(layer, "window", None)):
+        return None
+    return layer.window()
 
 
 def run_model(model: Any, x: Any) -> tuple[list[Activation], np.ndarray]:

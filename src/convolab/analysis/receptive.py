@@ -28,6 +28,7 @@ from convolab.analysis.observe import (
     check_module,
     input_shape_of,
     layer_kind,
+    layer_window,
     nonneg_int,
     positive_int,
     run_model,
@@ -162,7 +163,7 @@ def fields_of(records: list[Activation], n_spatial: int) -> list[list[Field] | N
     for rec in records:
         if state is not None and spatial:
             kind = layer_kind(rec.layer)
-            window = rec.layer.window() if kind in ("conv", "pool") else None
+            window = layer_window(rec.layer)
             in_shape, out_shape = rec.input_shape, rec.output.shape
             same_rank = len(in_shape) == len(out_shape) == n_spatial + 2
             if kind == "linear":

@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 from convolab import analysis
 from convolab.analysis.observe import (
     check_module,
+    layer_kind,
+    layer_window,
     one_input,
     param_dtype,
     positive_int,
@@ -29,11 +31,9 @@ _MAP_KINDS = ("conv", "pool", "adaptive_pool")
 
 def _spatial_dims(model: Any) -> int:
     """Spatial axes of the model's inputs, from its first convolution (else its first window)."""
-    windows = [mod.window() for _, mod in model.named_modules() if mod.kind in _MAP_KINDS]
-    for _, mod in model.named_modules():
-        if mod.kind == "conv":
-            return len(mod.window().kernel_size)
-    for window in windows:
+    layers = [mod for _, mod in model.named_modules()]
+    for mod in sorted(layers, key=lambda mod: layer_kind(mod) != "conv"):  # stable: convs first
+        window = layer_window(mod)
         if window is not None:
             return len(window.kernel_size)
     raise ValueError(
@@ -93,7 +93,7 @@ def plot_feature_maps(
     shown = [
         (f"{r.name} {r.kind}", r.output[0])
         for r in records
-        if r.layer.kind in _MAP_KINDS and r.output.ndim == dims + 2
+        if layer_kind(r.layer) in _MAP_KINDS and r.output.ndim == dims + 2
     ]
     rows = [("input", batch[0].astype(np.float64)), *shown]
     if dims == 1:
@@ -195,7 +195,7 @@ def plot_receptive_field(
     records = analysis.activations(model, zeros_batch(model, shape))
     chosen = [
         f for f, r in zip(fields, records)
-        if r.layer.kind in _MAP_KINDS and f.size is not None
+        if layer_kind(r.layer) in _MAP_KINDS and f.size is not None
         and len(f.output_shape) == dims + 1
     ]  # fmt: skip
     if not chosen:
