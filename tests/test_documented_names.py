@@ -77,7 +77,7 @@ NAMES = documented_names()
 def test_the_collection_finds_the_interop_names():
     # what docs/interop.md promises, and short forms of the other pages
     for name in ("convolab.nn.export_onnx", "convolab.nn.to_torch", "convolab.nn.from_torch",
-                 "convolab.analysis.summary", "convolab.predict_folder.exit_status",
+                 "convolab.analysis.summary", "convolab.scale.exit_status",
                  "convolab.correlate"):  # fmt: skip
         assert name in NAMES
     assert len(NAMES) > 100

@@ -397,7 +397,7 @@ def test_every_writer_honours_the_umask(tmp_path, umask_027, capsys):
     from matplotlib.figure import Figure
 
     from convolab import data, explain, image, viz
-    from convolab.predict_folder import FolderPrediction, write_predictions_csv
+    from convolab.scale import FolderPrediction, write_predictions_csv
     from convolab.train import History, plot_history
 
     model = models.detector1d(8, length=16)

@@ -150,3 +150,37 @@ def test_property_equals_in_memory(shape, kshape, chunks, boundary, mode, seed):
     got = image.filter_large(x, k, chunks=chunks, mode=mode, boundary=boundary, fill_value=-1.0)
     np.testing.assert_allclose(got, image.filter(x, k, mode, boundary, fill_value=-1.0),
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("boundary, numpy_mode", [("reflect", "reflect"), ("wrap", "wrap"),
+                                                  ("edge", "edge")])  # fmt: skip
+def test_tiles_alone_match_a_padded_plain_loop(boundary, numpy_mode):
+    """scale.tiles knows nothing of images: any valid-mode block filter, exact at the seams."""
+    from convolab.scale import tiles
+
+    x = RNG.random((23, 19))
+    k = RNG.random((4, 3))  # even rows: the 'same' padding is asymmetric
+
+    def valid_loop(block):  # a plain-loop valid correlation, the oracle's definition
+        out = np.zeros((block.shape[0] - 3, block.shape[1] - 2))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = (block[i : i + 4, j : j + 3] * k).sum()
+        return out
+
+    padded = np.pad(x, ((2, 1), (1, 1)), mode=numpy_mode)  # 'same': K // 2 before, (K-1) // 2 after
+    lazy = tiles.map_padded(tiles.as_dask_array(x, (6, 5)), k.shape, valid_loop, np.float64,
+                            boundary=boundary)  # fmt: skip
+    assert lazy.chunks[0][0] == 6  # really cut into blocks
+    np.testing.assert_allclose(tiles.compute(lazy), valid_loop(padded), rtol=1e-12)
+
+
+def test_tiles_take_arrays_and_npy_files_only(tmp_path):
+    from convolab.scale import tiles
+
+    with pytest.raises(ValueError, match="array or a .npy file"):
+        tiles.as_dask_array(tmp_path / "photo.png", None)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        tiles.as_dask_array(tmp_path / "missing.npy", None)
+    with pytest.raises(ValueError, match="at least 1"):
+        tiles.spatial_chunks((0, 4))

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from convolab import data, models, nn
-from convolab.predict_folder import (
+from convolab.scale.folder import (
     FolderPrediction,
     exit_status,
     list_images,

@@ -39,7 +39,7 @@ _SUBMODULES = (
     "signal",
     "train",
     "viz",
-    "distributed",
+    "scale",
 )
 
 __all__ = [

@@ -98,15 +98,16 @@ def kernels_html(weight: Any, max_kernels: int = MAX_KERNELS) -> str:
 def module_html(module: Any) -> str:
     """A model or layer: its summary table, then the kernels of a convolution layer."""
     from convolab import analysis
+    from convolab.analysis.counts import parameter_summary
 
     head = f"<p><b>{escape(type(module).__name__)}</b></p>"
     try:
         table = analysis.summary(module)
     except (ValueError, TypeError):  # a recorded input shape the model no longer takes
-        table = analysis._parameter_summary(module)
+        table = parameter_summary(module)
     out = head + summary_html(table)
     weight = getattr(module, "weight", None)
-    if weight is not None and hasattr(module, "kernel_size") and np.ndim(weight.data) >= 3:
+    if weight is not None and module.window() is not None and np.ndim(weight.data) >= 3:
         out += kernels_html(weight)
     return out
 

@@ -110,7 +110,7 @@ def plan_outputs(
             raise UsageProblem(f"inputs '{seen[key]}' and '{src}' would both be written to '{dst}'")
         seen[key] = src
         try:
-            image._format_for(dst)
+            image.io.format_for(dst)
             if dst.parent.exists() or not folder_mode:  # a new folder holds no file yet
                 check_target(dst, reads=(*files, *reads), force=force, option="-o")
         except ValueError as exc:
@@ -162,19 +162,19 @@ def _filter_one(
     pages = image.load_pages(src, color)
     depth = bits or _kept_depth(image.bit_depth(src), dst, pages.ndim == 4)
     if len(pages) > 1:  # a stack: every page filtered, all kept in one multi-page TIFF
-        if image._format_for(dst) != "TIFF":
+        if image.io.format_for(dst) != "TIFF":
             raise ValueError(f"'{src}' has {len(pages)} pages; write it to a .tif output to keep "
                              "them all")  # fmt: skip
         y = np.stack([_filtered(x, k, options, chunks, client) for x in pages])
-        return image._encoder(dst, y, scale, depth, pages=True)
-    return image._encoder(dst, _filtered(pages[0], k, options, chunks, client), scale, depth)
+        return image.io.encoder(dst, y, scale, depth, pages=True)
+    return image.io.encoder(dst, _filtered(pages[0], k, options, chunks, client), scale, depth)
 
 
 def _kept_depth(source_bits: int, dst: Path, colour: bool) -> int:
     """The input's bits per sample when the output format holds them, else 8."""
     from convolab import image
 
-    fmt = image._format_for(dst)
+    fmt = image.io.format_for(dst)
     if source_bits == 32 and fmt == "TIFF":
         return 32
     if source_bits >= 16 and (fmt == "TIFF" or (fmt == "PNG" and not colour)):

@@ -285,10 +285,10 @@ def check_model_inputs(meta: dict[str, Any], x: np.ndarray, what: str) -> None:
 
 def check_model_runs(model: Any, shape: tuple[int, ...]) -> None:
     """Refuse an input ``shape`` the model cannot take (one zero input is run through it)."""
-    from convolab import analysis
+    from convolab.analysis.observe import activations, zeros_batch
 
     try:
-        analysis.activations(model, np.zeros((1, *shape), dtype=analysis._param_dtype(model)))
+        activations(model, zeros_batch(model, shape))
     except (ValueError, TypeError) as exc:
         raise UsageProblem(f"the model does not accept inputs of shape {shape}: {exc}") from None
 

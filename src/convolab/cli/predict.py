@@ -1,7 +1,7 @@
 """``convolab predict``: classify image files, or a whole folder into a CSV file.
 
 Each image is made MNIST-like first (:func:`convolab.data.to_mnist`); a folder is
-classified by :mod:`convolab.predict_folder`, in this process or on a Dask cluster.
+classified by :mod:`convolab.scale`, in this process or on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def _predict_folder(
     reads: tuple[str | Path, ...],
 ) -> None:
     """``convolab predict MODEL FOLDER -o OUT.csv [--dask [ADDRESS]]``."""
-    from convolab.predict_folder import predict_folder, write_predictions_csv
+    from convolab.scale import predict_folder, write_predictions_csv
 
     if output is None:
         raise UsageProblem("classifying a folder needs -o/--output OUT.csv")

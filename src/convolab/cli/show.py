@@ -27,11 +27,11 @@ def _read_input(path: Path, shape: tuple[int, ...], prep: str | None) -> np.ndar
     if not path.is_file():
         raise UsageProblem(f"--image {str(path)!r} does not exist")
     if path.suffix.lower() == ".npy":
-        from convolab.analysis import _one_input
+        from convolab.analysis.observe import one_input
 
         held = np.asarray(read_npy(path, f"--image '{path}'"), dtype=np.float32)
         try:
-            arr = _one_input("--image", held, len(shape) - 1)  # (L), (C, L), (1, C, L), ...
+            arr = one_input("--image", held, len(shape) - 1)  # (L), (C, L), (1, C, L), ...
         except ValueError:
             arr = held
         if arr.shape != shape:
@@ -99,7 +99,7 @@ def show(
     Example:
       convolab show runs/lenet --image digit.png -o figures
     """
-    from convolab import analysis, viz
+    from convolab import viz
 
     model, shape, name = model_from_spec(model_spec, input_shape)
     if shape is None:
@@ -111,7 +111,7 @@ def show(
     x = _read_input(Path(image_path), shape, prep)
     convs = [
         (n, m) for n, m in model.named_modules()
-        if analysis._kind(m) == "conv" and getattr(m, "weight", None) is not None
+        if m.kind == "conv" and getattr(m, "weight", None) is not None
     ]  # fmt: skip
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -37,7 +37,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         pixels = pixels[..., :-1] * alpha + (1.0 - alpha)
         pixels = pixels[..., 0] if pixels.shape[2] == 1 else pixels
     if pixels.ndim == 3:
-        pixels = image._as_mode(pixels, "gray")
+        pixels = image.io.as_mode(pixels, "gray")
     return np.ascontiguousarray(pixels, dtype=np.float32)
 
 

@@ -164,7 +164,7 @@ def unit(models: Models, body: dict[str, Any]) -> dict[str, Any]:
             centre = start + pos * jump
             box.append([centre - (size - 1) / 2, centre + (size - 1) / 2])
         result["field"] = {"rows": box[0], "cols": box[1], "size": list(rf.size)}
-    if rec.kind in ("Conv2d",):
+    if rec.layer.kind == "conv" and len(rec.input_shape) == 4:
         layer_input = x if index == 0 else records[index - 1].output[0]
         if tuple(layer_input.shape) == tuple(rec.input_shape[1:]):
             u = explain_unit(rec.layer, layer_input, channel, (row, col))

@@ -47,53 +47,10 @@ import numpy as np
 
 from convolab._optional import optional_import
 from convolab.conv.padding import layer_pads
+from convolab.nn import modules as layers
 from convolab.nn.functional._checks import _ntuple
 from convolab.nn.functional.adaptive import _adaptive_matrix
-from convolab.nn.modules import (
-    CELU,
-    ELU,
-    GELU,
-    SELU,
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    BatchNorm1d,
-    BatchNorm2d,
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    Dropout,
-    Flatten,
-    GlobalAvgPool,
-    GlobalMaxPool,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    Identity,
-    LeakyReLU,
-    Linear,
-    LogSoftmax,
-    LPPool1d,
-    LPPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    Module,
-    PReLU,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Standardize,
-    Tanh,
-)
+from convolab.nn.modules import Module, Sequential
 from convolab.nn.tensor import Tensor, no_grad
 from convolab.outputs import write_bytes
 
@@ -143,16 +100,32 @@ class _Graph:
 # array, dotted layer name) -> output name. The example input carries the static shapes.
 _Converter = Callable[[_Graph, Module, str, np.ndarray, str], str]
 
+# One converter per layer class; a converter registers the classes it writes.
+_CONVERTERS: dict[type[Module], _Converter] = {}
+
+
+def _converts(*classes: type[Module]) -> Callable[[_Converter], _Converter]:
+    def register(convert: _Converter) -> _Converter:
+        for cls in classes:
+            if cls in _CONVERTERS:
+                raise ValueError(f"{cls.__name__} already has an ONNX conversion")
+            _CONVERTERS[cls] = convert
+        return convert
+
+    return register
+
 
 def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
     """``((b1, a1), (b2, a2))`` -> ONNX's ``[b1, b2, a1, a2]``."""
     return [p[0] for p in pads] + [p[1] for p in pads]
 
 
+@_converts(layers.Conv1d, layers.Conv2d, layers.Conv3d, layers.ConvTranspose1d,
+           layers.ConvTranspose2d, layers.ConvTranspose3d)  # fmt: skip
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    transposed = isinstance(m, ConvTranspose1d | ConvTranspose2d | ConvTranspose3d)
-    effective = [d * (k - 1) + 1 for k, d in zip(m.kernel_size, m.dilation, strict=True)]
+    transposed = m.kind == "conv_transpose"
     extra = {"output_padding": m.output_padding} if transposed else {}
+    effective = m.window().effective
     pads = layer_pads(m.padding, xv.shape[2:], effective, m.stride, transposed=transposed, **extra)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
@@ -166,6 +139,7 @@ def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     )  # fmt: skip
 
 
+@_converts(layers.Linear)
 def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     w = g.constant(f"{path}.weight", m.weight.data)
     if xv.ndim == 2:
@@ -179,20 +153,21 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 
 
 def _pool_attrs(m: Any, xv: np.ndarray, path: str) -> dict[str, Any]:
-    dims = m._dims
-    k = _ntuple(m.kernel_size, dims, "kernel_size")
-    s = _ntuple(m.stride, dims, "stride")
-    d = _ntuple(getattr(m, "dilation", 1), dims, "dilation")
-    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d, strict=True)]
-    pads = layer_pads(getattr(m, "padding", 0), xv.shape[-dims:], eff, s)
-    attrs: dict[str, Any] = {"kernel_shape": list(k), "strides": list(s), "pads": _onnx_pads(pads)}
-    if getattr(m, "ceil_mode", False):
+    window = m.window()
+    pads = window.pads(xv.shape[-len(window.kernel_size) :])
+    attrs: dict[str, Any] = {
+        "kernel_shape": list(window.kernel_size),
+        "strides": list(window.stride),
+        "pads": _onnx_pads(pads),
+    }
+    if m.ceil_mode:
         attrs["ceil_mode"] = 1
-    if any(di != 1 for di in d):
-        attrs["dilations"] = list(d)
+    if any(d != 1 for d in window.dilation):
+        attrs["dilations"] = list(window.dilation)
     return attrs
 
 
+@_converts(layers.MaxPool1d, layers.MaxPool2d, layers.MaxPool3d)
 def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.return_indices:
         raise ValueError(
@@ -202,6 +177,7 @@ def _max_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("MaxPool", [x], path, **_pool_attrs(m, xv, path))
 
 
+@_converts(layers.AvgPool1d, layers.AvgPool2d, layers.AvgPool3d)
 def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     attrs = _pool_attrs(m, xv, path)
     if m.divisor_override is not None:
@@ -217,6 +193,7 @@ def _avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("AveragePool", [x], path, count_include_pad=int(m.count_include_pad), **attrs)
 
 
+@_converts(layers.LPPool1d, layers.LPPool2d)
 def _lp_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.norm_type != int(m.norm_type):
         raise ValueError(
@@ -227,8 +204,9 @@ def _lp_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("LpPool", [x], path, p=int(m.norm_type), **attrs)
 
 
+@_converts(layers.AdaptiveAvgPool1d, layers.AdaptiveAvgPool2d)
 def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    dims = 1 if isinstance(m, AdaptiveAvgPool1d) else 2
+    dims = 1 if isinstance(m, layers.AdaptiveAvgPool1d) else 2
     size = m.output_size
     if isinstance(size, tuple | list):
         size = tuple(xv.shape[-dims + i] if o is None else o for i, o in enumerate(size))
@@ -245,6 +223,7 @@ def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> 
     return y
 
 
+@_converts(layers.BatchNorm1d, layers.BatchNorm2d)
 def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.running_mean is None:
         raise ValueError(
@@ -265,10 +244,12 @@ def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("BatchNormalization", inputs, path, epsilon=float(m.eps))
 
 
+@_converts(layers.Dropout, layers.Identity)
 def _identity(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return x
 
 
+@_converts(layers.Flatten)
 def _flatten(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     nd = xv.ndim
     start = m.start_dim + nd if m.start_dim < 0 else m.start_dim
@@ -285,6 +266,7 @@ def _flatten(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Reshape", [x, g.constant(f"{path}.shape", np.array(shape), np.int64)], path)
 
 
+@_converts(layers.Standardize)
 def _standardize(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     shape = (1, -1) + (1,) * (xv.ndim - 2)
     mean = g.constant(f"{path}.mean", np.asarray(m.mean).reshape(shape))
@@ -300,6 +282,7 @@ def _activation(op: str, **fixed: Any) -> _Converter:
     return convert
 
 
+@_converts(layers.GELU)
 def _gelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if g.opset >= 20:
         return g.node("Gelu", [x], path, approximate=m.approximate)
@@ -320,6 +303,7 @@ def _gelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Mul", [half, one_plus], path)
 
 
+@_converts(layers.CELU)
 def _celu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if g.dtype == np.float32:  # ONNX's Celu is defined for float32 only
         return g.node("Celu", [x], path, alpha=float(m.alpha))
@@ -327,10 +311,12 @@ def _celu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Mul", [g.node("Elu", [g.node("Div", [x, alpha], path)], path), alpha], path)
 
 
+@_converts(layers.SiLU)
 def _silu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Mul", [x, g.node("Sigmoid", [x], path)], path)
 
 
+@_converts(layers.Softplus)
 def _softplus(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta`` (PyTorch's rule).
 
@@ -349,12 +335,14 @@ def _softplus(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     return g.node("Where", [above, x, y], path)
 
 
+@_converts(layers.Hardtanh)
 def _hardtanh(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     lo = g.constant(f"{path}.min", np.array(m.min_val))
     hi = g.constant(f"{path}.max", np.array(m.max_val))
     return g.node("Clip", [x, lo, hi], path)
 
 
+@_converts(layers.PReLU)
 def _prelu(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     slope = m.weight.data
     if m.shape is None:  # one slope, or one per channel
@@ -366,49 +354,21 @@ def _softmax_axis(m: Any) -> int:
     return -1 if m.dim is None else int(m.dim)
 
 
-_CONVERTERS: dict[type, _Converter] = {
-    Conv1d: _conv,
-    Conv2d: _conv,
-    Conv3d: _conv,
-    ConvTranspose1d: _conv,
-    ConvTranspose2d: _conv,
-    ConvTranspose3d: _conv,
-    Linear: _linear,
-    MaxPool1d: _max_pool,
-    MaxPool2d: _max_pool,
-    MaxPool3d: _max_pool,
-    AvgPool1d: _avg_pool,
-    AvgPool2d: _avg_pool,
-    AvgPool3d: _avg_pool,
-    LPPool1d: _lp_pool,
-    LPPool2d: _lp_pool,
-    GlobalMaxPool: _activation("GlobalMaxPool"),
-    GlobalAvgPool: _activation("GlobalAveragePool"),
-    AdaptiveAvgPool1d: _adaptive_avg_pool,
-    AdaptiveAvgPool2d: _adaptive_avg_pool,
-    BatchNorm1d: _batch_norm,
-    BatchNorm2d: _batch_norm,
-    Dropout: _identity,
-    Identity: _identity,
-    Flatten: _flatten,
-    Standardize: _standardize,
-    ReLU: _activation("Relu"),
-    LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
-    Sigmoid: _activation("Sigmoid"),
-    Tanh: _activation("Tanh"),
-    ELU: _activation("Elu", alpha=lambda m: float(m.alpha)),
-    SELU: _activation("Selu", alpha=lambda m: m.alpha, gamma=lambda m: m.scale),
-    CELU: _celu,
-    GELU: _gelu,
-    SiLU: _silu,
-    Softplus: _softplus,
-    Hardtanh: _hardtanh,
-    Hardsigmoid: _activation("HardSigmoid", alpha=lambda m: m.alpha, beta=lambda m: m.beta),
-    Hardswish: _activation("HardSwish"),
-    PReLU: _prelu,
-    Softmax: _activation("Softmax", axis=_softmax_axis),
-    LogSoftmax: _activation("LogSoftmax", axis=_softmax_axis),
-}
+for _cls, _convert in {
+    layers.GlobalMaxPool: _activation("GlobalMaxPool"),
+    layers.GlobalAvgPool: _activation("GlobalAveragePool"),
+    layers.ReLU: _activation("Relu"),
+    layers.LeakyReLU: _activation("LeakyRelu", alpha=lambda m: float(m.negative_slope)),
+    layers.Sigmoid: _activation("Sigmoid"),
+    layers.Tanh: _activation("Tanh"),
+    layers.ELU: _activation("Elu", alpha=lambda m: float(m.alpha)),
+    layers.SELU: _activation("Selu", alpha=lambda m: m.alpha, gamma=lambda m: m.scale),
+    layers.Hardsigmoid: _activation("HardSigmoid", alpha=lambda m: m.alpha, beta=lambda m: m.beta),
+    layers.Hardswish: _activation("HardSwish"),
+    layers.Softmax: _activation("Softmax", axis=_softmax_axis),
+    layers.LogSoftmax: _activation("LogSoftmax", axis=_softmax_axis),
+}.items():
+    _converts(_cls)(_convert)
 
 
 def supported_layers() -> list[str]:

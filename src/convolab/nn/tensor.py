@@ -25,13 +25,14 @@ array([2., 4., 6.])
 
 from __future__ import annotations
 
-import functools
 import numbers
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+from convolab.nn.axes import dim_or_axis, is_basic_index, norm_axes, unbroadcast
+from convolab.nn.grad_mode import enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Function",
@@ -41,69 +42,6 @@ __all__ = [
     "no_grad",
     "tensor",
 ]
-
-
-# --------------------------------------------------------------------------- grad mode
-
-
-class _GradMode(threading.local):
-    enabled: bool = True
-
-
-_MODE = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """Return whether operations are currently being recorded for autograd.
-
-    >>> from convolab.nn import no_grad, is_grad_enabled
-    >>> with no_grad():
-    ...     is_grad_enabled()
-    False
-    """
-    return _MODE.enabled
-
-
-class _GradSwitch:
-    _target: bool = True
-
-    def __enter__(self) -> None:
-        self._prev = _MODE.enabled
-        _MODE.enabled = self._target
-
-    def __exit__(self, *exc: object) -> None:
-        _MODE.enabled = self._prev
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return func(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(_GradSwitch):  # noqa: N801 - the name users know from PyTorch
-    """Context manager (or decorator) that stops recording operations.
-
-    Results computed inside have ``requires_grad=False`` and keep no graph,
-    which saves memory during evaluation.
-
-    >>> from convolab.nn import Tensor, no_grad
-    >>> w = Tensor([2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 3
-    >>> y.requires_grad
-    False
-    """
-
-    _target = False
-
-
-class enable_grad(_GradSwitch):  # noqa: N801
-    """Context manager (or decorator) that turns recording back on inside :class:`no_grad`."""
-
-    _target = True
 
 
 # --------------------------------------------------------------------------- Function
@@ -148,7 +86,7 @@ class Function:
         tensors = tuple(_as_tensor(t) for t in inputs)
         fn = cls()
         needs = tuple(t.requires_grad for t in tensors)
-        record = _MODE.enabled and any(needs)
+        record = is_grad_enabled() and any(needs)
         fn.needs_input_grad = needs
         out = fn.forward(*(t.data for t in tensors), **kwargs)
         result = Tensor(out)
@@ -174,19 +112,6 @@ def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     ):
         return Tensor(np.asarray(value, dtype=like.dtype))
     return Tensor(value)
-
-
-def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added or stretched to reach it."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad
 
 
 class Tensor:
@@ -309,10 +234,10 @@ class Tensor:
         self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
     ) -> np.ndarray:
         """Indices of the maxima along ``dim`` (an integer ndarray; not differentiable)."""
-        d = _dim(dim, axis)
+        d = dim_or_axis(dim, axis)
         if d is None:
             return np.asarray(self.data.argmax())
-        return self.data.argmax(axis=_norm_axes(d, self.ndim)[0], keepdims=keepdim)
+        return self.data.argmax(axis=norm_axes(d, self.ndim)[0], keepdims=keepdim)
 
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
@@ -494,17 +419,17 @@ class Tensor:
     # -- reductions -------------------------------------------------------------------
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """Sum over ``dim`` (all axes when None)."""
-        return Sum.apply(self, axis=_norm_axes(_dim(dim, axis), self.ndim), keepdims=keepdim)
+        return Sum.apply(self, axis=norm_axes(dim_or_axis(dim, axis), self.ndim), keepdims=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """Mean over ``dim`` (all axes when None)."""
-        axes = _norm_axes(_dim(dim, axis), self.ndim)
+        axes = norm_axes(dim_or_axis(dim, axis), self.ndim)
         count = int(np.prod([self.shape[a] for a in axes])) if axes else 1
         return Sum.apply(self, axis=axes, keepdims=keepdim) * (1.0 / max(count, 1))
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """Largest value over ``dim`` (values only; ties share the gradient equally)."""
-        return Max.apply(self, axis=_norm_axes(_dim(dim, axis), self.ndim), keepdims=keepdim)
+        return Max.apply(self, axis=norm_axes(dim_or_axis(dim, axis), self.ndim), keepdims=keepdim)
 
     # -- shape ------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -519,8 +444,8 @@ class Tensor:
         """Merge axes ``start_dim..end_dim`` into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start = _norm_axes(start_dim, self.ndim)[0]
-        end = _norm_axes(end_dim, self.ndim)[0]
+        start = norm_axes(start_dim, self.ndim)[0]
+        end = norm_axes(end_dim, self.ndim)[0]
         if start > end:
             raise ValueError(f"`start_dim` ({start_dim}) must not come after `end_dim` ({end_dim})")
         shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
@@ -533,7 +458,7 @@ class Tensor:
         """Axes reordered as ``dims``."""
         if len(dims) == 1 and isinstance(dims[0], tuple | list):
             dims = tuple(dims[0])
-        axes = _norm_axes(tuple(dims), self.ndim)
+        axes = norm_axes(tuple(dims), self.ndim)
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"`dims` must be a permutation of 0..{self.ndim - 1}; got {dims}")
         return Permute.apply(self, axes=axes)
@@ -541,20 +466,20 @@ class Tensor:
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Axes ``dim0`` and ``dim1`` swapped."""
         axes = list(range(self.ndim))
-        a, b = _norm_axes((dim0, dim1), self.ndim)
+        a, b = norm_axes((dim0, dim1), self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
         return Permute.apply(self, axes=tuple(axes))
 
     def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of length 1 at ``dim``."""
-        dim = _norm_axes(dim, self.ndim + 1)[0]
+        dim = norm_axes(dim, self.ndim + 1)[0]
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim: int | None = None) -> Tensor:
         """Axes of length 1 removed (only ``dim`` when given)."""
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
-        d = _norm_axes(dim, self.ndim)[0]
+        d = norm_axes(dim, self.ndim)[0]
         if self.shape[d] != 1:
             return self
         return self.reshape(self.shape[:d] + self.shape[d + 1 :])
@@ -578,40 +503,12 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 # --------------------------------------------------------------------------- helpers
 
 
-def _dim(dim: Any, axis: Any) -> Any:
-    if dim is not None and axis is not None:
-        raise TypeError(f"give `dim` or its alias `axis`, not both; got dim={dim}, axis={axis}")
-    return axis if dim is None else dim
-
-
-def _norm_axes(axes: Any, ndim: int) -> tuple[int, ...]:
-    """Normalize an int / tuple of ints (negative allowed) to a sorted-as-given tuple."""
-    if axes is None:
-        return tuple(range(ndim))
-    items = axes if isinstance(axes, tuple | list) else (axes,)
-    out = []
-    for a in items:
-        if not isinstance(a, numbers.Integral):
-            raise TypeError(f"`dim` must be an int or a tuple of ints; got {axes!r}")
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"`dim` {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"`dim` repeats an axis: {axes!r}")
-    return tuple(out)
-
-
 def _index_data(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return index
-
-
-def _is_basic_index(index: Any) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, slice | numbers.Integral) or i is None or i is Ellipsis for i in items)
 
 
 # --------------------------------------------------------------------------- primitives
@@ -625,7 +522,7 @@ class Add(Function):
         return a + b
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _unbroadcast(grad, self.shapes[0]), _unbroadcast(grad, self.shapes[1])
+        return unbroadcast(grad, self.shapes[0]), unbroadcast(grad, self.shapes[1])
 
 
 class Sub(Function):
@@ -636,8 +533,8 @@ class Sub(Function):
         return a - b
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        gb = _unbroadcast(-grad, self.shapes[1]) if self.needs_input_grad[1] else None
-        return _unbroadcast(grad, self.shapes[0]), gb
+        gb = unbroadcast(-grad, self.shapes[1]) if self.needs_input_grad[1] else None
+        return unbroadcast(grad, self.shapes[0]), gb
 
 
 class Mul(Function):
@@ -648,8 +545,8 @@ class Mul(Function):
         return a * b
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        ga = _unbroadcast(grad * self.b, self.a.shape) if self.needs_input_grad[0] else None
-        gb = _unbroadcast(grad * self.a, self.b.shape) if self.needs_input_grad[1] else None
+        ga = unbroadcast(grad * self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = unbroadcast(grad * self.a, self.b.shape) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -661,10 +558,10 @@ class Div(Function):
         return a / b
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        ga = _unbroadcast(grad / self.b, self.a.shape) if self.needs_input_grad[0] else None
+        ga = unbroadcast(grad / self.b, self.a.shape) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
-            gb = _unbroadcast(-grad * self.a / (self.b * self.b), self.b.shape)
+            gb = unbroadcast(-grad * self.a / (self.b * self.b), self.b.shape)
         return ga, gb
 
 
@@ -705,11 +602,11 @@ class Pow(Function):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = _unbroadcast(grad * b * a ** (b - 1), a.shape)
+            ga = unbroadcast(grad * b * a ** (b - 1), a.shape)
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 loga = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
-            gb = _unbroadcast(grad * self.out * loga, b.shape)
+            gb = unbroadcast(grad * self.out * loga, b.shape)
         return ga, gb
 
 
@@ -795,9 +692,9 @@ class MatMul(Function):
             g = grad
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -868,7 +765,7 @@ class GetItem(Function):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         out = np.zeros(self.shape, dtype=np.result_type(self.dtype, grad.dtype))
-        if _is_basic_index(self.index):
+        if is_basic_index(self.index):
             out[self.index] = grad
         else:
             np.add.at(out, self.index, grad)

@@ -34,84 +34,37 @@ functions run.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from convolab._optional import optional_import
 from convolab.nn import init
-from convolab.nn.modules import (
-    CELU,
-    ELU,
-    GELU,
-    SELU,
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    BatchNorm1d,
-    BatchNorm2d,
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    Dropout,
-    Flatten,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    Identity,
-    LeakyReLU,
-    Linear,
-    LogSoftmax,
-    LPPool1d,
-    LPPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    Module,
-    PReLU,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-    Unflatten,
-)
+from convolab.nn import modules as layers
+from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
+from convolab.nn.modules import Module, Sequential
 
 __all__ = ["from_torch", "to_torch"]
 
-_SIMPLE = (Identity, ReLU, Sigmoid, Tanh)
-_CONVS = (Conv1d, Conv2d, Conv3d)
-_CONV_TRANSPOSES = (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
-_MAXPOOLS = (MaxPool1d, MaxPool2d, MaxPool3d)
-_AVGPOOLS = (AvgPool1d, AvgPool2d, AvgPool3d)
-_LPPOOLS = (LPPool1d, LPPool2d)
-_ADAPTIVE = (AdaptiveAvgPool1d, AdaptiveAvgPool2d)
-_BATCHNORMS = (BatchNorm1d, BatchNorm2d)
-_OTHERS = (Linear, Dropout, Flatten, Unflatten, LeakyReLU, Softmax, LogSoftmax)
-#: Activations whose constructor arguments are attributes of the same names in both libraries.
-_OPTIONS: dict[type[Module], tuple[str, ...]] = {
-    ELU: ("alpha",),
-    SELU: (),
-    CELU: ("alpha",),
-    GELU: ("approximate",),
-    SiLU: (),
-    Softplus: ("beta", "threshold"),
-    Hardtanh: ("min_val", "max_val"),
-    Hardsigmoid: (),
-    Hardswish: (),
-}
-#: The layer classes that convert in both directions (by name, the same in both libraries).
-_SUPPORTED: tuple[type[Module], ...] = (
-    _SIMPLE + _CONVS + _CONV_TRANSPOSES + _MAXPOOLS + _AVGPOOLS + _ADAPTIVE + _BATCHNORMS + _OTHERS
-    + tuple(_OPTIONS) + (PReLU,) + _LPPOOLS
-)
+class _Twin(NamedTuple):
+    """How one layer class crosses: ``to(torch, m, path)`` builds the untrained torch twin of
+    ``m``; ``back(cls, t, path)`` the untrained convolab ``cls`` twin of the torch module ``t``."""
+
+    to: Callable[[Any, Any, str], Any]
+    back: Callable[[Any, Any, str], Module]
+
+
+# One entry per layer class, keyed by class; the twin classes have the same names in both
+# libraries (``torch.nn.<name>``).
+_TWINS: dict[type[Module], _Twin] = {}
+
+
+def _register(twin: _Twin, *classes: type[Module]) -> None:
+    for cls in classes:
+        if cls in _TWINS:
+            raise ValueError(f"{cls.__name__} already has a PyTorch twin")
+        _TWINS[cls] = twin
 
 
 def _import_torch() -> Any:
@@ -119,7 +72,7 @@ def _import_torch() -> Any:
 
 
 def _supported_names() -> str:
-    return ", ".join(sorted({c.__name__ for c in _SUPPORTED} | {"Sequential"}))
+    return ", ".join(sorted({c.__name__ for c in _TWINS} | {"Sequential"}))
 
 
 def _unsupported(module: Any, path: str, direction: str) -> ValueError:
@@ -130,113 +83,30 @@ def _unsupported(module: Any, path: str, direction: str) -> ValueError:
     )
 
 
-# --------------------------------------------------------------------------- to torch
+def _require(condition: bool, module: Any, path: str, what: str) -> None:
+    if not condition:
+        where = f"layer {path!r}" if path else "the model"
+        raise ValueError(
+            f"cannot convert {where} ({type(module).__name__}) from PyTorch: {what}"
+        )
 
 
-def _torch_twin(torch: Any, m: Module, path: str) -> Any:
-    """An untrained torch module with ``m``'s architecture (not its weights)."""
-    tnn = torch.nn
-    kind = type(m)
-    name = kind.__name__
-    if kind is Sequential:
-        seq = tnn.Sequential()
-        for child_name, child in m.named_children():
-            child_path = f"{path}.{child_name}" if path else child_name
-            seq.add_module(child_name, _torch_twin(torch, child, child_path))
-        return seq
-    if kind not in _SUPPORTED:
-        raise _unsupported(m, path, "to PyTorch")
-    if kind in _SIMPLE:
-        return getattr(tnn, name)()
-    if kind is SELU and m.extra_repr():
-        raise ValueError(
-            f"cannot convert layer {path or 'model'!r} (SELU with {m.extra_repr()}) to "
-            "PyTorch: its SELU has the fixed self-normalizing constants"
-        )
-    if kind is Hardsigmoid and (m.alpha, m.beta) != (1 / 6, 0.5):
-        raise ValueError(
-            f"cannot convert layer {path or 'model'!r} (Hardsigmoid with alpha={m.alpha}, "
-            f"beta={m.beta}) to PyTorch: its Hardsigmoid is x / 6 + 1/2 only"
-        )
-    if kind in _OPTIONS:
-        return getattr(tnn, name)(**{k: getattr(m, k) for k in _OPTIONS[kind]})
-    m_: Any = m
-    if kind is PReLU:
-        if m_.shape is not None:
-            raise ValueError(
-                f"cannot convert layer {path or 'model'!r} (PReLU with shape={m_.shape}) to "
-                "PyTorch: its PReLU has one slope or one per channel"
-            )
-        dtype = getattr(torch, m_.weight.data.dtype.name)
-        return tnn.PReLU(m_.num_parameters, m_.init, dtype=dtype)
-    if kind in _CONVS + _CONV_TRANSPOSES and not _torch_padding(m_.padding, kind in _CONVS):
-        raise ValueError(
-            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
-            f"{m_.padding!r} has no torch.nn.{name} twin (per-side or ONNX 'same_*' padding)"
-        )
-    if kind in _CONV_TRANSPOSES:
-        dtype = getattr(torch, m_.weight.data.dtype.name)
-        return getattr(tnn, name)(
-            m_.in_channels, m_.out_channels, m_.kernel_size, stride=m_.stride,
-            padding=m_.padding, output_padding=m_.output_padding, groups=m_.groups,
-            bias=m_.bias is not None, dilation=m_.dilation, dtype=dtype,
-        )
-    if kind in _CONVS:
-        dtype = getattr(torch, m_.weight.data.dtype.name)
-        return getattr(tnn, name)(
-            m_.in_channels, m_.out_channels, m_.kernel_size, stride=m_.stride,
-            padding=m_.padding, dilation=m_.dilation, groups=m_.groups,
-            bias=m_.bias is not None, dtype=dtype,
-        )
-    if kind is Linear:
-        dtype = getattr(torch, m_.weight.data.dtype.name)
-        return tnn.Linear(m_.in_features, m_.out_features, bias=m_.bias is not None, dtype=dtype)
-    if kind in _MAXPOOLS + _AVGPOOLS + _LPPOOLS and not _torch_padding(m_.padding, False):
-        raise ValueError(
-            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
-            f"{m_.padding!r} has no torch.nn.{name} twin (per-side or named padding)"
-        )
-    if kind in _MAXPOOLS:
-        return getattr(tnn, name)(
-            m_.kernel_size, m_.stride, m_.padding, m_.dilation, return_indices=m_.return_indices,
-            ceil_mode=m_.ceil_mode,
-        )
-    if kind in _AVGPOOLS:
-        if m_.dilation not in (1, (1,) * m_._dims):
-            raise ValueError(
-                f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: "
-                f"dilation={m_.dilation!r}; PyTorch's average pooling has none"
-            )
-        extra = {} if kind is AvgPool1d else {"divisor_override": m_.divisor_override}
-        return getattr(tnn, name)(
-            m_.kernel_size, m_.stride, m_.padding, ceil_mode=m_.ceil_mode,
-            count_include_pad=m_.count_include_pad, **extra,
-        )
-    if kind in _LPPOOLS:
-        if m_.padding not in (0, (0,) * m_._dims):
-            raise ValueError(
-                f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
-                f"{m_.padding!r}; PyTorch's LPPool has none"
-            )
-        return getattr(tnn, name)(m_.norm_type, m_.kernel_size, m_.stride, m_.ceil_mode)
-    if kind in _ADAPTIVE:
-        return getattr(tnn, name)(m_.output_size)
-    if kind in _BATCHNORMS:
-        state = [v for _, v in m.named_parameters()] + [v for _, v in m.named_buffers()]
-        dtype = getattr(torch, state[0].dtype.name) if state else torch.float32
-        return getattr(tnn, name)(
-            m_.num_features, eps=m_.eps, momentum=m_.momentum, affine=m_.affine,
-            track_running_stats=m_.track_running_stats, dtype=dtype,
-        )
-    if kind is Dropout:
-        return tnn.Dropout(m_.p)
-    if kind is Flatten:
-        return tnn.Flatten(m_.start_dim, m_.end_dim)
-    if kind is Unflatten:
-        return tnn.Unflatten(m_.dim, m_.unflattened_size)
-    if kind is LeakyReLU:
-        return tnn.LeakyReLU(m_.negative_slope)
-    return getattr(tnn, name)(dim=m_.dim)  # Softmax, LogSoftmax
+def _torch_class(torch: Any, m: Any) -> Any:
+    return getattr(torch.nn, type(m).__name__)
+
+
+def _torch_dtype(torch: Any, array: Any) -> Any:
+    return getattr(torch, array.dtype.name)
+
+
+def _dtype_of(tensors: list[Any]) -> str:
+    floats = [t for t in tensors if t is not None and t.is_floating_point()]
+    return str(floats[0].dtype).removeprefix("torch.") if floats else "float32"
+
+
+def _unwrap(value: Any) -> Any:
+    """PyTorch's AvgPool1d stores ``(3,)`` for 3; keep the int as convolab's layers do."""
+    return value[0] if isinstance(value, tuple) and len(value) == 1 else value
 
 
 def _torch_padding(padding: Any, names_allowed: bool) -> bool:
@@ -244,6 +114,256 @@ def _torch_padding(padding: Any, names_allowed: bool) -> bool:
     if isinstance(padding, str):
         return names_allowed and padding in ("same", "valid")
     return isinstance(padding, int) or all(isinstance(p, int) for p in padding)
+
+
+def _check_padding(m: Any, path: str, names_allowed: bool, what: str) -> None:
+    if not _torch_padding(m.padding, names_allowed):
+        name = type(m).__name__
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: padding="
+            f"{m.padding!r} has no torch.nn.{name} twin ({what})"
+        )
+
+
+# --------------------------------------------------------------------------- the twins
+
+
+def _plain_options(*options: str) -> _Twin:
+    """Layers whose constructor arguments are attributes of the same names in both libraries."""
+    return _Twin(
+        lambda torch, m, path: _torch_class(torch, m)(**{k: getattr(m, k) for k in options}),
+        lambda cls, t, path: cls(**{k: getattr(t, k) for k in options}),
+    )
+
+
+for _options, _classes in [
+    ((), (layers.Identity, layers.ReLU, layers.Sigmoid, layers.Tanh, layers.SiLU,
+          layers.Hardswish)),
+    (("alpha",), (layers.ELU, layers.CELU)),
+    (("approximate",), (layers.GELU,)),
+    (("beta", "threshold"), (layers.Softplus,)),
+    (("min_val", "max_val"), (layers.Hardtanh,)),
+    (("negative_slope",), (layers.LeakyReLU,)),
+    (("start_dim", "end_dim"), (layers.Flatten,)),
+]:  # fmt: skip
+    _register(_plain_options(*_options), *_classes)
+
+
+def _fixed_constants(options: tuple[str, ...], defaults: tuple[float, ...], why: str) -> _Twin:
+    """SELU and Hardsigmoid: PyTorch's have fixed constants; convolab's default to them."""
+
+    def to(torch: Any, m: Any, path: str) -> Any:
+        values = tuple(getattr(m, k) for k in options)
+        if values != defaults:
+            given = ", ".join(f"{k}={v}" for k, v in zip(options, values))
+            raise ValueError(
+                f"cannot convert layer {path or 'model'!r} ({type(m).__name__} with {given}) "
+                f"to PyTorch: {why}"
+            )
+        return _torch_class(torch, m)()
+
+    return _Twin(to, lambda cls, t, path: cls())
+
+
+_register(
+    _fixed_constants(("alpha", "scale"), (SELU_ALPHA, SELU_SCALE),
+                     "its SELU has the fixed self-normalizing constants"),
+    layers.SELU,
+)  # fmt: skip
+_register(
+    _fixed_constants(("alpha", "beta"), (1 / 6, 0.5), "its Hardsigmoid is x / 6 + 1/2 only"),
+    layers.Hardsigmoid,
+)
+
+
+def _prelu_to(torch: Any, m: Any, path: str) -> Any:
+    if m.shape is not None:
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} (PReLU with shape={m.shape}) to "
+            "PyTorch: its PReLU has one slope or one per channel"
+        )
+    return torch.nn.PReLU(m.num_parameters, m.init, dtype=_torch_dtype(torch, m.weight.data))
+
+
+_register(
+    _Twin(_prelu_to, lambda cls, t, path: cls(t.num_parameters, t.init,
+                                              dtype=_dtype_of([t.weight]))),
+    layers.PReLU,
+)  # fmt: skip
+
+
+def _conv_to(torch: Any, m: Any, path: str) -> Any:
+    transposed = m.kind == "conv_transpose"
+    _check_padding(m, path, not transposed, "per-side or ONNX 'same_*' padding")
+    extra = {"output_padding": m.output_padding} if transposed else {}
+    return _torch_class(torch, m)(
+        m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
+        dilation=m.dilation, groups=m.groups, bias=m.bias is not None,
+        dtype=_torch_dtype(torch, m.weight.data), **extra,
+    )  # fmt: skip
+
+
+def _conv_back(cls: Any, t: Any, path: str) -> Module:
+    _require(t.padding_mode == "zeros", t, path,
+             f"padding_mode={t.padding_mode!r}; only 'zeros' is supported")  # fmt: skip
+    transposed = cls.kind == "conv_transpose"
+    extra = {"output_padding": tuple(t.output_padding)} if transposed else {}
+    return cls(
+        t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
+        padding=t.padding if isinstance(t.padding, str) else tuple(t.padding),
+        dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
+        dtype=_dtype_of([t.weight]), **extra,
+    )  # fmt: skip
+
+
+_register(
+    _Twin(_conv_to, _conv_back),
+    layers.Conv1d, layers.Conv2d, layers.Conv3d,
+    layers.ConvTranspose1d, layers.ConvTranspose2d, layers.ConvTranspose3d,
+)  # fmt: skip
+
+_register(
+    _Twin(
+        lambda torch, m, path: torch.nn.Linear(m.in_features, m.out_features,
+                                               bias=m.bias is not None,
+                                               dtype=_torch_dtype(torch, m.weight.data)),
+        lambda cls, t, path: cls(t.in_features, t.out_features, bias=t.bias is not None,
+                                 dtype=_dtype_of([t.weight])),
+    ),
+    layers.Linear,
+)  # fmt: skip
+
+
+def _max_pool_to(torch: Any, m: Any, path: str) -> Any:
+    _check_padding(m, path, False, "per-side or named padding")
+    return _torch_class(torch, m)(
+        m.kernel_size, m.stride, m.padding, m.dilation, return_indices=m.return_indices,
+        ceil_mode=m.ceil_mode,
+    )  # fmt: skip
+
+
+_register(
+    _Twin(_max_pool_to, lambda cls, t, path: cls(t.kernel_size, t.stride, t.padding, t.dilation,
+                                                 t.return_indices, t.ceil_mode)),
+    layers.MaxPool1d, layers.MaxPool2d, layers.MaxPool3d,
+)  # fmt: skip
+
+
+def _avg_pool_to(torch: Any, m: Any, path: str) -> Any:
+    _check_padding(m, path, False, "per-side or named padding")
+    name = type(m).__name__
+    if m.dilation not in (1, (1,) * len(m.window().dilation)):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({name}) to PyTorch: "
+            f"dilation={m.dilation!r}; PyTorch's average pooling has none"
+        )
+    extra = {} if m.divisor_override is None else {"divisor_override": m.divisor_override}
+    return _torch_class(torch, m)(
+        m.kernel_size, m.stride, m.padding, ceil_mode=m.ceil_mode,
+        count_include_pad=m.count_include_pad, **extra,
+    )  # fmt: skip
+
+
+def _avg_pool_back(cls: Any, t: Any, path: str) -> Module:
+    k, s, p = (_unwrap(v) for v in (t.kernel_size, t.stride, t.padding))
+    override = getattr(t, "divisor_override", None)
+    extra = {} if override is None else {"divisor_override": override}
+    return cls(k, s, p, t.ceil_mode, t.count_include_pad, **extra)
+
+
+_register(
+    _Twin(_avg_pool_to, _avg_pool_back), layers.AvgPool1d, layers.AvgPool2d, layers.AvgPool3d
+)
+
+
+def _lp_pool_to(torch: Any, m: Any, path: str) -> Any:
+    if m.padding not in (0, (0,) * len(m.window().kernel_size)):
+        raise ValueError(
+            f"cannot convert layer {path or 'model'!r} ({type(m).__name__}) to PyTorch: "
+            f"padding={m.padding!r}; PyTorch's LPPool has none"
+        )
+    return _torch_class(torch, m)(m.norm_type, m.kernel_size, m.stride, m.ceil_mode)
+
+
+_register(
+    _Twin(_lp_pool_to, lambda cls, t, path: cls(t.norm_type, t.kernel_size, t.stride,
+                                                t.ceil_mode)),
+    layers.LPPool1d, layers.LPPool2d,
+)  # fmt: skip
+
+_register(
+    _Twin(
+        lambda torch, m, path: _torch_class(torch, m)(m.output_size),
+        lambda cls, t, path: cls(
+            tuple(t.output_size) if isinstance(t.output_size, list | tuple) else t.output_size
+        ),
+    ),
+    layers.AdaptiveAvgPool1d, layers.AdaptiveAvgPool2d,
+)  # fmt: skip
+
+
+def _batch_norm_to(torch: Any, m: Any, path: str) -> Any:
+    state = [v for _, v in m.named_parameters()] + [v for _, v in m.named_buffers()]
+    dtype = _torch_dtype(torch, state[0]) if state else torch.float32
+    return _torch_class(torch, m)(
+        m.num_features, eps=m.eps, momentum=m.momentum, affine=m.affine,
+        track_running_stats=m.track_running_stats, dtype=dtype,
+    )  # fmt: skip
+
+
+def _batch_norm_back(cls: Any, t: Any, path: str) -> Module:
+    return cls(
+        t.num_features, eps=t.eps, momentum=t.momentum, affine=t.affine,
+        track_running_stats=t.track_running_stats,
+        dtype=_dtype_of([t.weight, t.bias, t.running_mean, t.running_var]),
+    )  # fmt: skip
+
+
+_register(_Twin(_batch_norm_to, _batch_norm_back), layers.BatchNorm1d, layers.BatchNorm2d)
+
+
+def _dropout_back(cls: Any, t: Any, path: str) -> Module:
+    _require(not t.inplace, t, path, "inplace=True is not supported")
+    return cls(t.p)
+
+
+_register(_Twin(lambda torch, m, path: torch.nn.Dropout(m.p), _dropout_back), layers.Dropout)
+_register(
+    _Twin(
+        lambda torch, m, path: torch.nn.Unflatten(m.dim, m.unflattened_size),
+        lambda cls, t, path: cls(t.dim, tuple(t.unflattened_size)),
+    ),
+    layers.Unflatten,
+)
+
+
+def _softmax_back(cls: Any, t: Any, path: str) -> Module:
+    _require(t.dim is not None, t, path, "dim=None (PyTorch's implicit axis) is ambiguous; "
+             "give the axis explicitly, e.g. dim=1")  # fmt: skip
+    return cls(dim=t.dim)
+
+
+_register(
+    _Twin(lambda torch, m, path: _torch_class(torch, m)(dim=m.dim), _softmax_back),
+    layers.Softmax, layers.LogSoftmax,
+)
+
+
+# --------------------------------------------------------------------------- to torch
+
+
+def _torch_twin(torch: Any, m: Module, path: str) -> Any:
+    """An untrained torch module with ``m``'s architecture (not its weights)."""
+    if type(m) is Sequential:
+        seq = torch.nn.Sequential()
+        for child_name, child in m.named_children():
+            child_path = f"{path}.{child_name}" if path else child_name
+            seq.add_module(child_name, _torch_twin(torch, child, child_path))
+        return seq
+    twin = _TWINS.get(type(m))
+    if twin is None:
+        raise _unsupported(m, path, "to PyTorch")
+    return twin.to(torch, m, path)
 
 
 def to_torch(model: Module) -> Any:
@@ -301,93 +421,18 @@ def to_torch(model: Module) -> Any:
 # --------------------------------------------------------------------------- from torch
 
 
-def _require(condition: bool, module: Any, path: str, what: str) -> None:
-    if not condition:
-        where = f"layer {path!r}" if path else "the model"
-        raise ValueError(
-            f"cannot convert {where} ({type(module).__name__}) from PyTorch: {what}"
-        )
-
-
-def _dtype_of(tensors: list[Any]) -> str:
-    floats = [t for t in tensors if t is not None and t.is_floating_point()]
-    return str(floats[0].dtype).removeprefix("torch.") if floats else "float32"
-
-
-def _unwrap(value: Any) -> Any:
-    """PyTorch's AvgPool1d stores ``(3,)`` for 3; keep the int as convolab's layers do."""
-    return value[0] if isinstance(value, tuple) and len(value) == 1 else value
-
-
 def _twin_of_torch(torch: Any, t: Any, path: str) -> Module:
     """An untrained convolab module with the torch module ``t``'s architecture."""
-    tnn = torch.nn
-    kind = type(t)
-    name = kind.__name__
-    if kind is tnn.Sequential:
+    if type(t) is torch.nn.Sequential:
         seq = Sequential()
         for child_name, child in t.named_children():
             child_path = f"{path}.{child_name}" if path else child_name
             seq.add_module(child_name, _twin_of_torch(torch, child, child_path))
         return seq
-    ours = {c.__name__: c for c in _SUPPORTED}.get(name)
-    if ours is None or kind is not getattr(tnn, name, None):
+    ours = {getattr(torch.nn, c.__name__, None): c for c in _TWINS}.get(type(t))
+    if ours is None:
         raise _unsupported(t, path, "from PyTorch")
-    if ours in _SIMPLE:
-        return ours()
-    if ours in _OPTIONS:
-        return ours(**{k: getattr(t, k) for k in _OPTIONS[ours]})
-    if ours is PReLU:
-        return PReLU(t.num_parameters, t.init, dtype=_dtype_of([t.weight]))
-    if ours in _CONVS:
-        _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
-                 "only 'zeros' is supported")
-        return ours(
-            t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
-            padding=t.padding if isinstance(t.padding, str) else tuple(t.padding),
-            dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
-            dtype=_dtype_of([t.weight]),
-        )
-    if ours in _CONV_TRANSPOSES:
-        _require(t.padding_mode == "zeros", t, path, f"padding_mode={t.padding_mode!r}; "
-                 "only 'zeros' is supported")
-        return ours(
-            t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
-            padding=tuple(t.padding), output_padding=tuple(t.output_padding), groups=t.groups,
-            bias=t.bias is not None, dilation=tuple(t.dilation), dtype=_dtype_of([t.weight]),
-        )
-    if ours is Linear:
-        return Linear(t.in_features, t.out_features, bias=t.bias is not None,
-                      dtype=_dtype_of([t.weight]))
-    if ours in _MAXPOOLS:
-        return ours(t.kernel_size, t.stride, t.padding, t.dilation, t.return_indices, t.ceil_mode)
-    if ours in _AVGPOOLS:
-        k, s, p = (_unwrap(v) for v in (t.kernel_size, t.stride, t.padding))
-        extra = {} if ours is AvgPool1d else {"divisor_override": t.divisor_override}
-        return ours(k, s, p, t.ceil_mode, t.count_include_pad, **extra)
-    if ours in _LPPOOLS:
-        return ours(t.norm_type, t.kernel_size, t.stride, t.ceil_mode)
-    if ours in _ADAPTIVE:
-        size = t.output_size
-        return ours(tuple(size) if isinstance(size, list | tuple) else size)
-    if ours in _BATCHNORMS:
-        tensors = [t.weight, t.bias, t.running_mean, t.running_var]
-        return ours(
-            t.num_features, eps=t.eps, momentum=t.momentum, affine=t.affine,
-            track_running_stats=t.track_running_stats, dtype=_dtype_of(tensors),
-        )
-    if ours is Dropout:
-        _require(not t.inplace, t, path, "inplace=True is not supported")
-        return Dropout(t.p)
-    if ours is Flatten:
-        return Flatten(t.start_dim, t.end_dim)
-    if ours is Unflatten:
-        return Unflatten(t.dim, tuple(t.unflattened_size))
-    if ours is LeakyReLU:
-        return LeakyReLU(t.negative_slope)
-    _require(t.dim is not None, t, path, "dim=None (PyTorch's implicit axis) is ambiguous; "
-             "give the axis explicitly, e.g. dim=1")
-    return ours(dim=t.dim)  # Softmax, LogSoftmax
+    return _TWINS[ours].back(ours, t, path)
 
 
 def from_torch(module: Any) -> Module:

@@ -20,112 +20,27 @@ array([[[[ 5.,  7.],
          [13., 15.]]]])
 """
 
-from convolab.nn.functional.activation import (
-    celu,
-    elu,
-    gelu,
-    hardsigmoid,
-    hardswish,
-    hardtanh,
-    leaky_relu,
-    log_softmax,
-    prelu,
-    relu,
-    selu,
-    sigmoid,
-    silu,
-    softmax,
-    softplus,
-    tanh,
-)
-from convolab.nn.functional.adaptive import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    global_avg_pool2d,
-)
-from convolab.nn.functional.conv import (
-    conv1d,
-    conv2d,
-    conv3d,
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-)
-from convolab.nn.functional.linear import (
-    dropout,
-    flatten,
-    linear,
-)
-from convolab.nn.functional.loss import (
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    mse_loss,
-    nll_loss,
-)
-from convolab.nn.functional.norm import (
-    batch_norm,
-)
-from convolab.nn.functional.pool import (
-    avg_pool1d,
-    avg_pool2d,
-    avg_pool3d,
-    global_avg_pool,
-    global_max_pool,
-    lp_pool1d,
-    lp_pool2d,
-    max_pool1d,
-    max_pool2d,
-    max_pool3d,
-    max_unpool1d,
-    max_unpool2d,
-    max_unpool3d,
-)
+from convolab.nn.functional import activation as _activation
+from convolab.nn.functional import adaptive as _adaptive
+from convolab.nn.functional import conv as _conv
+from convolab.nn.functional import linear as _linear
+from convolab.nn.functional import loss as _loss
+from convolab.nn.functional import norm as _norm
+from convolab.nn.functional import pool as _pool
+from convolab.nn.functional.activation import *  # noqa: F403
+from convolab.nn.functional.adaptive import *  # noqa: F403
+from convolab.nn.functional.conv import *  # noqa: F403
+from convolab.nn.functional.linear import *  # noqa: F403
+from convolab.nn.functional.loss import *  # noqa: F403
+from convolab.nn.functional.norm import *  # noqa: F403
+from convolab.nn.functional.pool import *  # noqa: F403
 
 __all__ = [
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "batch_norm",
-    "binary_cross_entropy_with_logits",
-    "celu",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "cross_entropy",
-    "dropout",
-    "elu",
-    "flatten",
-    "gelu",
-    "global_avg_pool",
-    "global_avg_pool2d",
-    "global_max_pool",
-    "hardsigmoid",
-    "hardswish",
-    "hardtanh",
-    "leaky_relu",
-    "linear",
-    "log_softmax",
-    "lp_pool1d",
-    "lp_pool2d",
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "max_unpool1d",
-    "max_unpool2d",
-    "max_unpool3d",
-    "mse_loss",
-    "nll_loss",
-    "prelu",
-    "relu",
-    "selu",
-    "sigmoid",
-    "silu",
-    "softmax",
-    "softplus",
-    "tanh",
+    *_activation.__all__,
+    *_adaptive.__all__,
+    *_conv.__all__,
+    *_linear.__all__,
+    *_loss.__all__,
+    *_norm.__all__,
+    *_pool.__all__,
 ]

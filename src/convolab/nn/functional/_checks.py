@@ -23,6 +23,11 @@ def _ntuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
+def _spatial_names(m: int) -> tuple[str, ...]:
+    """The names of ``m`` spatial axes, for messages: ``L``; ``H, W``; ``D, H, W``."""
+    return ("L",) if m == 1 else ("H", "W") if m == 2 else ("D", "H", "W")
+
+
 def _check_ndim(t: Tensor, name: str, allowed: tuple[int, ...], shape_doc: str) -> None:
     if t.ndim not in allowed:
         raise ValueError(f"`{name}` must have shape {shape_doc}; got shape {t.shape}")

@@ -10,7 +10,8 @@ import numpy as np
 from scipy import special
 
 from convolab.nn import _act_compiled
-from convolab.nn.tensor import Function, Tensor, _as_tensor, _dim, _norm_axes
+from convolab.nn.axes import dim_or_axis, norm_axes
+from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = [
     "celu",
@@ -142,10 +143,10 @@ def tanh(input: Any) -> Tensor:  # noqa: A002
 
 
 def _softmax_axis(x: Tensor, dim: Any, axis: Any) -> int:
-    d = _dim(dim, axis)
+    d = dim_or_axis(dim, axis)
     if d is None:
         raise TypeError("softmax needs `dim` (or `axis`): the axis that sums to one")
-    return _norm_axes(d, x.ndim)[0]
+    return norm_axes(d, x.ndim)[0]
 
 
 def softmax(input: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:  # noqa: A002

@@ -13,7 +13,7 @@ import numpy as np
 
 from convolab.conv import conv_nd, conv_transpose_nd
 from convolab.conv.padding import layer_pads
-from convolab.nn.functional._checks import _check_ndim, _ntuple
+from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.functional.norm import _channel_sum
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
@@ -95,7 +95,29 @@ def _conv_weight_grad(
     return np.ascontiguousarray(g.swapaxes(0, 1))  # (C_out, C_in/g, *K)
 
 
-class _ConvNd(Function):
+class _ConvFunction(Function):
+    """What a convolution and a transposed convolution share: the saved operands and a
+    backward that asks the subclass for the input and weight gradients."""
+
+    def _save(self, x: np.ndarray, w: np.ndarray, *options: Any) -> None:
+        self.x, self.w, self.options = x, w, options  # pads, stride, dilation, groups
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        grad = grad.astype(np.result_type(self.x, self.w), copy=False)
+        dx = self._input_grad(grad, *self.options) if self.needs_input_grad[0] else None
+        dw = self._weight_grad(grad, *self.options) if self.needs_input_grad[1] else None
+        if len(self.needs_input_grad) == 2:
+            return dx, dw
+        return dx, dw, (_channel_sum(grad) if self.needs_input_grad[2] else None)
+
+    def _input_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _weight_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+class _ConvNd(_ConvFunction):
     """Batched cross-correlation on the engine; backward: a transposed convolution and a
     correlation."""
 
@@ -109,27 +131,18 @@ class _ConvNd(Function):
         dilation: tuple[int, ...],
         groups: int,
     ) -> np.ndarray:
-        self.x, self.w = x, w
-        self.options = pads, stride, dilation, groups
+        self._save(x, w, pads, stride, dilation, groups)
         b = bias[0] if bias else None
         return conv_nd(x, w, b, stride=stride, padding=pads, dilation=dilation, groups=groups)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        pads, stride, dilation, groups = self.options
-        x, w = self.x, self.w
-        grad = grad.astype(np.result_type(x, w), copy=False)
-        dx = dw = None
-        if self.needs_input_grad[0]:
-            dx = _conv_input_grad(grad, w, x.shape[2:], pads, stride, dilation, groups)
-        if self.needs_input_grad[1]:
-            dw = _conv_weight_grad(x, grad, w.shape[2:], pads, stride, dilation, groups)
-        if len(self.needs_input_grad) == 2:
-            return dx, dw
-        db = _channel_sum(grad) if self.needs_input_grad[2] else None
-        return dx, dw, db
+    def _input_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:
+        return _conv_input_grad(grad, self.w, self.x.shape[2:], *options)
+
+    def _weight_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:
+        return _conv_weight_grad(self.x, grad, self.w.shape[2:], *options)
 
 
-class _ConvTransposeNd(Function):
+class _ConvTransposeNd(_ConvFunction):
     """Transposed convolution on the engine; backward: a convolution and a correlation.
 
     With ``y = conv_transpose(x, w)``: ``dL/dx = conv(dL/dy, w)`` (same stride,
@@ -148,33 +161,21 @@ class _ConvTransposeNd(Function):
         dilation: tuple[int, ...],
         groups: int,
     ) -> np.ndarray:
-        self.x, self.w = x, w
-        self.options = pads, stride, dilation, groups
+        self._save(x, w, pads, stride, dilation, groups)
         b = bias[0] if bias else None
         return conv_transpose_nd(
             x, w, b, stride=stride, padding=pads, output_padding=output_padding,
             dilation=dilation, groups=groups,
         )  # fmt: skip
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        pads, stride, dilation, groups = self.options
-        x, w = self.x, self.w
-        grad = grad.astype(np.result_type(x, w), copy=False)
-        dx = dw = None
-        if self.needs_input_grad[0]:
-            dx = conv_nd(grad, w, stride=stride, padding=pads, dilation=dilation, groups=groups)
-            # output_padding >= stride (possible with a larger dilation) adds outputs
-            dx = dx[(slice(None), slice(None)) + tuple(slice(0, n) for n in x.shape[2:])]
-        if self.needs_input_grad[1]:
-            dw = _conv_weight_grad(grad, x, w.shape[2:], pads, stride, dilation, groups)
-        if len(self.needs_input_grad) == 2:
-            return dx, dw
-        db = _channel_sum(grad) if self.needs_input_grad[2] else None
-        return dx, dw, db
+    def _input_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:
+        pads, stride, dilation, groups = options
+        dx = conv_nd(grad, self.w, stride=stride, padding=pads, dilation=dilation, groups=groups)
+        # output_padding >= stride (possible with a larger dilation) adds outputs
+        return dx[(slice(None), slice(None)) + tuple(slice(0, n) for n in self.x.shape[2:])]
 
-
-def _spatial_names(m: int) -> tuple[str, ...]:
-    return ("L",) if m == 1 else ("H", "W") if m == 2 else ("D", "H", "W")
+    def _weight_grad(self, grad: np.ndarray, *options: Any) -> np.ndarray:
+        return _conv_weight_grad(grad, self.x, self.w.shape[2:], *options)
 
 
 def _layer_operands(

@@ -10,7 +10,7 @@ import numpy as np
 
 from convolab.conv.padding import layer_pads, pool_length
 from convolab.nn import _pool_compiled
-from convolab.nn.functional._checks import _check_ndim, _ntuple
+from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = [
@@ -120,10 +120,6 @@ def _windows(
         for o, si, e, ni, (b, a) in zip(out, s, eff, n, pads, strict=True)
     )
     return _Windows(k, s, d, pads, out, tail)
-
-
-def _spatial_names(m: int) -> tuple[str, ...]:
-    return ("L",) if m == 1 else ("H", "W") if m == 2 else ("D", "H", "W")
 
 
 def _first_max_taps(xp: np.ndarray, y: np.ndarray, win: _Windows) -> np.ndarray:

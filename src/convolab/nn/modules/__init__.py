@@ -21,126 +21,27 @@ those decorated with :func:`register_module`) can be rebuilt.
 ['0.weight', '0.bias', '4.weight', '4.bias']
 """
 
-from convolab.nn.modules.activation import (
-    CELU,
-    ELU,
-    GELU,
-    SELU,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    LeakyReLU,
-    LogSoftmax,
-    PReLU,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-)
-from convolab.nn.modules.container import (
-    Sequential,
-)
-from convolab.nn.modules.conv import (
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-)
-from convolab.nn.modules.linear import (
-    Dropout,
-    Flatten,
-    Identity,
-    Linear,
-    Unflatten,
-)
-from convolab.nn.modules.module import (
-    IncompatibleKeys,
-    Module,
-    Parameter,
-    build_module,
-    describe_module,
-    module_registry,
-    register_module,
-)
-from convolab.nn.modules.norm import (
-    BatchNorm1d,
-    BatchNorm2d,
-    Standardize,
-)
-from convolab.nn.modules.pool import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    GlobalAvgPool,
-    GlobalMaxPool,
-    LPPool1d,
-    LPPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    MaxUnpool1d,
-    MaxUnpool2d,
-    MaxUnpool3d,
-)
+from convolab.nn.modules import activation as _activation
+from convolab.nn.modules import container as _container
+from convolab.nn.modules import conv as _conv
+from convolab.nn.modules import linear as _linear
+from convolab.nn.modules import module as _module
+from convolab.nn.modules import norm as _norm
+from convolab.nn.modules import pool as _pool
+from convolab.nn.modules.activation import *  # noqa: F403
+from convolab.nn.modules.container import *  # noqa: F403
+from convolab.nn.modules.conv import *  # noqa: F403
+from convolab.nn.modules.linear import *  # noqa: F403
+from convolab.nn.modules.module import *  # noqa: F403
+from convolab.nn.modules.norm import *  # noqa: F403
+from convolab.nn.modules.pool import *  # noqa: F403
 
 __all__ = [
-    "AdaptiveAvgPool1d",
-    "AdaptiveAvgPool2d",
-    "AvgPool1d",
-    "AvgPool2d",
-    "AvgPool3d",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "CELU",
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-    "Dropout",
-    "ELU",
-    "Flatten",
-    "GELU",
-    "GlobalAvgPool",
-    "GlobalMaxPool",
-    "Hardsigmoid",
-    "Hardswish",
-    "Hardtanh",
-    "Identity",
-    "IncompatibleKeys",
-    "LPPool1d",
-    "LPPool2d",
-    "LeakyReLU",
-    "Linear",
-    "LogSoftmax",
-    "MaxPool1d",
-    "MaxPool2d",
-    "MaxPool3d",
-    "MaxUnpool1d",
-    "MaxUnpool2d",
-    "MaxUnpool3d",
-    "Module",
-    "PReLU",
-    "Parameter",
-    "ReLU",
-    "SELU",
-    "Sequential",
-    "SiLU",
-    "Sigmoid",
-    "Softmax",
-    "Softplus",
-    "Standardize",
-    "Tanh",
-    "Unflatten",
-    "build_module",
-    "describe_module",
-    "module_registry",
-    "register_module",
+    *_activation.__all__,
+    *_container.__all__,
+    *_conv.__all__,
+    *_linear.__all__,
+    *_module.__all__,
+    *_norm.__all__,
+    *_pool.__all__,
 ]

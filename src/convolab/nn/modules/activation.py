@@ -32,107 +32,10 @@ __all__ = [
 ]
 
 
-@register_module
-class ReLU(Module):
-    """``max(x, 0)``.
+class _Activation(Module):
+    """An activation: ``_function`` applied with the options named in ``_options``."""
 
-    >>> from convolab import nn
-    >>> nn.ReLU()([-1.0, 2.0]).data
-    array([0., 2.])
-    """
-
-    def forward(self, x: Any) -> Tensor:
-        return F.relu(x)
-
-
-@register_module
-class LeakyReLU(Module):
-    """``x`` if ``x > 0`` else ``negative_slope * x``.
-
-    >>> from convolab import nn
-    >>> nn.LeakyReLU(0.1)
-    LeakyReLU(negative_slope=0.1)
-    """
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
-        self.negative_slope = float(negative_slope)
-
-    def forward(self, x: Any) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-@register_module
-class Sigmoid(Module):
-    """``1 / (1 + exp(-x))``.
-
-    >>> from convolab import nn
-    >>> nn.Sigmoid()([0.0]).data
-    array([0.5])
-    """
-
-    def forward(self, x: Any) -> Tensor:
-        return F.sigmoid(x)
-
-
-@register_module
-class Tanh(Module):
-    """Hyperbolic tangent.
-
-    >>> from convolab import nn
-    >>> nn.Tanh()([0.0]).data
-    array([0.])
-    """
-
-    def forward(self, x: Any) -> Tensor:
-        return F.tanh(x)
-
-
-@register_module
-class Softmax(Module):
-    """Softmax along ``dim`` (default the last axis).
-
-    >>> from convolab import nn
-    >>> nn.Softmax(dim=1)
-    Softmax(dim=1)
-    """
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Any) -> Tensor:
-        return F.softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-@register_module
-class LogSoftmax(Module):
-    """Log-softmax along ``dim`` (default the last axis).
-
-    >>> from convolab import nn
-    >>> nn.LogSoftmax(dim=1)
-    LogSoftmax(dim=1)
-    """
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Any) -> Tensor:
-        return F.log_softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class _Parametrized(Module):
-    """An activation whose constructor arguments are its options (kept as attributes)."""
+    kind = "activation"
 
     _options: tuple[str, ...] = ()
     _function: Any = None
@@ -145,7 +48,94 @@ class _Parametrized(Module):
 
 
 @register_module
-class ELU(_Parametrized):
+class ReLU(_Activation):
+    """``max(x, 0)``.
+
+    >>> from convolab import nn
+    >>> nn.ReLU()([-1.0, 2.0]).data
+    array([0., 2.])
+    """
+
+    _function = F.relu
+
+
+@register_module
+class LeakyReLU(_Activation):
+    """``x`` if ``x > 0`` else ``negative_slope * x``.
+
+    >>> from convolab import nn
+    >>> nn.LeakyReLU(0.1)
+    LeakyReLU(negative_slope=0.1)
+    """
+
+    _options = ("negative_slope",)
+    _function = F.leaky_relu
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+
+@register_module
+class Sigmoid(_Activation):
+    """``1 / (1 + exp(-x))``.
+
+    >>> from convolab import nn
+    >>> nn.Sigmoid()([0.0]).data
+    array([0.5])
+    """
+
+    _function = F.sigmoid
+
+
+@register_module
+class Tanh(_Activation):
+    """Hyperbolic tangent.
+
+    >>> from convolab import nn
+    >>> nn.Tanh()([0.0]).data
+    array([0.])
+    """
+
+    _function = F.tanh
+
+
+@register_module
+class Softmax(_Activation):
+    """Softmax along ``dim`` (default the last axis).
+
+    >>> from convolab import nn
+    >>> nn.Softmax(dim=1)
+    Softmax(dim=1)
+    """
+
+    _options = ("dim",)
+    _function = F.softmax
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+
+@register_module
+class LogSoftmax(_Activation):
+    """Log-softmax along ``dim`` (default the last axis).
+
+    >>> from convolab import nn
+    >>> nn.LogSoftmax(dim=1)
+    LogSoftmax(dim=1)
+    """
+
+    _options = ("dim",)
+    _function = F.log_softmax
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+
+@register_module
+class ELU(_Activation):
     """``x`` if ``x > 0`` else ``alpha (exp(x) - 1)``; see :func:`convolab.nn.functional.elu`.
 
     >>> from convolab import nn
@@ -162,7 +152,7 @@ class ELU(_Parametrized):
 
 
 @register_module
-class SELU(_Parametrized):
+class SELU(_Activation):
     """Scaled ELU, by default with the self-normalizing constants; see
     :func:`convolab.nn.functional.selu`.
 
@@ -187,7 +177,7 @@ class SELU(_Parametrized):
 
 
 @register_module
-class CELU(_Parametrized):
+class CELU(_Activation):
     """``max(0, x) + min(0, alpha (exp(x / alpha) - 1))``; see :func:`convolab.nn.functional.celu`.
 
     >>> from convolab import nn
@@ -205,7 +195,7 @@ class CELU(_Parametrized):
 
 
 @register_module
-class GELU(_Parametrized):
+class GELU(_Activation):
     """``x Phi(x)`` (``approximate='none'``) or its tanh form; see :func:`.functional.gelu`.
 
     >>> from convolab import nn
@@ -224,7 +214,7 @@ class GELU(_Parametrized):
 
 
 @register_module
-class SiLU(_Parametrized):
+class SiLU(_Activation):
     """``x sigmoid(x)`` (swish); see :func:`convolab.nn.functional.silu`.
 
     >>> from convolab import nn
@@ -236,7 +226,7 @@ class SiLU(_Parametrized):
 
 
 @register_module
-class Softplus(_Parametrized):
+class Softplus(_Activation):
     """``log(1 + exp(beta x)) / beta`` (linear above ``threshold``); see
     :func:`convolab.nn.functional.softplus`.
 
@@ -255,7 +245,7 @@ class Softplus(_Parametrized):
 
 
 @register_module
-class Hardtanh(_Parametrized):
+class Hardtanh(_Activation):
     """``clip(x, min_val, max_val)``; see :func:`convolab.nn.functional.hardtanh`.
 
     >>> from convolab import nn
@@ -273,7 +263,7 @@ class Hardtanh(_Parametrized):
 
 
 @register_module
-class Hardsigmoid(_Parametrized):
+class Hardsigmoid(_Activation):
     """``clip(alpha x + beta, 0, 1)``, by default ``x / 6 + 1/2``; see
     :func:`convolab.nn.functional.hardsigmoid`.
 
@@ -298,7 +288,7 @@ class Hardsigmoid(_Parametrized):
 
 
 @register_module
-class Hardswish(_Parametrized):
+class Hardswish(_Activation):
     """``x hardsigmoid(x)``; see :func:`convolab.nn.functional.hardswish`.
 
     >>> from convolab import nn
@@ -310,7 +300,7 @@ class Hardswish(_Parametrized):
 
 
 @register_module
-class PReLU(Module):
+class PReLU(_Activation):
     """Parametric ReLU: ``x`` if ``x > 0`` else ``a x``, ``a`` learned (one or one per channel).
 
     Parameters

@@ -31,6 +31,8 @@ class Sequential(Module):
     ReLU()
     """
 
+    kind = "container"
+
     def __init__(self, *modules: Module) -> None:
         super().__init__()
         for i, m in enumerate(modules):

@@ -11,6 +11,7 @@ from convolab.nn import functional as F
 from convolab.nn import init
 from convolab.nn.functional._checks import _ntuple, _padding_spec
 from convolab.nn.modules._checks import _check_positive_int, _float_dtype
+from convolab.nn.modules.kind import Window
 from convolab.nn.modules.module import Module, Parameter, register_module
 from convolab.nn.tensor import Tensor
 
@@ -24,8 +25,72 @@ __all__ = [
 ]
 
 
-class _ConvNd(Module):
+class _ConvBase(Module):
+    """What a convolution and a transposed convolution share: channels, window, weights."""
+
     _dims = 2
+
+    def _setup(
+        self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, dilation: Any,
+        groups: int, padding_mode: str,
+    ) -> None:  # fmt: skip
+        m = self._dims
+        self.in_channels = _check_positive_int(in_channels, "in_channels")
+        self.out_channels = _check_positive_int(out_channels, "out_channels")
+        self.groups = _check_positive_int(groups, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"`groups`={groups} must divide in_channels ({in_channels}) and out_channels "
+                f"({out_channels})"
+            )
+        self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
+        self.stride = _ntuple(stride, m, "stride")
+        self.dilation = _ntuple(dilation, m, "dilation")
+        if padding_mode != "zeros":
+            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
+        self.padding_mode = padding_mode
+
+    def _weights(self, shape: tuple[int, ...], bias: bool, dtype: Any) -> None:
+        dt = _float_dtype(dtype)
+        self.weight = Parameter(np.empty(shape + self.kernel_size, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _effective(self) -> tuple[int, ...]:
+        return Window(self.kernel_size, self.stride, 0, self.dilation).effective
+
+    def window(self) -> Window:
+        return Window(self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: He uniform with ``a = sqrt(5)``; bias ``U(+-1/sqrt(fan_in))``."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(init._fans(self.weight)[0])
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        unset = {"padding": 0, "output_padding": 0, "dilation": 1}
+        for name, default in unset.items():
+            value = getattr(self, name, (default,) * self._dims)
+            if value != (default,) * self._dims:
+                s += f", {name}={value}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class _ConvNd(_ConvBase):
+    kind = "conv"
 
     def __init__(
         self,
@@ -41,59 +106,13 @@ class _ConvNd(Module):
         dtype: Any = "float32",
     ) -> None:
         super().__init__()
-        m = self._dims
-        self.in_channels = _check_positive_int(in_channels, "in_channels")
-        self.out_channels = _check_positive_int(out_channels, "out_channels")
-        self.groups = _check_positive_int(groups, "groups")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"`groups`={groups} must divide in_channels ({in_channels}) and out_channels "
-                f"({out_channels})"
-            )
-        self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
-        self.stride = _ntuple(stride, m, "stride")
-        self.dilation = _ntuple(dilation, m, "dilation")
+        self._setup(in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode)
         self.padding: Any = _padding_spec(padding, self._effective(), self.stride)
-        if padding_mode != "zeros":
-            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        dt = _float_dtype(dtype)
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def _effective(self) -> list[int]:
-        return [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)]
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: He uniform with ``a = sqrt(5)``; bias ``U(+-1/sqrt(fan_in))``."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(init._fans(self.weight)[0])
-            init.uniform_(self.bias, -bound, bound)
+        self._weights((out_channels, in_channels // groups), bias, dtype)
 
     def forward(self, x: Any) -> Tensor:
         fn = (F.conv1d, F.conv2d, F.conv3d)[self._dims - 1]
         return fn(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self) -> str:
-        s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}"
-        )
-        if self.padding != (0,) * self._dims:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * self._dims:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
 
 
 @register_module
@@ -213,8 +232,8 @@ class Conv3d(_ConvNd):
     _dims = 3
 
 
-class _ConvTransposeNd(Module):
-    _dims = 2
+class _ConvTransposeNd(_ConvBase):
+    kind = "conv_transpose"
 
     def __init__(
         self,
@@ -231,46 +250,18 @@ class _ConvTransposeNd(Module):
         dtype: Any = "float32",
     ) -> None:
         super().__init__()
-        m = self._dims
-        self.in_channels = _check_positive_int(in_channels, "in_channels")
-        self.out_channels = _check_positive_int(out_channels, "out_channels")
-        self.groups = _check_positive_int(groups, "groups")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"`groups`={groups} must divide in_channels ({in_channels}) and out_channels "
-                f"({out_channels})"
-            )
-        self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
-        self.stride = _ntuple(stride, m, "stride")
-        self.dilation = _ntuple(dilation, m, "dilation")
-        self.output_padding = _ntuple(output_padding, m, "output_padding", minimum=0)
+        self._setup(in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode)
+        self.output_padding = _ntuple(output_padding, self._dims, "output_padding", minimum=0)
         if any(e >= max(s, d) for e, s, d in zip(self.output_padding, self.stride, self.dilation)):
             raise ValueError(
                 f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
                 f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}"
             )
-        effective = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)]
         self.padding: Any = _padding_spec(
-            padding, effective, self.stride, transposed=True, output_padding=self.output_padding
-        )
-        if padding_mode != "zeros":
-            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        dt = _float_dtype(dtype)
-        shape = (in_channels, out_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: He uniform with ``a = sqrt(5)`` (fan-in from ``weight.shape[1]``)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(init._fans(self.weight)[0])
-            init.uniform_(self.bias, -bound, bound)
+            padding, self._effective(), self.stride, transposed=True,
+            output_padding=self.output_padding,
+        )  # fmt: skip
+        self._weights((in_channels, out_channels // groups), bias, dtype)
 
     def forward(self, x: Any) -> Tensor:
         fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._dims - 1]
@@ -278,23 +269,6 @@ class _ConvTransposeNd(Module):
             x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
             self.groups, self.dilation,
         )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}"
-        )
-        if self.padding != (0,) * self._dims:
-            s += f", padding={self.padding}"
-        if self.output_padding != (0,) * self._dims:
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1,) * self._dims:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
 
 
 @register_module

@@ -45,6 +45,8 @@ class Linear(Module):
     Linear(in_features=120, out_features=84, bias=True)
     """
 
+    kind = "linear"
+
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True, dtype: Any = "float32"
     ) -> None:
@@ -88,6 +90,8 @@ class Dropout(Module):
     Dropout(p=0.25, inplace=False)
     """
 
+    kind = "dropout"
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
@@ -111,6 +115,8 @@ class Flatten(Module):
     (2, 400)
     """
 
+    kind = "flatten"
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -131,6 +137,8 @@ class Unflatten(Module):
     >>> nn.Unflatten(1, (4, 25))(np.zeros((2, 100))).shape
     (2, 4, 25)
     """
+
+    kind = "flatten"
 
     def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
@@ -165,6 +173,8 @@ class Identity(Module):
     >>> nn.Identity()
     Identity()
     """
+
+    kind = "identity"
 
     def forward(self, x: Any) -> Any:
         return x

@@ -7,10 +7,11 @@ import inspect
 import numbers
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from convolab.nn.modules.kind import Window
 from convolab.nn.tensor import Tensor
 
 __all__ = [
@@ -177,6 +178,12 @@ class Module:
 
     training: bool
     _registered_name: str | None = None
+    #: What the layer is, one of :data:`convolab.nn.modules.kind.KINDS`; a class declares it.
+    kind: ClassVar[str] = "other"
+
+    def window(self) -> Window | None:
+        """Where the layer's sliding window lies (convolutions, poolings), else None."""
+        return None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

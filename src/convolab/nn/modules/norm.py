@@ -21,6 +21,7 @@ __all__ = [
 
 
 class _BatchNorm(Module):
+    kind = "norm"
     _ndims: tuple[int, ...] = (4,)
 
     def __init__(
@@ -129,6 +130,8 @@ class Standardize(Module):
     >>> nn.Standardize([0.1, 0.2], [1.0, 2.0])
     Standardize(mean=[0.1, 0.2], std=[1.0, 2.0])
     """
+
+    kind = "norm"
 
     def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
         super().__init__()

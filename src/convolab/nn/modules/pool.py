@@ -7,10 +7,8 @@ from typing import Any
 from convolab.nn import functional as F
 from convolab.nn.functional._checks import _ntuple, _padding_spec
 from convolab.nn.modules._checks import _tuple_if_list
-from convolab.nn.modules.module import (
-    Module,
-    register_module,
-)
+from convolab.nn.modules.kind import Window
+from convolab.nn.modules.module import Module, register_module
 from convolab.nn.tensor import Tensor
 
 __all__ = [
@@ -37,15 +35,29 @@ def _pool_padding(padding: Any, kernel_size: Any, stride: Any, dilation: Any, m:
     if isinstance(padding, int) and not isinstance(padding, bool):
         _ntuple(padding, m, "padding", minimum=0)
         return padding
-    k = _ntuple(kernel_size, m, "kernel_size")
-    d = _ntuple(dilation, m, "dilation")
-    s = k if stride is None else _ntuple(stride, m, "stride")
-    return _padding_spec(padding, [di * (ki - 1) + 1 for ki, di in zip(k, d)], s)
+    window = Window.of(m, kernel_size, stride, padding, dilation)
+    return _padding_spec(padding, window.effective, window.stride)
 
 
-class _MaxPoolNd(Module):
+class _WindowPool(Module):
+    """A pooling layer that slides a window: max, average, power-average."""
+
+    kind = "pool"
     _dims = 2
 
+    def _set_window(self, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> None:
+        """Check and keep the window's arguments as given (ints stay ints, lists become tuples)."""
+        Window.of(self._dims, kernel_size, stride, 0, dilation)  # checks them
+        self.kernel_size = _tuple_if_list(kernel_size)
+        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self.padding = _pool_padding(padding, kernel_size, stride, dilation, self._dims)
+
+    def window(self) -> Window:
+        dilation = getattr(self, "dilation", 1)
+        return Window.of(self._dims, self.kernel_size, self.stride, self.padding, dilation)
+
+
+class _MaxPoolNd(_WindowPool):
     def __init__(
         self,
         kernel_size: Any,
@@ -56,14 +68,7 @@ class _MaxPoolNd(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        m = self._dims
-        _ntuple(kernel_size, m, "kernel_size")
-        _ntuple(dilation, m, "dilation")
-        if stride is not None:
-            _ntuple(stride, m, "stride")
-        self.kernel_size = _tuple_if_list(kernel_size)
-        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
-        self.padding = _pool_padding(padding, kernel_size, stride, dilation, m)
+        self._set_window(kernel_size, stride, padding, dilation)
         self.dilation = _tuple_if_list(dilation)
         self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
@@ -121,9 +126,7 @@ class MaxPool3d(_MaxPoolNd):
     _dims = 3
 
 
-class _AvgPoolNd(Module):
-    _dims = 2
-
+class _AvgPoolNd(_WindowPool):
     def __init__(
         self,
         kernel_size: Any,
@@ -136,16 +139,9 @@ class _AvgPoolNd(Module):
         dilation: Any = 1,
     ) -> None:
         super().__init__()
-        m = self._dims
-        _ntuple(kernel_size, m, "kernel_size")
-        _ntuple(dilation, m, "dilation")
-        if stride is not None:
-            _ntuple(stride, m, "stride")
         if divisor_override is not None:
             _ntuple(divisor_override, 1, "divisor_override")
-        self.kernel_size = _tuple_if_list(kernel_size)
-        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
-        self.padding = _pool_padding(padding, kernel_size, stride, dilation, m)
+        self._set_window(kernel_size, stride, padding, dilation)
         self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
         self.divisor_override, self.dilation = divisor_override, _tuple_if_list(dilation)
 
@@ -220,6 +216,7 @@ class AvgPool3d(_AvgPoolNd):
 
 
 class _MaxUnpoolNd(Module):
+    kind = "unpool"
     _dims = 2
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
@@ -282,9 +279,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
     _dims = 3
 
 
-class _LPPoolNd(Module):
-    _dims = 2
-
+class _LPPoolNd(_WindowPool):
     def __init__(
         self,
         norm_type: float,
@@ -295,15 +290,10 @@ class _LPPoolNd(Module):
         padding: Any = 0,
     ) -> None:
         super().__init__()
-        self.padding = _pool_padding(padding, kernel_size, stride, 1, self._dims)
         self.norm_type = float(norm_type)
         if self.norm_type <= 0:
             raise ValueError(f"`norm_type` must be a positive number; got {norm_type!r}")
-        _ntuple(kernel_size, self._dims, "kernel_size")
-        if stride is not None:
-            _ntuple(stride, self._dims, "stride")
-        self.kernel_size = _tuple_if_list(kernel_size)
-        self.stride = self.kernel_size if stride is None else _tuple_if_list(stride)
+        self._set_window(kernel_size, stride, padding, 1)
         self.ceil_mode = bool(ceil_mode)
 
     def forward(self, x: Any) -> Tensor:
@@ -354,6 +344,8 @@ class GlobalMaxPool(Module):
     array([3., 7.])
     """
 
+    kind = "global_pool"
+
     def forward(self, x: Any) -> Tensor:
         return F.global_max_pool(x)
 
@@ -368,12 +360,29 @@ class GlobalAvgPool(Module):
     array([1.5, 5.5])
     """
 
+    kind = "global_pool"
+
     def forward(self, x: Any) -> Tensor:
         return F.global_avg_pool(x)
 
 
+class _AdaptiveAvgPoolNd(Module):
+    kind = "adaptive_pool"
+    _function: Any = None
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = _tuple_if_list(output_size)
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self)._function(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 @register_module
-class AdaptiveAvgPool1d(Module):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average over ``output_size`` bins (see :func:`convolab.nn.functional.adaptive_avg_pool1d`).
 
     >>> from convolab import nn
@@ -381,19 +390,11 @@ class AdaptiveAvgPool1d(Module):
     AdaptiveAvgPool1d(output_size=1)
     """
 
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = _tuple_if_list(output_size)
-
-    def forward(self, x: Any) -> Tensor:
-        return F.adaptive_avg_pool1d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _function = F.adaptive_avg_pool1d
 
 
 @register_module
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average over ``output_size`` bins per axis; ``AdaptiveAvgPool2d(1)`` is global pooling.
 
     >>> from convolab import nn
@@ -401,12 +402,4 @@ class AdaptiveAvgPool2d(Module):
     AdaptiveAvgPool2d(output_size=(1, 1))
     """
 
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = _tuple_if_list(output_size)
-
-    def forward(self, x: Any) -> Tensor:
-        return F.adaptive_avg_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _function = F.adaptive_avg_pool2d
