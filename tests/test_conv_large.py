@@ -92,7 +92,7 @@ def test_wide_kernel_rows_on_an_image(boundary, mode):
 
 
 needs_numba = pytest.mark.skipif(
-    not __import__("convolab.conv._compiled", fromlist=["available"]).available(),
+    not __import__("convolab._jit.conv1d", fromlist=["available"]).available(),
     reason="the compiled 1D loop needs Numba (pip install convolab[fast])",
 )
 
@@ -134,9 +134,9 @@ def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch):
 
 def test_1d_short_kernels_without_numba(monkeypatch):
     """Without the compiled loop the engine keeps numpy.correlate: same results."""
-    from convolab.conv import _compiled
+    from convolab._jit import conv1d
 
-    monkeypatch.setattr(_compiled, "_KERNEL", False)
+    monkeypatch.setattr(conv1d.LOOPS, "_value", False)
     calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
     x = np.random.default_rng(1).standard_normal(200_000)
     k = np.array([0.8, 0.1, 0.1])
@@ -149,7 +149,7 @@ def test_compiled_loop_can_be_switched_off():
     import subprocess
     import sys
 
-    code = "from convolab.conv import _compiled; print(_compiled.available())"
+    code = "from convolab._jit import conv1d; print(conv1d.available())"
     env = dict(os.environ, CONVOLAB_NO_NUMBA="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

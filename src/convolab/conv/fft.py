@@ -41,11 +41,13 @@ from itertools import product
 from math import prod
 
 import numpy as np
-import scipy.fft as sfft
 
-from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import all_finite, correlate_direct, fill_slab
 from convolab.conv.padding import output_length, pad
+from convolab.runtime import lazy_module
+from convolab.runtime.threads import n_workers, run_tasks
+
+sfft = lazy_module("scipy.fft")  # 0.7 s to import: loaded when a transform needs it
 
 __all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
 
