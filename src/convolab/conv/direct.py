@@ -38,13 +38,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from math import prod
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 from convolab._jit import conv1d
 from convolab.conv.padding import output_length, pad
 from convolab.runtime.threads import busy_cores, n_workers, run_tasks
+
+if TYPE_CHECKING:  # numpy.typing takes 30 ms to import
+    from numpy.typing import DTypeLike
 
 Pads = Sequence[tuple[int, int]]
 

@@ -24,10 +24,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "blas_single_thread",
@@ -125,6 +127,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor  # 40 ms to import: on first use
+
     global _POOL
     if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001
         _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="convolab")
