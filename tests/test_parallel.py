@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from convolab.runtime import spin as _spin
+from convolab._jit import spin as _spin
 from convolab.runtime import threads as _parallel
 
 HAVE_SPIN = _spin.spinner() is not None

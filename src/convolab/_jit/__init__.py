@@ -9,7 +9,8 @@ loops through one :class:`LazyLoops`, which builds them on first need:
   one function per block shape, is generated into ``_generated/blocked_kernels.py`` by
   ``tools/generate_blocked_kernels.py``);
 * ``activation``, ``norm``, ``pool``, ``optim``: ReLU's backward, batch normalization,
-  max pooling and Adam's update, each in one or two passes.
+  max pooling and Adam's update, each in one or two passes;
+* ``spin``: the spin-wait of the engine's opt-in spinning team (``CONVOLAB_SPIN=1``).
 
 **When they load.** Loading compiled loops from Numba's disk cache costs about 0.3 s to
 import Numba, 0.4 s for its first function and 0.1 s for each one after (measured on

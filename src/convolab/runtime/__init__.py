@@ -2,7 +2,7 @@
 
 * :mod:`~convolab.runtime.threads`: the engine's worker threads (``CONVOLAB_NUM_THREADS``),
   BLAS held to one thread inside them, and the opt-in spinning team
-  (``CONVOLAB_SPIN=1``, :mod:`~convolab.runtime.spin`);
+  (``CONVOLAB_SPIN=1``, whose spin-wait is a compiled loop: :mod:`convolab._jit.spin`);
 * :mod:`~convolab.runtime.workspace`: per-thread scratch buffers, bounded
   (``CONVOLAB_WORKSPACE_MB``) and released (:func:`~convolab.runtime.workspace.release`);
 * :mod:`~convolab.runtime.memory`: the C allocator's setting for training loops, opt-in.

@@ -167,7 +167,7 @@ def spin_enabled() -> bool:
 
 
 class _SpinningTeam:
-    """Helper threads that poll for work without the GIL (see :mod:`convolab.runtime.spin`).
+    """Helper threads that poll for work without the GIL (see :mod:`convolab._jit.spin`).
 
     The calling thread publishes a round (the function and a shared iterator of
     tasks) under a lock and raises ``cells[0]`` to the round's number with a release
@@ -278,7 +278,7 @@ def _team(workers: int) -> _SpinningTeam | None:
         return None
     if _TEAM is not None and _TEAM.helpers == workers - 1:
         return _TEAM
-    from convolab.runtime import spin
+    from convolab._jit import spin  # only when opted in: a compiled loop
 
     if spin.spinner() is None:
         return None
