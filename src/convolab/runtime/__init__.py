@@ -15,10 +15,24 @@ in the background on first need otherwise: see :mod:`convolab._jit`).
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Any
 
-__all__ = ["lazy_module", "load_compiled"]
+__all__ = ["env_flag", "lazy_module", "load_compiled"]
+
+
+def env_flag(name: str) -> bool:
+    """The on/off setting in the environment variable ``name``: ``1`` on, ``0`` or unset off;
+    anything else is a ValueError naming the variable.
+
+    >>> env_flag("CONVOLAB_NO_SUCH_SETTING")
+    False
+    """
+    value = os.environ.get(name, "0")
+    if value not in ("0", "1"):
+        raise ValueError(f"{name}={value!r}: expected 0 or 1")
+    return value == "1"
 
 
 class _LazyModule(ModuleType):

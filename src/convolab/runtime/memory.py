@@ -16,8 +16,9 @@ in a process you own, or set ``CONVOLAB_KEEP_MEMORY=1`` to let
 
 from __future__ import annotations
 
-import os
 import sys
+
+from convolab.runtime import env_flag
 
 __all__ = ["keep_freed_memory", "opted_in"]
 
@@ -32,10 +33,7 @@ def opted_in() -> bool:
     >>> isinstance(opted_in(), bool)
     True
     """
-    value = os.environ.get("CONVOLAB_KEEP_MEMORY", "0")
-    if value not in ("0", "1"):
-        raise ValueError(f"CONVOLAB_KEEP_MEMORY={value!r}: expected 0 or 1")
-    return value == "1"
+    return env_flag("CONVOLAB_KEEP_MEMORY")
 
 
 def keep_freed_memory() -> bool:

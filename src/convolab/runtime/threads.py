@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from convolab.runtime import env_flag
+
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -160,10 +162,7 @@ def spin_enabled() -> bool:
     >>> isinstance(spin_enabled(), bool)
     True
     """
-    value = os.environ.get("CONVOLAB_SPIN", "0")
-    if value not in ("0", "1"):
-        raise ValueError(f"CONVOLAB_SPIN={value!r}: expected 0 or 1")
-    return value == "1"
+    return env_flag("CONVOLAB_SPIN")
 
 
 class _SpinningTeam:
