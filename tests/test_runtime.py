@@ -152,3 +152,28 @@ def test_compiling_the_blocked_loops_leaves_numbas_settings_as_they_were():
 
     conv_gemm(x, w, ((0, 0),) * 2, (1, 1), (1, 1), strategy="blocked")
     assert blocked._BLOCKED and config.SLP_VECTORIZE == before
+
+
+# ----------------------------------------------------------------------------- cold start
+
+
+def test_fast_length_is_scipys_next_fast_len():
+    import scipy.fft
+
+    from convolab.conv.fft import fast_length
+
+    for real in (True, False):
+        for n in [*range(1, 3000), 10**6 + 1, 2**20 + 3, 123_456_789]:
+            assert fast_length(n, real) == scipy.fft.next_fast_len(n, real=real), (n, real)
+
+
+def test_import_and_a_first_call_load_neither_scipy_fft_nor_numba():
+    code = (
+        "import sys, numpy as np, convolab\n"
+        "x = np.random.default_rng(0).standard_normal((300, 300)).astype(np.float32)\n"
+        "convolab.correlate(x, np.ones((3, 3), np.float32), 'same')\n"
+        "convolab.correlate(x[0].astype(float), np.ones(3), 'same')\n"
+        "print(sorted(m for m in ('scipy.fft', 'numba', 'json', 'zipfile', 'numpy.typing')\n"
+        "             if m in sys.modules))"
+    )
+    assert _python(code, CONVOLAB_JIT="lazy") == "[]"
