@@ -32,11 +32,13 @@ from convolab.outputs import atomic_open as _atomic_open
 from convolab.outputs import save_figure
 from convolab.outputs import write_json as _write_json
 from convolab.runtime import load_compiled, memory, workspace
+from convolab.runtime.memory import keep_freed_memory  # its home; kept here for callers
 
 __all__ = [
     "History",
     "evaluate",
     "fit",
+    "keep_freed_memory",
     "load_checkpoint",
     "plot_history",
     "predict",
