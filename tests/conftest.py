@@ -15,10 +15,6 @@ from hypothesis import HealthCheck, settings
 
 from browser import CHROMIUM, PageLog, chromium_available
 
-# Every compiled loop loads on first need, the 1D loop too, so that a test's first call takes
-# it; the default policy (lazy) has its own tests in test_runtime.py.
-os.environ.setdefault("CONVOLAB_JIT", "eager")
-
 MNIST_5K = Path(
     os.environ.get(
         "CONVOLAB_MNIST_5K",

@@ -97,12 +97,20 @@ needs_numba = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def loop_loaded():
+    """The compiled 1D loop loaded (by default a plain correlate does not load it)."""
+    from convolab._jit import conv1d
+
+    assert conv1d.LOOPS.load() is not None
+
+
 @needs_numba
 @pytest.mark.parametrize("taps", [1, 2, 3, 4, 7, 11])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", ["constant", "reflect"])
-def test_compiled_1d_loop_matches_scipy(monkeypatch, taps, dtype, mode, boundary):
+def test_compiled_1d_loop_matches_scipy(monkeypatch, loop_loaded, taps, dtype, mode, boundary):
     rng = np.random.default_rng(taps)
     x = rng.standard_normal(250_003).astype(dtype)  # reaches the two-thread split
     k = rng.standard_normal(taps).astype(dtype)
@@ -117,7 +125,7 @@ def test_compiled_1d_loop_matches_scipy(monkeypatch, taps, dtype, mode, boundary
 
 
 @needs_numba
-def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch):
+def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch, loop_loaded):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 40_000))
     x[1, 20_000] = np.nan

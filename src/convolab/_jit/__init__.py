@@ -25,7 +25,7 @@ fresh process runs at NumPy speed instead of waiting 1 s for Numba.
 ``CONVOLAB_NO_NUMBA=1``) never loads any. Loading in a background thread while the
 NumPy form serves was measured and rejected: the loader holds the GIL for most of the
 second it takes, so the calls it should have spared ran 1.2-1.4 s, no faster
-(``benchmarks/RESULTS.md``, "Cold start").
+(``benchmarks/RESULTS.md``, "Runtime, cold start and first calls").
 """
 
 from __future__ import annotations
