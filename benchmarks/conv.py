@@ -25,10 +25,16 @@ allocates (peak traced by :mod:`tracemalloc`, in units of the image, the
 result included), and the two lower bounds per workload: the arithmetic of
 the direct sum at 180 GFLOP/s and the bytes of input and output at 10 GB/s.
 
+With ``--steady``, each workload also runs in fresh processes, one per library
+(convolab, the fastest NumPy/SciPy function of the table, OpenCV): one warm-up call
+(its time is the process's first call), then three timed calls; the ratio of the
+best of those three must hold the best-of-rounds ratio (within 10% or 0.1), so that
+a program calling the engine a few times sees the speed the table promises.
+
 Prints a Markdown report (machine, table, checks); with ``--strict`` it exits 1
 when a check fails (timings on a shared machine are noisy, so not by default).
 
-Usage: ``python benchmarks/conv.py [--repeat N] [--quick] [--strict]``
+Usage: ``python benchmarks/conv.py [--repeat N] [--quick] [--strict] [--steady]``
 """
 
 from __future__ import annotations
@@ -142,6 +148,29 @@ def time_round_robin(funcs: dict[str, Callable], repeat: int) -> dict[str, float
     return best
 
 
+STEADY_CALLS = 3  # timed calls after the one warm-up call, in a fresh process
+
+
+def steady_child(name: str, lib: str, quick: bool) -> None:
+    """In a fresh process: one warm-up call of ``lib`` on workload ``name``, then
+    :data:`STEADY_CALLS` timed calls; prints the times (s), the warm-up's first."""
+    x, k = next((x, k) for n, x, k in workloads(quick) if n == name)
+    f = competitors(x, k)[lib]
+    times = []
+    for _ in range(1 + STEADY_CALLS):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    print(" ".join(f"{t:.6e}" for t in times))
+
+
+def steady_times(name: str, lib: str, quick: bool) -> list[float]:
+    """:func:`steady_child`'s times, from a fresh interpreter."""
+    cmd = [sys.executable, __file__, "--steady-child", name, lib] + (["--quick"] if quick else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return [float(v) for v in out.split()]
+
+
 def traced_peak(f: Callable[[], np.ndarray]) -> int:
     """Peak bytes allocated (traced) while ``f`` runs, its result included."""
     gc.collect()
@@ -184,13 +213,45 @@ def fmt(seconds: float) -> str:
     return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
 
 
+def print_steady(rows: list[tuple], quick: bool, failures: list[str]) -> None:
+    """The ``--steady`` table: first call and the next three, each library in a fresh process."""
+    print(f"\nFirst calls (fresh process per library: the warm-up call, then the best of the next "
+          f"{STEADY_CALLS}; ms):\n")  # fmt: skip
+    print("| workload | convolab first | convolab next 3 | next 3 / best of rounds | vs "
+          "| its next 3 | ratio next 3 | ratio best of rounds | OpenCV next 3 "
+          "| ratio to OpenCV next 3 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, fastest, ratio, cv_ratio, best in rows:
+        ours = steady_times(name, "convolab", quick)
+        theirs = steady_times(name, fastest, quick)
+        r = min(ours[1:]) / min(theirs[1:])
+        cells = [name, fmt(ours[0]), " / ".join(fmt(t) for t in ours[1:])]
+        cells += [f"{min(ours[1:]) / best:.2f}", fastest]
+        cells += [" / ".join(fmt(t) for t in theirs[1:]), f"**{r:.2f}**", f"{ratio:.2f}"]
+        if cv_ratio is not None:
+            cv = steady_times(name, "opencv", quick)
+            cells += [" / ".join(fmt(t) for t in cv[1:]), f"{min(ours[1:]) / min(cv[1:]):.2f}"]
+        else:
+            cells += ["", ""]
+        print("| " + " | ".join(cells) + " |", flush=True)
+        if r > max(ratio * 1.1, ratio + 0.1):
+            failures.append(f"{name}: first calls {r:.2f}x {fastest}, steady {ratio:.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="rounds; best of them is kept")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a check fails")
     parser.add_argument("--only", default="", help="run the workloads whose name contains this")
+    parser.add_argument("--steady", action="store_true",
+                        help="also time the first calls of each workload in fresh processes")
+    parser.add_argument("--steady-child", nargs=2, metavar=("WORKLOAD", "LIB"),
+                        help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args(argv)
+    if args.steady_child:
+        steady_child(*args.steady_child, args.quick)
+        return 0
 
     print("## Convolution engine benchmark\n")
     print(machine())
@@ -201,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
-    failures, notes = [], []
+    failures, notes, steady = [], [], []
     for name, x, k in workloads(args.quick):
         if args.only not in name:
             continue
@@ -229,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         cells += [f"{fmt(flop_floor)} / {fmt(mem_floor)}"]
         print("| " + " | ".join(cells) + " |", flush=True)
         notes.append(f"- {name}: {reason}")
+        if args.steady:
+            steady.append((name, fastest, ratio, cv_ratio, times["convolab"]))
         if ratio > 1.0:
             failures.append(f"{name}: convolab {ratio:.2f}x the fastest NumPy/SciPy ({fastest})")
         big = "15x15" in name or "63x63" in name
@@ -239,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     print("floors: direct-sum FLOPs at 180 GFLOP/s / input+output bytes at 10 GB/s.\n")
     print("Planner's reasons:\n")
     print("\n".join(notes))
+
+    if steady:
+        print_steady(steady, args.quick, failures)
 
     print("\nMemory (tracemalloc peak during `same` filtering, result included, in images):\n")
     for name, x, k in workloads(args.quick)[:5]:

@@ -4,7 +4,6 @@ NumPy forms they stand in for. Skipped without Numba."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convolab import nn
-from convolab.conv import _compiled, gemm
+from convolab._jit import blocked as _compiled
+from convolab._jit import pool as _pool_compiled
+from convolab.conv import gemm
 from convolab.conv.gemm import conv_gemm
-from convolab.nn import _pool_compiled
 from convolab.nn import functional as F
 from oracle import conv_nd_ref
 
 needs_compiled = pytest.mark.skipif(
-    not _compiled.blocked_available(), reason="the compiled loops need Numba"
+    not _compiled.available(), reason="the compiled loops need Numba"
 )
 
 # LeNet-5's convolutions in a training step: (name, x shape, w shape, padding)
@@ -36,9 +36,11 @@ LENET = [
 
 
 def test_generated_kernels_are_in_sync():
-    """_blocked_kernels.py is generated: it must be what the generator writes today."""
-    path = Path(_compiled.__file__).with_name("_blocked_kernels.py")
-    assert path.read_text() == _compiled.blocked_module_source()
+    """blocked_kernels.py is generated: it must be what tools/ writes today."""
+    script = Path(__file__).resolve().parents[1] / "tools" / "generate_blocked_kernels.py"
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "up to date" in out.stdout
 
 
 @needs_compiled
@@ -146,7 +148,7 @@ def test_compiled_loops_take_read_only_arrays(strategy):
 
 
 def test_without_numba_the_planner_keeps_numpy_layouts(monkeypatch):
-    monkeypatch.setattr(_compiled, "blocked_available", lambda: False)
+    monkeypatch.setattr(_compiled, "available", lambda: False)
     for _, xs, ws, p in LENET:
         out = tuple(n + 2 * p - k + 1 for n, k in zip(xs[2:], ws[2:], strict=True))
         chosen = gemm._choose_strategy(xs, ws, ((p, p),) * 2, (1, 1), (1, 1), out, 1,
@@ -169,7 +171,7 @@ def test_compiled_loops_refuse_other_dtypes():
 @pytest.fixture
 def numpy_pool(monkeypatch):
     """Run max pooling in its NumPy form (the compiled loop switched off)."""
-    monkeypatch.setattr(_pool_compiled, "_KERNELS", False)
+    monkeypatch.setattr(_pool_compiled.LOOPS, "_value", False)
 
 
 def _pool_both(monkeypatch, fn, x, grad):
@@ -177,7 +179,7 @@ def _pool_both(monkeypatch, fn, x, grad):
     results = []
     for compiled in (True, False):
         if not compiled:
-            monkeypatch.setattr(_pool_compiled, "_KERNELS", False)
+            monkeypatch.setattr(_pool_compiled.LOOPS, "_value", False)
         t = nn.Tensor(x.copy(), requires_grad=True)
         y = fn(t)
         (y * nn.Tensor(grad)).sum().backward()
@@ -218,10 +220,3 @@ def test_max_pool_numpy_form_still_serves(numpy_pool):
     t = nn.Tensor(x, requires_grad=True)
     F.max_pool2d(t, 2).sum().backward()
     np.testing.assert_array_equal(t.grad, [[[[0.0, 0.0], [1.0, 0.0]]]])
-
-
-def test_keep_freed_memory_can_be_switched_off():
-    code = "from convolab import train; print(train.keep_freed_memory())"
-    env = dict(os.environ, CONVOLAB_KEEP_MEMORY="0")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == "False", out.stderr

@@ -92,9 +92,17 @@ def test_wide_kernel_rows_on_an_image(boundary, mode):
 
 
 needs_numba = pytest.mark.skipif(
-    not __import__("convolab.conv._compiled", fromlist=["available"]).available(),
+    not __import__("convolab._jit.conv1d", fromlist=["available"]).available(),
     reason="the compiled 1D loop needs Numba (pip install convolab[fast])",
 )
+
+
+@pytest.fixture
+def loop_loaded():
+    """The compiled 1D loop loaded (by default a plain correlate does not load it)."""
+    from convolab._jit import conv1d
+
+    assert conv1d.LOOPS.load() is not None
 
 
 @needs_numba
@@ -102,7 +110,7 @@ needs_numba = pytest.mark.skipif(
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", ["constant", "reflect"])
-def test_compiled_1d_loop_matches_scipy(monkeypatch, taps, dtype, mode, boundary):
+def test_compiled_1d_loop_matches_scipy(monkeypatch, loop_loaded, taps, dtype, mode, boundary):
     rng = np.random.default_rng(taps)
     x = rng.standard_normal(250_003).astype(dtype)  # reaches the two-thread split
     k = rng.standard_normal(taps).astype(dtype)
@@ -117,7 +125,7 @@ def test_compiled_1d_loop_matches_scipy(monkeypatch, taps, dtype, mode, boundary
 
 
 @needs_numba
-def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch):
+def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch, loop_loaded):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 40_000))
     x[1, 20_000] = np.nan
@@ -134,9 +142,9 @@ def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch):
 
 def test_1d_short_kernels_without_numba(monkeypatch):
     """Without the compiled loop the engine keeps numpy.correlate: same results."""
-    from convolab.conv import _compiled
+    from convolab._jit import conv1d
 
-    monkeypatch.setattr(_compiled, "_KERNEL", False)
+    monkeypatch.setattr(conv1d.LOOPS, "_value", False)
     calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
     x = np.random.default_rng(1).standard_normal(200_000)
     k = np.array([0.8, 0.1, 0.1])
@@ -149,7 +157,7 @@ def test_compiled_loop_can_be_switched_off():
     import subprocess
     import sys
 
-    code = "from convolab.conv import _compiled; print(_compiled.available())"
+    code = "from convolab._jit import conv1d; print(conv1d.available())"
     env = dict(os.environ, CONVOLAB_NO_NUMBA="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from scipy import signal
 
 import convolab
-from convolab.conv import _compiled
+from convolab._jit import blocked as _compiled
 from convolab.conv.gemm import STRATEGIES, conv_gemm
 from oracle import array_of, conv_nd_ref, same_pads_torch
 
 UNIT_STRIDE = ("taps_flat", "scatter_flat", "blocked", "dot")
 COMPILED = ("blocked", "dot")  # the compiled loops (Numba)
-HAVE_COMPILED = _compiled.blocked_available()
+HAVE_COMPILED = _compiled.available()
 
 
 def _tuple(v, n):

@@ -8,15 +8,32 @@ import time
 import numpy as np
 import pytest
 
-from convolab.conv import _parallel, _spin
+from convolab._jit import spin as _spin
+from convolab.runtime import threads as _parallel
 
 HAVE_SPIN = _spin.spinner() is not None
 
 
-@pytest.fixture
-def two_workers(monkeypatch):
+@pytest.fixture(params=["pool", "spin"])
+def two_workers(request, monkeypatch):
     """Two workers even on a one-core machine, and a fresh team afterwards."""
     monkeypatch.setenv("CONVOLAB_NUM_THREADS", "2")
+    if request.param == "spin" and not HAVE_SPIN:
+        pytest.skip("the spinning team needs Numba")
+    monkeypatch.setenv("CONVOLAB_SPIN", "1" if request.param == "spin" else "0")
+    yield
+    if _parallel._TEAM is not None:
+        _parallel._TEAM.stop()
+    _parallel._TEAM = None
+
+
+@pytest.fixture
+def spinning(monkeypatch):
+    """The spinning team opted in, with two workers; a fresh team afterwards."""
+    if not HAVE_SPIN:
+        pytest.skip("the spinning team needs Numba")
+    monkeypatch.setenv("CONVOLAB_NUM_THREADS", "2")
+    monkeypatch.setenv("CONVOLAB_SPIN", "1")
     yield
     if _parallel._TEAM is not None:
         _parallel._TEAM.stop()
@@ -85,8 +102,7 @@ def test_nested_calls_run_inside_the_task(two_workers):
     assert sorted(seen) == [(i, j) for i in range(6) for j in range(3)]
 
 
-@pytest.mark.skipif(not HAVE_SPIN, reason="the spinning team needs Numba on x86-64")
-def test_sleeping_helpers_are_woken(two_workers, monkeypatch):
+def test_sleeping_helpers_are_woken(spinning, monkeypatch):
     """With no time to spin, helpers sleep between calls and must still be woken."""
     monkeypatch.setattr(_parallel, "SPIN_SECONDS", 0.0)
     _parallel._TEAM = None
@@ -99,8 +115,7 @@ def test_sleeping_helpers_are_woken(two_workers, monkeypatch):
     assert len({t for _, t in done}) == 2
 
 
-@pytest.mark.skipif(not HAVE_SPIN, reason="the spinning team needs Numba on x86-64")
-def test_stopped_helpers_exit(two_workers):
+def test_stopped_helpers_exit(spinning):
     team = _parallel._team(2)
     helpers = [t for t in threading.enumerate() if t.name.startswith("convolab-")]
     team.stop()
@@ -108,6 +123,20 @@ def test_stopped_helpers_exit(two_workers):
         t.join(timeout=5)
     assert not any(t.is_alive() for t in helpers)
     _parallel._TEAM = None
+
+
+def test_no_thread_polls_unless_opted_in(monkeypatch):
+    """By default the helpers are a pool that blocks between calls: no spinning team."""
+    monkeypatch.setenv("CONVOLAB_NUM_THREADS", "2")
+    monkeypatch.delenv("CONVOLAB_SPIN", raising=False)
+    _parallel._TEAM = None
+    task, tasks, done = _slow_tasks(8)
+    _parallel.run_tasks(task, tasks)
+    assert sorted(i for i, _ in done) == list(range(8))
+    assert _parallel._TEAM is None
+    monkeypatch.setenv("CONVOLAB_SPIN", "yes")
+    with pytest.raises(ValueError, match="CONVOLAB_SPIN='yes': expected 0 or 1"):
+        _parallel.run_tasks(task, tasks)
 
 
 def test_thread_pool_without_the_spin_wait(two_workers, monkeypatch):
@@ -120,12 +149,12 @@ def test_thread_pool_without_the_spin_wait(two_workers, monkeypatch):
     assert len({t for _, t in done}) == 2
 
 
-@pytest.mark.skipif(not HAVE_SPIN, reason="needs Numba on x86-64")
+@pytest.mark.skipif(not HAVE_SPIN, reason="needs Numba")
 def test_spin_wait_sees_a_store_from_another_thread():
     wait = _spin.spinner()
     cells = np.zeros(8, np.int64)
     assert not wait(cells, 3, 1, 10_000)  # times out
-    hz = _spin.cycles_per_second()
+    hz = _spin.polls_per_second()
     timer = threading.Timer(0.01, lambda: cells.__setitem__(3, 7))
     timer.start()
     t0 = time.perf_counter()

@@ -25,9 +25,7 @@ ValueError: labels: label 3 at index 1 is outside 0..2 (3 classes)
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -178,6 +176,8 @@ def choice(name: str, value: object, allowed: Iterable[str]) -> str:
 
 def read_json(path: str | os.PathLike, what: str = "file") -> Any:
     """Parse a JSON file; a broken one is a ValueError naming the file, line and column."""
+    import json  # here, not at import: json and zipfile cost 80 ms of `import convolab`
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -233,6 +233,8 @@ def read_npz(path: str | os.PathLike, what: str | None = None) -> dict[str, np.n
     size (and past 16 MiB) - a compression bomb; a member whose ``.npy`` header
     declares more bytes than the member holds; archives larger than memory.
     """
+    import zipfile
+
     path = Path(path)
     what = what or f"'{path}'"
     if not path.is_file():

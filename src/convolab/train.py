@@ -31,6 +31,8 @@ from convolab.data.loader import ArrayDataset, DataLoader
 from convolab.outputs import atomic_open as _atomic_open
 from convolab.outputs import save_figure
 from convolab.outputs import write_json as _write_json
+from convolab.runtime import load_compiled, memory, workspace
+from convolab.runtime.memory import keep_freed_memory  # its home; kept here for callers
 
 __all__ = [
     "History",
@@ -131,7 +133,7 @@ def smoothed_loss(label_smoothing: float) -> LossFn:
     0/1 target becomes ``y (1 - e) + e / 2``. ``e = 0`` is the default loss.
 
     >>> import numpy as np
-    >>> from convolab import nn
+    >>> from convolab import _jit, nn
     >>> logits = nn.Tensor(np.array([[2.0, 0.0]]))
     >>> y = np.array([0])
     >>> round(smoothed_loss(0.0)(logits, y).item(), 4)  # log(1 + e^-2)
@@ -261,42 +263,6 @@ def _better(value: float, best: float | None, monitor: str) -> bool:
     return value > best if monitor.endswith("accuracy") else value < best
 
 
-_KEEP_MEMORY: bool | None = None  # whether keep_freed_memory() took effect (None: not tried)
-_MMAP_THRESHOLD = -3  # glibc's mallopt parameter M_MMAP_THRESHOLD
-_KEPT_BYTES = 64 << 20
-
-
-def keep_freed_memory() -> bool:
-    """Ask the C allocator to reuse freed memory for arrays below 64 MiB (glibc only).
-
-    A training step frees and allocates the same few-megabyte arrays every step.
-    By default glibc serves large ones from fresh pages and returns the top of
-    its heap to the system after each step, so every step pays a page fault per
-    4 KiB of the arrays it makes again: on LeNet-5 (batch 128) 2,800 faults, 3 of
-    14.5 ms. With ``mallopt(M_MMAP_THRESHOLD, 64 MiB)`` (which also stops glibc
-    from moving that threshold by itself) the faults drop to 2 per step. The
-    process then keeps up to what one step needs after training. :func:`fit`
-    calls this; call it before a training loop of your own. Set the environment
-    variable ``CONVOLAB_KEEP_MEMORY=0`` to leave the allocator alone. Returns
-    whether the setting took effect (False off glibc).
-
-    >>> isinstance(keep_freed_memory(), bool)
-    True
-    """
-    global _KEEP_MEMORY
-    if _KEEP_MEMORY is None:
-        _KEEP_MEMORY = False
-        if os.environ.get("CONVOLAB_KEEP_MEMORY", "1") != "0" and sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                libc = ctypes.CDLL("libc.so.6")
-                _KEEP_MEMORY = bool(libc.mallopt(_MMAP_THRESHOLD, _KEPT_BYTES))
-            except (OSError, AttributeError):  # not glibc
-                pass
-    return _KEEP_MEMORY
-
-
 def fit(
     model: nn.Module,
     train: ArrayDataset | DataLoader | tuple[np.ndarray, np.ndarray],
@@ -420,7 +386,9 @@ def fit(
     loss_fn = loss or _default_loss
     opt = _make_optimizer(model, optimizer, lr, weight_decay, momentum)
     schedule = nn.optim.CosineAnnealingLR(opt, int(epochs)) if lr_schedule == "cosine" else None
-    keep_freed_memory()
+    if memory.opted_in():
+        memory.keep_freed_memory()
+    load_compiled()  # a run is long: its first steps take the compiled loops too
     loader = DataLoader(train_ds, batch_size, shuffle=True, seed=seed)
     history = History(monitor="val_accuracy" if val_ds is not None else "loss")
     run = Path(out) if out is not None else None
@@ -475,6 +443,7 @@ def fit(
             _report(record, int(epochs))
         if history.stopped_early or history.interrupted:
             break
+    workspace.release()  # the layers' scratch memory, kept between steps
     if run is None and val_ds is not None and best_state is not None:
         model.load_state_dict(best_state)
     return history
@@ -585,7 +554,7 @@ def evaluate(
 
     Examples
     --------
-    >>> from convolab import nn
+    >>> from convolab import _jit, nn
     >>> import numpy as np
     >>> net = nn.Sequential(nn.Linear(2, 2))
     >>> net[0].weight.data[:] = [[1, 0], [0, 1]]; net[0].bias.data[:] = 0
@@ -637,7 +606,7 @@ def predict(model: nn.Module, x: np.ndarray, *, batch_size: int = 500) -> np.nda
 
     Examples
     --------
-    >>> from convolab import nn
+    >>> from convolab import _jit, nn
     >>> p = predict(nn.Sequential(nn.Linear(3, 4)), np.zeros((2, 3), np.float32))
     >>> p.shape, np.allclose(p.sum(axis=1), 1)
     ((2, 4), True)

@@ -38,13 +38,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from math import prod
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import DTypeLike
 
-from convolab.conv import _compiled
-from convolab.conv._parallel import busy_cores, n_workers, run_tasks
+from convolab._jit import conv1d
 from convolab.conv.padding import output_length, pad
+from convolab.runtime.threads import busy_cores, n_workers, run_tasks
+
+if TYPE_CHECKING:  # numpy.typing takes 30 ms to import
+    from numpy.typing import DTypeLike
 
 Pads = Sequence[tuple[int, int]]
 
@@ -647,7 +650,7 @@ def _correlate_1d_numpy(
         and x.dtype.kind == "f"
         and x.dtype == kk.dtype
         and x.flags.c_contiguous
-        and _compiled.available()
+        and conv1d.ready()
     ):
         return _correlate_1d_compiled(x, kk, pad0, boundary, fill_value, n_out)
     # A short job: threads pay only if a core is idle now (a wake-up on a busy core costs more).
@@ -679,7 +682,7 @@ def _correlate_1d_compiled(
     fill_value: complex,
     n_out: int,
 ) -> np.ndarray:
-    """The 1D short-kernel case on the compiled loop (:mod:`convolab.conv._compiled`).
+    """The 1D short-kernel case on the compiled loop (:mod:`convolab._jit.conv1d`).
 
     Interior outputs, which read only samples of ``x``, are written in place, one
     range per core; the few border outputs come from :func:`numpy.correlate` on
@@ -701,7 +704,7 @@ def _correlate_1d_compiled(
         k = kk[0 if shared else b]
         if a >= before and c - before + K - 1 <= n:  # reads only samples of x
             xs = x[b, a - before : c - before + K - 1]
-            _compiled.correlate_valid_into(xs, k, y[b, a:c], 0, c - a)
+            conv1d.correlate_valid_into(xs, k, y[b, a:c], 0, c - a)
             return
         seg = _segment(x[b], a, c + K - 1, pad0, boundary, fill_value)
         with np.errstate(invalid="ignore", over="ignore"):

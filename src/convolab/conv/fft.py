@@ -37,17 +37,27 @@ local as the definition does.
 
 from __future__ import annotations
 
+import functools
 from itertools import product
 from math import prod
 
 import numpy as np
-import scipy.fft as sfft
 
-from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import all_finite, correlate_direct, fill_slab
 from convolab.conv.padding import output_length, pad
+from convolab.runtime import lazy_module
+from convolab.runtime.threads import n_workers, run_tasks
 
-__all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
+sfft = lazy_module("scipy.fft")  # 0.7 s to import: loaded when a transform needs it
+
+__all__ = [
+    "block_shape",
+    "correlate_fft",
+    "dilate_kernel",
+    "fast_length",
+    "ols_block",
+    "transform_shape",
+]
 
 #: Overlap-save is used when the single transform would be this many times its block.
 _OLS_MIN_RATIO = 8
@@ -57,6 +67,32 @@ _OLS_GROUP = 1 << 16
 _BLOCK_OVERHEAD = 600_000
 #: Block transform lengths tried in two or more dimensions.
 _BLOCK_SIZES = (128, 256, 512, 1024)
+
+
+@functools.lru_cache(maxsize=4096)
+def fast_length(n: int, real: bool = True) -> int:
+    """The smallest length ``>= n`` whose prime factors are 2, 3 and 5 (also 7 and 11 for
+    complex transforms): :func:`scipy.fft.next_fast_len`'s answer, without importing
+    :mod:`scipy.fft` (0.7 s), so that planning a call never waits for it.
+
+    >>> fast_length(1000), fast_length(1031), fast_length(1031, real=False)
+    (1000, 1080, 1050)
+    """
+    odd = (3, 5) if real else (3, 5, 7, 11)
+    best = 1 << max(0, n - 1).bit_length()
+
+    def walk(i: int, base: int) -> None:
+        nonlocal best
+        while base < best:
+            if i < len(odd):
+                walk(i + 1, base)
+            else:  # times the smallest power of two that reaches n
+                best = min(best, base << max(0, -(-n // base) - 1).bit_length())
+                return
+            base *= odd[i]
+
+    walk(0, 1)
+    return best
 
 
 def block_shape(
@@ -79,11 +115,11 @@ def block_shape(
     outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
     if any(o < 1 for o in outs):
         return None
-    full = [sfft.next_fast_len(n + e - 1, real=True) for n, e in zip(spatial, eff)]
+    full = [fast_length(n + e - 1) for n, e in zip(spatial, eff)]
     npts = prod(full)
     best, best_cost = None, 3 * npts * np.log2(npts) * batch
     for size in _BLOCK_SIZES:
-        shape = [min(sfft.next_fast_len(size, real=True), f) for f in full]
+        shape = [min(fast_length(size), f) for f in full]
         tiles = [N - e + 1 for N, e in zip(shape, eff)]
         if any(t < max(e, 16) for t, e in zip(tiles, eff)):
             continue
@@ -130,7 +166,7 @@ def transform_shape(
         j0 = e - 1 - b
         j1 = j0 + (count - 1) * s
         need = max(n + e - 1 - j0, j1 + 1, n, e)
-        fshape.append(sfft.next_fast_len(need, real=real))
+        fshape.append(fast_length(need, real))
         index.append(slice(j0, j1 + 1, s))
     return fshape, index
 

@@ -20,15 +20,16 @@ rows, copies and adds run on the flattened padded rows (see ``STRATEGIES``).
 from __future__ import annotations
 
 import functools
-import threading
 from math import prod
 
 import numpy as np
 
-from convolab.conv import _compiled
-from convolab.conv._parallel import matmul as _matmul
-from convolab.conv._parallel import run_blocks
+from convolab._jit import blocked
 from convolab.conv.padding import output_length
+from convolab.runtime.threads import matmul as _matmul
+from convolab.runtime.threads import run_blocks
+from convolab.runtime.workspace import scratch as _workspace
+from convolab.runtime.workspace import zeros as _zeros
 
 __all__ = ["conv_gemm"]
 
@@ -179,7 +180,7 @@ def _blocked_ns(
     """Rough time of the ``blocked`` loop: its multiply-adds, padding columns and
     padding filters included, plus one scattered store per flat output."""
     N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
-    ob, vb = _compiled.block_shape(Og, dtype)
+    ob, vb = blocked.block_shape(Og, dtype)
     rows = prod(_blocked_rows(x_shape[2:], pads, out)[1:])
     flat = -(-out[0] * rows // vb) * vb
     filters = -(-Og // ob) * ob
@@ -200,7 +201,7 @@ def _dot_ns(
     """Rough time of the ``dot`` loop: laying out the kernels on flat rows, then its
     multiply-adds over them (zeros between kernel rows included)."""
     N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
-    ob, _, lanes = _compiled.dot_shape(Og, dtype)
+    ob, _, lanes = blocked.dot_shape(Og, dtype)
     rows = prod(n + b + a for n, (b, a) in zip(x_shape[3:], pads[1:]))
     length = -(-((w_shape[2] - 1) * dilation[0] + 1) * rows // lanes) * lanes
     kernels = groups * -(-Og // ob) * ob * Cg * length
@@ -245,7 +246,7 @@ def _numpy_layout(
 
 
 def _blocked_ok(dtype: np.dtype) -> bool:
-    return np.dtype(dtype).name in ("float32", "float64") and _compiled.blocked_available()
+    return np.dtype(dtype).name in ("float32", "float64") and blocked.available()
 
 
 def _row_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
@@ -588,7 +589,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
 
     The padded input is flattened per channel as in ``taps_flat``, so tap ``t`` of
     flat output ``r`` reads ``x_flat[r + off_t]``, and
-    :func:`convolab.conv._compiled.correlate_blocked_into` sums over channels and
+    :func:`convolab._jit.blocked.correlate_blocked_into` sums over channels and
     taps with a block of outputs held in registers. Nothing the size of the
     columns is written: where GEMM's products are too skinny to hide the copies
     (few output channels), this does the same multiply-adds at once.
@@ -596,7 +597,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
     Cg, ntaps = C // G, prod(ksize)
-    ob, vb = _compiled.block_shape(Og, x.dtype)
+    ob, vb = blocked.block_shape(Og, x.dtype)
     padded = _blocked_rows(spatial, pads, out)
     st = _row_strides(padded)
     offs = [sum(t * d * s for t, d, s in zip(tap, dilation, st)) for tap in np.ndindex(*ksize)]
@@ -620,7 +621,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     ym = y.reshape(N * G, Og, -1)
 
     def run(j0: int, j1: int) -> None:
-        _compiled.correlate_blocked_into(xf, w, b, offs_a, dest, ym, G, j0, j1)
+        blocked.correlate_blocked_into(xf, w, b, offs_a, dest, ym, G, j0, j1)
 
     run_blocks(run, blocks, parallel=blocks * ob * Rp * CgT >= _BLOCKED_PARALLEL)
     return y.reshape(N, G * Og, *out)
@@ -633,7 +634,7 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     outputs are the few taps: each kernel is laid out on the padded input's flat
     rows (zeros between its rows), so output ``q`` is one dot product of that
     flat kernel with ``x_flat[off_q : off_q + R]``, for every channel; see
-    :func:`convolab.conv._compiled.correlate_dot_into`. The zeros between kernel
+    :func:`convolab._jit.blocked.correlate_dot_into`. The zeros between kernel
     rows meet input samples outside the window, and ``0 * inf`` is NaN: an input
     with an infinity or a NaN goes to the ``positions`` layout instead.
     """
@@ -642,7 +643,7 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     N, C, *spatial = x.shape
     G, Og, CgT = wmat.shape
     Cg = C // G
-    ob, qb, lanes = _compiled.dot_shape(Og, x.dtype)
+    ob, qb, lanes = blocked.dot_shape(Og, x.dtype)
     padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
     st = _row_strides(padded)
     extent = [(k - 1) * d + 1 for k, d in zip(ksize, dilation)]
@@ -670,7 +671,7 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     work = blocks * ob * len(qoffs) * Cg * R
 
     def run(j0: int, j1: int) -> None:
-        _compiled.correlate_dot_into(xf, wf, qoffs, ym, G, j0, j1)
+        blocked.correlate_dot_into(xf, wf, qoffs, ym, G, j0, j1)
 
     run_blocks(run, blocks, parallel=work >= _BLOCKED_PARALLEL)
     return y
@@ -690,8 +691,6 @@ _COMPILED = ("blocked", "dot")
 _FLAT_WASTE = 2  # flat layouts compute up to this many times the useful columns
 _SHORT_ROW = 32  # ... and serve rows shorter than this
 
-_LOCAL = threading.local()
-_WORKSPACE_MAX = 1 << 28  # buffers up to 256 MiB are kept for the next call
 # im2col columns per batch chunk: about 8 MiB. Chunks run on one thread: BLAS already uses
 # the cores for the products, and two threads for the chunks (BLAS held to one each)
 # measured no faster on LeNet-5's layers: the copies are bound by memory bandwidth.
@@ -721,26 +720,3 @@ _SHIFT_ADD_NS = 1.1
 _COMPILED_MARGIN = 0.8  # ... and takes it only when it expects to be 20% faster
 
 
-def _workspace(shape: tuple[int, ...], dtype: np.dtype, slot: str = "cols") -> np.ndarray:
-    """A scratch array reused across calls (per thread and ``slot``), sparing fresh pages.
-
-    Fresh pages cost a fault and a kernel-side zeroing each: for a LeNet-5 step's
-    8 MiB columns that is as long as filling them.
-    """
-    nbytes = prod(shape) * np.dtype(dtype).itemsize  # Python ints: np.prod costs 8 us
-    if nbytes > _WORKSPACE_MAX:
-        return np.empty(shape, dtype=dtype)
-    bufs = getattr(_LOCAL, "bufs", None)
-    if bufs is None:
-        bufs = _LOCAL.bufs = {}
-    buf = bufs.get(slot)
-    if buf is None or buf.nbytes < nbytes:
-        buf = bufs[slot] = np.empty(max(nbytes, 1 << 20), dtype=np.uint8)
-    return buf[:nbytes].view(dtype).reshape(shape)
-
-
-def _zeros(shape: tuple[int, ...], dtype: np.dtype, slot: str) -> np.ndarray:
-    """``np.zeros`` in a reused workspace."""
-    a = _workspace(shape, dtype, slot)
-    a.fill(0)
-    return a

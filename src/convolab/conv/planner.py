@@ -111,7 +111,7 @@ def _ranks(k: np.ndarray | None, p: Problem) -> int | None:
 
 
 def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
-    from convolab.conv import _compiled
+    from convolab._jit import conv1d
     from convolab.conv.direct import (
         _COMPILED_MIN_WORK,
         _NP_PARALLEL_MIN_WORK,
@@ -132,7 +132,7 @@ def _direct(p: Problem, k: np.ndarray | None) -> tuple[float, str]:
             if nout * ntaps >= _NP_PARALLEL_MIN_WORK:  # chunks on the cores, copied out
                 t = (t + 2 * nout * _pass_ns(p)) / PARALLEL
             compiled = (
-                nout * ntaps >= _COMPILED_MIN_WORK and not p.complex and _compiled.available()
+                nout * ntaps >= _COMPILED_MIN_WORK and not p.complex and conv1d.ready()
             )
             loop = "a compiled loop on the cores" if compiled else "numpy.correlate"
             return t, f"direct {ntaps} taps ({loop})"

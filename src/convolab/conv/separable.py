@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import (
     ROW_TOEPLITZ_MIN_TAPS,
     TAPS_IN_PARALLEL,
@@ -45,6 +44,7 @@ from convolab.conv.direct import (
     rows_toeplitz,
 )
 from convolab.conv.padding import output_length, pad, source_index
+from convolab.runtime.threads import n_workers, run_tasks
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
 

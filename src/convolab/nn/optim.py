@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from convolab.nn import _optim_compiled
+from convolab._jit import optim as _optim_compiled
 from convolab.nn.tensor import Tensor
 
 __all__ = [

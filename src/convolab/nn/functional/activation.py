@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from convolab.nn import _act_compiled
+from convolab._jit import activation as _act_compiled
 from convolab.nn.axes import dim_or_axis, norm_axes
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 

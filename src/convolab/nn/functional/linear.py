@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv._parallel import matmul
 from convolab.nn.functional._checks import _check_ndim
 from convolab.nn.tensor import Function, Tensor, _as_tensor
+from convolab.runtime.threads import matmul
 
 __all__ = [
     "dropout",

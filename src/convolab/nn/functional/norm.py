@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from convolab.nn import _norm_compiled
+from convolab._jit import norm as _norm_compiled
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = [
@@ -95,7 +95,7 @@ class _BatchNorm(Function):
     def _forward_compiled(
         self, x, params, has_weight, training, running_mean, running_var, momentum, eps, count
     ) -> np.ndarray:
-        """The same in two compiled passes (see :mod:`convolab.nn._norm_compiled`)."""
+        """The same in two compiled passes (see :mod:`convolab._jit.norm`)."""
         n_chan = x.shape[1]
         if training:
             mean, var = _norm_compiled.channel_moments(x)

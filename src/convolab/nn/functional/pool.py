@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from convolab._jit import pool as _pool_compiled
 from convolab.conv.padding import layer_pads, pool_length
-from convolab.nn import _pool_compiled
 from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
@@ -169,7 +169,7 @@ class _MaxPool(Function):
 
     Backward sends each window's gradient to its first maximum in row-major tap order
     (ties go to one element, NaN counts as the maximum, as in PyTorch). With Numba,
-    float inputs take one compiled pass instead (:mod:`convolab.nn._pool_compiled`),
+    float inputs take one compiled pass instead (:mod:`convolab._jit.pool`),
     which keeps the index of each maximum for the backward pass.
     """
 

@@ -13,17 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv import _compiled
+from convolab._jit import LazyLoops
 
 __all__ = ["available", "relu_backward"]
 
-_KERNEL: Any = None
 MIN_SIZE = 1 << 14  # smaller maps stay with NumPy (a compiled call costs a few us)
 
 
 def _build() -> Any:
-    if not _compiled.available():
-        return False
     from numba import njit
 
     @njit(nogil=True, cache=True, error_model="numpy")
@@ -34,31 +31,29 @@ def _build() -> Any:
     return relu_backward
 
 
+LOOPS = LazyLoops(_build)
+
+
 def available(g: np.ndarray, y: np.ndarray) -> bool:
     """Whether the compiled pass serves ``g`` and ``y``: one float dtype, contiguous, large.
 
     >>> isinstance(available(np.zeros(3), np.zeros(3)), bool)
     True
     """
-    global _KERNEL
     if g.size < MIN_SIZE or g.dtype != y.dtype or g.dtype not in (np.float32, np.float64):
         return False
     if not (g.flags.c_contiguous and y.flags.c_contiguous):
         return False
-    if _KERNEL is None:
-        _KERNEL = _build()
-    return _KERNEL is not False
+    return LOOPS.get() is not None
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``g * (y > 0)`` in one pass (a new array of ``g``'s shape and dtype).
 
     >>> g, y = np.ones(4), np.array([1.0, 0.0, -2.0, 3.0])
-    >>> relu_backward(g, y) if _compiled.available() else g * (y > 0)
+    >>> relu_backward(g, y) if LOOPS.possible() else g * (y > 0)
     array([1., 0., 0., 1.])
     """
-    if _KERNEL is None:
-        available(np.zeros(MIN_SIZE), np.zeros(MIN_SIZE))
     dx = np.empty_like(g)
-    _KERNEL(g.reshape(-1), y.reshape(-1), dx.reshape(-1))
+    LOOPS.load()(g.reshape(-1), y.reshape(-1), dx.reshape(-1))
     return dx

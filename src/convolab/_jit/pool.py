@@ -23,19 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv import _compiled
-from convolab.conv._parallel import run_blocks
-from convolab.conv.gemm import _row_strides
+from convolab._jit import LazyLoops
+from convolab.runtime.threads import run_blocks
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
-_KERNELS: Any = None  # (forward, backward) compiled, or False
 _PARALLEL_MIN = 1 << 16  # window taps from which the planes are split between threads
 
 
 def _build() -> Any:
-    if not _compiled.available():
-        return False
     from numba import njit
 
     @njit(nogil=True, cache=True, error_model="numpy")
@@ -72,18 +68,18 @@ def _build() -> Any:
     return forward, backward
 
 
+LOOPS = LazyLoops(_build)
+
+
 def available(dtype: np.dtype) -> bool:
     """Whether the compiled loop serves ``dtype`` (float32 or float64, Numba installed).
 
     >>> isinstance(available(np.dtype(np.float32)), bool)
     True
     """
-    global _KERNELS
     if np.dtype(dtype).name not in ("float32", "float64"):
         return False
-    if _KERNELS is None:
-        _KERNELS = _build()
-    return _KERNELS is not False
+    return LOOPS.get() is not None
 
 
 @functools.lru_cache(maxsize=64)
@@ -96,7 +92,7 @@ def _windows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flat offsets in a plane of shape ``plane``: each output window's first sample
     (``base``) and each tap from there (``offs``)."""
-    st = _row_strides(plane)
+    st = [prod(plane[a + 1 :]) for a in range(len(plane))]  # the plane's row strides
     grids = np.meshgrid(*[np.arange(o) * si * a for o, si, a in zip(out, s, st)], indexing="ij")
     base = sum(grids).ravel().astype(np.int64)
     taps = np.meshgrid(*[np.arange(n) * di * a for n, di, a in zip(k, d, st)], indexing="ij")
@@ -127,7 +123,7 @@ def max_pool_forward(
     x2 = np.ascontiguousarray(xp).reshape(-1, prod(plane))
     y = np.empty((x2.shape[0], len(base)), dtype=xp.dtype)
     arg = np.empty(y.shape, dtype=np.int64)
-    forward = _KERNELS[0]
+    forward = LOOPS.load()[0]
     run_blocks(lambda a, b: forward(x2, base, offs, y, arg, a, b), x2.shape[0],
                parallel=y.size * len(offs) >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
     return y.reshape(*lead, *out), arg
@@ -146,7 +142,7 @@ def max_pool_backward(grad: np.ndarray, arg: np.ndarray, shape: tuple[int, ...])
     """
     g2 = np.ascontiguousarray(grad).reshape(arg.shape)
     gx = np.empty((arg.shape[0], prod(shape) // arg.shape[0]), dtype=grad.dtype)
-    backward = _KERNELS[1]
+    backward = LOOPS.load()[1]
     run_blocks(lambda a, b: backward(g2, arg, gx, a, b), arg.shape[0],
                parallel=gx.size >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
     return gx.reshape(shape)

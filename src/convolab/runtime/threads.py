@@ -1,4 +1,12 @@
-"""A small shared thread pool: NumPy ufuncs and BLAS release the GIL, so tiles run in parallel.
+"""The engine's threads: NumPy ufuncs, BLAS and the compiled loops release the GIL, so
+tiles run in parallel.
+
+By default the helper threads are a :class:`concurrent.futures.ThreadPoolExecutor`,
+woken per call; they block (no polling) between calls. ``CONVOLAB_SPIN=1`` opts in to a
+spinning team instead (:class:`_SpinningTeam`): its helpers poll for the next call for
+:data:`SPIN_SECONDS` before they sleep, which hands work over in microseconds instead
+of a scheduler wake-up, at the price of a core kept busy after each call (see
+``benchmarks/RESULTS.md`` for what each choice measured).
 
 Tiles that call BLAS (the banded matrix products of the separable and 1D
 Toeplitz paths) run with BLAS limited to one thread while the pool is busy
@@ -16,10 +24,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from convolab.runtime import env_flag
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "blas_single_thread",
@@ -28,6 +40,7 @@ __all__ = [
     "n_workers",
     "run_blocks",
     "run_tasks",
+    "spin_enabled",
 ]
 
 _POOL: ThreadPoolExecutor | None = None
@@ -116,6 +129,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor  # 40 ms to import: on first use
+
     global _POOL
     if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001
         _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="convolab")
@@ -141,12 +156,22 @@ class _Round:
         self.joined: list[int] = []
 
 
+def spin_enabled() -> bool:
+    """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: the pool).
+
+    >>> isinstance(spin_enabled(), bool)
+    True
+    """
+    return env_flag("CONVOLAB_SPIN")
+
+
 class _SpinningTeam:
-    """Helper threads that poll for work without the GIL (see :mod:`convolab.conv._spin`).
+    """Helper threads that poll for work without the GIL (see :mod:`convolab._jit.spin`).
 
     The calling thread publishes a round (the function and a shared iterator of
-    tasks) and raises ``cells[0]`` to the round's number; helpers polling that cell
-    join the round (under a lock, only while it is open) and take tasks from the
+    tasks) under a lock and raises ``cells[0]`` to the round's number with a release
+    store; helpers polling that cell join the round (under the same lock, only while
+    it is open) and take tasks from the
     iterator like the caller. When the iterator is empty the caller closes the
     round and waits for the helpers that joined, each of which raises its own cell
     (one cache line apart) when it is done. Each wait polls for
@@ -163,7 +188,7 @@ class _SpinningTeam:
 
     def __init__(self, helpers: int, spin: Any, hz: float) -> None:
         self.helpers = helpers
-        self.wait, self.store_then_wait = spin
+        self.wait, self.store_then_wait, self.store = spin
         self.budget = int(SPIN_SECONDS * hz)
         self.cells = np.zeros(8 * (helpers + 1), np.int64)
         self.round: _Round | None = None
@@ -186,11 +211,11 @@ class _SpinningTeam:
                     while cells[_GO] <= seen:
                         self.posted.wait()
                     self.sleeping -= 1
-            if self.stopped:
-                return
-            r = self.round
-            seen = r.seq
-            with self.join_lock:
+            with self.join_lock:  # the lock orders the round's writes before these reads
+                if self.stopped:
+                    return
+                r = self.round
+                seen = r.seq
                 joined = not r.closed
                 if joined:
                     r.joined.append(h)
@@ -209,9 +234,11 @@ class _SpinningTeam:
             return False
         try:
             self.seq += 1
-            r = self.round = _Round(self.seq, fn, iter(tasks))
+            r = _Round(self.seq, fn, iter(tasks))
+            with self.join_lock:
+                self.round = r
             cells = self.cells
-            cells[_GO] = r.seq
+            self.store(cells, _GO, r.seq)
             if self.sleeping:
                 with self.posted:
                     self.posted.notify_all()
@@ -231,10 +258,11 @@ class _SpinningTeam:
             self.busy.release()
 
     def stop(self) -> None:
-        self.stopped = True
+        with self.join_lock:
+            self.stopped = True
         with self.posted:
             self.seq += 1
-            self.cells[_GO] = self.seq
+            self.store(self.cells, _GO, self.seq)
             self.posted.notify_all()
 
 
@@ -242,18 +270,21 @@ _TEAM: _SpinningTeam | None = None
 
 
 def _team(workers: int) -> _SpinningTeam | None:
-    """The spinning team of ``workers - 1`` helpers, or ``None`` without a spin-wait."""
+    """The spinning team of ``workers - 1`` helpers; ``None`` unless opted in
+    (:func:`spin_enabled`) with a spin-wait available."""
     global _TEAM
+    if not spin_enabled():
+        return None
     if _TEAM is not None and _TEAM.helpers == workers - 1:
         return _TEAM
-    from convolab.conv import _spin
+    from convolab._jit import spin  # only when opted in: a compiled loop
 
-    if _spin.spinner() is None:
+    if spin.spinner() is None:
         return None
     if _TEAM is not None:
         _TEAM.stop()
-    spin = (_spin.spinner(), _spin.store_then_wait())
-    _TEAM = _SpinningTeam(workers - 1, spin, _spin.cycles_per_second())
+    waits = (spin.spinner(), spin.store_then_wait(), spin.store())
+    _TEAM = _SpinningTeam(workers - 1, waits, spin.polls_per_second())
     return _TEAM
 
 
@@ -274,9 +305,9 @@ def run_tasks(
     The calling thread works too: it and up to ``n_workers() - 1`` helpers take
     tasks from one queue until it is empty. A helper that has not started by
     then is not waited for, so on a machine whose other cores are busy the call
-    costs about what a plain loop costs. With Numba on x86-64 the helpers poll
-    for work for a couple of milliseconds before they sleep (see
-    :class:`_SpinningTeam`); otherwise they are a thread pool, woken per call.
+    costs about what a plain loop costs. The helpers are a thread pool, woken per
+    call; with ``CONVOLAB_SPIN=1`` (and Numba) they poll for work for a couple of
+    milliseconds before they sleep (see :class:`_SpinningTeam`).
     ``blas=True`` says the tasks call BLAS: it is then limited to one thread (see
     :func:`blas_single_thread`).
 

@@ -33,19 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv import _compiled
-from convolab.conv._parallel import run_blocks
+from convolab._jit import LazyLoops
+from convolab.runtime.threads import run_blocks
 
 __all__ = ["available", "channel_moments", "channel_sums", "rows_affine", "rows_affine2"]
 
-_KERNELS: Any = None
 _PARALLEL_MIN = 1 << 19  # values from which the work is split between threads
 MIN_ROW = 16  # shorter rows (dense layers' features) stay with NumPy
 
 
 def _build() -> Any:
-    if not _compiled.available():
-        return False
     from numba import njit
 
     opts = dict(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
@@ -116,6 +113,9 @@ def _build() -> Any:
     return moments, sums, affine, affine2
 
 
+LOOPS = LazyLoops(_build)
+
+
 def available(x: np.ndarray) -> bool:
     """Whether the compiled passes serve ``x``: float32/float64, rows of at least
     :data:`MIN_ROW` values, and Numba installed.
@@ -123,12 +123,9 @@ def available(x: np.ndarray) -> bool:
     >>> isinstance(available(np.zeros((2, 3, 4, 4), np.float32)), bool)
     True
     """
-    global _KERNELS
     if x.dtype not in (np.float32, np.float64) or x.ndim < 3 or x[0, 0].size < MIN_ROW:
         return False
-    if _KERNELS is None:
-        _KERNELS = _build()
-    return _KERNELS is not False
+    return LOOPS.get() is not None
 
 
 def _rows(x: np.ndarray) -> np.ndarray:
@@ -145,7 +142,7 @@ def channel_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     x3 = _rows(x)
     mean, var = np.empty(x3.shape[1]), np.empty(x3.shape[1])
-    run_blocks(lambda c0, c1: _KERNELS[0](x3, mean, var, c0, c1), x3.shape[1],
+    run_blocks(lambda c0, c1: LOOPS.load()[0](x3, mean, var, c0, c1), x3.shape[1],
                parallel=x3.size >= _PARALLEL_MIN, per_worker=1)  # fmt: skip
     return mean, var
 
@@ -162,7 +159,7 @@ def channel_sums(g: np.ndarray, x: np.ndarray, mean: np.ndarray) -> tuple[np.nda
     g3, x3 = _rows(g), _rows(x)
     s, p = np.empty(x3.shape[1]), np.empty(x3.shape[1])
     m = np.ascontiguousarray(mean, dtype=x3.dtype)
-    run_blocks(lambda c0, c1: _KERNELS[1](g3, x3, m, s, p, c0, c1), x3.shape[1],
+    run_blocks(lambda c0, c1: LOOPS.load()[1](g3, x3, m, s, p, c0, c1), x3.shape[1],
                parallel=x3.size >= _PARALLEL_MIN, per_worker=1)  # fmt: skip
     return s, p
 
@@ -179,7 +176,7 @@ def rows_affine(x: np.ndarray, m: np.ndarray, a: np.ndarray, b: np.ndarray) -> n
     x3 = _rows(x)
     y = np.empty_like(x3)
     m, a, b = (v.astype(x.dtype) for v in (m, a, b))
-    run_blocks(lambda i0, i1: _KERNELS[2](x3, m, a, b, y, i0, i1), x3.shape[0],
+    run_blocks(lambda i0, i1: LOOPS.load()[2](x3, m, a, b, y, i0, i1), x3.shape[0],
                parallel=x3.size >= _PARALLEL_MIN)  # fmt: skip
     return y.reshape(x.shape)
 
@@ -203,6 +200,6 @@ def rows_affine2(
     g3, x3 = _rows(g), _rows(x.astype(g.dtype, copy=False))
     y = np.empty_like(x3)
     m, al, be, ga = (v.astype(x3.dtype) for v in (m, alpha, beta, gamma))
-    run_blocks(lambda i0, i1: _KERNELS[3](g3, x3, m, al, be, ga, y, i0, i1), x3.shape[0],
+    run_blocks(lambda i0, i1: LOOPS.load()[3](g3, x3, m, al, be, ga, y, i0, i1), x3.shape[0],
                parallel=x3.size >= _PARALLEL_MIN)  # fmt: skip
     return y.reshape(x.shape)

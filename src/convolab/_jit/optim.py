@@ -20,16 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv import _compiled
+from convolab._jit import LazyLoops
 
 __all__ = ["adam_update", "available"]
 
-_KERNEL: Any = None
-
 
 def _build() -> Any:
-    if not _compiled.available():
-        return False
     from numba import njit
 
     @njit(nogil=True, cache=True, error_model="numpy")
@@ -49,21 +45,21 @@ def _build() -> Any:
     return adam
 
 
+LOOPS = LazyLoops(_build)
+
+
 def available(*arrays: np.ndarray) -> bool:
     """Whether the compiled pass serves these arrays: one float dtype, all contiguous.
 
     >>> isinstance(available(np.zeros(3, np.float32)), bool)
     True
     """
-    global _KERNEL
     dtype = arrays[0].dtype
     if dtype not in (np.float32, np.float64):
         return False
     if any(a.dtype != dtype or not a.flags.c_contiguous for a in arrays):
         return False
-    if _KERNEL is None:
-        _KERNEL = _build()
-    return _KERNEL is not False
+    return LOOPS.get() is not None
 
 
 def adam_update(
@@ -89,5 +85,6 @@ def adam_update(
     """
     t = p.dtype.type
     b1, b2 = betas
-    _KERNEL(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(b1), t(1 - b1),
-            t(b2), t(1 - b2), t(step_size), t(c2), t(eps))  # fmt: skip
+    adam = LOOPS.load()
+    adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(b1), t(1 - b1),
+         t(b2), t(1 - b2), t(step_size), t(c2), t(eps))  # fmt: skip

@@ -1,0 +1,179 @@
+"""The process runtime: no process-wide side effect by default, bounded and released scratch
+memory, and compiled loops that load in the background while the NumPy forms serve."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from convolab import _jit, train
+from convolab._jit import conv1d
+from convolab.runtime import memory, workspace
+
+
+def _python(code: str, **env: str) -> str:
+    """Run ``code`` in a fresh interpreter with ``env`` added; its stdout, stripped."""
+    full = {**os.environ, **env}
+    out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+# ------------------------------------------------------------------------- the allocator
+
+
+def test_fit_leaves_the_allocator_alone_unless_opted_in(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "keep_freed_memory", lambda: calls.append(1) or True)
+    data = (np.random.default_rng(0).random((16, 1, 32)), np.arange(16) % 2)
+    from convolab import models
+
+    for value, expected in (("0", []), ("1", [1])):
+        monkeypatch.setenv("CONVOLAB_KEEP_MEMORY", value)
+        calls.clear()
+        train.fit(models.detector1d(length=32, seed=0), data, epochs=1, batch_size=8,
+                  progress=False)  # fmt: skip
+        assert calls == expected
+    monkeypatch.setenv("CONVOLAB_KEEP_MEMORY", "yes")
+    with pytest.raises(ValueError, match="CONVOLAB_KEEP_MEMORY='yes': expected 0 or 1"):
+        memory.opted_in()
+
+
+def test_importing_and_computing_sets_no_allocator_option():
+    code = (
+        "import numpy as np, convolab\n"
+        "from convolab.runtime import memory\n"
+        "convolab.correlate(np.ones(100_000), np.ones(3))\n"
+        "print(memory._KEPT)"
+    )
+    assert _python(code) == "None"
+
+
+# -------------------------------------------------------------------------- scratch memory
+
+
+def test_scratch_is_reused_bounded_and_released(monkeypatch):
+    monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "4")
+    workspace.release()
+    a = workspace.scratch((1000,), np.float64, "t1")
+    b = workspace.scratch((500,), np.float64, "t1")
+    assert np.shares_memory(a, b)  # the same buffer, reused
+    assert workspace.held_bytes() == 1 << 20
+    big = workspace.scratch((1 << 20,), np.float64, "t2")  # 8 MiB: past the bound
+    assert big.shape == (1 << 20,) and workspace.held_bytes() == 1 << 20
+    three = workspace.scratch((3 << 17,), np.float64, "t3")  # 3 MiB: fits beside t1
+    assert workspace.held_bytes() == 4 << 20 and not np.shares_memory(three, a)
+    assert workspace.scratch((10,), np.float32, "t4").shape == (10,)  # over: a fresh array
+    assert workspace.held_bytes() == 4 << 20
+    assert workspace.release() == 4 << 20 and workspace.held_bytes() == 0
+    b[:] = 1.0  # a view handed out stays valid after the release
+    assert b.sum() == 500.0
+    np.testing.assert_array_equal(workspace.zeros((4,), np.float32, "t1"), np.zeros(4))
+
+
+def test_a_threads_scratch_goes_with_the_thread():
+    workspace.release()
+    t = threading.Thread(target=lambda: workspace.scratch((10,), np.float64, "t"))
+    t.start()
+    t.join()
+    del t
+    assert workspace.held_bytes() == 0
+
+
+def test_bad_workspace_bound_names_the_variable(monkeypatch):
+    monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "lots")
+    with pytest.raises(ValueError, match="CONVOLAB_WORKSPACE_MB='lots'"):
+        workspace.scratch((10,), np.float64, "t")
+
+
+# ------------------------------------------------------------------------- compiled loops
+
+
+needs_numba = pytest.mark.skipif(not conv1d.available(), reason="needs Numba")
+
+
+@needs_numba
+def test_a_first_correlate_does_not_wait_for_numba_unless_eager():
+    code = (
+        "import numpy as np, convolab, sys\n"
+        "from convolab._jit import conv1d\n"
+        "x = np.random.default_rng(0).standard_normal(300_000); k = np.array([1.0, -2.0, 0.5])\n"
+        "first = convolab.correlate(x, k, 'same')\n"
+        "numba_then = 'numba' in sys.modules\n"
+        "conv1d.LOOPS.load()\n"
+        "second = convolab.correlate(x, k, 'same')\n"
+        "print(numba_then, conv1d.ready(), np.allclose(first, second, rtol=0, atol=1e-12),\n"
+        "      np.allclose(first, np.correlate(x, k, 'same'), rtol=0, atol=1e-12))"
+    )
+    assert _python(code, CONVOLAB_JIT="lazy") == "False True True True"
+    assert _python(code, CONVOLAB_JIT="eager") == "True True True True"
+    off = _python(code.replace("conv1d.LOOPS.load()", "pass"), CONVOLAB_JIT="off")
+    assert off == "False False True True"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "CONVOLAB_JIT": "later"})  # fmt: skip
+    assert "CONVOLAB_JIT='later': expected one of lazy, eager, off" in out.stderr
+
+
+@needs_numba
+def test_layers_load_their_loops_on_first_need():
+    code = (
+        "import numpy as np, convolab\n"
+        "from convolab._jit import blocked, conv1d\n"
+        "x, w = np.ones((2, 3, 8, 8), np.float32), np.ones((6, 3, 3, 3), np.float32)\n"
+        "convolab.conv_nd(x, w)\n"
+        "print(blocked.LOOPS._value is True, conv1d.ready())"
+    )
+    assert _python(code, CONVOLAB_JIT="lazy") == "True True"
+
+
+def test_a_failing_build_leaves_the_numpy_forms():
+    def broken():
+        raise RuntimeError("no compiler here")
+
+    loops = _jit.LazyLoops(broken)
+    assert loops.get() is None and loops.load() is None
+    assert isinstance(loops.error, RuntimeError) and not loops.possible()
+
+
+@needs_numba
+def test_compiling_the_blocked_loops_leaves_numbas_settings_as_they_were():
+    from numba.core import config
+
+    from convolab._jit import blocked
+
+    before = config.SLP_VECTORIZE
+    x, w = np.ones((2, 3, 8, 8), np.float32), np.ones((6, 3, 3, 3), np.float32)
+    from convolab.conv.gemm import conv_gemm
+
+    conv_gemm(x, w, ((0, 0),) * 2, (1, 1), (1, 1), strategy="blocked")
+    assert blocked._BLOCKED and config.SLP_VECTORIZE == before
+
+
+# ----------------------------------------------------------------------------- cold start
+
+
+def test_fast_length_is_scipys_next_fast_len():
+    import scipy.fft
+
+    from convolab.conv.fft import fast_length
+
+    for real in (True, False):
+        for n in [*range(1, 3000), 10**6 + 1, 2**20 + 3, 123_456_789]:
+            assert fast_length(n, real) == scipy.fft.next_fast_len(n, real=real), (n, real)
+
+
+def test_import_and_a_first_call_load_neither_scipy_fft_nor_numba():
+    code = (
+        "import sys, numpy as np, convolab\n"
+        "x = np.random.default_rng(0).standard_normal((300, 300)).astype(np.float32)\n"
+        "convolab.correlate(x, np.ones((3, 3), np.float32), 'same')\n"
+        "convolab.correlate(x[0].astype(float), np.ones(3), 'same')\n"
+        "print(sorted(m for m in ('scipy.fft', 'numba', 'json', 'zipfile', 'numpy.typing')\n"
+        "             if m in sys.modules))"
+    )
+    assert _python(code, CONVOLAB_JIT="lazy") == "[]"
