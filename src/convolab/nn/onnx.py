@@ -10,6 +10,7 @@ convolab layer                             ONNX operators
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
 ``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
+``MatMul``, ``Permute``                    ``MatMul`` (+ ``Add``), ``Transpose``
 ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``   ``MaxPool``, ``AveragePool`` (``ceil_mode``, dilations)
 ``LPPool1d/2d``                            ``LpPool``
 ``GlobalMaxPool``, ``GlobalAvgPool``       ``GlobalMaxPool``, ``GlobalAveragePool``
@@ -80,10 +81,12 @@ from convolab.nn.modules import (
     LogSoftmax,
     LPPool1d,
     LPPool2d,
+    MatMul,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
     Module,
+    Permute,
     PReLU,
     ReLU,
     Sequential,
@@ -176,6 +179,17 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.bias is not None:
         y = g.node("Add", [y, g.constant(f"{path}.bias", m.bias.data)], path)
     return y
+
+
+def _matmul(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    y = g.node("MatMul", [x, g.constant(f"{path}.weight", m.weight.data)], path)
+    if m.bias is not None:
+        y = g.node("Add", [y, g.constant(f"{path}.bias", m.bias.data)], path)
+    return y
+
+
+def _permute(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    return g.node("Transpose", [x], path, perm=[d % xv.ndim for d in m.dims])
 
 
 def _pool_attrs(m: Any, xv: np.ndarray, path: str) -> dict[str, Any]:
@@ -374,6 +388,8 @@ _CONVERTERS: dict[type, _Converter] = {
     ConvTranspose2d: _conv,
     ConvTranspose3d: _conv,
     Linear: _linear,
+    MatMul: _matmul,
+    Permute: _permute,
     MaxPool1d: _max_pool,
     MaxPool2d: _max_pool,
     MaxPool3d: _max_pool,

@@ -55,6 +55,8 @@ from convolab.nn.modules.linear import (
     Flatten,
     Identity,
     Linear,
+    MatMul,
+    Permute,
     Unflatten,
 )
 from convolab.nn.modules.module import (
@@ -120,6 +122,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
+    "MatMul",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
@@ -128,6 +131,7 @@ __all__ = [
     "MaxUnpool3d",
     "Module",
     "PReLU",
+    "Permute",
     "Parameter",
     "ReLU",
     "SELU",
