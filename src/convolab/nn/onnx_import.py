@@ -165,7 +165,8 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 def _gemm(node: _Node, xv: np.ndarray) -> M.Module:
     b, c = node.const(1), node.const(2)
     if xv.ndim != 2 or b is None or np.ndim(b) != 2:
-        raise node.refuse(f"Gemm multiplies matrices; got data of shape {xv.shape} and B {b!r}")
+        got = f"data of shape {xv.shape} and B of shape {np.shape(b) if b is not None else None}"
+        raise node.refuse(f"Gemm multiplies a matrix by a constant matrix; got {got}")
     w = float(node.attr("alpha", 1.0)) * (b.T if node.attr("transB", 0) else b)
     bias = None if c is None else float(node.attr("beta", 1.0)) * np.asarray(c)
     product = _matmul(w, bias)
@@ -351,8 +352,9 @@ def from_onnx(path: str | os.PathLike[str] | Any) -> M.Sequential:
     -------
     Sequential
         One layer per operator (``MatMul`` + ``Add`` and ``Sub`` + ``Mul`` make one
-        layer each), weights copied, in evaluation mode. The operator table is in
-        the module documentation of :mod:`convolab.nn.onnx_import`.
+        layer each), weights copied, in evaluation mode (but the layer of a
+        ``BatchNormalization`` with ``training_mode=1``, left in training mode). The
+        operator table is in the module documentation of :mod:`convolab.nn.onnx_import`.
 
     Raises
     ------
