@@ -56,3 +56,17 @@ def test_demo_refuses_a_folder_of_other_files(tmp_path, capsys):
     assert exc.value.code == 2 and "is not empty" in err and err.count("\n") == 1
     assert (folder / "notes.txt").read_text() == "keep me"
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_warm_up_runs_section_5s_training_step_in_a_second_process():
+    import subprocess
+    import sys
+
+    from convolab.commands import demo
+
+    run = subprocess.run([sys.executable, "-c", demo._WARM_UP], capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    proc = demo._warm_up_compiled_loops()
+    if proc is not None:  # Numba installed: the same script, started in the background
+        assert proc.args[-1] == demo._WARM_UP and proc.wait(timeout=300) == 0

@@ -26,6 +26,8 @@ EXPECTED = {
     "unpool": ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"],
     "norm": ["BatchNorm1d", "BatchNorm2d", "Standardize"],
     "linear": ["Linear"],
+    "matmul": ["MatMul"],
+    "permute": ["Permute"],
     "flatten": ["Flatten", "Unflatten"],
     "dropout": ["Dropout"],
     "identity": ["Identity"],
@@ -169,3 +171,10 @@ def test_torch_twins_register_by_class():
     torch = pytest.importorskip("torch")
     for cls in twins:
         assert isinstance(getattr(torch.nn, cls.__name__), type), cls
+
+
+def test_matmul_flops_count_the_contracted_axis():
+    """(7, 5) @ (5, 3): 7 * 3 outputs of 5 multiply-adds each, 2 FLOPs per multiply-add."""
+    assert analysis.flops(nn.Sequential(nn.MatMul((5, 3))), (7, 5)) == 2 * 7 * 3 * 5
+    assert analysis.flops(nn.Sequential(nn.MatMul((5,))), (7, 5)) == 2 * 7 * 5
+    assert analysis.flops(nn.Sequential(nn.Permute((0, 2, 1))), (4, 6)) == 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import pickle
+import re
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from convolab import analysis, models, nn, viz
+import convolab
+from convolab import analysis, kernels, models, nn, viz
 from convolab.explain import explain
 
 
@@ -151,3 +154,49 @@ def test_viz_figures_display_inline_as_png(make):
     with Image.open(io.BytesIO(png)) as im:
         assert im.format == "PNG" and im.size == (200, 150)
         assert np.asarray(im.convert("L")).std() > 5  # something drawn
+
+
+def _cell_colour_sign(style: str) -> int:
+    bg = style.split("background:")[1][:7]
+    return int(np.sign(int(bg[1:3], 16) - int(bg[5:7], 16)))
+
+
+@pytest.mark.parametrize("name", kernels.names())
+def test_named_kernels_draw_their_weights_and_stay_plain_arrays(name):
+    params = {"gabor": {"sigma": 1.0}}.get(name, {})
+    k = kernels.get(name, **params)
+    plain = np.asarray(k)
+    assert isinstance(k, kernels.Kernel) and type(plain) is np.ndarray
+    assert repr(k) == repr(plain)  # the text repr of the array, unchanged
+    grid = Tables(k._repr_html_()).tables[0]
+    assert grid["caption"].startswith(f"{name}(")
+    assert f"{k.shape[0]}×{k.shape[1]}, sum {float(plain.sum()):.4g}" in grid["caption"]
+    values = np.array([[float(c["text"]) for c in row] for row in grid["rows"]])
+    np.testing.assert_allclose(values, plain, rtol=1e-3, atol=1e-12)
+    signs = [[_cell_colour_sign(c["style"]) for c in row] for row in grid["rows"]]
+    big = np.abs(plain) > 0.02 * np.abs(plain).max()
+    np.testing.assert_array_equal(np.where(big, signs, 0), np.where(big, np.sign(plain), 0))
+
+
+def test_kernel_results_are_plain_arrays_and_values_unchanged():
+    k = kernels.sobel(0)
+    assert k.name == "sobel(axis=0)" and kernels.gaussian(sigma=2).name == "gaussian(sigma=2)"
+    for result in (k + 1, k * k, -k, np.abs(k), k @ k, np.outer(k[0], k[0]), np.pad(k, 1),
+                   convolab.correlate(np.ones((5, 5)), k)):  # fmt: skip
+        assert type(result) is np.ndarray
+    assert type(k.sum()) is np.float64 and type(k.max()) is np.float64
+    np.testing.assert_array_equal(k + 1, np.asarray(k) + 1)
+    assert type(pickle.loads(pickle.dumps(k))) is np.ndarray
+    assert isinstance(k.T, kernels.Kernel) and k.T.name == k.name  # a view is the kernel
+
+
+def test_large_kernel_html_is_a_heatmap_with_its_weights_on_hover():
+    k = kernels.gaussian(4.0)  # 33 x 33
+    page = Tables(k._repr_html_())
+    cells = page.tables[0]["rows"]
+    assert len(cells) == 33 and all(len(row) == 33 for row in cells)
+    assert all(c["text"] == "" for row in cells for c in row)  # no numbers drawn
+    html = k._repr_html_()
+    titles = np.array([float(t) for t in re.findall(r'title="([^"]+)"', html)]).reshape(33, 33)
+    np.testing.assert_allclose(titles, k, rtol=1e-3)
+    assert "33×33, sum 1" in html and "hover" in html

@@ -50,6 +50,13 @@ ROUND_TRIPS = {
         ),  # fmt: skip
         (3, 12),
     ),
+    "matmul and permute": (
+        lambda: nn.Sequential(
+            nn.Permute((0, 2, 1)), nn.MatMul((4, 3), (5, 1)), nn.Tanh(), nn.MatMul((3,)),
+            nn.Linear(5, 2),
+        ),  # fmt: skip
+        (4, 5),
+    ),
 }
 
 

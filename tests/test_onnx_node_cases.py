@@ -5,7 +5,8 @@ run on convolab: a per-operator table of passed / failed / cannot express.
 A case's weights arrive as graph inputs; they are made constants (initializers) first, so
 that the graph is the one-input chain ``from_onnx`` reads. Second outputs (``MaxPool``'s
 indices, ``Dropout``'s mask) are computed with the functional ops convolab offers for them
-(``return_indices``, ``return_mask``) from the same layer.
+(``return_indices``, ``return_mask``) from the same layer, and a training-mode
+``BatchNormalization``'s running mean and variance are the layer's after its call.
 """
 
 from __future__ import annotations
@@ -39,21 +40,6 @@ EXPECTED_UNEXPRESSIBLE = {
     "test_training_dropout_mask": "a random mask from ONNX's generator",
 }
 
-#: Options convolab's layers do not have yet (each a documented limit of from_onnx).
-KNOWN_LIMITS = {
-    "test_batchnorm_epsilon_training_mode": "training-mode BatchNormalization (ONNX's momentum "
-    "and biased running variance)",
-    "test_batchnorm_example_training_mode": "training-mode BatchNormalization",
-    "test_gemm_all_attributes": "Gemm with transA=1: no transpose layer",
-    "test_gemm_transposeA": "Gemm with transA=1: no transpose layer",
-    "test_gemm_default_matrix_bias": "Gemm with a (M, N) bias: Linear's bias is per output",
-    "test_matmul_1d_1d": "MatMul by a constant that is not a matrix",
-    "test_matmul_1d_3d": "MatMul by a constant that is not a matrix",
-    "test_matmul_3d": "MatMul by a constant that is not a matrix",
-    "test_matmul_4d": "MatMul by a constant that is not a matrix",
-    "test_matmul_4d_1d": "MatMul by a constant that is not a matrix",
-    "test_matmul_bcast": "MatMul by a constant that is not a matrix",
-}
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,10 +75,14 @@ def _as_chain(case) -> tuple:
     return model, inputs, outputs
 
 
-def _extra_output(op: str, layer, node, x: np.ndarray) -> np.ndarray:
-    """The node's second output, from convolab's ops for it."""
+def _extra_outputs(op: str, layer, node, x: np.ndarray) -> list[np.ndarray]:
+    """The node's other outputs, from convolab's ops for them (the layer has run on ``x``)."""
     if op == "Dropout":
-        return F.dropout(x, training=False, return_mask=True)[1]
+        return [F.dropout(x, training=False, return_mask=True)[1]]
+    if op == "BatchNormalization":  # training mode: the running statistics, moved by the batch
+        (norm,) = layer
+        assert norm.training and not layer.training
+        return [norm.running_mean, norm.running_var]
     pool = layer[0] if len(layer) else layer
     m = x.ndim - 2
     fn = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[m - 1]
@@ -105,7 +95,7 @@ def _extra_output(op: str, layer, node, x: np.ndarray) -> np.ndarray:
         idx = cols * x.shape[2] + rows
     plane = int(np.prod(x.shape[2:]))
     offsets = np.arange(x.shape[0] * x.shape[1]).reshape(x.shape[:2] + (1,) * m) * plane
-    return idx + offsets  # ONNX's indices count from the tensor's start
+    return [idx + offsets]  # ONNX's indices count from the tensor's start
 
 
 def run_case(op: str, case) -> tuple[str, str]:
@@ -117,7 +107,7 @@ def run_case(op: str, case) -> tuple[str, str]:
     x = inputs[0]
     results = [np.asarray(layer(x).data)]
     if len(outputs) > 1:
-        results.append(_extra_output(op, layer, model.graph.node[0], x))
+        results += _extra_outputs(op, layer, model.graph.node[0], x)
     rtol, atol = max(case.rtol, 1e-6), max(case.atol, 1e-7)
     for i, (got, want) in enumerate(zip(results, outputs)):
         got = got.astype(want.dtype)  # e.g. bfloat16: ONNX rounds its result so
@@ -148,6 +138,5 @@ def test_onnx_node_cases_table(capsys):
         for name, why in sorted({**failed, **unexpressible}.items()):
             print(f"  {name}: {why}")
     assert not failed, failed
-    allowed = set(EXPECTED_UNEXPRESSIBLE) | set(KNOWN_LIMITS)
-    assert set(unexpressible) <= allowed, sorted(set(unexpressible) - allowed)
+    assert set(unexpressible) == set(EXPECTED_UNEXPRESSIBLE), sorted(unexpressible)
     assert sum(rows.values(), Counter())["passed"] > 100  # the cases were found and run

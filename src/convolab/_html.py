@@ -20,10 +20,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["explanation_html", "kernels_html", "module_html", "summary_html", "table_html"]
+__all__ = [
+    "explanation_html",
+    "kernel_html",
+    "kernels_html",
+    "module_html",
+    "summary_html",
+    "table_html",
+]
 
 MAX_ROWS = 60  # rows of an explanation written out; the caption says how many there are
 MAX_KERNELS = 16  # kernels of a layer drawn as grids
+MAX_SIDE = 15  # a kernel wider or taller is drawn as a heatmap: no numbers, values on hover
 _STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
 _CELL = "border:1px solid #ccc;padding:2px 6px;text-align:right"
 
@@ -65,20 +73,47 @@ def _colour(value: float, limit: float) -> tuple[str, str]:
     return "#{:02x}{:02x}{:02x}".format(*rgb), "white" if t > 0.6 else "black"
 
 
-def kernel_grid_html(kernel: np.ndarray, limit: float, caption: str = "") -> str:
-    """One 2D (or 1D) kernel as a grid of coloured cells holding its weights."""
+def kernel_grid_html(
+    kernel: np.ndarray, limit: float, caption: str = "", numbers: bool = True
+) -> str:
+    """One 2D (or 1D) kernel as a grid of coloured cells holding its weights (or, without
+    ``numbers``, a heatmap of small cells whose weights show on hover)."""
     k = np.atleast_2d(np.asarray(kernel, dtype=np.float64))
     parts = [f'<table style="{_STYLE};display:inline-table;margin:4px">']
     if caption:
-        parts.append(f"<caption>{escape(caption)}</caption>")
+        parts.append(f'<caption style="text-align:left;white-space:nowrap">{escape(caption)}'
+                     "</caption>")  # fmt: skip
     for row in k:
         cells = []
         for v in row:
             bg, fg = _colour(float(v), limit)
-            cells.append(f'<td style="{_CELL};background:{bg};color:{fg}">{float(v):.4g}</td>')
+            if numbers:
+                cells.append(f'<td style="{_CELL};white-space:nowrap;background:{bg};color:{fg}">'
+                             f"{float(v):.4g}</td>")  # fmt: skip
+            else:
+                cells.append(f'<td title="{float(v):.4g}" style="padding:0;width:6px;height:6px;'
+                             f'background:{bg}"></td>')  # fmt: skip
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</table>")
     return "".join(parts)
+
+
+def kernel_html(kernel: Any, name: str | None = None) -> str:
+    """One kernel (:class:`convolab.kernels.Kernel`): its grid, captioned with its name,
+    shape and sum; a heatmap when a side exceeds :data:`MAX_SIDE`."""
+    k = np.asarray(kernel, dtype=np.float64)
+    shape = "×".join(map(str, k.shape)) or "scalar"
+    caption = f"{name + ': ' if name else ''}{shape}, sum {float(k.sum()):.4g}"
+    if k.ndim > 2:
+        return f"<p>{escape(caption)} (a {k.ndim}-D kernel: no flat grid)</p>"
+    limit = float(np.abs(k).max()) if k.size else 0.0
+    numbers = max(np.atleast_2d(k).shape) <= MAX_SIDE
+    if numbers:
+        return kernel_grid_html(k, limit, caption)
+    caption += f", range [{float(k.min()):.4g}, {float(k.max()):.4g}] (hover for a weight)"
+    # the caption above the table, not in it: a wide caption would stretch the cells
+    return (f'<div style="{_STYLE}">{escape(caption)}</div>'
+            + kernel_grid_html(k, limit, numbers=False))  # fmt: skip
 
 
 def kernels_html(weight: Any, max_kernels: int = MAX_KERNELS) -> str:

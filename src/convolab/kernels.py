@@ -13,6 +13,10 @@ Orientation conventions: axis 0 is ``y`` and points *down* the rows, axis 1 is
 (``motion_blur``, ``gabor``) are in degrees, counter-clockwise from the ``x``
 axis as seen on the screen (so ``90`` points up).
 
+Every kernel is a :class:`Kernel`: a plain ``ndarray`` in every use (NumPy, the
+engine, arithmetic, whose results are plain arrays) that also draws itself in a
+notebook, as a grid of their weights coloured blue (negative) to red (positive).
+
 The registry maps a name to its function: ``get("gaussian", sigma=2)`` builds a
 kernel, :func:`names` lists the names, :func:`from_spec` parses the command
 line form ``"gaussian:sigma=2,truncate=3"``, and :func:`load_file` reads a
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import inspect
 import math
 import os
@@ -43,6 +48,7 @@ import numpy as np
 from convolab.checks import check_fits, read_npy
 
 __all__ = [
+    "Kernel",
     "box",
     "emboss",
     "from_spec",
@@ -112,9 +118,83 @@ def _fits(rows: int, cols: int, name: str) -> None:
     check_fits((rows, cols), 8, f"the {name} kernel")
 
 
+# --------------------------------------------------------------------------- Kernel
+
+
+class Kernel(np.ndarray):
+    """A kernel that shows itself in a notebook: an ``ndarray`` with a ``_repr_html_``.
+
+    Everything else is the array's: it is an ``ndarray`` subclass whose text ``repr``
+    is the plain array's, and whose arithmetic and NumPy results are plain arrays
+    (``__array_wrap__``), so a Kernel never spreads into the results computed from
+    it; views (``k.T``, slices) and copies stay Kernels. ``name`` records how it was
+    built, e.g. ``'sobel(axis=0)'``.
+
+    Parameters
+    ----------
+    values : array_like
+        The weights.
+    name : str, optional
+        Shown in the notebook caption.
+
+    Examples
+    --------
+    >>> k = Kernel([[0.0, 1.0], [-1.0, 0.0]], name="diagonal")
+    >>> k
+    array([[ 0.,  1.],
+           [-1.,  0.]])
+    >>> type(k * 2).__name__, type(k.sum()).__name__
+    ('ndarray', 'float64')
+    >>> "<table" in k._repr_html_() and "diagonal" in k._repr_html_()
+    True
+    """
+
+    name: str | None
+
+    def __new__(cls, values: object, name: str | None = None) -> Kernel:
+        kernel = np.asarray(values).view(cls)
+        kernel.name = name
+        return kernel
+
+    def __array_finalize__(self, obj: object) -> None:
+        self.name = getattr(obj, "name", None)
+
+    def __array_wrap__(
+        self, array: np.ndarray, context: object = None, return_scalar: bool = False
+    ) -> object:
+        if return_scalar:
+            return array[()]
+        return array.view(np.ndarray)
+
+    def __reduce__(self) -> tuple:  # pickled as the plain array it is
+        return self.view(np.ndarray).__reduce__()
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def _repr_html_(self) -> str:
+        from convolab._html import kernel_html
+
+        return kernel_html(self.view(np.ndarray), self.name)
+
+
+def _kernel(func: Callable[..., np.ndarray]) -> Callable[..., Kernel]:
+    """Make ``func`` return a :class:`Kernel` named by the call, e.g. ``'gaussian(sigma=2)'``."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def build(*args: object, **kwargs: object) -> Kernel:
+        values = func(*args, **kwargs)  # first: a bad call fails exactly as before
+        given = signature.bind(*args, **kwargs).arguments.items()
+        return Kernel(values, f"{func.__name__}({', '.join(f'{k}={v!r}' for k, v in given)})")
+
+    return build
+
+
 # --------------------------------------------------------------------------- kernels
 
 
+@_kernel
 def identity(size: int = 3) -> np.ndarray:
     """The kernel that leaves an image unchanged: a single 1 in the centre.
 
@@ -144,6 +224,7 @@ def identity(size: int = 3) -> np.ndarray:
     return k
 
 
+@_kernel
 def box(size: int | tuple[int, int] = 3) -> np.ndarray:
     """Box (mean) blur: every weight ``1 / (rows * columns)``; sums to 1.
 
@@ -174,6 +255,7 @@ def _gaussian_1d(sigma: float, radius: int) -> np.ndarray:
     return w / w.sum()
 
 
+@_kernel
 def gaussian(
     sigma: float | tuple[float, float] = 1.0,
     size: int | tuple[int, int] | None = None,
@@ -228,6 +310,7 @@ def _derivative(smooth: list[float], axis: object) -> np.ndarray:
     return k if ax == 0 else k.T.copy()
 
 
+@_kernel
 def sobel(axis: int | str = 1) -> np.ndarray:
     """Sobel derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[1, 2, 1]``.
 
@@ -260,6 +343,7 @@ def sobel(axis: int | str = 1) -> np.ndarray:
     return _derivative([1.0, 2.0, 1.0], axis)
 
 
+@_kernel
 def scharr(axis: int | str = 1) -> np.ndarray:
     """Scharr derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[3, 10, 3]``.
 
@@ -274,6 +358,7 @@ def scharr(axis: int | str = 1) -> np.ndarray:
     return _derivative([3.0, 10.0, 3.0], axis)
 
 
+@_kernel
 def prewitt(axis: int | str = 1) -> np.ndarray:
     """Prewitt derivative along ``axis``: ``[-1, 0, 1]`` times the smoothing ``[1, 1, 1]``.
 
@@ -287,6 +372,7 @@ def prewitt(axis: int | str = 1) -> np.ndarray:
     return _derivative([1.0, 1.0, 1.0], axis)
 
 
+@_kernel
 def laplacian(neighbours: int = 4) -> np.ndarray:
     """Edge detector: the *negative* discrete Laplacian, positive in the centre; sums to 0.
 
@@ -318,6 +404,7 @@ def laplacian(neighbours: int = 4) -> np.ndarray:
     raise ValueError(f"`neighbours` must be 4 or 8; got {neighbours!r}")
 
 
+@_kernel
 def sharpen() -> np.ndarray:
     """Sharpen: identity plus the 4-neighbour edge kernel; sums to 1 (flat regions unchanged).
 
@@ -329,6 +416,7 @@ def sharpen() -> np.ndarray:
     return identity(3) + laplacian(4)
 
 
+@_kernel
 def emboss() -> np.ndarray:
     """Emboss: a diagonal derivative plus the identity, light from the top left; sums to 1.
 
@@ -340,6 +428,7 @@ def emboss() -> np.ndarray:
     return np.array([[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]])
 
 
+@_kernel
 def unsharp(sigma: float = 1.0, amount: float = 1.0, truncate: float = 4.0) -> np.ndarray:
     """Unsharp masking as one kernel: ``(1 + amount) * identity - amount * gaussian(sigma)``.
 
@@ -368,6 +457,7 @@ def unsharp(sigma: float = 1.0, amount: float = 1.0, truncate: float = 4.0) -> n
     return k
 
 
+@_kernel
 def motion_blur(length: float = 9, angle: float = 0.0) -> np.ndarray:
     """A line of ``length`` pixels through the centre at ``angle`` degrees; sums to 1.
 
@@ -409,6 +499,7 @@ def motion_blur(length: float = 9, angle: float = 0.0) -> np.ndarray:
     return w / w.sum()
 
 
+@_kernel
 def shift(dy: float = 0.0, dx: float = 0.0) -> np.ndarray:
     """Translate the image content by ``dy`` rows down and ``dx`` columns right (correlation).
 
@@ -450,6 +541,7 @@ def shift(dy: float = 0.0, dx: float = 0.0) -> np.ndarray:
     return k
 
 
+@_kernel
 def gabor(
     sigma: float = 2.0,
     theta: float = 0.0,
@@ -732,4 +824,4 @@ def load_file(path: str | os.PathLike) -> np.ndarray:
         k = _read_text_kernel(path)
     if not np.all(np.isfinite(k)):
         raise ValueError(f"kernel file '{path}' contains NaN or infinite values")
-    return k
+    return Kernel(k, path.name)

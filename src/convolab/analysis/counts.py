@@ -80,13 +80,16 @@ def layer_flops(rec: Activation) -> int:
         return 2 * inputs * int(np.prod(as_array(mod.weight).shape[1:]))
     if kind == "linear":
         return 2 * out * int(mod.in_features)
+    if kind == "matmul":  # each output sums k products, k the weight's contracted axis
+        shape = as_array(mod.weight).shape
+        return 2 * out * int(shape[0] if len(shape) == 1 else shape[-2])
     if kind == "pool" and (window := layer_window(mod)) is not None:
         return out * int(np.prod(window.kernel_size))
     if kind in ("adaptive_pool", "global_pool"):
         return inputs
     if kind == "norm":
         return 2 * out
-    if kind in ("flatten", "dropout", "identity"):
+    if kind in ("flatten", "dropout", "identity", "permute"):
         return 0
     return out
 

@@ -166,9 +166,11 @@ def fields_of(records: list[Activation], n_spatial: int) -> list[list[Field] | N
             window = layer_window(rec.layer)
             in_shape, out_shape = rec.input_shape, rec.output.shape
             same_rank = len(in_shape) == len(out_shape) == n_spatial + 2
-            if kind == "linear":
+            if kind in ("linear", "matmul"):
                 state = [f.whole(n) for f, n in zip(state, in_shape[2:])]
                 spatial = False
+            elif kind == "permute":  # axes reordered: no field per input axis to follow
+                state = None
             elif window is not None and same_rank:
                 pads = window.pads(in_shape[2:])
                 state = [

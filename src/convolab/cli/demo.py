@@ -18,7 +18,10 @@ model (``lenet5-ocr/``) and ``summary.md`` showing them all.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,33 @@ __all__ = ["demo", "run_demo"]
 _MARKER = ".convolab-demo"
 _MNIST_5K_ENV = "CONVOLAB_MNIST_5K"
 _MNIST_5K_DEFAULT = Path("..") / "shared" / "data" / "mnist-5k"
+
+
+# One LeNet-5 training step and one evaluation batch, as section 5 runs them: it compiles the
+# loops they use (Numba caches them on disk, where the demo's own process finds them).
+_WARM_UP = """
+import numpy as np
+from convolab import models, nn
+from convolab.nn import functional as F
+model = models.lenet5("modern", seed=0)
+optimizer = nn.optim.Adam(model.parameters(), lr=2e-3)
+F.cross_entropy(model(np.zeros((64, 1, 28, 28), np.float32)), np.zeros(64, int)).backward()
+optimizer.step()
+model.eval()
+with nn.no_grad():
+    model(np.zeros((500, 1, 28, 28), np.float32))
+"""
+
+
+def _warm_up_compiled_loops() -> subprocess.Popen | None:
+    """Compile section 5's loops in a second process while this one draws sections 1-4 and
+    renders the digits (mostly one core), so that on two cores the first run's Numba
+    compilation (about 9 s) overlaps that work instead of following it. ``None`` without
+    Numba; a later run finds the loops cached and the process ends at once."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    return subprocess.Popen([sys.executable, "-c", _WARM_UP], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 def _fmt(values: Any, digits: int = 2) -> str:
@@ -87,7 +117,8 @@ def _detection(out: Path, seed: int) -> dict[str, Any]:
     train_set, test_set = data.shapes1d(1000, seed=seed), data.shapes1d(500, seed=seed + 1)
     detector = models.detector1d(length=train_set.x.shape[-1], seed=seed)
     train.fit(detector, train_set, epochs=6, batch_size=32, lr=0.05, seed=seed, progress=False)
-    learned = train.evaluate(detector, test_set)["accuracy"]
+    # batches as in training: one large batch would compile a loop for eight calls
+    learned = train.evaluate(detector, test_set, batch_size=32)["accuracy"]
     kernel = detector[0].weight.data[0, 0]
     template = data.shape_template(kernel.size)
     fig = Figure(figsize=(6, 3), layout="constrained")
@@ -314,10 +345,16 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
     t0 = time.perf_counter()
     out = Path(out)
     _prepare(out, force)
-    sig = _signals(out)
-    det = _detection(out, seed)
-    edges = _edges(out)
-    lenet = _lenet(out, seed, quick, progress)
+    warm_up = None if quick else _warm_up_compiled_loops()
+    try:
+        sig = _signals(out)
+        det = _detection(out, seed)
+        edges = _edges(out)
+        lenet = _lenet(out, seed, quick, progress)
+    finally:
+        if warm_up is not None:
+            warm_up.kill()  # long finished unless section 5 outran it; the cache stays whole
+            warm_up.wait()
     seconds = time.perf_counter() - t0
     text = _summary(out, sig, det, edges, lenet, seconds)
     write_text(out / "summary.md", text)

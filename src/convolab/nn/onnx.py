@@ -10,6 +10,7 @@ convolab layer                             ONNX operators
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
 ``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
+``MatMul``, ``Permute``                    ``MatMul`` (+ ``Add``), ``Transpose``
 ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``   ``MaxPool``, ``AveragePool`` (``ceil_mode``, dilations)
 ``LPPool1d/2d``                            ``LpPool``
 ``GlobalMaxPool``, ``GlobalAvgPool``       ``GlobalMaxPool``, ``GlobalAveragePool``
@@ -150,6 +151,19 @@ def _linear(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.bias is not None:
         y = g.node("Add", [y, g.constant(f"{path}.bias", m.bias.data)], path)
     return y
+
+
+@_converts(layers.MatMul)
+def _matmul(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    y = g.node("MatMul", [x, g.constant(f"{path}.weight", m.weight.data)], path)
+    if m.bias is not None:
+        y = g.node("Add", [y, g.constant(f"{path}.bias", m.bias.data)], path)
+    return y
+
+
+@_converts(layers.Permute)
+def _permute(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    return g.node("Transpose", [x], path, perm=[d % xv.ndim for d in m.dims])
 
 
 def _pool_attrs(m: Any, xv: np.ndarray, path: str) -> dict[str, Any]:

@@ -10,13 +10,17 @@ convolab's figures and analysis:
 ONNX operator                          convolab layer
 =====================================  =========================================
 ``Conv``, ``ConvTranspose``            ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``
-``Gemm``; ``MatMul`` (+ ``Add``)       ``Linear``
+``Gemm``; ``MatMul`` (+ ``Add``)       ``Linear``; ``MatMul`` for a constant that is
+                                       not a matrix or a bias per row, after
+                                       ``Permute`` for ``transA``
 ``MaxPool``, ``AveragePool``,          ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``,
 ``LpPool``                             ``LPPool1d/2d``
 ``GlobalMaxPool``,                     ``GlobalMaxPool``, ``GlobalAvgPool``
 ``GlobalAveragePool``
-``BatchNormalization``                 ``BatchNorm1d/2d`` (running statistics)
+``BatchNormalization``                 ``BatchNorm1d/2d`` (running statistics; in
+                                       training mode when ``training_mode=1``)
 ``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
+``Transpose``                          ``Permute``
 ``Dropout`` (inference), ``Identity``  nothing
 ``Sub`` then ``Mul`` by constants      ``Standardize``
 ``Relu``, ``LeakyRelu``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
@@ -63,7 +67,7 @@ class _Node:
         """The constant at input ``i`` (``default`` if absent)."""
         if i >= len(self.inputs) or not self.inputs[i]:
             return default
-        return self.constants[self.inputs[i]]
+        return self.constants.get(self.inputs[i], default)
 
     def attr(self, name: str, default: Any = None) -> Any:
         value = self.attrs.get(name, default)
@@ -133,27 +137,42 @@ def _conv(node: _Node, xv: np.ndarray) -> M.Module:
     return layer
 
 
-def _linear(w: np.ndarray, b: np.ndarray | None) -> M.Linear:
-    """A ``Linear`` with weight ``w`` (out, in) and bias ``b``."""
-    layer = M.Linear(w.shape[1], w.shape[0], bias=b is not None, dtype=_dtype(w))
+def _matmul(w: np.ndarray, b: np.ndarray | None) -> M.Module:
+    """``x @ w + b``: a ``Linear`` when ``w`` is a matrix and ``b`` one value per output
+    column (or one value), else a ``MatMul`` (batched ``w``, a bias per row, ...)."""
+    w = np.asarray(w)
+    n = w.shape[-1]
+    if w.ndim == 2 and (b is None or b.size == 1 or (b.size == n and b.shape[-1:] == (n,))):
+        layer = M.Linear(w.shape[0], n, bias=b is not None, dtype=_dtype(w))
+        layer.weight.data = np.array(w.T, dtype=layer.weight.dtype)
+        if b is not None:
+            layer.bias.data = np.broadcast_to(b.reshape(-1), (n,)).astype(layer.weight.dtype)
+        return layer
+    layer = M.MatMul(w.shape, None if b is None else b.shape, dtype=_dtype(w))
     layer.weight.data = np.array(w, dtype=layer.weight.dtype)
     if b is not None:
-        layer.bias.data = np.broadcast_to(b, (w.shape[0],)).astype(layer.weight.dtype)
+        layer.bias.data = np.array(b, dtype=layer.weight.dtype)
     return layer
 
 
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _gemm(node: _Node, xv: np.ndarray) -> M.Module:
-    if node.attr("transA", 0):
-        raise node.refuse("transA=1 (the data transposed)")
     b, c = node.const(1), node.const(2)
-    w = b if node.attr("transB", 0) else b.T
-    w = float(node.attr("alpha", 1.0)) * w
-    if c is not None:
-        c = float(node.attr("beta", 1.0)) * np.asarray(c)
-        if c.size not in (1, w.shape[0]) or (c.ndim == 2 and c.shape[0] != 1):
-            raise node.refuse(f"a bias C of shape {c.shape} that is not one value per output")
-        c = c.reshape(-1)
-    return _linear(w, c)
+    if xv.ndim != 2 or b is None or np.ndim(b) != 2:
+        got = f"data of shape {xv.shape} and B of shape {np.shape(b) if b is not None else None}"
+        raise node.refuse(f"Gemm multiplies a matrix by a constant matrix; got {got}")
+    w = float(node.attr("alpha", 1.0)) * (b.T if node.attr("transB", 0) else b)
+    bias = None if c is None else float(node.attr("beta", 1.0)) * np.asarray(c)
+    product = _matmul(w, bias)
+    if not node.attr("transA", 0):
+        return product
+    return M.Sequential(M.Permute((1, 0)), product)  # the data transposed: A^T B
 
 
 def _pool(node: _Node, xv: np.ndarray) -> M.Module:
@@ -177,13 +196,18 @@ def _pool(node: _Node, xv: np.ndarray) -> M.Module:
 
 
 def _batch_norm(node: _Node, xv: np.ndarray) -> M.Module:
-    if node.attr("training_mode", 0):
-        raise node.refuse("training_mode=1 (statistics of the batch)")
+    """Running statistics; with ``training_mode=1`` the layer is left in training mode by
+    :func:`from_onnx`: the batch's statistics, and the running ones moved as ONNX moves
+    them (its ``momentum`` weighs the old value: convolab's is ``1 -`` it; the variance
+    biased)."""
     if xv.ndim not in (2, 3, 4):
         raise node.refuse(f"an input of {xv.ndim} axes (BatchNorm1d/2d take 2 to 4)")
     scale, bias, mean, var = (node.const(i) for i in range(1, 5))
     cls = M.BatchNorm2d if xv.ndim == 4 else M.BatchNorm1d
-    layer = cls(scale.shape[0], eps=float(node.attr("epsilon", 1e-5)), dtype=_dtype(scale))
+    training = bool(node.attr("training_mode", 0))
+    momentum = 1.0 - float(node.attr("momentum", 0.9)) if training else 0.1
+    layer = cls(scale.shape[0], eps=float(node.attr("epsilon", 1e-5)), momentum=momentum,
+                dtype=_dtype(scale), unbiased_running_var=not training)  # fmt: skip
     dt = layer.weight.dtype
     layer.weight.data, layer.bias.data = scale.astype(dt), bias.astype(dt)
     layer.running_mean[...], layer.running_var[...] = mean, var
@@ -271,6 +295,7 @@ _READERS: dict[str, _Reader] = {
     "GlobalAveragePool": _simple(lambda n: M.GlobalAvgPool()),
     "BatchNormalization": _batch_norm,
     "Flatten": _flatten,
+    "Transpose": lambda n, xv: M.Permute(tuple(n.attr("perm", range(xv.ndim - 1, -1, -1)))),
     "Relu": _simple(lambda n: M.ReLU()),
     "LeakyRelu": _simple(lambda n: M.LeakyReLU(float(n.attr("alpha", 0.01)))),
     "Sigmoid": _simple(lambda n: M.Sigmoid()),
@@ -327,8 +352,9 @@ def from_onnx(path: str | os.PathLike[str] | Any) -> M.Sequential:
     -------
     Sequential
         One layer per operator (``MatMul`` + ``Add`` and ``Sub`` + ``Mul`` make one
-        layer each), weights copied, in evaluation mode. The operator table is in
-        the module documentation of :mod:`convolab.nn.onnx_import`.
+        layer each), weights copied, in evaluation mode (but the layer of a
+        ``BatchNormalization`` with ``training_mode=1``, left in training mode). The
+        operator table is in the module documentation of :mod:`convolab.nn.onnx_import`.
 
     Raises
     ------
@@ -363,7 +389,7 @@ def from_onnx(path: str | os.PathLike[str] | Any) -> M.Sequential:
     shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1 for d in dims)
     elem = inputs[0].type.tensor_type.elem_type
     xv = np.zeros(shape, dtype=onnx.helper.tensor_dtype_to_np_dtype(elem))
-    current, layers = inputs[0].name, M.Sequential()
+    current, layers, training = inputs[0].name, M.Sequential(), []
     nodes = [n for n in graph.node if n.op_type != "Constant"]
     i = 0
     with no_grad():
@@ -380,6 +406,8 @@ def from_onnx(path: str | os.PathLike[str] | Any) -> M.Sequential:
             layer, step = _read(node, nodes, i, xv, constants, opset, onnx)
             if layer is not None:
                 layers.add_module(str(len(layers)), layer)
+                if node.op == "BatchNormalization" and node.attr("training_mode", 0):
+                    training.append(layer)
                 layer.eval()
                 y = layer(Tensor(xv))
                 xv = y.data
@@ -390,7 +418,10 @@ def from_onnx(path: str | os.PathLike[str] | Any) -> M.Sequential:
             f"cannot read the ONNX graph: its output {graph.output[0].name!r} is not the end "
             f"of the chain ({current!r})"
         )
-    return layers.eval()
+    layers.eval()
+    for layer in training:  # after the shapes were followed, which must not move statistics
+        layer.train()
+    return layers
 
 
 def _read(
@@ -415,13 +446,17 @@ def _read(
         return None, 1
     if op == "MatMul":
         w = node.const(1)
-        if w is None or w.ndim != 2:
-            raise node.refuse("a MatMul whose second input is not a constant matrix")
+        if w is None or np.ndim(w) == 0:
+            raise node.refuse("a MatMul whose second input is not a constant array")
+        try:
+            product = np.matmul(xv, w).shape
+        except ValueError:
+            raise node.refuse(f"a constant {w.shape} that cannot multiply {xv.shape}") from None
         if nxt is not None and nxt.op == "Add" and node.outputs[0] in nxt.inputs:
             b = nxt.const(1) if nxt.inputs[0] == node.outputs[0] else nxt.const(0)
-            if b is not None and np.asarray(b).size == w.shape[1]:
-                return _linear(w.T, np.asarray(b).reshape(-1)), 2
-        return _linear(w.T, None), 1
+            if b is not None and _broadcasts_to(np.shape(b), product):
+                return _matmul(w, np.asarray(b)), 2
+        return _matmul(w, None), 1
     if op == "Sub" and nxt is not None and nxt.op == "Mul" and node.outputs[0] in nxt.inputs:
         mean = node.const(1)
         scale = nxt.const(1) if nxt.inputs[0] == node.outputs[0] else nxt.const(0)

@@ -59,7 +59,7 @@ _FORMATS = {".npz": "npz", ".safetensors": "safetensors"}
 _MAX_HEADER = 100 << 20  # bytes of a safetensors JSON header
 # Configuration keys whose product is the size of a layer's weight (before ``groups``).
 _SIZE_KEYS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size",
-              "num_features")
+              "num_features", "weight_shape")
 
 
 class ModelFileError(ValueError):

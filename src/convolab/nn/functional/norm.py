@@ -35,14 +35,16 @@ def _update_running(
     var: np.ndarray,
     momentum: float,
     count: int,
+    unbiased: bool = True,
 ) -> None:
-    """Move the running statistics toward the batch's (the variance unbiased), in place."""
+    """Move the running statistics toward the batch's, in place (the variance unbiased
+    as PyTorch's, or biased as ONNX's training-mode ``BatchNormalization``)."""
     if running_mean is not None:
         running_mean *= 1 - momentum
         running_mean += momentum * mean
     if running_var is not None:
         running_var *= 1 - momentum
-        running_var += momentum * var * (count / max(count - 1, 1))
+        running_var += momentum * var * (count / max(count - 1, 1) if unbiased else 1.0)
 
 
 class _BatchNorm(Function):
@@ -65,7 +67,9 @@ class _BatchNorm(Function):
         running_var: np.ndarray | None,
         momentum: float,
         eps: float,
+        unbiased: bool = True,
     ) -> np.ndarray:
+        self.unbiased = unbiased
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         count = x.size // max(x.shape[1], 1)
         if _norm_compiled.available(x):
@@ -77,7 +81,7 @@ class _BatchNorm(Function):
             mean = _channel_sum(x) / count
             x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
             var = _channel_sum(x_hat, x_hat) / count
-            _update_running(running_mean, running_var, mean, var, momentum, count)
+            _update_running(running_mean, running_var, mean, var, momentum, count, self.unbiased)
         else:
             mean, var = running_mean, running_var
             x_hat = x - mean.astype(x.dtype, copy=False).reshape(shape)
@@ -99,7 +103,7 @@ class _BatchNorm(Function):
         n_chan = x.shape[1]
         if training:
             mean, var = _norm_compiled.channel_moments(x)
-            _update_running(running_mean, running_var, mean, var, momentum, count)
+            _update_running(running_mean, running_var, mean, var, momentum, count, self.unbiased)
         else:
             mean = np.asarray(running_mean, np.float64)
             var = np.asarray(running_var, np.float64)
@@ -169,6 +173,8 @@ def batch_norm(
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
+    *,
+    unbiased_running_var: bool = True,
 ) -> Tensor:
     r"""Batch normalization over axis 1 (channels).
 
@@ -177,7 +183,9 @@ def batch_norm(
     In training ``mu`` and ``sigma^2`` are the batch mean and (biased) variance over
     every axis but 1, and the running statistics (updated in place when given) become
     ``(1 - momentum) r + momentum s`` with the *unbiased* batch variance, as in
-    PyTorch. In eval the running statistics are used.
+    PyTorch (``unbiased_running_var=False``: the biased one, as ONNX's
+    ``BatchNormalization`` in training mode, whose ``momentum`` is ``1 -`` this one).
+    In eval the running statistics are used.
 
     Parameters
     ----------
@@ -188,6 +196,9 @@ def batch_norm(
     training : bool, default False
     momentum : float, default 0.1
     eps : float, default 1e-5
+    unbiased_running_var : bool, default True
+        Whether ``running_var`` moves toward the unbiased batch variance
+        ``var * M / (M - 1)`` (``M`` values per channel) or the biased ``var``.
 
     Returns
     -------
@@ -234,4 +245,5 @@ def batch_norm(
         running_var=stats[1],
         momentum=float(momentum),
         eps=float(eps),
+        unbiased=bool(unbiased_running_var),
     )

@@ -34,6 +34,8 @@ KINDS = (
     "activation",      # element-wise (softmax: along one axis)
     "norm",            # batch normalization, standardization: per channel, element-wise
     "linear",          # every input feature to every output feature
+    "matmul",          # MatMul: x @ weight along the last axes, broadcast over the others
+    "permute",         # Permute: the axes reordered
     "flatten",         # Flatten, Unflatten: a reshape
     "dropout",         # the identity at inference
     "identity",

@@ -1,4 +1,4 @@
-"""Dense and shape layers: Linear, Flatten, Dropout, Identity."""
+"""Dense and shape layers: Linear, MatMul, Flatten, Unflatten, Permute, Dropout, Identity."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ __all__ = [
     "Flatten",
     "Identity",
     "Linear",
+    "MatMul",
+    "Permute",
     "Unflatten",
 ]
 
@@ -178,3 +180,123 @@ class Identity(Module):
 
     def forward(self, x: Any) -> Any:
         return x
+
+
+def _shape(value: Any, name: str, empty: bool = False) -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints (``()`` allowed when ``empty``)."""
+    shape = tuple(value) if isinstance(value, tuple | list) else None
+    if shape is None or (not shape and not empty):
+        raise ValueError(f"`{name}` must be a tuple of positive ints; got {value!r}")
+    return tuple(_check_positive_int(n, name) for n in shape)
+
+
+@register_module
+class MatMul(Module):
+    r"""``y = x @ weight + bias`` with NumPy's ``matmul`` rules: a learned operand of any rank.
+
+    What ONNX's ``MatMul`` (and ``Gemm`` with a bias per row) computes when its second
+    operand is a constant: batched products broadcast over the leading axes, a 1-D
+    operand promoted and its axis removed afterwards, exactly as :func:`numpy.matmul`.
+    A 2-D ``weight`` without a row-dependent bias is :class:`Linear` (``weight.T``).
+
+    Parameters
+    ----------
+    weight_shape : tuple of int
+        Shape of ``weight``: ``(k,)``, ``(k, m)`` or ``(*batch, k, m)``.
+    bias_shape : tuple of int, optional
+        Shape of ``bias``, broadcastable to the product (``()`` for one number).
+    dtype : floating dtype, default float32
+
+    Notes
+    -----
+    Shape: ``(*, n, k) @ (*, k, m) -> (*, n, m)`` with the ``*`` axes broadcast.
+    Initialization as :class:`Linear`'s: ``U(+-1/sqrt(k))`` for weight and bias.
+    The gradients are ``g @ weight^T`` and ``x^T @ g``, summed over broadcast axes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> layer = nn.MatMul((2, 4, 3))
+    >>> layer(np.ones((5, 1, 6, 4), np.float32)).shape
+    (5, 2, 6, 3)
+    >>> layer
+    MatMul(weight_shape=(2, 4, 3), bias_shape=None)
+    """
+
+    kind = "matmul"
+
+    def __init__(
+        self,
+        weight_shape: tuple[int, ...],
+        bias_shape: tuple[int, ...] | None = None,
+        dtype: Any = "float32",
+    ) -> None:
+        super().__init__()
+        shape = _shape(weight_shape, "weight_shape")
+        bshape = None if bias_shape is None else _shape(bias_shape, "bias_shape", empty=True)
+        self.weight_shape, self.bias_shape = shape, bshape
+        dt = _float_dtype(dtype)
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        if bshape is None:
+            self.register_parameter("bias", None)
+        else:
+            self.bias = Parameter(np.empty(bshape, dtype=dt))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """``U(-1/sqrt(k), 1/sqrt(k))`` for weight and bias, ``k`` the summed axis."""
+        k = self.weight_shape[-2] if len(self.weight_shape) > 1 else self.weight_shape[0]
+        bound = 1.0 / math.sqrt(k)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        k = self.weight_shape[-2] if len(self.weight_shape) > 1 else self.weight_shape[0]
+        if x.ndim == 0 or x.shape[-1] != k:
+            raise ValueError(
+                f"MatMul with weight {self.weight_shape} expects inputs whose last axis has "
+                f"{k} values; got shape {x.shape}"
+            )
+        y = x @ self.weight
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self) -> str:
+        return f"weight_shape={self.weight_shape}, bias_shape={self.bias_shape}"
+
+
+@register_module
+class Permute(Module):
+    """Axes reordered: ``y = x.transpose(dims)``; the gradient goes back the inverse way.
+
+    ONNX's ``Transpose`` (and ``Gemm``'s ``transA``); as torchvision's ``Permute``.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> nn.Permute((1, 0))(np.zeros((6, 3))).shape
+    (3, 6)
+    """
+
+    kind = "permute"
+
+    def __init__(self, dims: tuple[int, ...]) -> None:
+        super().__init__()
+        dims = tuple(dims) if isinstance(dims, tuple | list) else ()
+        ints = all(isinstance(d, int) and not isinstance(d, bool) for d in dims)
+        if not dims or not ints or sorted(d % len(dims) for d in dims) != list(range(len(dims))):
+            raise ValueError(f"`dims` must be a permutation of 0..n-1; got {dims!r}")
+        self.dims = dims
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim != len(self.dims):
+            raise ValueError(
+                f"Permute({self.dims}) expects inputs with {len(self.dims)} axes; got shape "
+                f"{x.shape}"
+            )
+        return x.permute(self.dims)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"

@@ -32,6 +32,7 @@ class _BatchNorm(Module):
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: Any = "float32",
+        unbiased_running_var: bool = True,
     ) -> None:
         super().__init__()
         self.num_features = _check_positive_int(num_features, "num_features")
@@ -43,6 +44,7 @@ class _BatchNorm(Module):
             raise ValueError(f"`momentum` must be in [0, 1] or None; got {momentum!r}")
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.unbiased_running_var = bool(unbiased_running_var)
         dt = _float_dtype(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dt))
@@ -75,13 +77,14 @@ class _BatchNorm(Module):
                 momentum = 1.0 / float(self.num_batches_tracked)
         rm = self.running_mean if (self.training or not use_batch) else None
         rv = self.running_var if (self.training or not use_batch) else None
-        return F.batch_norm(x, rm, rv, self.weight, self.bias, use_batch, momentum, self.eps)
+        return F.batch_norm(x, rm, rv, self.weight, self.bias, use_batch, momentum, self.eps,
+                            unbiased_running_var=self.unbiased_running_var)  # fmt: skip
 
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
             f"affine={self.affine}, track_running_stats={self.track_running_stats}"
-        )
+        ) + ("" if self.unbiased_running_var else ", unbiased_running_var=False")
 
 
 @register_module
@@ -91,6 +94,8 @@ class BatchNorm1d(_BatchNorm):
     ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with batch statistics in
     training (updating ``running_mean``/``running_var`` with ``momentum``) and the
     running statistics in eval; see :func:`convolab.nn.functional.batch_norm`.
+    ``unbiased_running_var=False`` moves ``running_var`` toward the biased batch
+    variance, as ONNX's ``BatchNormalization`` in training mode does.
 
     >>> from convolab import nn
     >>> nn.BatchNorm1d(84)
