@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv.padding import layer_pads
+from convolab.conv.geometry import effective_size, effective_sizes, layer_pads
 
 __all__ = [
     "Activation",
@@ -334,8 +334,7 @@ def _window(module: Any, m: int, spatial: Sequence[int]) -> list[tuple[int, int,
     k = _per_axis(module.kernel_size, m, 1)
     s = _per_axis(getattr(module, "stride", None) or k, m, 1)
     d = _per_axis(getattr(module, "dilation", 1), m, 1)
-    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d)]
-    pads = layer_pads(getattr(module, "padding", 0), spatial, eff, s)
+    pads = layer_pads(getattr(module, "padding", 0), spatial, effective_sizes(k, d), s)
     return list(zip(k, s, (before for before, _ in pads), d))
 
 
@@ -376,7 +375,7 @@ class _Field:
     start: float
 
     def window(self, k: int, s: int, p: int, d: int) -> _Field:
-        ke = d * (k - 1) + 1
+        ke = effective_size(k, d)
         return _Field(
             self.size + (ke - 1) * self.jump,
             self.jump * s,

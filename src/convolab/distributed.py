@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.conv.padding import check_boundary, check_mode, mode_pads
+from convolab.conv.boundary import check_boundary, pad_args
+from convolab.conv.geometry import check_mode, mode_pads
 
 __all__ = ["filter_large"]
 
@@ -210,8 +211,7 @@ def filter_large(
         pads.append((0, 0))
         depth[2] = 0
 
-    pad_kw = {"constant_values": fill_value} if boundary == "constant" else {}
-    padded = da.pad(x, pads, mode=boundary, **pad_kw)
+    padded = da.pad(x, pads, **pad_args(boundary, fill_value))
     # Output chunk j needs padded samples [start_j, stop_j + K - 1): give the first
     # and last padded chunks the extra K//2 and (K-1)//2 samples.
     padded_chunks = []

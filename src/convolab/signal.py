@@ -27,7 +27,8 @@ from scipy.signal import find_peaks
 from scipy.special import expit
 
 from convolab.conv import correlate
-from convolab.conv.padding import check_boundary, check_mode
+from convolab.conv.boundary import check_boundary
+from convolab.conv.geometry import check_mode
 from convolab.kernels import gaussian
 
 __all__ = [

@@ -13,7 +13,7 @@ import click
 
 from convolab.cli import FINITE, UsageProblem, force_option
 from convolab.commands.signal import parse_array
-from convolab.conv.padding import BOUNDARIES
+from convolab.conv.boundary import BOUNDARIES
 from convolab.outputs import check_target
 
 __all__ = ["explain"]

@@ -342,7 +342,8 @@ def filter_(
     from tqdm import tqdm
 
     from convolab import image
-    from convolab.conv.padding import check_boundary, check_mode
+    from convolab.conv.boundary import check_boundary
+    from convolab.conv.geometry import check_mode
 
     try:
         depth = int(bits) if bits else None

@@ -20,7 +20,7 @@ import numpy as np
 
 from convolab.checks import check_finite, read_npy
 from convolab.cli import FINITE, UsageProblem, force_option, in_flags
-from convolab.conv.padding import BOUNDARIES
+from convolab.conv.boundary import BOUNDARIES
 from convolab.outputs import atomic_open, check_target, same_file, save_figure
 
 __all__ = ["parse_array", "read_signal", "signal"]

@@ -17,16 +17,18 @@ import numpy as np
 
 from convolab.checks import check_fits
 from convolab.conv import planner
+from convolab.conv.boundary import check_boundary, pad, zero_border
 from convolab.conv.direct import correlate_direct
 from convolab.conv.gemm import conv_gemm
-from convolab.conv.padding import (
-    check_boundary,
+from convolab.conv.geometry import (
     check_mode,
+    effective_sizes,
     layer_pads,
+    mode_output_shape,
     mode_pads,
-    output_length,
-    pad,
     transposed_length,
+    transposed_pads,
+    valid_swaps,
 )
 
 __all__ = [
@@ -154,7 +156,7 @@ def _dispatch(
 
         return correlate_separable(x, k, pads, boundary, fill_value, stride, dilation)
     # gemm: the layer op with one channel (or one group per batch row for batched kernels)
-    if boundary != "constant" or fill_value != 0:
+    if not zero_border(boundary, fill_value):
         x = pad(x, pads, boundary, fill_value)
         pads = ((0, 0),) * len(pads)
     if k.shape[0] > 1:
@@ -209,18 +211,9 @@ class _Normalized:
                 f"got x shape {x.shape[:-m]} and k shape {k.shape[:-m]} there"
             ) from None
         self.spatial, self.ksize = spatial, ksize
-        self.eff = tuple(d * (n - 1) + 1 for d, n in zip(self.dilation, ksize))
+        self.eff = effective_sizes(ksize, self.dilation)
         self.x, self.k = x, k
-        self.swap = False
-        if self.mode == "valid" and any(n < e for n, e in zip(spatial, self.eff)):
-            if all(n <= kk for n, kk in zip(spatial, ksize)) and all(d == 1 for d in self.dilation):
-                self.swap = True  # SciPy's rule: the larger operand slides over the smaller
-            else:
-                raise ValueError(
-                    "mode='valid' needs `x` at least as large as the (dilated) kernel in every "
-                    "convolved axis, or the kernel at least as large as `x` in every axis; "
-                    f"got x shape {tuple(spatial)} and effective kernel shape {self.eff}"
-                )
+        self.swap = self.mode == "valid" and valid_swaps(spatial, ksize, self.dilation)
         self.pads = tuple(mode_pads(self.mode, e) for e in self.eff)
         if not self.swap:  # refuse what cannot fit before padding or computing anything
             padded = tuple(n + b + a for n, (b, a) in zip(spatial, self.pads))
@@ -228,15 +221,7 @@ class _Normalized:
             check_fits(self.batch_shape + self.out_spatial(), self.dtype.itemsize, "the output")
 
     def out_spatial(self) -> tuple[int, ...]:
-        if self.swap:
-            return tuple(
-                output_length(kk - n + 1, 0, 0, 1, s)
-                for n, kk, s in zip(self.spatial, self.ksize, self.stride)
-            )
-        return tuple(
-            output_length(n, b, a, e, s)
-            for n, (b, a), e, s in zip(self.spatial, self.pads, self.eff, self.stride)
-        )
+        return mode_output_shape(self.mode, self.spatial, self.ksize, self.stride, self.dilation)
 
     def kernel_for_correlation(self, k: np.ndarray) -> np.ndarray:
         m = len(self.axes)
@@ -515,13 +500,7 @@ def output_shape(
         )
     strides = _int_tuple(stride, "stride", m)
     dilations = _int_tuple(dilation, "dilation", m)
-    out = []
-    for n, kk, s, d in zip(shape, kernel_shape, strides, dilations):
-        e = d * (kk - 1) + 1
-        if mode == "valid" and n < e:
-            n, e = e, n  # SciPy's swap: the larger operand slides over the smaller
-        out.append(output_length(n, *mode_pads(mode, e), e, s))
-    return tuple(out)
+    return mode_output_shape(mode, shape, kernel_shape, strides, dilations)
 
 
 # --------------------------------------------------------------------------- the layer op
@@ -557,7 +536,7 @@ def conv_nd(
     stride, dilation : int or tuple of int, at least 1.
     padding : int, tuple of int, tuple of ``(before, after)`` pairs, or one of 'valid', 'same'
         (PyTorch's rule, stride 1), 'same_upper', 'same_lower' (ONNX's ``auto_pad``);
-        see :func:`convolab.conv.padding.layer_pads`.
+        see :func:`convolab.conv.geometry.layer_pads`.
     groups : int dividing both ``C_in`` and ``C_out``.
 
     Returns
@@ -576,7 +555,7 @@ def conv_nd(
     """
     x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, False)
     ksize = w.shape[2:]
-    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, ksize)]
+    effective = effective_sizes(ksize, dilations)
     pads = layer_pads(padding, x.shape[2:], effective, strides)
     for n, (b, a), e in zip(x.shape[2:], pads, effective):
         if n + b + a < e:
@@ -708,7 +687,7 @@ def conv_transpose_nd(
             f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
             f"output_padding={output_padding!r}, stride={strides}, dilation={dilations}"
         )
-    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, w.shape[2:])]
+    effective = effective_sizes(w.shape[2:], dilations)
     pads = layer_pads(
         padding, x.shape[2:], effective, strides, transposed=True, output_padding=extra
     )
@@ -722,10 +701,7 @@ def conv_transpose_nd(
             f"transposed convolution of x {x.shape} by w {w.shape}"
         )
     w_t = np.flip(swap_in_out(w, groups), axis=tuple(range(2, 2 + m)))
-    # Per axis: the zero-stuffed input is padded by K - 1 - p_before in front and by
-    # K - 1 - p_after + output_padding behind (cropped where negative).
-    front = [e - 1 - b for e, (b, _) in zip(effective, pads)]
-    back = [e - 1 - a + op for e, (_, a), op in zip(effective, pads, extra)]
+    front, back = zip(*transposed_pads(effective, pads, extra))
     if all(s == 1 for s in strides) and min(front + back) >= 0:
         # The engine pads for us.
         return conv_gemm(x, w_t, tuple(zip(front, back)), strides, dilations, groups, bias=bias)

@@ -44,14 +44,14 @@ from numpy.typing import DTypeLike
 
 from convolab.conv import _compiled
 from convolab.conv._parallel import busy_cores, n_workers, run_tasks
-from convolab.conv.padding import output_length, pad
+from convolab.conv.boundary import border_index, pad, zero_border
+from convolab.conv.geometry import effective_sizes, output_lengths
 
 Pads = Sequence[tuple[int, int]]
 
 __all__ = [
     "TAPS_IN_PARALLEL",
     "all_finite",
-    "border_index",
     "correlate_direct",
     "dilate_row",
     "fill_slab",
@@ -113,36 +113,6 @@ def strategy_1d(
     if ntaps <= TOEPLITZ_MAX_TAPS:
         return "toeplitz"
     return "numpy"
-
-
-def border_index(n: int, before: int, boundary: str, first: int, count: int) -> np.ndarray:
-    """Source index of padded positions ``first .. first + count`` of a length-``n`` axis.
-
-    The same map as :func:`~convolab.conv.padding.source_index` (``-1`` for the
-    constant), computed for those positions only: the extensions of
-    :func:`numpy.pad` are periodic (``wrap``: period ``n``, ``symmetric``:
-    ``2n``, ``reflect``: ``2(n-1)``), whatever the padding width.
-
-    >>> border_index(4, 2, "reflect", 0, 8)
-    array([2, 1, 0, 1, 2, 3, 2, 1])
-    >>> border_index(3, 1, "symmetric", 0, 9), border_index(3, 1, "constant", 3, 3)
-    (array([0, 0, 1, 2, 2, 1, 0, 0, 1]), array([ 2, -1, -1]))
-    """
-    j = np.arange(first - before, first - before + count, dtype=np.intp)
-    if boundary == "constant":
-        return np.where((j >= 0) & (j < n), j, -1)
-    if boundary == "edge":
-        return np.clip(j, 0, n - 1)
-    if boundary == "wrap":
-        return j % n
-    if boundary == "symmetric":
-        r = j % (2 * n)
-        return np.where(r < n, r, 2 * n - 1 - r)
-    if n == 1:  # reflect
-        return np.zeros_like(j)
-    period = 2 * (n - 1)
-    r = j % period
-    return np.where(r < n, r, period - r)
 
 
 def fill_slab(
@@ -329,7 +299,7 @@ def correlate_direct(
 
     ``pads`` are the ``(before, after)`` widths per spatial axis, filled by
     ``boundary``. Returns ``(B, *O)`` with ``O`` from
-    :func:`~convolab.conv.padding.output_length`.
+    :func:`~convolab.conv.geometry.output_length`.
 
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
     >>> correlate_direct(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,))
@@ -342,10 +312,8 @@ def correlate_direct(
     """
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
-    eff = [d * (m - 1) + 1 for d, m in zip(dilation, ksize)]
-    out_shape = tuple(
-        output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
-    )
+    eff = effective_sizes(ksize, dilation)
+    out_shape = output_lengths(spatial, pads, eff, stride)
     dtype = np.result_type(x, k)
     if B * prod(out_shape) == 0:
         return np.empty((B, *out_shape), dtype=dtype)
@@ -389,8 +357,7 @@ def _correlate_taps(
     # read the input rows in place (no padded copy) and write the output rows in place.
     in_place = (
         len(spatial) == 2
-        and boundary == "constant"
-        and fill_value == 0
+        and zero_border(boundary, fill_value)
         and tuple(stride) == (1, 1)
         and y.shape[2] == spatial[1]
         and x.strides[2] == x.itemsize
@@ -652,7 +619,7 @@ def _correlate_1d_numpy(
         return _correlate_1d_compiled(x, kk, pad0, boundary, fill_value, n_out)
     # A short job: threads pay only if a core is idle now (a wake-up on a busy core costs more).
     parallel = work >= _NP_PARALLEL_MIN_WORK and n_workers() > 1 + busy_cores()
-    mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
+    mode = _numpy_mode(n, K, pad0) if zero_border(boundary, fill_value) else None
     # numpy.correlate copies a read-only input whole; in chunks only each chunk is copied
     if not parallel and mode is not None and B == 1 and x.flags.writeable:
         with np.errstate(invalid="ignore", over="ignore"):

@@ -44,8 +44,9 @@ import numpy as np
 import scipy.fft as sfft
 
 from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.boundary import pad, zero_border
 from convolab.conv.direct import all_finite, correlate_direct, fill_slab
-from convolab.conv.padding import output_length, pad
+from convolab.conv.geometry import effective_sizes, output_length
 
 __all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
 
@@ -104,7 +105,7 @@ def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
     if all(d == 1 for d in dilation):
         return k
     m = len(dilation)
-    shape = k.shape[:-m] + tuple(d * (n - 1) + 1 for d, n in zip(dilation, k.shape[-m:]))
+    shape = k.shape[:-m] + effective_sizes(k.shape[-m:], dilation)
     out = np.zeros(shape, dtype=k.dtype)
     out[(...,) + tuple(slice(None, None, d) for d in dilation)] = k
     return out
@@ -178,7 +179,7 @@ def correlate_fft(
     axes = tuple(range(1, m + 1))
     kd = dilate_kernel(k, dilation)
     eff = kd.shape[1:]
-    zero_pad = boundary == "constant" and fill_value == 0
+    zero_pad = zero_border(boundary, fill_value)
     if not zero_pad or any(b > e - 1 or a > e - 1 for (b, a), e in zip(pads, eff)):
         x = pad(x, pads, boundary, fill_value)
         pads = ((0, 0),) * m

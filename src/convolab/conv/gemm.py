@@ -28,7 +28,7 @@ import numpy as np
 from convolab.conv import _compiled
 from convolab.conv._parallel import matmul as _matmul
 from convolab.conv._parallel import run_blocks
-from convolab.conv.padding import output_length
+from convolab.conv.geometry import effective_sizes, output_lengths
 
 __all__ = ["conv_gemm"]
 
@@ -74,10 +74,8 @@ def conv_gemm(
     G = groups
     dtype = np.result_type(x, w)
     spatial = x.shape[2:]
-    eff = [d * (m - 1) + 1 for d, m in zip(dilation, ksize)]
-    out = tuple(
-        output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
-    )
+    eff = effective_sizes(ksize, dilation)
+    out = output_lengths(spatial, pads, eff, stride)
     npos = prod(out)
     if N == 0 or O == 0 or npos == 0:
         return np.zeros((N, O, *out), dtype=dtype)

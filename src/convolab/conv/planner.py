@@ -31,6 +31,9 @@ from math import log2, prod
 
 import numpy as np
 
+from convolab.conv.boundary import zero_border
+from convolab.conv.geometry import effective_size, effective_sizes
+
 __all__ = ["METHODS", "Problem", "estimate", "plan"]
 
 METHODS = ("auto", "direct", "fft", "separable", "gemm")
@@ -170,7 +173,7 @@ def _row_gemm_ns(p: Problem) -> float:
     """Per output: the row Toeplitz product (L + K - 1 MACs) and its 4 passes (copies, sum)."""
     from convolab.conv.direct import _row_block
 
-    eff = p.dilation[-1] * (p.kernel[-1] - 1) + 1
+    eff = effective_size(p.kernel[-1], p.dilation[-1])
     L = _row_block(eff)
     return (L + eff - 1) * GEMM_NS.get(p.itemsize, GEMM_NS[16]) + 4 * _pass_ns(p)
 
@@ -183,7 +186,7 @@ def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[floa
     r = max(rank, 1)
     if len(p.kernel) == 2:
         band = 32
-        eff0 = p.dilation[0] * (kh - 1) + 1
+        eff0 = effective_size(kh, p.dilation[0])
         cols = (band - 1) * p.stride[0] + eff0
         width = p.spatial[1] + sum(p.pads[1])
         macs = cols * width / max(1, band * p.out[1]) * band  # per output, vertical product
@@ -205,8 +208,8 @@ def _separable(p: Problem, k: np.ndarray | None, rank: int | None) -> tuple[floa
 def _fft(p: Problem) -> tuple[float, str]:
     from convolab.conv.fft import _BLOCK_OVERHEAD, block_shape, ols_block, transform_shape
 
-    eff = tuple(d * (n - 1) + 1 for d, n in zip(p.dilation, p.kernel))
-    zero = p.boundary == "constant" and p.fill_value == 0
+    eff = effective_sizes(p.kernel, p.dilation)
+    zero = zero_border(p.boundary, p.fill_value)
     cplx = 2.0 if p.complex else 1.0
     size = 4 if p.itemsize == 4 else 8
     passes = 6 * _pass_ns(p)

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.boundary import pad, source_index, zero_border
 from convolab.conv.direct import (
     ROW_TOEPLITZ_MIN_TAPS,
     TAPS_IN_PARALLEL,
@@ -44,7 +45,7 @@ from convolab.conv.direct import (
     row_buffer,
     rows_toeplitz,
 )
-from convolab.conv.padding import output_length, pad, source_index
+from convolab.conv.geometry import effective_size, output_length
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
 
@@ -157,7 +158,7 @@ def _correlate_2d(
     """Fused 2D passes, band by band (see the module notes)."""
     B, (H, W) = x.shape[0], x.shape[1:]
     (kh, kw), (s0, s1), (d0, d1) = k.shape[1:], stride, dilation
-    eff0, eff1 = d0 * (kh - 1) + 1, d1 * (kw - 1) + 1
+    eff0, eff1 = effective_size(kh, d0), effective_size(kw, d1)
     (pt, pb), (pl, pr) = pads
     Ho, Wo = output_length(H, pt, pb, eff0, s0), output_length(W, pl, pr, eff1, s1)
     dtype = np.result_type(x, k)
@@ -177,7 +178,7 @@ def _correlate_2d(
         for j, (u, _) in enumerate(terms):
             for rows in {band, Ho - (Ho // band) * band or band}:
                 mats[t, j, rows] = _vertical_matrix(u, rows, s0, d0)
-    zero_fill = boundary == "constant" and fill_value == 0
+    zero_fill = zero_border(boundary, fill_value)
     col_src = source_index(W, pl, pr, boundary)
     htaps = [(0, i) for i in range(kw)]
     tasks = [(b, r0, min(r0 + band, Ho)) for b in range(B) for r0 in range(0, Ho, band)]

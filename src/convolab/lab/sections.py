@@ -14,7 +14,7 @@ import numpy as np
 
 import convolab
 from convolab import image, kernels, signal
-from convolab.conv.padding import BOUNDARIES, MODES
+from convolab.conv import BOUNDARIES, MODES
 from convolab.explain import explain
 from convolab.lab.inputs import BadInput, array, choice, field, integer, number
 
