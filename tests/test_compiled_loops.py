@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convolab import nn
-from convolab.conv import _compiled, gemm
-from convolab.conv.gemm import conv_gemm
+from convolab.conv import _compiled
+from convolab.conv.methods import gemm
+from convolab.conv.methods.gemm import conv_gemm
 from convolab.nn import _pool_compiled
 from convolab.nn import functional as F
 from oracle import conv_nd_ref

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import convolab
 from convolab.conv import boundary as rules
 from convolab.conv import geometry
-from convolab.conv.direct import fill_slab
+from convolab.conv.methods.direct import fill_slab
 from convolab.explain import explain
 from oracle import boundary_index, correlate_ref
 
@@ -188,3 +188,41 @@ def test_transposed_geometry_inverts_the_convolution(n, k, d, s, b, a):
         (front, back), = geometry.transposed_pads((e,), ((b, a),), (op,))
         stuffed = (n - 1) * s + 1
         assert geometry.output_length(stuffed, front, back, e, 1) == m
+
+
+# --- the method registry ------------------------------------------------------------------
+
+
+def test_a_method_added_to_the_registry_alone_is_accepted_and_ranked(monkeypatch):
+    """Adding a method is one module defining METHOD: here a plain-loop one, registered
+    the way a new file in conv/methods/ is found, and estimated cheapest by its own cost."""
+    from convolab.conv import methods, planner
+
+    def run(x, k, p):
+        out = np.empty((x.shape[0], *p.out), dtype=np.result_type(x, k))
+        for b in range(x.shape[0]):
+            xp = rules.pad(x[b], p.pads, p.boundary, p.fill_value)
+            out[b] = correlate_ref(xp, k[0 if k.shape[0] == 1 else b], "valid",
+                                   stride=p.stride, dilation=p.dilation)
+        return out
+
+    loop = methods.Method("loop", run, lambda p, k: (0.0, "loop: the definition"))
+    monkeypatch.setattr(methods, "_NAMES", (*methods.names(), "loop"))
+    monkeypatch.setitem(methods._LOADED, "loop", loop)
+    monkeypatch.setattr(planner, "_CACHE", {})
+    rng = np.random.default_rng(1)
+    x, k = rng.standard_normal((9, 11)), rng.standard_normal((3, 4))
+    want = correlate_ref(x, k, "same", boundary="wrap", stride=2)
+    np.testing.assert_allclose(
+        convolab.correlate(x, k, "same", boundary="wrap", stride=2, method="loop"), want,
+        atol=1e-12,
+    )  # fmt: skip
+    assert convolab.choose_method(x, k, "same")[0] == "loop"
+    np.testing.assert_allclose(convolab.correlate(x, k, "same", boundary="wrap", stride=2), want,
+                               atol=1e-12)  # fmt: skip
+
+
+def test_unknown_method_lists_the_registry():
+    with pytest.raises(ValueError, match="`method` must be one of 'auto', 'direct', 'fft', "
+                                         "'separable', 'gemm'; got 'winograd'"):  # fmt: skip
+        convolab.correlate(np.ones(4), np.ones(2), method="winograd")

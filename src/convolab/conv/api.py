@@ -16,10 +16,8 @@ from typing import Any
 import numpy as np
 
 from convolab.checks import check_fits
-from convolab.conv import planner
-from convolab.conv.boundary import check_boundary, pad, zero_border
-from convolab.conv.direct import correlate_direct
-from convolab.conv.gemm import conv_gemm
+from convolab.conv import methods, planner
+from convolab.conv.boundary import check_boundary
 from convolab.conv.geometry import (
     check_mode,
     effective_sizes,
@@ -30,6 +28,7 @@ from convolab.conv.geometry import (
     transposed_pads,
     valid_swaps,
 )
+from convolab.conv.methods.gemm import conv_gemm
 
 __all__ = [
     "choose_method",
@@ -89,8 +88,9 @@ def _int_tuple(value: Any, name: str, n: int, minimum: int = 1) -> tuple[int, ..
 
 
 def _check_method(method: object) -> str:
-    if not isinstance(method, str) or method not in planner.METHODS:
-        expected = ", ".join(repr(m) for m in planner.METHODS)
+    accepted = ("auto", *methods.names())
+    if not isinstance(method, str) or method not in accepted:
+        expected = ", ".join(repr(m) for m in accepted)
         raise ValueError(f"`method` must be one of {expected}; got {method!r}")
     return method
 
@@ -133,35 +133,6 @@ def _normalize_axes(axes: Any, x: np.ndarray, k: np.ndarray) -> tuple[tuple[int,
 
 
 # --------------------------------------------------------------------------- normalized core
-
-
-def _dispatch(
-    method: str,
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
-    if method == "direct":
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
-    if method == "fft":
-        from convolab.conv.fft import correlate_fft
-
-        return correlate_fft(x, k, pads, boundary, fill_value, stride, dilation)
-    if method == "separable":
-        from convolab.conv.separable import correlate_separable
-
-        return correlate_separable(x, k, pads, boundary, fill_value, stride, dilation)
-    # gemm: the layer op with one channel (or one group per batch row for batched kernels)
-    if not zero_border(boundary, fill_value):
-        x = pad(x, pads, boundary, fill_value)
-        pads = ((0, 0),) * len(pads)
-    if k.shape[0] > 1:
-        return conv_gemm(x[None], k[:, None], pads, stride, dilation, groups=x.shape[0])[0]
-    return conv_gemm(x[:, None], k[None], pads, stride, dilation)[:, 0]
 
 
 class _Normalized:
@@ -244,9 +215,9 @@ class _Normalized:
             k = np.broadcast_to(k, bshape + self.ksize).reshape(-1, *self.ksize)
         return x.astype(self.dtype, copy=False), np.ascontiguousarray(k, dtype=self.dtype)
 
-    def problem(self) -> planner.Problem:
+    def problem(self) -> methods.Problem:
         bsize = math.prod(self.batch_shape)
-        return planner.Problem(
+        return methods.Problem(
             batch=bsize,
             spatial=tuple(self.spatial),
             kernel=tuple(self.ksize),
@@ -259,6 +230,8 @@ class _Normalized:
             kernel_batched=math.prod(self.k.shape[: -len(self.axes)]) > 1,
             boundary=self.boundary,
             fill_value=self.fill_value,
+            mode=self.mode,
+            axes=self.axes,
         )
 
     def run(self) -> np.ndarray:
@@ -267,11 +240,10 @@ class _Normalized:
             return self._run_swapped()
         x, k = self.flat()
         method = self.method
+        problem = self.problem()
         if method == "auto":
-            method, _ = planner.plan(self.problem(), k)
-        y = _dispatch(
-            method, x, k, self.pads, self.boundary, self.fill_value, self.stride, self.dilation
-        )
+            method, _ = planner.plan(problem, k)
+        y = methods.get(method).run(x, k, problem)
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
 
@@ -448,25 +420,18 @@ def choose_method(
     if problem.swap:
         return "direct", "valid mode with the kernel larger than the input: operands swapped"
     xf, kf = problem.flat()
+    described = problem.problem()
     if not measure:
-        return planner.plan(problem.problem(), kf)
+        return planner.plan(described, kf)
     import time
 
     timings = {}
-    for method in ("direct", "fft", "separable", "gemm"):
+    for method in methods.names():
+        run = methods.get(method).run
         best = np.inf
         for _ in range(3):
             t0 = time.perf_counter()
-            _dispatch(
-                method,
-                xf,
-                kf,
-                problem.pads,
-                problem.boundary,
-                problem.fill_value,
-                problem.stride,
-                problem.dilation,
-            )
+            run(xf, kf, described)
             best = min(best, time.perf_counter() - t0)
         timings[method] = best
     winner = min(timings, key=timings.get)

@@ -39,6 +39,7 @@ __all__ = [
     "output_length",
     "output_lengths",
     "pool_length",
+    "row_strides",
     "transposed_length",
     "transposed_pads",
     "valid_swaps",
@@ -323,3 +324,16 @@ def layer_pads(
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+
+
+def row_strides(shape: Sequence[int]) -> list[int]:
+    """Element strides of a C-ordered array of ``shape`` (its flat-row layout).
+
+    >>> row_strides((4, 3, 5))
+    [15, 5, 1]
+    """
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= int(n)
+    return strides[::-1]

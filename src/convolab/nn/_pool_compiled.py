@@ -25,7 +25,7 @@ import numpy as np
 
 from convolab.conv import _compiled
 from convolab.conv._parallel import run_blocks
-from convolab.conv.gemm import _row_strides
+from convolab.conv.geometry import row_strides
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
@@ -96,7 +96,7 @@ def _windows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flat offsets in a plane of shape ``plane``: each output window's first sample
     (``base``) and each tap from there (``offs``)."""
-    st = _row_strides(plane)
+    st = row_strides(plane)
     grids = np.meshgrid(*[np.arange(o) * si * a for o, si, a in zip(out, s, st)], indexing="ij")
     base = sum(grids).ravel().astype(np.int64)
     taps = np.meshgrid(*[np.arange(n) * di * a for n, di, a in zip(k, d, st)], indexing="ij")

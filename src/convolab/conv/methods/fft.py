@@ -38,27 +38,19 @@ local as the definition does.
 from __future__ import annotations
 
 from itertools import product
-from math import prod
+from math import log2, prod
 
 import numpy as np
 import scipy.fft as sfft
 
+from convolab.conv import profile
 from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.boundary import pad, zero_border
-from convolab.conv.direct import all_finite, correlate_direct, fill_slab
 from convolab.conv.geometry import effective_sizes, output_length
+from convolab.conv.methods import Method, Problem
+from convolab.conv.methods.direct import all_finite, correlate_direct, fill_slab
 
 __all__ = ["block_shape", "correlate_fft", "dilate_kernel", "ols_block", "transform_shape"]
-
-#: Overlap-save is used when the single transform would be this many times its block.
-_OLS_MIN_RATIO = 8
-#: Samples per task of the 1D overlap-save (a group of blocks transformed together).
-_OLS_GROUP = 1 << 16
-#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
-_BLOCK_OVERHEAD = 600_000
-#: Block transform lengths tried in two or more dimensions.
-_BLOCK_SIZES = (128, 256, 512, 1024)
-
 
 def block_shape(
     spatial: tuple[int, ...],
@@ -83,14 +75,14 @@ def block_shape(
     full = [sfft.next_fast_len(n + e - 1, real=True) for n, e in zip(spatial, eff)]
     npts = prod(full)
     best, best_cost = None, 3 * npts * np.log2(npts) * batch
-    for size in _BLOCK_SIZES:
+    for size in profile.FFT_BLOCK_SIZES:
         shape = [min(sfft.next_fast_len(size, real=True), f) for f in full]
         tiles = [N - e + 1 for N, e in zip(shape, eff)]
         if any(t < max(e, 16) for t, e in zip(tiles, eff)):
             continue
         nblocks = batch * prod(-(-o // t) for o, t in zip(outs, tiles))
         pts = prod(shape)
-        cost = nblocks * (2 * pts * np.log2(pts) + _BLOCK_OVERHEAD)
+        cost = nblocks * (2 * pts * np.log2(pts) + profile.FFT_BLOCK_OVERHEAD)
         if cost < best_cost:
             best, best_cost = shape, cost
     return best
@@ -150,7 +142,7 @@ def ols_block(ntaps: int, n: int) -> int | None:
     (8192, 1024, None)
     """
     N = max(1024, 1 << int(np.round(np.log2(8 * ntaps))), 1 << int(np.ceil(np.log2(2 * ntaps))))
-    if n + ntaps - 1 < _OLS_MIN_RATIO * N:
+    if n + ntaps - 1 < profile.OLS_MIN_RATIO * N:
         return None
     return N
 
@@ -221,7 +213,7 @@ def _overlap_save(
     transformed together (one batched call, single-threaded, in cache) and
     written to the output.
 
-    >>> from convolab.conv.direct import correlate_direct
+    >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 9000)), rng.standard_normal((2, 301))
     >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, True, x.dtype)  # 13 blocks
@@ -238,7 +230,7 @@ def _overlap_save(
     fwd, inv = (sfft.rfft, sfft.irfft) if real else (sfft.fft, sfft.ifft)
     kspec = fwd(kflip, N, axis=-1)
     y = np.empty((B, count), dtype=dtype)
-    group = max(1, _OLS_GROUP // N)
+    group = max(1, profile.OLS_GROUP // N)
     tasks = [(b, g) for b in range(B) for g in range(0, nb, group)]
 
     def run(b: int, g: int) -> None:
@@ -271,7 +263,7 @@ def _overlap_save_nd(
     ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
     each transform single-threaded and in cache.
 
-    >>> from convolab.conv.direct import correlate_direct
+    >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 300, 200)), rng.standard_normal((1, 9, 15))
     >>> pads = ((4, 4), (7, 7))
@@ -310,3 +302,49 @@ def _overlap_save_nd(
 
     run_tasks(run, tasks, parallel=len(tasks) > 1)
     return y
+
+
+# --------------------------------------------------------------------------- cost and registry
+
+
+def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
+    """Three real transforms of ``N log2 N`` at the fast length (or per block), plus passes."""
+    eff = effective_sizes(p.kernel, p.dilation)
+    zero = zero_border(p.boundary, p.fill_value)
+    cplx = 2.0 if p.complex else 1.0
+    size = 4 if p.itemsize == 4 else 8
+    passes = 6 * profile.pass_ns(p.itemsize)
+    if len(p.kernel) == 1:
+        n = p.spatial[0] + sum(p.pads[0])
+        N = ols_block(eff[0], n)
+        if N is not None:
+            nb = -(-(n - eff[0] + 1) // (N - eff[0] + 1))
+            t = cplx * (2 * p.batch * nb + 1) * N * log2(N) * profile.FFT_1D_NS[size]
+            t = t / profile.PARALLEL + p.batch * n * passes
+            return t, f"fft overlap-save, {nb} blocks of {N}"
+    pads = p.pads if zero else tuple((0, 0) for _ in p.pads)
+    spatial = p.spatial if zero else tuple(n + b + a for n, (b, a) in zip(p.spatial, p.pads))
+    if len(p.kernel) >= 2 and all(s == 1 for s in p.stride):
+        shape = block_shape(spatial, eff, pads, p.batch)
+        if shape is not None:
+            tiles = [N - e + 1 for N, e in zip(shape, eff)]
+            outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
+            nblocks = p.batch * prod(-(-o // t) for o, t in zip(outs, tiles))
+            pts = prod(shape)
+            work = nblocks * (2 * pts * log2(pts) + profile.FFT_BLOCK_OVERHEAD) + pts * log2(pts)
+            t = cplx * work * profile.FFT_BLOCK_NS[size] / profile.PARALLEL
+            why = f"fft overlap-save, {nblocks} blocks of {'x'.join(map(str, shape))}"
+            return t + p.batch * prod(p.out) * passes, why
+    fshape, _ = transform_shape(spatial, eff, pads, p.stride, not p.complex)
+    npts = prod(fshape)
+    ns = profile.FFT_ND_NS[size] if len(fshape) > 1 else profile.FFT_1D_NS[size]
+    nk = p.batch if p.kernel_batched else 1
+    t = cplx * (2 * p.batch + nk) * npts * log2(max(npts, 2)) * ns + p.batch * npts * passes
+    return t, f"fft {'x'.join(map(str, fshape))}"
+
+
+def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
+    return correlate_fft(x, k, p.pads, p.boundary, p.fill_value, p.stride, p.dilation)
+
+
+METHOD = Method("fft", _run, estimate)

@@ -1,0 +1,124 @@
+"""The engine's methods: one registry, one interface, one problem description.
+
+Every method is a module of this package that defines ``METHOD``, a :class:`Method`:
+
+* ``run(x, k, problem)`` correlates every row of ``x`` (shape ``(B, *S)``, the
+  compute dtype) with ``k`` (``(1 or B, *K)``: one kernel shared, or one per
+  row), padded by ``problem.pads`` with ``problem.boundary``, at
+  ``problem.stride`` and ``problem.dilation``, and returns ``(B, *out)``;
+* ``estimate(problem, k)`` returns ``(nanoseconds, reason)`` from the constants
+  of :mod:`convolab.conv.profile`, or ``None`` where the method does not apply
+  (the planner ranks the estimates).
+
+The modules are found by name: the four below in this order, then any other
+module of the package (not starting with ``_``) in alphabetical order, so a new
+method is one new file here plus its constants in ``profile.py``. Modules are
+imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Method", "Problem", "get", "names"]
+
+_FIRST = ("direct", "fft", "separable", "gemm")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One normalized correlation, as every method and the planner see it.
+
+    Attributes
+    ----------
+    batch : int
+        Number of rows ``B`` of ``x`` (the broadcast non-convolved axes, flattened).
+    spatial, kernel, out : tuple of int
+        The convolved lengths of ``x``, of the kernel and of the result.
+    pads : tuple of (int, int)
+        Padding ``(before, after)`` per convolved axis (from the mode).
+    stride, dilation : tuple of int
+        Per convolved axis.
+    itemsize : int
+        Bytes per element of the compute dtype; ``complex`` says whether it is complex.
+    kernel_batched : bool
+        One kernel per row of ``x`` rather than one shared.
+    boundary : str
+        A name of :data:`convolab.conv.boundary.REGISTRY`, with ``fill_value`` for
+        ``constant``.
+    mode : str
+        The mode the padding came from (``full``, ``same`` or ``valid``).
+    axes : tuple of int
+        The convolved axes of the caller's arrays (informative: the methods see
+        them as the trailing axes).
+    """
+
+    batch: int
+    spatial: tuple[int, ...]
+    kernel: tuple[int, ...]
+    out: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    itemsize: int
+    complex: bool
+    kernel_batched: bool
+    boundary: str
+    fill_value: complex
+    mode: str = "full"
+    axes: tuple[int, ...] = ()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.kernel)
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method of the engine: its name, how it runs, what it expects to cost."""
+
+    name: str
+    run: Callable[[np.ndarray, np.ndarray, Problem], np.ndarray]
+    estimate: Callable[[Problem, np.ndarray | None], tuple[float, str] | None]
+
+
+def _discover() -> tuple[str, ...]:
+    here = os.path.dirname(__file__)
+    found = sorted(
+        f[:-3] for f in os.listdir(here) if f.endswith(".py") and not f.startswith("_")
+    )
+    return tuple(n for n in _FIRST if n in found) + tuple(n for n in found if n not in _FIRST)
+
+
+_NAMES = _discover()
+_LOADED: dict[str, Method] = {}
+
+
+def names() -> tuple[str, ...]:
+    """The method names, in the order they are listed to users.
+
+    >>> names()[:4]
+    ('direct', 'fft', 'separable', 'gemm')
+    """
+    return _NAMES
+
+
+def get(name: str) -> Method:
+    """The :class:`Method` called ``name`` (its module imported on first use).
+
+    >>> get("fft").name
+    'fft'
+    """
+    method = _LOADED.get(name)
+    if method is None:
+        if name not in _NAMES:
+            raise ValueError(f"no method {name!r}; the methods are {', '.join(_NAMES)}")
+        module: Any = importlib.import_module(f"{__name__}.{name}")
+        method = _LOADED[name] = module.METHOD
+    return method
