@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab.backends import Backend, array_namespace, backend_of
 from convolab.checks import check_fits
 from convolab.conv import methods, planner
 from convolab.conv.boundary import check_boundary
@@ -46,8 +47,8 @@ IntOrTuple = int | Sequence[int]
 # --------------------------------------------------------------------------- validation
 
 
-def _as_array(a: Any, name: str) -> np.ndarray:
-    arr = np.asarray(a)
+def _as_array(a: Any, name: str, xp: Any) -> np.ndarray:
+    arr = xp.asarray(a)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"`{name}` must be a numeric array; got dtype {arr.dtype}")
     if arr.ndim == 0:
@@ -87,8 +88,8 @@ def _int_tuple(value: Any, name: str, n: int, minimum: int = 1) -> tuple[int, ..
     return values
 
 
-def _check_method(method: object) -> str:
-    accepted = ("auto", *methods.names())
+def _check_method(method: object, backend: Backend) -> str:
+    accepted = ("auto", *(backend.methods or methods.names()))
     if not isinstance(method, str) or method not in accepted:
         expected = ", ".join(repr(m) for m in accepted)
         raise ValueError(f"`method` must be one of {expected}; got {method!r}")
@@ -151,11 +152,12 @@ class _Normalized:
         method: str,
         flip: bool,
     ) -> None:
-        x = _as_array(x, "x")
-        k = _as_array(k, "k")
+        self.backend = backend_of(x, k)
+        x = _as_array(x, "x", self.backend.xp)
+        k = _as_array(k, "k", self.backend.xp)
         self.mode = check_mode(mode)
         self.boundary = check_boundary(boundary)
-        self.method = _check_method(method)
+        self.method = _check_method(method, self.backend)
         if not isinstance(fill_value, (int, float, complex, np.number)) or isinstance(
             fill_value, (bool, np.bool_)
         ):
@@ -232,6 +234,7 @@ class _Normalized:
             fill_value=self.fill_value,
             mode=self.mode,
             axes=self.axes,
+            candidates=self.backend.methods,
         )
 
     def run(self) -> np.ndarray:
@@ -426,7 +429,7 @@ def choose_method(
     import time
 
     timings = {}
-    for method in methods.names():
+    for method in described.candidates or methods.names():
         run = methods.get(method).run
         best = np.inf
         for _ in range(3):
@@ -535,8 +538,9 @@ def _layer_operands(
     x: Any, w: Any, bias: Any, stride: Any, dilation: Any, groups: Any, transposed: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...], tuple[int, ...]]:
     """Check a layer op's arrays, ``groups``, ``stride`` and ``dilation``; cast to one dtype."""
-    x = _as_array(x, "x")
-    w = _as_array(w, "w")
+    xp = array_namespace(x, w, bias)
+    x = _as_array(x, "x", xp)
+    w = _as_array(w, "w", xp)
     layout = "(C_in, C_out/groups, *kernel)" if transposed else "(C_out, C_in/groups, *kernel)"
     if not 3 <= x.ndim <= 5:
         raise ValueError(
@@ -573,7 +577,7 @@ def _layer_operands(
     dilations = _int_tuple(dilation, "dilation", m)
     dtype = _compute_dtype(x, w)
     if bias is not None:
-        bias = _as_array(bias, "bias")
+        bias = _as_array(bias, "bias", xp)
         if bias.shape != (n_out,):
             raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
         dtype = _compute_dtype(x, w, bias)

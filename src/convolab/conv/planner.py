@@ -49,7 +49,7 @@ def estimate(problem: Problem, kernel: np.ndarray | None = None) -> dict[str, tu
     ['direct', 'fft', 'gemm', 'separable']
     """
     est = {}
-    for name in methods.names():
+    for name in problem.candidates or methods.names():
         guess = methods.get(name).estimate(problem, kernel)
         if guess is not None:
             t, why = guess

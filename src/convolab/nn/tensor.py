@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from convolab.backends import array_namespace
+
 __all__ = [
     "Function",
     "Tensor",
@@ -238,7 +240,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        arr = np.asarray(data, dtype=dtype)
+        arr = array_namespace(data).asarray(data, dtype=dtype)
         if arr.dtype == object:
             raise TypeError(f"`data` must be numeric; got an array of dtype object from {data!r}")
         self.data: np.ndarray = arr

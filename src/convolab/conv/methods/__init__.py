@@ -57,6 +57,8 @@ class Problem:
     axes : tuple of int
         The convolved axes of the caller's arrays (informative: the methods see
         them as the trailing axes).
+    candidates : tuple of str or None
+        The methods that may run it (those of the arrays' backend); ``None``: all.
     """
 
     batch: int
@@ -73,6 +75,7 @@ class Problem:
     fill_value: complex
     mode: str = "full"
     axes: tuple[int, ...] = ()
+    candidates: tuple[str, ...] | None = None
 
     @property
     def ndim(self) -> int:
