@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Method", "Problem", "get", "names"]
+from convolab.conv.geometry import effective_sizes, output_lengths
+
+__all__ = ["Method", "Problem", "describe", "get", "names"]
 
 _FIRST = ("direct", "fft", "separable", "gemm")
 
@@ -80,6 +82,34 @@ class Problem:
     @property
     def ndim(self) -> int:
         return len(self.kernel)
+
+
+def describe(
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: tuple[tuple[int, int], ...],
+    boundary: str = "constant",
+    fill_value: complex = 0.0,
+    stride: tuple[int, ...] | None = None,
+    dilation: tuple[int, ...] | None = None,
+) -> Problem:
+    """The :class:`Problem` of correlating ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``).
+
+    For methods that hand a part of their work to another (and for tests); the
+    engine's front door builds its problems from the caller's arguments.
+
+    >>> describe(np.ones((2, 10)), np.ones((1, 3)), ((1, 1),), stride=(2,)).out
+    (5,)
+    """
+    m = k.ndim - 1
+    stride = stride or (1,) * m
+    dilation = dilation or (1,) * m
+    dtype = np.result_type(x, k)
+    out = output_lengths(x.shape[1:], pads, effective_sizes(k.shape[1:], dilation), stride)
+    return Problem(
+        x.shape[0], x.shape[1:], k.shape[1:], out, tuple(pads), tuple(stride), tuple(dilation),
+        dtype.itemsize, dtype.kind == "c", k.shape[0] > 1, boundary, fill_value,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -254,15 +254,7 @@ def _accumulate(
         started = True
 
 
-def correlate_direct(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_direct(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (shape ``(B, *S)``) with ``k`` (``(1 or B, *K)``).
 
     .. math:: y[b, n] = \sum_i k[b, i]\, x_{pad}[b, n s + i d]
@@ -271,15 +263,18 @@ def correlate_direct(
     ``boundary``. Returns ``(B, *O)`` with ``O`` from
     :func:`~convolab.conv.geometry.output_length`.
 
+    >>> from convolab.conv.methods import describe
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
-    >>> correlate_direct(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,))
+    >>> k = np.array([[1., 0, 0]])
+    >>> correlate_direct(x, k, describe(x, k, ((1, 1),)))
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     >>> lap = np.array([[[0., 1, 0], [1, -4, 1], [0, 1, 0]]])
-    >>> correlate_direct(np.eye(3)[None], lap, ((1, 1), (1, 1)), "constant", 0, (1, 1), (1, 1))
+    >>> correlate_direct(np.eye(3)[None], lap, describe(np.eye(3)[None], lap, ((1, 1), (1, 1))))
     array([[[-4.,  2.,  0.],
             [ 2., -4.,  2.],
             [ 0.,  2., -4.]]])
     """
+    pads, stride, dilation = p.pads, p.stride, p.dilation
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
     eff = effective_sizes(ksize, dilation)
@@ -290,30 +285,24 @@ def correlate_direct(
     x = x.astype(dtype, copy=False)
     k = k.astype(dtype, copy=False)
     if len(spatial) == 1 and strategy_1d(ksize[0], stride, dilation, dtype) == "numpy":
-        return _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, out_shape[0])
+        return _correlate_1d_numpy(x, k, p, out_shape[0])
     # allocated after any early return: a second large live block makes malloc map fresh pages
     y = np.empty((B, *out_shape), dtype=dtype)
     if len(spatial) == 1:
         strategy = strategy_1d(ksize[0], stride, dilation, dtype)
         if strategy == "toeplitz":
-            _correlate_1d_toeplitz(x, k, pads[0], boundary, fill_value, y)
+            _correlate_1d_toeplitz(x, k, p, y)
             return y
-    _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y)
+    _correlate_taps(x, k, p, eff, y)
     return y
 
 
 def _correlate_taps(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: Pads,
-    boundary: str,
-    fill_value: complex,
-    stride: Sequence[int],
-    dilation: Sequence[int],
-    eff: Sequence[int],
-    y: np.ndarray,
+    x: np.ndarray, k: np.ndarray, p: Problem, eff: Sequence[int], y: np.ndarray
 ) -> None:
     """The banded shift-and-add loop (any number of axes, stride and dilation)."""
+    pads, boundary, fill_value = p.pads, p.boundary, p.fill_value
+    stride, dilation = p.stride, p.dilation
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
     padded_inner = [n + b + a for n, (b, a) in zip(spatial[1:], pads[1:])]
@@ -321,7 +310,7 @@ def _correlate_taps(
     out_rows = y.shape[1]
     image_bytes = row_bytes * (spatial[0] + sum(pads[0]))
     if k.shape[0] == 1 and B > 1 and 2 * image_bytes <= profile.TILE_BYTES:
-        _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y)
+        _correlate_taps_batched(x, k, p, image_bytes, y)
         return
     # 2D, zero border, unit stride, output rows as long as input rows ('same' columns): taps
     # read the input rows in place (no padded copy) and write the output rows in place.
@@ -472,7 +461,8 @@ def rows_in_place(
     >>> taps = list(np.ndindex(3, 5))
     >>> rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y[10:20], 10)
     True
-    >>> ref = correlate_direct(x[None], k[None], ((1, 1), (2, 2)), "constant", 0, (1, 1), (1, 1))
+    >>> from convolab.conv.methods import describe
+    >>> ref = correlate_direct(x[None], k[None], describe(x[None], k[None], ((1, 1), (2, 2))))
     >>> np.allclose(y[10:20], ref[0, 10:20])
     True
     """
@@ -501,17 +491,10 @@ def rows_in_place(
 
 
 def _correlate_taps_batched(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: Pads,
-    boundary: str,
-    fill_value: complex,
-    stride: Sequence[int],
-    dilation: Sequence[int],
-    image_bytes: int,
-    y: np.ndarray,
+    x: np.ndarray, k: np.ndarray, p: Problem, image_bytes: int, y: np.ndarray
 ) -> None:
     """Many small inputs, one kernel: a tile is a group of whole inputs, padded together."""
+    pads, stride, dilation = p.pads, p.stride, p.dilation
     B = x.shape[0]
     per_tile = max(1, min(profile.TILE_BYTES // image_bytes, -(-B // n_workers())))
     tasks = [(b0, min(b0 + per_tile, B)) for b0 in range(0, B, per_tile)]
@@ -519,7 +502,7 @@ def _correlate_taps_batched(
     nonzero = [t for t in taps if k[t] != 0]
 
     def run(b0: int, b1: int) -> None:
-        slab = np.ascontiguousarray(pad(x[b0:b1], pads, boundary, fill_value))
+        slab = np.ascontiguousarray(pad(x[b0:b1], pads, p.boundary, p.fill_value))
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
             used = taps if len(nonzero) < len(taps) and not all_finite(slab) else nonzero
             sum_taps(slab, k, used, y[b0:b1], (1, *stride), (1, *dilation))
@@ -563,19 +546,13 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     return modes.get(tuple(pad0))
 
 
-def _correlate_1d_numpy(
-    x: np.ndarray,
-    k: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    n_out: int,
-) -> np.ndarray:
+def _correlate_1d_numpy(x: np.ndarray, k: np.ndarray, p: Problem, n_out: int) -> np.ndarray:
     """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per chunk.
 
     Large problems run in one chunk per core (a view of ``x`` each, the borders
     apart); small ones in one call.
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     B, n = x.shape
     K = k.shape[1]
     shared = k.shape[0] == 1
@@ -589,7 +566,7 @@ def _correlate_1d_numpy(
         and x.flags.c_contiguous
         and _compiled.available()
     ):
-        return _correlate_1d_compiled(x, kk, pad0, boundary, fill_value, n_out)
+        return _correlate_1d_compiled(x, kk, p, n_out)
     # A short job: threads pay only if a core is idle now (a wake-up on a busy core costs more).
     parallel = work >= profile.NP_PARALLEL_MIN_WORK and n_workers() > 1 + busy_cores()
     mode = _numpy_mode(n, K, pad0) if zero_border(boundary, fill_value) else None
@@ -611,20 +588,14 @@ def _correlate_1d_numpy(
     return y
 
 
-def _correlate_1d_compiled(
-    x: np.ndarray,
-    kk: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    n_out: int,
-) -> np.ndarray:
+def _correlate_1d_compiled(x: np.ndarray, kk: np.ndarray, p: Problem, n_out: int) -> np.ndarray:
     """The 1D short-kernel case on the compiled loop (:mod:`convolab.conv._compiled`).
 
     Interior outputs, which read only samples of ``x``, are written in place, one
     range per core; the few border outputs come from :func:`numpy.correlate` on
     padded segments.
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     B, n = x.shape
     K = kk.shape[1]
     shared = kk.shape[0] == 1
@@ -661,24 +632,19 @@ def toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
     return T
 
 
-def _correlate_1d_toeplitz(
-    x: np.ndarray,
-    k: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    y: np.ndarray,
-) -> None:
+def _correlate_1d_toeplitz(x: np.ndarray, k: np.ndarray, p: Problem, y: np.ndarray) -> None:
     """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``.
 
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 5000)), rng.standard_normal((1, 31))
     >>> y = np.empty((2, 5000))
-    >>> _correlate_1d_toeplitz(x, k, (15, 15), "reflect", 0, y)
+    >>> from convolab.conv.methods import describe
+    >>> _correlate_1d_toeplitz(x, k, describe(x, k, ((15, 15),), "reflect"), y)
     >>> ref = [np.correlate(np.pad(r, 15, mode="reflect"), k[0], "valid") for r in x]
     >>> np.allclose(y, ref)
     True
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     K = k.shape[1]
     L = row_block(K)
     shared = k.shape[0] == 1
@@ -785,8 +751,5 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
     return t, f"direct {ntaps} taps in {passes} passes"
 
 
-def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
-    return correlate_direct(x, k, p.pads, p.boundary, p.fill_value, p.stride, p.dilation)
 
-
-METHOD = Method("direct", _run, estimate)
+METHOD = Method("direct", correlate_direct, estimate)

@@ -147,26 +147,23 @@ def ols_block(ntaps: int, n: int) -> int | None:
     return N
 
 
-def correlate_fft(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by FFT.
 
     .. math:: y = \mathcal{F}^{-1}_N\big(\mathcal{F}_N(x)\,\mathcal{F}_N(\bar k)\big)[j_0 :: s]
 
+    >>> from convolab.conv.methods import describe
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
-    >>> np.round(correlate_fft(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,)), 12)
+    >>> k = np.array([[1., 0, 0]])
+    >>> np.round(correlate_fft(x, k, describe(x, k, ((1, 1),))), 12)
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     """
+    pads, boundary, fill_value, stride, dilation = (
+        p.pads, p.boundary, p.fill_value, p.stride, p.dilation
+    )  # fmt: skip
     dtype = np.result_type(x, k)
     if not (all_finite(x) and all_finite(k)):
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+        return correlate_direct(x, k, p)
     m = k.ndim - 1
     axes = tuple(range(1, m + 1))
     kd = dilate_kernel(k, dilation)
@@ -213,11 +210,12 @@ def _overlap_save(
     transformed together (one batched call, single-threaded, in cache) and
     written to the output.
 
+    >>> from convolab.conv.methods import describe
     >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 9000)), rng.standard_normal((2, 301))
     >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, True, x.dtype)  # 13 blocks
-    >>> ref = correlate_direct(x, k, ((150, 150),), "constant", 0, (2,), (1,))
+    >>> ref = correlate_direct(x, k, describe(x, k, ((150, 150),), stride=(2,)))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
     """
@@ -263,12 +261,13 @@ def _overlap_save_nd(
     ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
     each transform single-threaded and in cache.
 
+    >>> from convolab.conv.methods import describe
     >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 300, 200)), rng.standard_normal((1, 9, 15))
     >>> pads = ((4, 4), (7, 7))
     >>> y = _overlap_save_nd(x, k[:, ::-1, ::-1], pads, [64, 48], True, x.dtype)  # 6 x 6 blocks
-    >>> ref = correlate_direct(x, k, pads, "constant", 0, (1, 1), (1, 1))
+    >>> ref = correlate_direct(x, k, describe(x, k, pads))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
     """
@@ -343,8 +342,5 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
     return t, f"fft {'x'.join(map(str, fshape))}"
 
 
-def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
-    return correlate_fft(x, k, p.pads, p.boundary, p.fill_value, p.stride, p.dilation)
 
-
-METHOD = Method("fft", _run, estimate)
+METHOD = Method("fft", correlate_fft, estimate)

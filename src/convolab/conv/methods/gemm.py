@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 from math import prod
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from convolab.conv import _compiled, profile
 from convolab.conv._parallel import matmul as _matmul
 from convolab.conv._parallel import run_blocks
 from convolab.conv.boundary import pad, zero_border
-from convolab.conv.geometry import effective_sizes, output_lengths, row_strides
+from convolab.conv.geometry import effective_size, effective_sizes, output_lengths, row_strides
 from convolab.conv.methods import Method, Problem
 
 __all__ = ["conv_gemm"]
@@ -116,6 +117,23 @@ def conv_gemm(
 STRATEGIES = ("taps", "taps_flat", "positions", "scatter", "scatter_flat", "blocked", "dot")
 
 
+class _Layer(NamedTuple):
+    """The shapes a layout is chosen by (one per call of :func:`conv_gemm`)."""
+
+    x_shape: tuple[int, ...]
+    w_shape: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    out: tuple[int, ...]
+    groups: int
+
+    @property
+    def channels(self) -> tuple[int, int, int]:
+        """``(N, O/g, C/g)``: samples, output and input channels per group."""
+        return self.x_shape[0], self.w_shape[0] // self.groups, self.w_shape[1]
+
+
 def _choose_strategy(
     x_shape: tuple[int, ...],
     w_shape: tuple[int, ...],
@@ -128,28 +146,23 @@ def _choose_strategy(
 ) -> str:
     """The NumPy layout that moves the fewest values in the longest runs, or the
     compiled ``blocked`` loop where the cost model expects it to be faster."""
-    layout = _numpy_layout(x_shape, w_shape, pads, stride, dilation, out, groups)
+    layer = _Layer(x_shape, w_shape, pads, stride, dilation, out, groups)
+    layout = _numpy_layout(layer)
     if _pointwise(w_shape[2:], pads, stride):  # a plain matrix product: nothing to copy
         return layout
     if dtype is None or any(s != 1 for s in stride) or not _blocked_ok(dtype):
         return layout
     dtype = np.dtype(dtype)
     if layout == "positions":  # a large kernel, few outputs: dot products over the kernel
-        compiled, ns = "dot", _dot_ns(x_shape, w_shape, pads, dilation, out, groups, dtype)
+        compiled, ns = "dot", _dot_ns(layer, dtype)
     else:
-        compiled, ns = "blocked", _blocked_ns(x_shape, w_shape, pads, out, groups, dtype)
-    if ns < profile.LAYER_COMPILED_MARGIN * _layout_ns(layout, x_shape, w_shape, out, groups):
+        compiled, ns = "blocked", _blocked_ns(layer, dtype)
+    if ns < profile.LAYER_COMPILED_MARGIN * _layout_ns(layout, layer):
         return compiled
     return layout
 
 
-def _layout_ns(
-    layout: str,
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    out: tuple[int, ...],
-    groups: int,
-) -> float:
+def _layout_ns(layout: str, layer: _Layer) -> float:
     """Rough time of a NumPy layout: its matrix product plus the values it copies or adds.
 
     im2col layouts copy one value per (channel, tap, output position), and their
@@ -157,10 +170,10 @@ def _layout_ns(
     BLAS product runs at memory speed); the shift-and-add layouts add one value
     per (output channel, tap, input position).
     """
-    N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
-    ntaps, npos = prod(w_shape[2:]), prod(out)
+    (N, Og, Cg), groups = layer.channels, layer.groups
+    ntaps, npos = prod(layer.w_shape[2:]), prod(layer.out)
     if layout.startswith("scatter"):
-        z = N * groups * Og * ntaps * prod(x_shape[2:])
+        z = N * groups * Og * ntaps * prod(layer.x_shape[2:])
         return profile.BLAS_LAYER_NS * z * Cg + profile.LAYER_SHIFT_ADD_NS * z
     cols = N * groups * Cg * ntaps * npos
     skinny = max(1.0, profile.BLAS_FULL_ROWS / Og)
@@ -168,77 +181,53 @@ def _layout_ns(
     return profile.BLAS_LAYER_NS * skinny * cols * Og + copy * cols
 
 
-def _blocked_ns(
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    out: tuple[int, ...],
-    groups: int,
-    dtype: np.dtype,
-) -> float:
+def _blocked_ns(layer: _Layer, dtype: np.dtype) -> float:
     """Rough time of the ``blocked`` loop: its multiply-adds, padding columns and
     padding filters included, plus one scattered store per flat output."""
-    N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
+    N, Og, Cg = layer.channels
     ob, vb = _compiled.block_shape(Og, dtype)
-    rows = prod(_blocked_rows(x_shape[2:], pads, out)[1:])
-    flat = -(-out[0] * rows // vb) * vb
-    filters = -(-Og // ob) * ob
-    outputs = N * groups * filters * flat
-    macs = outputs * Cg * prod(w_shape[2:])
+    rows = prod(_blocked_rows(layer.x_shape[2:], layer.pads, layer.out)[1:])
+    flat = -(-layer.out[0] * rows // vb) * vb
+    outputs = N * layer.groups * -(-Og // ob) * ob * flat
+    macs = outputs * Cg * prod(layer.w_shape[2:])
     stores = profile.LAYER_BLOCKED_STORE_NS * outputs
     return profile.LAYER_COMPILED_CALL_NS + profile.LAYER_BLOCKED_MAC_NS * macs + stores
 
 
-def _dot_ns(
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    dilation: tuple[int, ...],
-    out: tuple[int, ...],
-    groups: int,
-    dtype: np.dtype,
-) -> float:
+def _dot_ns(layer: _Layer, dtype: np.dtype) -> float:
     """Rough time of the ``dot`` loop: laying out the kernels on flat rows, then its
     multiply-adds over them (zeros between kernel rows included)."""
-    N, Og, Cg = x_shape[0], w_shape[0] // groups, w_shape[1]
+    N, Og, Cg = layer.channels
     ob, _, lanes = _compiled.dot_shape(Og, dtype)
-    rows = prod(n + b + a for n, (b, a) in zip(x_shape[3:], pads[1:]))
-    length = -(-((w_shape[2] - 1) * dilation[0] + 1) * rows // lanes) * lanes
-    kernels = groups * -(-Og // ob) * ob * Cg * length
-    macs = N * kernels * prod(out)
+    rows = prod(n + b + a for n, (b, a) in zip(layer.x_shape[3:], layer.pads[1:]))
+    extent = effective_size(layer.w_shape[2], layer.dilation[0])
+    length = -(-extent * rows // lanes) * lanes
+    kernels = layer.groups * -(-Og // ob) * ob * Cg * length
+    macs = N * kernels * prod(layer.out)
     layout = profile.LAYER_DOT_LAYOUT_NS * kernels
     return profile.LAYER_COMPILED_CALL_NS + profile.LAYER_DOT_MAC_NS * macs + layout
 
 
-def _numpy_layout(
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-    out: tuple[int, ...],
-    groups: int,
-) -> str:
+def _numpy_layout(layer: _Layer) -> str:
     """Pick the layout that moves the fewest values in the longest runs (see ``STRATEGIES``)."""
-    Cg, ksize = w_shape[1], w_shape[2:]
-    Og = w_shape[0] // groups
-    spatial = x_shape[2:]
+    _, Og, Cg = layer.channels
+    ksize, spatial, out = layer.w_shape[2:], layer.x_shape[2:], layer.out
     ntaps = prod(ksize)
     npos = prod(out)
     n_in = prod(spatial)
-    flat = all(s == 1 for s in stride) and len(out) > 1
-    if _pointwise(ksize, pads, stride):
+    flat = all(s == 1 for s in layer.stride) and len(out) > 1
+    if _pointwise(ksize, layer.pads, layer.stride):
         return "taps"
     if ntaps > npos:
         return "positions"
     if profile.SCATTER_GAIN * Og * n_in < Cg * npos:
-        canvas = [(k - 1) * d + o for k, d, o in zip(ksize, dilation, out)]  # >= the flat rows
+        canvas = [(k - 1) * d + o for k, d, o in zip(ksize, layer.dilation, out)]  # >= flat rows
         wide = prod(canvas[1:])
         short = spatial[-1] < profile.SHORT_ROW
         if flat and short and wide <= profile.FLAT_WASTE * prod(spatial[1:]):
             return "scatter_flat"
         return "scatter"
-    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    padded = [n + b + a for n, (b, a) in zip(spatial, layer.pads)]
     rows = prod(padded[1:])
     kept = prod(out[1:])
     if flat and out[-1] < profile.SHORT_ROW and rows <= profile.FLAT_WASTE * kept:

@@ -34,7 +34,7 @@ from convolab.conv import profile
 from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.boundary import pad, source_index, zero_border
 from convolab.conv.geometry import effective_size, output_length
-from convolab.conv.methods import Method, Problem
+from convolab.conv.methods import Method, Problem, describe
 from convolab.conv.methods.direct import (
     all_finite,
     correlate_direct,
@@ -112,9 +112,9 @@ def _pass(
     s[axis] = stride[axis]
     d = [1] * m
     d[axis] = dilation[axis]
-    return correlate_direct(
-        x, k1.reshape(1, *shape), ((0, 0),) * m, "constant", 0, tuple(s), tuple(d)
-    )
+    k1 = k1.reshape(1, *shape)
+    problem = describe(x, k1, ((0, 0),) * m, stride=tuple(s), dilation=tuple(d))
+    return correlate_direct(x, k1, problem)
 
 
 def _correlate_valid(
@@ -275,15 +275,7 @@ def _correlate_2d(
     return y
 
 
-def correlate_separable(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_separable(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by 1D passes.
 
     .. math:: y = \sum_j s_j\, (x_{pad} \star_0 u_j) \star_1 v_j,
@@ -291,13 +283,16 @@ def correlate_separable(
 
     >>> x = np.arange(16.).reshape(1, 4, 4)
     >>> k = np.ones((1, 3, 3))
-    >>> correlate_separable(x, k, ((0, 0), (0, 0)), "constant", 0, (1, 1), (1, 1))
+    >>> correlate_separable(x, k, describe(x, k, ((0, 0), (0, 0))))
     array([[[45., 54.],
             [81., 90.]]])
     """
+    pads, boundary, fill_value, stride, dilation = (
+        p.pads, p.boundary, p.fill_value, p.stride, p.dilation
+    )  # fmt: skip
     m = k.ndim - 1
     if m == 1 or not np.isfinite(k).all():
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+        return correlate_direct(x, k, p)
     if m == 2:
         return _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation)
     xp = pad(x, pads, boundary, fill_value)
@@ -347,8 +342,5 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str] | Non
     return t, f"rank-{r} {desc} kernel as {r} x ({kh} + {kw}) taps"
 
 
-def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
-    return correlate_separable(x, k, p.pads, p.boundary, p.fill_value, p.stride, p.dilation)
 
-
-METHOD = Method("separable", _run, estimate)
+METHOD = Method("separable", correlate_separable, estimate)
