@@ -32,7 +32,7 @@ import numpy as np
 
 from convolab._optional import optional_import
 from convolab.conv.boundary import check_boundary, pad_args
-from convolab.conv.geometry import check_mode, mode_pads
+from convolab.conv.geometry import check_mode, mode_pads, output_length
 
 __all__ = ["filter_large"]
 
@@ -197,14 +197,14 @@ def filter_large(
     pads, depth, out_chunks = [], {}, []
     for axis, (n, size) in enumerate(zip(x.shape[:2], k.shape)):
         before, after = mode_pads(mode, size)
-        out_len = n + before + after - size + 1
+        out_len = output_length(n, before, after, size)
         if n < size:
             raise ValueError(
                 f"filter_large needs the image at least as large as the kernel; got image shape "
                 f"{tuple(x.shape[:2])} and kernel shape {k.shape}"
             )
         pads.append((before, after))
-        depth[axis] = (size // 2, (size - 1) // 2)
+        depth[axis] = mode_pads("same", size)
         out_chunks.append(_output_chunks(x.chunks[axis], n, out_len, size))
     channel = x.shape[2:]
     if channel:

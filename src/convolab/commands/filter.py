@@ -178,10 +178,9 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
     """Alpha aligned with the kernel centre for ``mode`` (transparent outside the image)."""
     if mode == "same":
         return alpha
-    pads = []
-    for size in kshape:
-        lo, hi = size // 2, (size - 1) // 2  # where 'same' puts the centre
-        pads.append((lo, hi))
+    from convolab.conv.geometry import mode_pads
+
+    pads = [mode_pads("same", size) for size in kshape]  # where 'same' puts the centre
     if mode == "valid":
         (t, b), (left, r) = pads
         return alpha[t : alpha.shape[0] - b, left : alpha.shape[1] - r]

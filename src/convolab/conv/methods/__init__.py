@@ -28,7 +28,7 @@ import numpy as np
 
 from convolab.conv.geometry import effective_sizes, output_lengths
 
-__all__ = ["Method", "Problem", "describe", "get", "names"]
+__all__ = ["Method", "Problem", "describe", "get", "names", "register"]
 
 _FIRST = ("direct", "fft", "separable", "gemm")
 
@@ -155,3 +155,14 @@ def get(name: str) -> Method:
         module: Any = importlib.import_module(f"{__name__}.{name}")
         method = _LOADED[name] = module.METHOD
     return method
+
+
+def register(method: Method) -> None:
+    """Add a method defined outside this package (a backend's own, see ``convolab.backends``).
+
+    A method of this package needs no call: its module is found by name.
+    """
+    global _NAMES
+    _LOADED[method.name] = method
+    if method.name not in _NAMES:
+        _NAMES = (*_NAMES, method.name)

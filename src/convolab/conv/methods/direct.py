@@ -45,7 +45,14 @@ from numpy.typing import DTypeLike
 from convolab.conv import _compiled, profile
 from convolab.conv._parallel import busy_cores, n_workers, run_tasks
 from convolab.conv.boundary import border_index, pad, zero_border
-from convolab.conv.geometry import effective_size, effective_sizes, output_lengths, row_strides
+from convolab.conv.geometry import (
+    MODES,
+    effective_size,
+    effective_sizes,
+    mode_pads,
+    output_lengths,
+    row_strides,
+)
 from convolab.conv.methods import Method, Problem
 
 Pads = Sequence[tuple[int, int]]
@@ -542,7 +549,7 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     """The :func:`numpy.correlate` mode with exactly these zero pads, if any."""
     if n < K:
         return "full" if pad0 == (K - 1, K - 1) else None
-    modes = {(K - 1, K - 1): "full", (K // 2, (K - 1) // 2): "same", (0, 0): "valid"}
+    modes = {mode_pads(mode, K): mode for mode in MODES}
     return modes.get(tuple(pad0))
 
 
