@@ -131,17 +131,15 @@ def transform_shape(
 def ols_block(ntaps: int, n: int) -> int | None:
     """Overlap-save transform length for ``ntaps`` taps over ``n`` samples, or None.
 
-    The power of two nearest ``8 * ntaps`` (at least 1024 and ``2 * ntaps``),
-    used only when the signal is several times longer. Measured on 10**6
-    float64 samples (ms, by length): 101 taps 7.7 / 7.2 / 8.0 (512 / 1024 /
-    2048), 257 taps 8.0 / 8.6 / 8.5 (1024 / 2048 / 4096), 1001 taps 10.2 / 9.9 /
-    9.7 (4096 / 8192 / 16384), 3001 taps 12.7 / 10.7 / 11.4 (8192 / 16384 /
-    32768): flat within 10% near the choice.
+    The power of two nearest ``8 * ntaps`` (at least 1024 and ``2 * ntaps``; the
+    measurements behind them are in :mod:`convolab.conv.profile`), used only when
+    the signal is several times longer.
 
     >>> ols_block(1001, 10**6), ols_block(31, 10**6), ols_block(1001, 5000)
     (8192, 1024, None)
     """
-    N = max(1024, 1 << int(np.round(np.log2(8 * ntaps))), 1 << int(np.ceil(np.log2(2 * ntaps))))
+    nearest = 1 << int(np.round(np.log2(profile.OLS_TAPS_FACTOR * ntaps)))
+    N = max(profile.OLS_MIN_BLOCK, nearest, 1 << int(np.ceil(np.log2(2 * ntaps))))
     if n + ntaps - 1 < profile.OLS_MIN_RATIO * N:
         return None
     return N
