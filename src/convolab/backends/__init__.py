@@ -94,4 +94,6 @@ def array_namespace(*arrays: Any) -> Any:
     >>> xp.asarray([1.0, 2.0]).dtype
     dtype('float64')
     """
+    if not _OTHERS:  # NumPy alone: no look at the arrays
+        return NUMPY_NAMESPACE
     return backend_of(*arrays).xp
