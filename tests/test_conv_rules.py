@@ -207,8 +207,10 @@ def test_a_method_added_to_the_registry_alone_is_accepted_and_ranked(monkeypatch
         return out
 
     loop = methods.Method("loop", run, lambda p, k: (0.0, "loop: the definition"))
-    monkeypatch.setattr(methods, "_NAMES", (*methods.names(), "loop"))
-    monkeypatch.setitem(methods._LOADED, "loop", loop)
+    monkeypatch.setattr(methods, "_NAMES", methods.names())  # restored after the test
+    monkeypatch.setattr(methods, "_LOADED", dict(methods._LOADED))
+    methods.register(loop)
+    assert methods.names()[-1] == "loop" and methods.get("loop") is loop
     monkeypatch.setattr(planner, "_CACHE", {})
     rng = np.random.default_rng(1)
     x, k = rng.standard_normal((9, 11)), rng.standard_normal((3, 4))
@@ -223,6 +225,10 @@ def test_a_method_added_to_the_registry_alone_is_accepted_and_ranked(monkeypatch
 
 
 def test_unknown_method_lists_the_registry():
+    from convolab.conv import methods
+
+    with pytest.raises(ValueError, match="no method 'winograd'; the methods are direct, fft"):
+        methods.get("winograd")
     with pytest.raises(ValueError, match="`method` must be one of 'auto', 'direct', 'fft', "
                                          "'separable', 'gemm'; got 'winograd'"):  # fmt: skip
         convolab.correlate(np.ones(4), np.ones(2), method="winograd")
