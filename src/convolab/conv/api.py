@@ -25,6 +25,7 @@ from convolab.conv.geometry import (
     layer_pads,
     mode_output_shape,
     mode_pads,
+    output_lengths,
     transposed_length,
     transposed_pads,
     valid_swaps,
@@ -188,13 +189,13 @@ class _Normalized:
         self.x, self.k = x, k
         self.swap = self.mode == "valid" and valid_swaps(spatial, ksize, self.dilation)
         self.pads = tuple(mode_pads(self.mode, e) for e in self.eff)
-        if not self.swap:  # refuse what cannot fit before padding or computing anything
+        if self.swap:
+            self.out = mode_output_shape(self.mode, spatial, ksize, self.stride, self.dilation)
+        else:  # refuse what cannot fit before padding or computing anything
+            self.out = output_lengths(spatial, self.pads, self.eff, self.stride)
             padded = tuple(n + b + a for n, (b, a) in zip(spatial, self.pads))
             check_fits(self.batch_shape + padded, self.dtype.itemsize, "the padded input")
-            check_fits(self.batch_shape + self.out_spatial(), self.dtype.itemsize, "the output")
-
-    def out_spatial(self) -> tuple[int, ...]:
-        return mode_output_shape(self.mode, self.spatial, self.ksize, self.stride, self.dilation)
+            check_fits(self.batch_shape + self.out, self.dtype.itemsize, "the output")
 
     def kernel_for_correlation(self, k: np.ndarray) -> np.ndarray:
         m = len(self.axes)
@@ -223,7 +224,7 @@ class _Normalized:
             batch=bsize,
             spatial=tuple(self.spatial),
             kernel=tuple(self.ksize),
-            out=self.out_spatial(),
+            out=self.out,
             pads=self.pads,
             stride=self.stride,
             dilation=self.dilation,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,8 +75,8 @@ class Problem:
     kernel_batched: bool
     boundary: str
     fill_value: complex
-    mode: str = "full"
-    axes: tuple[int, ...] = ()
+    mode: str = field(default="full", compare=False)  # informative: ``pads`` carry it
+    axes: tuple[int, ...] = field(default=(), compare=False)
     candidates: tuple[str, ...] | None = None
 
     @property

@@ -549,8 +549,10 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     """The :func:`numpy.correlate` mode with exactly these zero pads, if any."""
     if n < K:
         return "full" if pad0 == (K - 1, K - 1) else None
-    modes = {mode_pads(mode, K): mode for mode in MODES}
-    return modes.get(tuple(pad0))
+    for mode in MODES:  # (with K = 1 all three pad nothing, and agree)
+        if mode_pads(mode, K) == tuple(pad0):
+            return mode
+    return None
 
 
 def _correlate_1d_numpy(x: np.ndarray, k: np.ndarray, p: Problem, n_out: int) -> np.ndarray:
