@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from convolab import nn
 from convolab._jit import blocked as _compiled
 from convolab._jit import pool as _pool_compiled
-from convolab.conv import gemm
-from convolab.conv.gemm import conv_gemm
+from convolab.conv.methods import gemm
+from convolab.conv.methods.gemm import conv_gemm
 from convolab.nn import functional as F
 from oracle import conv_nd_ref
 

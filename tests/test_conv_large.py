@@ -12,7 +12,7 @@ import pytest
 from scipy import signal
 
 import convolab
-from convolab.conv import direct, fft
+from convolab.conv.methods import direct, fft
 
 BOUNDARIES = ["constant", "edge", "reflect", "symmetric", "wrap"]
 

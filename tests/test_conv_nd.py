@@ -10,7 +10,7 @@ from scipy import signal
 
 import convolab
 from convolab._jit import blocked as _compiled
-from convolab.conv.gemm import STRATEGIES, conv_gemm
+from convolab.conv.methods.gemm import STRATEGIES, conv_gemm
 from oracle import array_of, conv_nd_ref, same_pads_torch
 
 UNIT_STRIDE = ("taps_flat", "scatter_flat", "blocked", "dot")

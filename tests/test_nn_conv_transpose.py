@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import convolab
 from convolab import nn
-from convolab.conv.padding import layer_pads, output_length, transposed_length
+from convolab.conv.geometry import layer_pads, output_length, transposed_length
 from convolab.nn import functional as F
 from test_nn_tensor import check_gradients
 from torch_oracle import assert_matches_torch

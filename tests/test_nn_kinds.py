@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convolab import analysis, nn
-from convolab.conv.padding import output_length, pool_length
+from convolab.conv.geometry import output_length, pool_length
 from convolab.nn.modules.kind import KINDS, Window
 
 EXPECTED = {
@@ -73,7 +73,7 @@ def test_windows_only_where_a_window_slides():
     ceil=st.booleans(),
 )
 def test_window_predicts_the_output_size(dims, k, s, d, p, n, ceil):
-    """The declared window, through conv.padding's formulas, gives the shape the layer makes."""
+    """The declared window, through conv.geometry's formulas, gives the shape the layer makes."""
     p = min(p, (d * (k - 1) + 1) // 2)  # pooling's padding is at most half the window
     conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1](1, 1, k, stride=s, padding=p, dilation=d)
     pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1](

@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from convolab import nn
-from convolab.conv.padding import pool_length
+from convolab.conv.geometry import pool_length
 from convolab.nn import functional as F
 from test_nn_tensor import check_gradients
 from torch_oracle import assert_matches_torch

@@ -148,7 +148,7 @@ def test_compiling_the_blocked_loops_leaves_numbas_settings_as_they_were():
 
     before = config.SLP_VECTORIZE
     x, w = np.ones((2, 3, 8, 8), np.float32), np.ones((6, 3, 3, 3), np.float32)
-    from convolab.conv.gemm import conv_gemm
+    from convolab.conv.methods.gemm import conv_gemm
 
     conv_gemm(x, w, ((0, 0),) * 2, (1, 1), (1, 1), strategy="blocked")
     assert blocked._BLOCKED and config.SLP_VECTORIZE == before
@@ -160,7 +160,7 @@ def test_compiling_the_blocked_loops_leaves_numbas_settings_as_they_were():
 def test_fast_length_is_scipys_next_fast_len():
     import scipy.fft
 
-    from convolab.conv.fft import fast_length
+    from convolab.conv.methods.fft import fast_length
 
     for real in (True, False):
         for n in [*range(1, 3000), 10**6 + 1, 2**20 + 3, 123_456_789]:

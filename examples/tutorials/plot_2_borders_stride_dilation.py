@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import convolab
-from convolab.conv.padding import pad
+from convolab.conv.boundary import pad
 
 x = np.array([10, 9, 10, 9, 10, 1, 10, 9, 10, 8], dtype=float)
 k = np.ones(3) / 3

@@ -35,13 +35,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convolab.conv.padding import (
-    check_boundary,
+from convolab.conv.boundary import check_boundary, source_index
+from convolab.conv.geometry import (
     check_mode,
+    effective_size,
+    effective_sizes,
     layer_pads,
     mode_pads,
-    output_length,
-    source_index,
+    output_lengths,
 )
 from convolab.outputs import atomic_open, check_suffix
 
@@ -268,16 +269,14 @@ output=[0, 0, 0, 0, 3, 4, 5, 4, 3, 0])
     if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 1:
         raise ValueError(f"`limit` must be a positive integer; got {limit!r}")
 
-    big = [d[a] * (ka.shape[a] - 1) + 1 for a in range(nd)]
-    if mode == "valid" and any(big[a] > xa.shape[a] for a in range(nd)):
+    big = effective_sizes(ka.shape, d)
+    if mode == "valid" and any(e > n for e, n in zip(big, xa.shape)):
         raise ValueError(
             f"`k` (effective shape {tuple(big)}) is larger than `x` {xa.shape}: mode 'valid' "
             "has no position where the kernel fits; use mode 'same' or 'full'"
         )
-    pads = [mode_pads(mode, big[a]) for a in range(nd)]
-    out_shape = tuple(
-        (xa.shape[a] + pads[a][0] + pads[a][1] - big[a]) // s[a] + 1 for a in range(nd)
-    )
+    pads = [mode_pads(mode, e) for e in big]
+    out_shape = output_lengths(xa.shape, pads, big, s)
     n_rows = math.prod(out_shape)
     n_products = n_rows * ka.size
     if n_products > limit:
@@ -513,12 +512,9 @@ def explain_unit(layer: object, x: Sequence | np.ndarray, channel: int,
         raise ValueError(
             f"`x` must have shape (C_in={layer.in_channels}, {m} spatial axes); got {xa.shape}"
         )
-    effective = [d * (k - 1) + 1 for k, d in zip(ksize, layer.dilation)]
+    effective = effective_sizes(ksize, layer.dilation)
     pads = layer_pads(layer.padding, xa.shape[1:], effective, layer.stride)
-    out = [
-        output_length(n, b, a, d * (k - 1) + 1, s)
-        for n, (b, a), k, s, d in zip(xa.shape[1:], pads, ksize, layer.stride, layer.dilation)
-    ]
+    out = output_lengths(xa.shape[1:], pads, effective, layer.stride)
     c_out = weight.shape[0]
     if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) \
             or not 0 <= channel < c_out:  # fmt: skip
@@ -699,7 +695,7 @@ def _frame_1d(e: Explanation, r, draw, font, cw: int, text: str, measure: bool =
     npad = e.padded.shape[0]
     (before, after), s, d = e.pads[0], e.stride[0], e.dilation[0]
     k = e.applied_kernel.shape[0]
-    big = d * (k - 1) + 1
+    big = effective_size(k, d)
     view = min(npad, max(big + 8, (_MAX_W - _LABEL_W - 2 * _MARGIN) // cw))  # cells shown
     width = max(_LABEL_W + view * cw + 2 * _MARGIN, 480)
     ys = (_MARGIN, _MARGIN + 2 * _CELL_H, _MARGIN + 4 * _CELL_H, _MARGIN + 6 * _CELL_H)

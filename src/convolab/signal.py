@@ -25,7 +25,8 @@ from typing import Literal
 import numpy as np
 
 from convolab.conv import correlate
-from convolab.conv.padding import check_boundary, check_mode
+from convolab.conv.boundary import check_boundary
+from convolab.conv.geometry import check_mode
 from convolab.kernels import gaussian
 
 __all__ = [

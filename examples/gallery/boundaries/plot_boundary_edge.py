@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from convolab import image, kernels
-from convolab.conv.padding import pad
+from convolab.conv.boundary import pad
 
 print(pad(np.array([1.0, 2.0, 3.0, 4.0]), ((3, 3),), "edge"))
 photo = image.load(Path("..") / ".." / "data" / "camera.png")[::2, ::2]

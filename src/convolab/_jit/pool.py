@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from convolab._jit import LazyLoops
+from convolab.conv.geometry import row_strides
 from convolab.runtime.threads import run_blocks
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
@@ -92,7 +93,7 @@ def _windows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flat offsets in a plane of shape ``plane``: each output window's first sample
     (``base``) and each tap from there (``offs``)."""
-    st = [prod(plane[a + 1 :]) for a in range(len(plane))]  # the plane's row strides
+    st = row_strides(plane)
     grids = np.meshgrid(*[np.arange(o) * si * a for o, si, a in zip(out, s, st)], indexing="ij")
     base = sum(grids).ravel().astype(np.int64)
     taps = np.meshgrid(*[np.arange(n) * di * a for n, di, a in zip(k, d, st)], indexing="ij")

@@ -34,6 +34,7 @@ from convolab.analysis.observe import (
     run_model,
     zeros_batch,
 )
+from convolab.conv.geometry import effective_size
 
 __all__ = ["Field", "ReceptiveField", "as_number", "fields_of", "receptive_field",
            "receptive_field_chain"]  # fmt: skip
@@ -83,7 +84,7 @@ class Field:
     start: float
 
     def window(self, k: int, s: int, p: int, d: int) -> Field:
-        ke = d * (k - 1) + 1
+        ke = effective_size(k, d)
         return Field(
             self.size + (ke - 1) * self.jump,
             self.jump * s,

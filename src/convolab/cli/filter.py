@@ -137,10 +137,9 @@ def _align_alpha(alpha: np.ndarray, mode: str, kshape: tuple[int, ...]) -> np.nd
     """Alpha aligned with the kernel centre for ``mode`` (transparent outside the image)."""
     if mode == "same":
         return alpha
-    pads = []
-    for size in kshape:
-        lo, hi = size // 2, (size - 1) // 2  # where 'same' puts the centre
-        pads.append((lo, hi))
+    from convolab.conv.geometry import mode_pads
+
+    pads = [mode_pads("same", size) for size in kshape]  # where 'same' puts the centre
     if mode == "valid":
         (t, b), (left, r) = pads
         return alpha[t : alpha.shape[0] - b, left : alpha.shape[1] - r]
@@ -300,7 +299,8 @@ def filter_(
     from tqdm import tqdm
 
     from convolab import image
-    from convolab.conv.padding import check_boundary, check_mode
+    from convolab.conv.boundary import check_boundary
+    from convolab.conv.geometry import check_mode
 
     try:
         depth = int(bits) if bits else None

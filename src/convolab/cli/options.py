@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from convolab.conv.padding import BOUNDARIES
+from convolab.conv.boundary import BOUNDARIES
 
 __all__ = ["FINITE", "FORCE_HELP", "boundary_option", "fill_value_option", "force_option"]
 
@@ -46,7 +46,7 @@ FINITE = _Finite()
 
 
 def boundary_option(default: str | None, help: str) -> Callable[[F], F]:
-    """``--boundary NAME``, one of the engine's boundary names (``convolab.conv.padding``)."""
+    """``--boundary NAME``, one of the engine's boundary names (``convolab.conv.boundary``)."""
     return click.option("--boundary", type=click.Choice(BOUNDARIES), default=default,
                         show_default=default is not None, help=help)  # fmt: skip
 

@@ -15,7 +15,8 @@ from convolab.conv.api import (
     correlate,
     output_shape,
 )
-from convolab.conv.padding import BOUNDARIES, MODES
+from convolab.conv.boundary import BOUNDARIES
+from convolab.conv.geometry import MODES
 
 __all__ = [
     "BOUNDARIES",

@@ -15,19 +15,22 @@ from typing import Any
 
 import numpy as np
 
+from convolab.backends import Backend, array_namespace, backend_of
 from convolab.checks import check_fits
-from convolab.conv import planner
-from convolab.conv.direct import correlate_direct
-from convolab.conv.gemm import conv_gemm
-from convolab.conv.padding import (
-    check_boundary,
+from convolab.conv import methods, planner
+from convolab.conv.boundary import check_boundary
+from convolab.conv.geometry import (
     check_mode,
+    effective_sizes,
     layer_pads,
+    mode_output_shape,
     mode_pads,
-    output_length,
-    pad,
+    output_lengths,
     transposed_length,
+    transposed_pads,
+    valid_swaps,
 )
+from convolab.conv.methods.gemm import conv_gemm
 
 __all__ = [
     "choose_method",
@@ -45,8 +48,8 @@ IntOrTuple = int | Sequence[int]
 # --------------------------------------------------------------------------- validation
 
 
-def _as_array(a: Any, name: str) -> np.ndarray:
-    arr = np.asarray(a)
+def _as_array(a: Any, name: str, xp: Any) -> np.ndarray:
+    arr = xp.asarray(a)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"`{name}` must be a numeric array; got dtype {arr.dtype}")
     if arr.ndim == 0:
@@ -86,9 +89,10 @@ def _int_tuple(value: Any, name: str, n: int, minimum: int = 1) -> tuple[int, ..
     return values
 
 
-def _check_method(method: object) -> str:
-    if not isinstance(method, str) or method not in planner.METHODS:
-        expected = ", ".join(repr(m) for m in planner.METHODS)
+def _check_method(method: object, backend: Backend) -> str:
+    accepted = ("auto", *(backend.methods or methods.names()))
+    if not isinstance(method, str) or method not in accepted:
+        expected = ", ".join(repr(m) for m in accepted)
         raise ValueError(f"`method` must be one of {expected}; got {method!r}")
     return method
 
@@ -133,35 +137,6 @@ def _normalize_axes(axes: Any, x: np.ndarray, k: np.ndarray) -> tuple[tuple[int,
 # --------------------------------------------------------------------------- normalized core
 
 
-def _dispatch(
-    method: str,
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
-    if method == "direct":
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
-    if method == "fft":
-        from convolab.conv.fft import correlate_fft
-
-        return correlate_fft(x, k, pads, boundary, fill_value, stride, dilation)
-    if method == "separable":
-        from convolab.conv.separable import correlate_separable
-
-        return correlate_separable(x, k, pads, boundary, fill_value, stride, dilation)
-    # gemm: the layer op with one channel (or one group per batch row for batched kernels)
-    if boundary != "constant" or fill_value != 0:
-        x = pad(x, pads, boundary, fill_value)
-        pads = ((0, 0),) * len(pads)
-    if k.shape[0] > 1:
-        return conv_gemm(x[None], k[:, None], pads, stride, dilation, groups=x.shape[0])[0]
-    return conv_gemm(x[:, None], k[None], pads, stride, dilation)[:, 0]
-
-
 class _Normalized:
     """One correlation problem after validation, in the engine's canonical layout."""
 
@@ -178,11 +153,12 @@ class _Normalized:
         method: str,
         flip: bool,
     ) -> None:
-        x = _as_array(x, "x")
-        k = _as_array(k, "k")
+        self.backend = backend_of(x, k)
+        x = _as_array(x, "x", self.backend.xp)
+        k = _as_array(k, "k", self.backend.xp)
         self.mode = check_mode(mode)
         self.boundary = check_boundary(boundary)
-        self.method = _check_method(method)
+        self.method = _check_method(method, self.backend)
         if not isinstance(fill_value, (int, float, complex, np.number)) or isinstance(
             fill_value, (bool, np.bool_)
         ):
@@ -209,34 +185,17 @@ class _Normalized:
                 f"got x shape {x.shape[:-m]} and k shape {k.shape[:-m]} there"
             ) from None
         self.spatial, self.ksize = spatial, ksize
-        self.eff = tuple(d * (n - 1) + 1 for d, n in zip(self.dilation, ksize))
+        self.eff = effective_sizes(ksize, self.dilation)
         self.x, self.k = x, k
-        self.swap = False
-        if self.mode == "valid" and any(n < e for n, e in zip(spatial, self.eff)):
-            if all(n <= kk for n, kk in zip(spatial, ksize)) and all(d == 1 for d in self.dilation):
-                self.swap = True  # SciPy's rule: the larger operand slides over the smaller
-            else:
-                raise ValueError(
-                    "mode='valid' needs `x` at least as large as the (dilated) kernel in every "
-                    "convolved axis, or the kernel at least as large as `x` in every axis; "
-                    f"got x shape {tuple(spatial)} and effective kernel shape {self.eff}"
-                )
+        self.swap = self.mode == "valid" and valid_swaps(spatial, ksize, self.dilation)
         self.pads = tuple(mode_pads(self.mode, e) for e in self.eff)
-        if not self.swap:  # refuse what cannot fit before padding or computing anything
+        if self.swap:
+            self.out = mode_output_shape(self.mode, spatial, ksize, self.stride, self.dilation)
+        else:  # refuse what cannot fit before padding or computing anything
+            self.out = output_lengths(spatial, self.pads, self.eff, self.stride)
             padded = tuple(n + b + a for n, (b, a) in zip(spatial, self.pads))
             check_fits(self.batch_shape + padded, self.dtype.itemsize, "the padded input")
-            check_fits(self.batch_shape + self.out_spatial(), self.dtype.itemsize, "the output")
-
-    def out_spatial(self) -> tuple[int, ...]:
-        if self.swap:
-            return tuple(
-                output_length(kk - n + 1, 0, 0, 1, s)
-                for n, kk, s in zip(self.spatial, self.ksize, self.stride)
-            )
-        return tuple(
-            output_length(n, b, a, e, s)
-            for n, (b, a), e, s in zip(self.spatial, self.pads, self.eff, self.stride)
-        )
+            check_fits(self.batch_shape + self.out, self.dtype.itemsize, "the output")
 
     def kernel_for_correlation(self, k: np.ndarray) -> np.ndarray:
         m = len(self.axes)
@@ -259,13 +218,13 @@ class _Normalized:
             k = np.broadcast_to(k, bshape + self.ksize).reshape(-1, *self.ksize)
         return x.astype(self.dtype, copy=False), np.ascontiguousarray(k, dtype=self.dtype)
 
-    def problem(self) -> planner.Problem:
+    def problem(self) -> methods.Problem:
         bsize = math.prod(self.batch_shape)
-        return planner.Problem(
+        return methods.Problem(
             batch=bsize,
             spatial=tuple(self.spatial),
             kernel=tuple(self.ksize),
-            out=self.out_spatial(),
+            out=self.out,
             pads=self.pads,
             stride=self.stride,
             dilation=self.dilation,
@@ -274,6 +233,9 @@ class _Normalized:
             kernel_batched=math.prod(self.k.shape[: -len(self.axes)]) > 1,
             boundary=self.boundary,
             fill_value=self.fill_value,
+            mode=self.mode,
+            axes=self.axes,
+            candidates=self.backend.methods,
         )
 
     def run(self) -> np.ndarray:
@@ -282,11 +244,10 @@ class _Normalized:
             return self._run_swapped()
         x, k = self.flat()
         method = self.method
+        problem = self.problem()
         if method == "auto":
-            method, _ = planner.plan(self.problem(), k)
-        y = _dispatch(
-            method, x, k, self.pads, self.boundary, self.fill_value, self.stride, self.dilation
-        )
+            method, _ = planner.plan(problem, k)
+        y = methods.get(method).run(x, k, problem)
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
 
@@ -463,25 +424,18 @@ def choose_method(
     if problem.swap:
         return "direct", "valid mode with the kernel larger than the input: operands swapped"
     xf, kf = problem.flat()
+    described = problem.problem()
     if not measure:
-        return planner.plan(problem.problem(), kf)
+        return planner.plan(described, kf)
     import time
 
     timings = {}
-    for method in ("direct", "fft", "separable", "gemm"):
+    for method in described.candidates or methods.names():
+        run = methods.get(method).run
         best = np.inf
         for _ in range(3):
             t0 = time.perf_counter()
-            _dispatch(
-                method,
-                xf,
-                kf,
-                problem.pads,
-                problem.boundary,
-                problem.fill_value,
-                problem.stride,
-                problem.dilation,
-            )
+            run(xf, kf, described)
             best = min(best, time.perf_counter() - t0)
         timings[method] = best
     winner = min(timings, key=timings.get)
@@ -515,13 +469,7 @@ def output_shape(
         )
     strides = _int_tuple(stride, "stride", m)
     dilations = _int_tuple(dilation, "dilation", m)
-    out = []
-    for n, kk, s, d in zip(shape, kernel_shape, strides, dilations):
-        e = d * (kk - 1) + 1
-        if mode == "valid" and n < e:
-            n, e = e, n  # SciPy's swap: the larger operand slides over the smaller
-        out.append(output_length(n, *mode_pads(mode, e), e, s))
-    return tuple(out)
+    return mode_output_shape(mode, shape, kernel_shape, strides, dilations)
 
 
 # --------------------------------------------------------------------------- the layer op
@@ -557,7 +505,7 @@ def conv_nd(
     stride, dilation : int or tuple of int, at least 1.
     padding : int, tuple of int, tuple of ``(before, after)`` pairs, or one of 'valid', 'same'
         (PyTorch's rule, stride 1), 'same_upper', 'same_lower' (ONNX's ``auto_pad``);
-        see :func:`convolab.conv.padding.layer_pads`.
+        see :func:`convolab.conv.geometry.layer_pads`.
     groups : int dividing both ``C_in`` and ``C_out``.
 
     Returns
@@ -576,7 +524,7 @@ def conv_nd(
     """
     x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, False)
     ksize = w.shape[2:]
-    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, ksize)]
+    effective = effective_sizes(ksize, dilations)
     pads = layer_pads(padding, x.shape[2:], effective, strides)
     for n, (b, a), e in zip(x.shape[2:], pads, effective):
         if n + b + a < e:
@@ -591,8 +539,9 @@ def _layer_operands(
     x: Any, w: Any, bias: Any, stride: Any, dilation: Any, groups: Any, transposed: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...], tuple[int, ...]]:
     """Check a layer op's arrays, ``groups``, ``stride`` and ``dilation``; cast to one dtype."""
-    x = _as_array(x, "x")
-    w = _as_array(w, "w")
+    xp = array_namespace(x, w, bias)
+    x = _as_array(x, "x", xp)
+    w = _as_array(w, "w", xp)
     layout = "(C_in, C_out/groups, *kernel)" if transposed else "(C_out, C_in/groups, *kernel)"
     if not 3 <= x.ndim <= 5:
         raise ValueError(
@@ -629,7 +578,7 @@ def _layer_operands(
     dilations = _int_tuple(dilation, "dilation", m)
     dtype = _compute_dtype(x, w)
     if bias is not None:
-        bias = _as_array(bias, "bias")
+        bias = _as_array(bias, "bias", xp)
         if bias.shape != (n_out,):
             raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
         dtype = _compute_dtype(x, w, bias)
@@ -708,7 +657,7 @@ def conv_transpose_nd(
             f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
             f"output_padding={output_padding!r}, stride={strides}, dilation={dilations}"
         )
-    effective = [d * (kk - 1) + 1 for d, kk in zip(dilations, w.shape[2:])]
+    effective = effective_sizes(w.shape[2:], dilations)
     pads = layer_pads(
         padding, x.shape[2:], effective, strides, transposed=True, output_padding=extra
     )
@@ -722,10 +671,7 @@ def conv_transpose_nd(
             f"transposed convolution of x {x.shape} by w {w.shape}"
         )
     w_t = np.flip(swap_in_out(w, groups), axis=tuple(range(2, 2 + m)))
-    # Per axis: the zero-stuffed input is padded by K - 1 - p_before in front and by
-    # K - 1 - p_after + output_padding behind (cropped where negative).
-    front = [e - 1 - b for e, (b, _) in zip(effective, pads)]
-    back = [e - 1 - a + op for e, (_, a), op in zip(effective, pads, extra)]
+    front, back = zip(*transposed_pads(effective, pads, extra))
     if all(s == 1 for s in strides) and min(front + back) >= 0:
         # The engine pads for us.
         return conv_gemm(x, w_t, tuple(zip(front, back)), strides, dilations, groups, bias=bias)

@@ -18,7 +18,8 @@ import convolab
 import convolab.scale.tiles as tiles
 from convolab import kernels as _kernels
 from convolab.checks import choice
-from convolab.conv.padding import check_boundary, check_mode
+from convolab.conv.boundary import check_boundary
+from convolab.conv.geometry import check_mode
 from convolab.image.io import load
 
 __all__ = ["OPS", "as_kernel", "blur", "edges", "filter", "filter_large", "sharpen",

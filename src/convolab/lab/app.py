@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from convolab.conv.padding import BOUNDARIES, MODES
+from convolab.conv import BOUNDARIES, MODES
 from convolab.lab import network, sections
 from convolab.lab.inputs import BadInput
 from convolab.lab.training import Jobs

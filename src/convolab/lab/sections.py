@@ -14,7 +14,8 @@ import numpy as np
 
 import convolab
 from convolab import image, kernels, signal
-from convolab.conv.padding import BOUNDARIES, MODES
+from convolab.conv import BOUNDARIES, MODES
+from convolab.conv.geometry import effective_size
 from convolab.explain import explain
 from convolab.lab.inputs import BadInput, array, choice, field, integer, number
 
@@ -131,7 +132,7 @@ def slide(body: dict[str, Any]) -> dict[str, Any]:
     shape_in, shape_k = x.shape, k.shape
     formula = []
     for axis, (n, kk, (before, after)) in enumerate(zip(shape_in, shape_k, e.pads)):
-        eff = dilation * (kk - 1) + 1
+        eff = effective_size(kk, dilation)
         out = e.output.shape[axis]
         formula.append(
             f"floor((n + p − K) / s) + 1 = floor(({n} + {before + after} − {eff}) / {stride}) + 1"

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.conv.padding import layer_pads
+from convolab.conv.geometry import layer_pads
 from convolab.nn import modules as layers
 from convolab.nn.functional._checks import _ntuple
 from convolab.nn.functional.adaptive import _adaptive_matrix

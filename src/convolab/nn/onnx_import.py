@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
+from convolab.conv.geometry import effective_sizes
 from convolab.nn import modules as M
 from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
 from convolab.nn.tensor import Tensor, no_grad
@@ -119,7 +120,7 @@ def _conv(node: _Node, xv: np.ndarray) -> M.Module:
         shape = node.attr("output_shape")
         if shape is not None:  # the padding that gives this output (ONNX: SAME_UPPER's split)
             shape = list(shape)[-dims:]
-            eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+            eff = effective_sizes(kernel, dilation)
             total = [
                 s * (n - 1) + op + e - o
                 for s, n, op, e, o in zip(stride, xv.shape[2:], extra, eff, shape, strict=True)

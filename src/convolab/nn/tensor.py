@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab.backends import array_namespace
 from convolab.nn.axes import dim_or_axis, is_basic_index, norm_axes, unbroadcast
 from convolab.nn.grad_mode import enable_grad, is_grad_enabled, no_grad
 
@@ -163,7 +164,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        arr = np.asarray(data, dtype=dtype)
+        arr = array_namespace(data).asarray(data, dtype=dtype)
         if arr.dtype == object:
             raise TypeError(f"`data` must be numeric; got an array of dtype object from {data!r}")
         self.data: np.ndarray = arr

@@ -3,7 +3,7 @@
 Needs the optional extra ``convolab[scale]`` (``dask[array,distributed]``);
 Dask is imported only when these functions run. :func:`convolab.image.filter_large`
 is the image-level front; this module knows nothing of images, only of chunks,
-halos and the engine's padding rules (:mod:`convolab.conv.padding`).
+halos and the engine's padding rules (:mod:`convolab.conv.boundary`, :mod:`convolab.conv.geometry`).
 
 How :func:`map_padded` stays exact at every chunk seam and image border
 -----------------------------------------------------------------------
@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.conv.padding import check_boundary, check_mode, mode_pads, output_length
+from convolab.conv.boundary import check_boundary, pad_args
+from convolab.conv.geometry import check_mode, mode_pads, output_length
 
 __all__ = ["as_dask_array", "compute", "map_padded", "spatial_chunks"]
 
@@ -159,7 +160,7 @@ def map_padded(
             )
         before, after = mode_pads(mode, size)
         pads.append((before, after))
-        depth[axis] = (size // 2, (size - 1) // 2)
+        depth[axis] = mode_pads("same", size)
         out_len = output_length(n, before, after, size)
         out_chunks.append(_output_chunks(x.chunks[axis], n, out_len, size))
     channel = x.shape[2:]
@@ -167,8 +168,7 @@ def map_padded(
         pads.append((0, 0))
         depth[2] = 0
 
-    pad_kw = {"constant_values": fill_value} if boundary == "constant" else {}
-    padded = da.pad(x, pads, mode=boundary, **pad_kw)
+    padded = da.pad(x, pads, **pad_args(boundary, fill_value))
     # Output chunk j needs padded samples [start_j, stop_j + K - 1): give the first
     # and last padded chunks the extra K//2 and (K-1)//2 samples.
     padded_chunks = []

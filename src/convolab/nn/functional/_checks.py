@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from convolab.conv.padding import layer_pads
+from convolab.conv.geometry import layer_pads
 from convolab.nn.tensor import Tensor
 
 # --------------------------------------------------------------------------- validation

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from convolab.conv import conv_nd, conv_transpose_nd
-from convolab.conv.padding import layer_pads
+from convolab.conv.geometry import effective_sizes, layer_pads
 from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.functional.norm import _channel_sum
 from convolab.nn.tensor import Function, Tensor, _as_tensor
@@ -25,10 +25,6 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
 ]
-
-
-def _effective(ksize: tuple[int, ...], dilation: tuple[int, ...]) -> list[int]:
-    return [d * (k - 1) + 1 for k, d in zip(ksize, dilation, strict=True)]
 
 
 def _conv_input_grad(
@@ -48,7 +44,7 @@ def _conv_input_grad(
     and the stride (which ``conv_transpose_nd`` refuses), the missing samples got
     no gradient: they are appended as zeros.
     """
-    eff = _effective(w.shape[2:], dilation)
+    eff = effective_sizes(w.shape[2:], dilation)
     rest = [(n + lo + hi - e) % s for n, (lo, hi), e, s in zip(in_spatial, pads, eff, stride)]
     extra = [r if r < max(s, d) else 0 for r, s, d in zip(rest, stride, dilation, strict=True)]
     dx = conv_transpose_nd(
@@ -205,7 +201,7 @@ def _conv(
     x, w, strides, dilations = _layer_operands(
         m, input, weight, "C_out, C_in/groups", stride, dilation
     )
-    pads = layer_pads(padding, x.shape[2:], _effective(w.shape[2:], dilations), strides)
+    pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
     args = (x, w) if bias is None else (x, w, _as_tensor(bias))
     return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
 
@@ -226,7 +222,7 @@ def _conv_transpose(
     )
     extra = _ntuple(output_padding, m, "output_padding", minimum=0)
     pads = layer_pads(
-        padding, x.shape[2:], _effective(w.shape[2:], dilations), strides,
+        padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides,
         transposed=True, output_padding=extra,
     )  # fmt: skip
     args = (x, w) if bias is None else (x, w, _as_tensor(bias))

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convolab._jit import pool as _pool_compiled
-from convolab.conv.padding import layer_pads, pool_length
+from convolab.conv.geometry import effective_sizes, layer_pads, pool_length
 from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
@@ -98,7 +98,7 @@ def _windows(
     k = _ntuple(kernel_size, m, "kernel_size")
     s = k if stride is None or stride == () else _ntuple(stride, m, "stride")
     d = _ntuple(dilation, m, "dilation")
-    eff = [di * (ki - 1) + 1 for ki, di in zip(k, d, strict=True)]
+    eff = effective_sizes(k, d)
     n = x.shape[-m:]
     pads = layer_pads(padding, n, eff, s)
     if any(max(b, a) >= e for (b, a), e in zip(pads, eff, strict=True)):

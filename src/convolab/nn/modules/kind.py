@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from convolab.conv.padding import layer_pads
+from convolab.conv.geometry import effective_sizes, layer_pads
 from convolab.nn.functional._checks import _ntuple
 
 __all__ = ["KINDS", "Window"]
@@ -50,7 +50,7 @@ class Window(NamedTuple):
     ``kernel_size``, ``stride`` and ``dilation`` hold one int per axis;
     ``padding`` is kept as the layer spells it (an int, ints per axis, pairs or
     a name such as ``'same'``) since named padding depends on the input's size:
-    :meth:`pads` resolves it with :func:`convolab.conv.padding.layer_pads`.
+    :meth:`pads` resolves it with :func:`convolab.conv.geometry.layer_pads`.
     """
 
     kernel_size: tuple[int, ...]
@@ -65,7 +65,7 @@ class Window(NamedTuple):
         >>> Window((3, 5), (1, 1), 0, (2, 1)).effective
         (5, 5)
         """
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True))
+        return effective_sizes(self.kernel_size, self.dilation)
 
     @classmethod
     def of(cls, dims: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Window:

@@ -9,7 +9,7 @@ of input they need and the output band stay in the L2 cache. Each tile builds
 its own padded slab (one copy, borders filled by the boundary rule), so
 padding never costs a pass over the whole input. Tiles that are matrix
 products run on the shared thread pool; tiles of shift-and-add run on one
-thread, which measured faster (:data:`TAPS_IN_PARALLEL`). Many small inputs
+thread, which measured faster (:data:`profile.TAPS_IN_PARALLEL`). Many small inputs
 sharing one kernel go several to a tile.
 
 Inside a tile the taps are grouped by weight: taps that share a weight are
@@ -43,7 +43,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from convolab._jit import conv1d
-from convolab.conv.padding import output_length, pad
+from convolab.conv import profile
+from convolab.conv.boundary import border_index, pad, zero_border
+from convolab.conv.geometry import (
+    MODES,
+    effective_size,
+    effective_sizes,
+    mode_pads,
+    output_lengths,
+    row_strides,
+)
+from convolab.conv.methods import Method, Problem
 from convolab.runtime.threads import busy_cores, n_workers, run_tasks
 
 if TYPE_CHECKING:  # numpy.typing takes 30 ms to import
@@ -52,50 +62,18 @@ if TYPE_CHECKING:  # numpy.typing takes 30 ms to import
 Pads = Sequence[tuple[int, int]]
 
 __all__ = [
-    "TAPS_IN_PARALLEL",
     "all_finite",
-    "border_index",
     "correlate_direct",
     "dilate_row",
     "fill_slab",
     "row_buffer",
+    "row_block",
+    "rows_in_place",
     "rows_toeplitz",
     "strategy_1d",
+    "sum_taps",
+    "toeplitz",
 ]
-
-#: Bytes of padded input per tile: slab, output and scratch runs stay in L2 (2 MiB/core);
-#: measured: 256 KiB 1.7x faster than 512 KiB on 4096-wide float32 rows, equal on 2048.
-_TILE_BYTES = 1 << 18
-#: Multiply-adds below which threads cost more than they save.
-_PARALLEL_MIN_WORK = 1 << 18
-#: Whether tiles of shift-and-add run on the thread pool. Measured on the reference machine
-#: (2048^2 float32, ms, one thread / two): Laplacian 4.6 / 6.2, with reflect border 6.9 / 13.2,
-#: separable 5x5 (taps horizontally) 12.9 / 15.3, while the GEMM and FFT paths gain:
-#: separable 15x15 15.3 / 11.1, FFT 15x15 29.8 / 18.7, FFT 63x63 37.8 / 21.2. Streams of
-#: ufunc passes do not scale on its two cores (per-tile CPU time grows 70% with two threads).
-TAPS_IN_PARALLEL = False
-#: Multiply-adds from which the 1D numpy.correlate path splits the signal between cores. A
-#: short kernel is one pass over memory: on 10**6 samples and 3 taps, two threads with one
-#: chunk queue took 0.75-0.9 ms against 0.65 ms for one call (numpy's own: 0.56 ms).
-_NP_PARALLEL_MIN_WORK = 1 << 24
-#: Multiply-adds from which 1D short kernels run on the compiled loop when Numba is installed
-#: (the call costs a few microseconds more than numpy.correlate's).
-_COMPILED_MIN_WORK = 1 << 16
-#: ... and from which that loop splits the signal between idle cores.
-_COMPILED_PARALLEL_MIN_WORK = 1 << 19
-#: Chunks per core of the parallel 1D numpy.correlate path (short chunks keep temporaries in L2).
-_PARTS = 8
-#: Kernels up to this many taps use :func:`numpy.correlate` in 1D (its unrolled small loop).
-NP_CORRELATE_MAX_TAPS = 11
-#: Kernels up to this many taps use the Toeplitz product in 1D (beyond: the FFT wins).
-TOEPLITZ_MAX_TAPS = 256
-#: Outputs per block of the 1D Toeplitz product.
-_TOEPLITZ_BLOCK = 64
-#: A 2D kernel of one row with this many taps or more runs as a Toeplitz product over the rows.
-ROW_TOEPLITZ_MIN_TAPS = 9  # measured crossover on 2048-wide float32 rows: 8-9 taps
-#: Samples per tile of the 1D paths.
-_TILE_1D = 1 << 16
-
 
 def strategy_1d(
     ntaps: int, stride: Sequence[int], dilation: Sequence[int], dtype: DTypeLike
@@ -111,41 +89,11 @@ def strategy_1d(
         return "taps"
     if np.dtype(dtype).kind not in "fc":
         return "taps"
-    if ntaps <= NP_CORRELATE_MAX_TAPS:
+    if ntaps <= profile.NP_CORRELATE_MAX_TAPS:
         return "numpy"
-    if ntaps <= TOEPLITZ_MAX_TAPS:
+    if ntaps <= profile.TOEPLITZ_MAX_TAPS:
         return "toeplitz"
     return "numpy"
-
-
-def border_index(n: int, before: int, boundary: str, first: int, count: int) -> np.ndarray:
-    """Source index of padded positions ``first .. first + count`` of a length-``n`` axis.
-
-    The same map as :func:`~convolab.conv.padding.source_index` (``-1`` for the
-    constant), computed for those positions only: the extensions of
-    :func:`numpy.pad` are periodic (``wrap``: period ``n``, ``symmetric``:
-    ``2n``, ``reflect``: ``2(n-1)``), whatever the padding width.
-
-    >>> border_index(4, 2, "reflect", 0, 8)
-    array([2, 1, 0, 1, 2, 3, 2, 1])
-    >>> border_index(3, 1, "symmetric", 0, 9), border_index(3, 1, "constant", 3, 3)
-    (array([0, 0, 1, 2, 2, 1, 0, 0, 1]), array([ 2, -1, -1]))
-    """
-    j = np.arange(first - before, first - before + count, dtype=np.intp)
-    if boundary == "constant":
-        return np.where((j >= 0) & (j < n), j, -1)
-    if boundary == "edge":
-        return np.clip(j, 0, n - 1)
-    if boundary == "wrap":
-        return j % n
-    if boundary == "symmetric":
-        r = j % (2 * n)
-        return np.where(r < n, r, 2 * n - 1 - r)
-    if n == 1:  # reflect
-        return np.zeros_like(j)
-    period = 2 * (n - 1)
-    r = j % period
-    return np.where(r < n, r, period - r)
 
 
 def fill_slab(
@@ -234,7 +182,7 @@ def _tap_groups(kb: np.ndarray, taps: list[tuple[int, ...]]) -> list[tuple[objec
     return sorted(groups.items(), key=lambda item: item[0] in (1, -1))
 
 
-def _sum_taps(
+def sum_taps(
     slab: np.ndarray,
     kb: np.ndarray,
     taps: list[tuple[int, ...]],
@@ -254,7 +202,7 @@ def _sum_taps(
         out[...] = 0
         return
     if out.ndim >= 2 and all(s == 1 for s in stride) and slab.flags.c_contiguous:
-        steps = np.cumprod((1,) + slab.shape[:0:-1])[::-1].tolist()  # element strides of slab
+        steps = row_strides(slab.shape)
         length = sum((n - 1) * st for n, st in zip(out.shape, steps)) + 1
         flat = slab.reshape(-1)
         buf = np.empty(out.shape[0] * steps[0], dtype=out.dtype)
@@ -317,83 +265,69 @@ def _accumulate(
         started = True
 
 
-def correlate_direct(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_direct(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (shape ``(B, *S)``) with ``k`` (``(1 or B, *K)``).
 
     .. math:: y[b, n] = \sum_i k[b, i]\, x_{pad}[b, n s + i d]
 
     ``pads`` are the ``(before, after)`` widths per spatial axis, filled by
     ``boundary``. Returns ``(B, *O)`` with ``O`` from
-    :func:`~convolab.conv.padding.output_length`.
+    :func:`~convolab.conv.geometry.output_length`.
 
+    >>> from convolab.conv.methods import describe
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
-    >>> correlate_direct(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,))
+    >>> k = np.array([[1., 0, 0]])
+    >>> correlate_direct(x, k, describe(x, k, ((1, 1),)))
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     >>> lap = np.array([[[0., 1, 0], [1, -4, 1], [0, 1, 0]]])
-    >>> correlate_direct(np.eye(3)[None], lap, ((1, 1), (1, 1)), "constant", 0, (1, 1), (1, 1))
+    >>> correlate_direct(np.eye(3)[None], lap, describe(np.eye(3)[None], lap, ((1, 1), (1, 1))))
     array([[[-4.,  2.,  0.],
             [ 2., -4.,  2.],
             [ 0.,  2., -4.]]])
     """
+    pads, stride, dilation = p.pads, p.stride, p.dilation
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
-    eff = [d * (m - 1) + 1 for d, m in zip(dilation, ksize)]
-    out_shape = tuple(
-        output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)
-    )
+    eff = effective_sizes(ksize, dilation)
+    out_shape = output_lengths(spatial, pads, eff, stride)
     dtype = np.result_type(x, k)
     if B * prod(out_shape) == 0:
         return np.empty((B, *out_shape), dtype=dtype)
     x = x.astype(dtype, copy=False)
     k = k.astype(dtype, copy=False)
     if len(spatial) == 1 and strategy_1d(ksize[0], stride, dilation, dtype) == "numpy":
-        return _correlate_1d_numpy(x, k, pads[0], boundary, fill_value, out_shape[0])
+        return _correlate_1d_numpy(x, k, p, out_shape[0])
     # allocated after any early return: a second large live block makes malloc map fresh pages
     y = np.empty((B, *out_shape), dtype=dtype)
     if len(spatial) == 1:
         strategy = strategy_1d(ksize[0], stride, dilation, dtype)
         if strategy == "toeplitz":
-            _correlate_1d_toeplitz(x, k, pads[0], boundary, fill_value, y)
+            _correlate_1d_toeplitz(x, k, p, y)
             return y
-    _correlate_taps(x, k, pads, boundary, fill_value, stride, dilation, eff, y)
+    _correlate_taps(x, k, p, eff, y)
     return y
 
 
 def _correlate_taps(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: Pads,
-    boundary: str,
-    fill_value: complex,
-    stride: Sequence[int],
-    dilation: Sequence[int],
-    eff: Sequence[int],
-    y: np.ndarray,
+    x: np.ndarray, k: np.ndarray, p: Problem, eff: Sequence[int], y: np.ndarray
 ) -> None:
     """The banded shift-and-add loop (any number of axes, stride and dilation)."""
+    pads, boundary, fill_value = p.pads, p.boundary, p.fill_value
+    stride, dilation = p.stride, p.dilation
     B, spatial = x.shape[0], x.shape[1:]
     ksize = k.shape[1:]
     padded_inner = [n + b + a for n, (b, a) in zip(spatial[1:], pads[1:])]
     row_bytes = max(1, int(np.prod(padded_inner, dtype=np.int64))) * y.itemsize
     out_rows = y.shape[1]
     image_bytes = row_bytes * (spatial[0] + sum(pads[0]))
-    if k.shape[0] == 1 and B > 1 and 2 * image_bytes <= _TILE_BYTES:
-        _correlate_taps_batched(x, k, pads, boundary, fill_value, stride, dilation, image_bytes, y)
+    if k.shape[0] == 1 and B > 1 and 2 * image_bytes <= profile.TILE_BYTES:
+        _correlate_taps_batched(x, k, p, image_bytes, y)
         return
     # 2D, zero border, unit stride, output rows as long as input rows ('same' columns): taps
     # read the input rows in place (no padded copy) and write the output rows in place.
     in_place = (
         len(spatial) == 2
-        and boundary == "constant"
-        and fill_value == 0
+        and zero_border(boundary, fill_value)
         and tuple(stride) == (1, 1)
         and y.shape[2] == spatial[1]
         and x.strides[2] == x.itemsize
@@ -404,11 +338,11 @@ def _correlate_taps(
     row_gemm = (
         len(spatial) == 2
         and ksize[0] == 1
-        and ksize[1] >= ROW_TOEPLITZ_MIN_TAPS
+        and ksize[1] >= profile.ROW_TOEPLITZ_MIN_TAPS
         and tuple(stride) == (1, 1)
         and y.dtype.kind in "fc"
     )
-    tile = 2 * _TILE_BYTES if in_place and not row_gemm else _TILE_BYTES  # no slab: 2x rows
+    tile = profile.TILE_BYTES * (2 if in_place and not row_gemm else 1)  # no slab: 2x rows
     band = max(1, min(out_rows, tile // (row_bytes * max(1, stride[0]))))
     if B * out_rows > 1 and B * -(-out_rows // band) < n_workers():
         band = max(1, -(-B * out_rows // n_workers()) // B)  # at least one tile per core
@@ -419,15 +353,15 @@ def _correlate_taps(
     s0 = stride[0]
     mats = {}
     if row_gemm:
-        L = _row_block(eff[1])
-        mats = {b: _toeplitz(dilate_row(kb[0], dilation[1]), L) for b, kb in enumerate(k)}
+        L = row_block(eff[1])
+        mats = {b: toeplitz(dilate_row(kb[0], dilation[1]), L) for b, kb in enumerate(k)}
 
     def run(b: int, r0: int, r1: int) -> None:
         kb = k[0 if shared else b]
         nonzero = nonzero_shared if shared else [t for t in taps if kb[t] != 0]
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
             if not row_gemm and in_place:
-                if _rows_in_place(x[b], kb, nonzero, pads, dilation, y[b, r0:r1], r0):
+                if rows_in_place(x[b], kb, nonzero, pads, dilation, y[b, r0:r1], r0):
                     return
             p0 = r0 * s0
             nrows = (r1 - 1 - r0) * s0 + eff[0]
@@ -446,9 +380,11 @@ def _correlate_taps(
                 slab = fill_slab(x[b], p0, pads, boundary, fill_value, nrows)
             if len(nonzero) < len(taps) and not all_finite(slab):
                 nonzero = taps  # 0 * inf and 0 * nan must still give nan
-            _sum_taps(slab, kb, nonzero, y[b, r0:r1], stride, dilation)
+            sum_taps(slab, kb, nonzero, y[b, r0:r1], stride, dilation)
 
-    parallel = y.size * len(taps) >= _PARALLEL_MIN_WORK and (row_gemm or TAPS_IN_PARALLEL)
+    parallel = y.size * len(taps) >= profile.PARALLEL_MIN_WORK and (
+        row_gemm or profile.TAPS_IN_PARALLEL
+    )
     run_tasks(run, tasks, parallel=parallel, blas=row_gemm)
 
 
@@ -466,11 +402,11 @@ def rows_toeplitz(buf: np.ndarray, nrows: int, width: int, T: np.ndarray, out: n
     The rows are one flat signal: output ``i`` of the flat correlation is
     ``sum_j v[j] buf[i + j]``, and for ``i = r * width + c`` with ``c < out.shape[1]``
     that reads row ``r`` only. Blocks of ``L`` flat outputs are a product with the
-    Toeplitz matrix ``T`` of :func:`_toeplitz` (``L + K - 1`` multiply-adds per
+    Toeplitz matrix ``T`` of :func:`toeplitz` (``L + K - 1`` multiply-adds per
     output at BLAS speed, where the shift-and-add needs a pass per tap).
 
     >>> v = np.array([1., 2., 3.])
-    >>> T = _toeplitz(v, 64)
+    >>> T = toeplitz(v, 64)
     >>> rows = np.arange(12.).reshape(2, 6)
     >>> buf = row_buffer(2, 6, T, rows.dtype)
     >>> buf[:12] = rows.ravel()
@@ -492,9 +428,9 @@ def rows_toeplitz(buf: np.ndarray, nrows: int, width: int, T: np.ndarray, out: n
     out[...] = flat[: nrows * width].reshape(nrows, width)[:, : out.shape[1]]
 
 
-def _row_block(ntaps: int) -> int:
+def row_block(ntaps: int) -> int:
     """Outputs per block of a Toeplitz product over ``ntaps`` (dilated) taps: >= 64, >= K - 1."""
-    return max(_TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(ntaps - 1, 1)))))
+    return max(profile.TOEPLITZ_BLOCK, 1 << int(np.ceil(np.log2(max(ntaps - 1, 1)))))
 
 
 def dilate_row(v: np.ndarray, d: int) -> np.ndarray:
@@ -510,7 +446,7 @@ def dilate_row(v: np.ndarray, d: int) -> np.ndarray:
     return out
 
 
-def _rows_in_place(
+def rows_in_place(
     xb: np.ndarray,
     kb: np.ndarray,
     taps: list[tuple[int, ...]],
@@ -534,9 +470,10 @@ def _rows_in_place(
     >>> x, k = rng.standard_normal((40, 30)), rng.standard_normal((3, 5))
     >>> y = np.zeros((40, 30))
     >>> taps = list(np.ndindex(3, 5))
-    >>> _rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y[10:20], 10)
+    >>> rows_in_place(x, k, taps, ((1, 1), (2, 2)), (1, 1), y[10:20], 10)
     True
-    >>> ref = correlate_direct(x[None], k[None], ((1, 1), (2, 2)), "constant", 0, (1, 1), (1, 1))
+    >>> from convolab.conv.methods import describe
+    >>> ref = correlate_direct(x[None], k[None], describe(x[None], k[None], ((1, 1), (2, 2))))
     >>> np.allclose(y[10:20], ref[0, 10:20])
     True
     """
@@ -565,30 +502,24 @@ def _rows_in_place(
 
 
 def _correlate_taps_batched(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: Pads,
-    boundary: str,
-    fill_value: complex,
-    stride: Sequence[int],
-    dilation: Sequence[int],
-    image_bytes: int,
-    y: np.ndarray,
+    x: np.ndarray, k: np.ndarray, p: Problem, image_bytes: int, y: np.ndarray
 ) -> None:
     """Many small inputs, one kernel: a tile is a group of whole inputs, padded together."""
+    pads, stride, dilation = p.pads, p.stride, p.dilation
     B = x.shape[0]
-    per_tile = max(1, min(_TILE_BYTES // image_bytes, -(-B // n_workers())))
+    per_tile = max(1, min(profile.TILE_BYTES // image_bytes, -(-B // n_workers())))
     tasks = [(b0, min(b0 + per_tile, B)) for b0 in range(0, B, per_tile)]
     taps = [(0, *t) for t in np.ndindex(*k.shape[1:])]
     nonzero = [t for t in taps if k[t] != 0]
 
     def run(b0: int, b1: int) -> None:
-        slab = np.ascontiguousarray(pad(x[b0:b1], pads, boundary, fill_value))
+        slab = np.ascontiguousarray(pad(x[b0:b1], pads, p.boundary, p.fill_value))
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 0 * inf: as defined
             used = taps if len(nonzero) < len(taps) and not all_finite(slab) else nonzero
-            _sum_taps(slab, k, used, y[b0:b1], (1, *stride), (1, *dilation))
+            sum_taps(slab, k, used, y[b0:b1], (1, *stride), (1, *dilation))
 
-    run_tasks(run, tasks, parallel=TAPS_IN_PARALLEL and y.size * len(taps) >= _PARALLEL_MIN_WORK)
+    work = y.size * len(taps)
+    run_tasks(run, tasks, parallel=profile.TAPS_IN_PARALLEL and work >= profile.PARALLEL_MIN_WORK)
 
 
 def _tiles_1d(
@@ -622,23 +553,19 @@ def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
     """The :func:`numpy.correlate` mode with exactly these zero pads, if any."""
     if n < K:
         return "full" if pad0 == (K - 1, K - 1) else None
-    modes = {(K - 1, K - 1): "full", (K // 2, (K - 1) // 2): "same", (0, 0): "valid"}
-    return modes.get(tuple(pad0))
+    for mode in MODES:  # (with K = 1 all three pad nothing, and agree)
+        if mode_pads(mode, K) == tuple(pad0):
+            return mode
+    return None
 
 
-def _correlate_1d_numpy(
-    x: np.ndarray,
-    k: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    n_out: int,
-) -> np.ndarray:
+def _correlate_1d_numpy(x: np.ndarray, k: np.ndarray, p: Problem, n_out: int) -> np.ndarray:
     """1D, unit stride and dilation: :func:`numpy.correlate` ('valid') per chunk.
 
     Large problems run in one chunk per core (a view of ``x`` each, the borders
     apart); small ones in one call.
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     B, n = x.shape
     K = k.shape[1]
     shared = k.shape[0] == 1
@@ -646,22 +573,22 @@ def _correlate_1d_numpy(
     kk = np.conj(k) if k.dtype.kind == "c" else k
     work = B * n_out * K
     if (
-        work >= _COMPILED_MIN_WORK
+        work >= profile.COMPILED_MIN_WORK
         and x.dtype.kind == "f"
         and x.dtype == kk.dtype
         and x.flags.c_contiguous
         and conv1d.ready()
     ):
-        return _correlate_1d_compiled(x, kk, pad0, boundary, fill_value, n_out)
+        return _correlate_1d_compiled(x, kk, p, n_out)
     # A short job: threads pay only if a core is idle now (a wake-up on a busy core costs more).
-    parallel = work >= _NP_PARALLEL_MIN_WORK and n_workers() > 1 + busy_cores()
-    mode = _numpy_mode(n, K, pad0) if boundary == "constant" and fill_value == 0 else None
+    parallel = work >= profile.NP_PARALLEL_MIN_WORK and n_workers() > 1 + busy_cores()
+    mode = _numpy_mode(n, K, pad0) if zero_border(boundary, fill_value) else None
     # numpy.correlate copies a read-only input whole; in chunks only each chunk is copied
     if not parallel and mode is not None and B == 1 and x.flags.writeable:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.correlate(x[0], kk[0], mode)[None]
     y = np.empty((B, n_out), dtype=np.result_type(x, k))
-    parts = _PARTS * n_workers() if parallel else max(1, n_out // _TILE_1D)
+    parts = profile.NP_PARTS * n_workers() if parallel else max(1, n_out // profile.TILE_1D)
     ranges = _tiles_1d(n_out, n, K, pad0[0], max(1, n_out // parts), parts)
     tasks = [(b, a, c) for b in range(B) for a, c in ranges]
 
@@ -674,27 +601,21 @@ def _correlate_1d_numpy(
     return y
 
 
-def _correlate_1d_compiled(
-    x: np.ndarray,
-    kk: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    n_out: int,
-) -> np.ndarray:
+def _correlate_1d_compiled(x: np.ndarray, kk: np.ndarray, p: Problem, n_out: int) -> np.ndarray:
     """The 1D short-kernel case on the compiled loop (:mod:`convolab._jit.conv1d`).
 
     Interior outputs, which read only samples of ``x``, are written in place, one
     range per core; the few border outputs come from :func:`numpy.correlate` on
     padded segments.
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     B, n = x.shape
     K = kk.shape[1]
     shared = kk.shape[0] == 1
     y = np.empty((B, n_out), dtype=x.dtype)
     # No look at the load here: a helper that starts late finds fewer ranges left, and
     # the calling thread takes the rest (see run_tasks), so a busy core costs little.
-    parallel = B * n_out * K >= _COMPILED_PARALLEL_MIN_WORK and n_workers() > 1
+    parallel = B * n_out * K >= profile.COMPILED_PARALLEL_MIN_WORK and n_workers() > 1
     parts = n_workers() if parallel else 1
     before = pad0[0]
     ranges = _tiles_1d(n_out, n, K, before, n_out, parts)
@@ -714,7 +635,7 @@ def _correlate_1d_compiled(
     return y
 
 
-def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
+def toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
     """``T`` of shape ``(L + K - 1, L)`` with ``T[j + i, j] = kb[i]``: block @ T correlates."""
     K = kb.shape[0]
     T = np.zeros((L + K - 1, L), dtype=kb.dtype)
@@ -724,30 +645,25 @@ def _toeplitz(kb: np.ndarray, L: int) -> np.ndarray:
     return T
 
 
-def _correlate_1d_toeplitz(
-    x: np.ndarray,
-    k: np.ndarray,
-    pad0: tuple[int, int],
-    boundary: str,
-    fill_value: complex,
-    y: np.ndarray,
-) -> None:
+def _correlate_1d_toeplitz(x: np.ndarray, k: np.ndarray, p: Problem, y: np.ndarray) -> None:
     """1D, unit stride and dilation: blocks of ``L`` outputs as a product with a Toeplitz ``T``.
 
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 5000)), rng.standard_normal((1, 31))
     >>> y = np.empty((2, 5000))
-    >>> _correlate_1d_toeplitz(x, k, (15, 15), "reflect", 0, y)
+    >>> from convolab.conv.methods import describe
+    >>> _correlate_1d_toeplitz(x, k, describe(x, k, ((15, 15),), "reflect"), y)
     >>> ref = [np.correlate(np.pad(r, 15, mode="reflect"), k[0], "valid") for r in x]
     >>> np.allclose(y, ref)
     True
     """
+    pad0, boundary, fill_value = p.pads[0], p.boundary, p.fill_value
     K = k.shape[1]
-    L = _row_block(K)
+    L = row_block(K)
     shared = k.shape[0] == 1
-    mats = [_toeplitz(kb, L) for kb in (k[:1] if shared else k)]
-    tile = max(L, (_TILE_1D // L) * L)
-    parts = n_workers() if y.size * K >= _PARALLEL_MIN_WORK else 1
+    mats = [toeplitz(kb, L) for kb in (k[:1] if shared else k)]
+    tile = max(L, (profile.TILE_1D // L) * L)
+    parts = n_workers() if y.size * K >= profile.PARALLEL_MIN_WORK else 1
     ranges = _tiles_1d(y.shape[1], x.shape[1], K, pad0[0], tile, parts)
     tasks = [(b, a, c) for b in range(x.shape[0]) for a, c in ranges]
 
@@ -770,4 +686,83 @@ def _correlate_1d_toeplitz(
                 out += blocks[1:, : K - 1] @ T[L:]
         y[b, a:c] = out.reshape(-1)[: c - a]
 
-    run_tasks(run, tasks, parallel=y.size * K >= _PARALLEL_MIN_WORK, blas=True)
+    run_tasks(run, tasks, parallel=y.size * K >= profile.PARALLEL_MIN_WORK, blas=True)
+
+
+# --------------------------------------------------------------------------- cost and registry
+
+
+def _tap_passes(k: np.ndarray | None, ntaps: int) -> int:
+    """Passes of the grouped shift-and-add (see :func:`sum_taps`)."""
+    if k is None:
+        return 2 * ntaps
+    passes = 0
+    for kb in k[:4]:
+        groups: dict = {}
+        for w in kb.ravel().tolist():
+            if w != 0:
+                groups[w] = groups.get(w, 0) + 1
+        n = sum(g if w in (1, -1) else (g + 1 if g > 1 else 2) for w, g in groups.items())
+        n -= any(w not in (1, -1) for w in groups)  # written first: no final addition
+        passes = max(passes, n)
+    return max(passes, 1)
+
+
+def taps_speedup() -> float:
+    """Speed-up of shift-and-add tiles: 1 where they run on one thread."""
+    return profile.PARALLEL if profile.TAPS_IN_PARALLEL else 1.0
+
+
+def row_gemm_applies(p: Problem) -> bool:
+    """Whether the horizontal taps of a 2D problem run as a Toeplitz product over the rows."""
+    return p.stride[-1] == 1 and p.kernel[-1] >= profile.ROW_TOEPLITZ_MIN_TAPS
+
+
+def row_gemm_ns(p: Problem) -> float:
+    """Per output: the row Toeplitz product (L + K - 1 MACs) and its 4 passes (copies, sum)."""
+    eff = effective_size(p.kernel[-1], p.dilation[-1])
+    return (row_block(eff) + eff - 1) * profile.blas_thin_ns(p.itemsize) + 4 * profile.pass_ns(
+        p.itemsize
+    )
+
+
+def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
+    """Nanoseconds and a reason, counted the way :func:`correlate_direct` runs."""
+    ntaps = prod(p.kernel)
+    nout = p.batch * prod(p.out)
+    pass_ns = profile.pass_ns(p.itemsize)
+    dt = {4: np.float32, 8: np.float64, 16: np.complex128}.get(p.itemsize, np.float64)
+    if p.complex:
+        dt = np.complex64 if p.itemsize == 8 else np.complex128
+    if len(p.kernel) == 1:
+        strategy = strategy_1d(ntaps, p.stride, p.dilation, dt)
+        if strategy == "numpy":
+            a, b = profile.NPCORR_NS.get(p.itemsize, profile.NPCORR_NS[16])
+            t = nout * (a + b * ntaps)
+            if nout * ntaps >= profile.NP_PARALLEL_MIN_WORK:  # chunks on the cores, copied out
+                t = (t + 2 * nout * pass_ns) / profile.PARALLEL
+            compiled = (
+                nout * ntaps >= profile.COMPILED_MIN_WORK
+                and not p.complex
+                and conv1d.ready()
+            )
+            loop = "a compiled loop on the cores" if compiled else "numpy.correlate"
+            return t, f"direct {ntaps} taps ({loop})"
+        if strategy == "toeplitz":
+            L = row_block(ntaps)
+            gemm = profile.blas_thin_ns(p.itemsize)
+            t = nout * ((L + ntaps - 1) * gemm + 4 * pass_ns) / profile.PARALLEL
+            return t, f"direct {ntaps} taps as a Toeplitz product ({L + ntaps - 1} MACs/output)"
+    if len(p.kernel) == 2 and p.kernel[0] == 1 and p.stride[0] == 1 and row_gemm_applies(p):
+        t = nout * row_gemm_ns(p) / profile.PARALLEL
+        return t, f"direct {ntaps} taps as a Toeplitz product over the rows"
+    passes = _tap_passes(k, ntaps) + 1
+    tiles = max(1, nout * p.itemsize // profile.TILE_BYTES)
+    if p.kernel_batched:  # one kernel per input: at least one tile per input
+        tiles = max(tiles, p.batch)
+    t = (nout * passes * pass_ns + tiles * profile.TILE_NS) / taps_speedup()
+    return t, f"direct {ntaps} taps in {passes} passes"
+
+
+
+METHOD = Method("direct", correlate_direct, estimate)

@@ -18,7 +18,7 @@ made: for a band of ``L`` output rows, the vertical pass is one matrix product
 whose border columns are then filled by the boundary rule (the vertical pass
 commutes with padding the columns); the horizontal pass is a shift-and-add
 over that buffer while it is in cache (with a zero border and ``same`` width,
-over unpadded rows, in place, see :mod:`convolab.conv.direct`). In more
+over unpadded rows, in place, see :mod:`convolab.conv.methods.direct`). In more
 dimensions the kernel is unfolded along its first axis and the remaining
 factor is separated again, recursively, each 1D pass being the direct method.
 """
@@ -26,31 +26,32 @@ factor is separated again, recursively, each 1D pass being the direct method.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 
 import numpy as np
 
-from convolab.conv.direct import (
-    ROW_TOEPLITZ_MIN_TAPS,
-    TAPS_IN_PARALLEL,
-    _row_block,
-    _rows_in_place,
-    _sum_taps,
-    _toeplitz,
+from convolab.conv import profile
+from convolab.conv.boundary import pad, source_index, zero_border
+from convolab.conv.geometry import effective_size, output_length
+from convolab.conv.methods import Method, Problem, describe
+from convolab.conv.methods.direct import (
     all_finite,
     correlate_direct,
     dilate_row,
     fill_slab,
+    row_block,
     row_buffer,
+    row_gemm_applies,
+    row_gemm_ns,
+    rows_in_place,
     rows_toeplitz,
+    sum_taps,
+    taps_speedup,
+    toeplitz,
 )
-from convolab.conv.padding import output_length, pad, source_index
 from convolab.runtime.threads import n_workers, run_tasks
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
-
-#: Output rows per band of the fused 2D passes (times the input row length in bytes: in L2).
-_BAND_BYTES = 1 << 18
-
 
 def rank_tolerance(k: np.ndarray) -> float:
     """Relative cut for singular values: ``max(k.shape) * eps(k.dtype)``.
@@ -111,9 +112,9 @@ def _pass(
     s[axis] = stride[axis]
     d = [1] * m
     d[axis] = dilation[axis]
-    return correlate_direct(
-        x, k1.reshape(1, *shape), ((0, 0),) * m, "constant", 0, tuple(s), tuple(d)
-    )
+    k1 = k1.reshape(1, *shape)
+    problem = describe(x, k1, ((0, 0),) * m, stride=tuple(s), dilation=tuple(d))
+    return correlate_direct(x, k1, problem)
 
 
 def _correlate_valid(
@@ -157,7 +158,7 @@ def _correlate_2d(
     """Fused 2D passes, band by band (see the module notes)."""
     B, (H, W) = x.shape[0], x.shape[1:]
     (kh, kw), (s0, s1), (d0, d1) = k.shape[1:], stride, dilation
-    eff0, eff1 = d0 * (kh - 1) + 1, d1 * (kw - 1) + 1
+    eff0, eff1 = effective_size(kh, d0), effective_size(kw, d1)
     (pt, pb), (pl, pr) = pads
     Ho, Wo = output_length(H, pt, pb, eff0, s0), output_length(W, pl, pr, eff1, s1)
     dtype = np.result_type(x, k)
@@ -169,7 +170,7 @@ def _correlate_2d(
     for kb in k[:1] if shared else k:
         terms = separate(kb) or [(np.zeros(kh, dtype), np.zeros(kw, dtype))]
         termsets.append([(u.astype(dtype), v.astype(dtype).reshape(1, kw)) for u, v in terms])
-    band = max(1, min(Ho, _BAND_BYTES // max(1, (W + pl + pr) * y.itemsize * s0)))
+    band = max(1, min(Ho, profile.BAND_BYTES // max(1, (W + pl + pr) * y.itemsize * s0)))
     if B * -(-Ho // band) < n_workers() and Ho > 1:
         band = max(1, -(-Ho // n_workers()))
     mats = {}  # (term set, term, rows) -> vertical matrix
@@ -177,17 +178,17 @@ def _correlate_2d(
         for j, (u, _) in enumerate(terms):
             for rows in {band, Ho - (Ho // band) * band or band}:
                 mats[t, j, rows] = _vertical_matrix(u, rows, s0, d0)
-    zero_fill = boundary == "constant" and fill_value == 0
+    zero_fill = zero_border(boundary, fill_value)
     col_src = source_index(W, pl, pr, boundary)
     htaps = [(0, i) for i in range(kw)]
     tasks = [(b, r0, min(r0 + band, Ho)) for b in range(B) for r0 in range(0, Ho, band)]
     in_place = zero_fill and s1 == 1 and Wo == W
-    row_gemm = s1 == 1 and kw >= ROW_TOEPLITZ_MIN_TAPS
+    row_gemm = s1 == 1 and kw >= profile.ROW_TOEPLITZ_MIN_TAPS
     hmats = {}
     if row_gemm:
-        L = _row_block(eff1)
+        L = row_block(eff1)
         hmats = {
-            t: [_toeplitz(dilate_row(v[0], d1), L) for _, v in terms]
+            t: [toeplitz(dilate_row(v[0], d1), L) for _, v in terms]
             for t, terms in enumerate(termsets)
         }
 
@@ -225,10 +226,10 @@ def _correlate_2d(
                     taps = [t for t in htaps if v[t] != 0]
                     if not taps:
                         target[...] = 0
-                    elif not _rows_in_place(zrows, v, taps, ((0, 0), (pl, pr)), (1, d1), target, 1):
+                    elif not rows_in_place(zrows, v, taps, ((0, 0), (pl, pr)), (1, d1), target, 1):
                         zbuf = np.zeros((rows, W + pl + pr), dtype=dtype)  # overflowed to inf
                         zbuf[:, pl : pl + W] = z
-                        _sum_taps(zbuf, v, htaps, target, (1, 1), (1, d1))
+                        sum_taps(zbuf, v, htaps, target, (1, 1), (1, d1))
                     if j:
                         out += tmp
                 return
@@ -244,7 +245,7 @@ def _correlate_2d(
                     np.matmul(mats[0 if shared else b, j, rows][:, c0:c1], rows_x, out=z)
                 else:  # a matrix product would spread inf/nan through T's zeros
                     full = fill_slab(x[b], p0, [(pt, pb), (0, 0)], boundary, fill_value, nrows)
-                    _sum_taps(full, u.reshape(kh, 1), [(i, 0) for i in range(kh)], z,
+                    sum_taps(full, u.reshape(kh, 1), [(i, 0) for i in range(kh)], z,
                               (s0, 1), (d0, 1))
                 if boundary == "constant":
                     zbuf[:, :pl] = fill_value * u.sum()
@@ -263,24 +264,18 @@ def _correlate_2d(
                     rows_toeplitz(flat, rows, width, hmats[0 if shared else b][j], target)
                 else:
                     taps = htaps if not finite else [t for t in htaps if v[t] != 0]
-                    _sum_taps(zbuf, v, taps, target, (1, s1), (1, d1))
+                    sum_taps(zbuf, v, taps, target, (1, s1), (1, d1))
                 if j:
                     out += tmp
 
-    parallel = y.size * (kh + kw) >= 1 << 18 and (row_gemm or TAPS_IN_PARALLEL)
+    parallel = y.size * (kh + kw) >= profile.PARALLEL_MIN_WORK and (
+        row_gemm or profile.TAPS_IN_PARALLEL
+    )
     run_tasks(run, tasks, parallel=parallel, blas=True)
     return y
 
 
-def correlate_separable(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_separable(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by 1D passes.
 
     .. math:: y = \sum_j s_j\, (x_{pad} \star_0 u_j) \star_1 v_j,
@@ -288,13 +283,16 @@ def correlate_separable(
 
     >>> x = np.arange(16.).reshape(1, 4, 4)
     >>> k = np.ones((1, 3, 3))
-    >>> correlate_separable(x, k, ((0, 0), (0, 0)), "constant", 0, (1, 1), (1, 1))
+    >>> correlate_separable(x, k, describe(x, k, ((0, 0), (0, 0))))
     array([[[45., 54.],
             [81., 90.]]])
     """
+    pads, boundary, fill_value, stride, dilation = (
+        p.pads, p.boundary, p.fill_value, p.stride, p.dilation
+    )  # fmt: skip
     m = k.ndim - 1
     if m == 1 or not np.isfinite(k).all():
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+        return correlate_direct(x, k, p)
     if m == 2:
         return _correlate_2d(x, k, pads, boundary, fill_value, stride, dilation)
     xp = pad(x, pads, boundary, fill_value)
@@ -303,3 +301,46 @@ def correlate_separable(
     return np.concatenate(
         [_correlate_valid(xp[b : b + 1], k[b], 0, stride, dilation) for b in range(k.shape[0])]
     )
+
+
+# --------------------------------------------------------------------------- cost and registry
+
+
+def _largest_rank(p: Problem, k: np.ndarray | None) -> int | None:
+    """Largest SVD rank over the (first few) kernels, or None if not worth computing."""
+    if k is None or len(p.kernel) < 2 or prod(p.kernel) > profile.SVD_MAX * profile.SVD_MAX:
+        return None
+    if not np.isfinite(k).all():
+        return None
+    return max(kernel_rank(kb) for kb in k[:8])
+
+
+def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str] | None:
+    """Per SVD term: a banded product for the vertical pass and the horizontal passes."""
+    rank = _largest_rank(p, k)
+    if rank is None:
+        return None
+    kh, kw = p.kernel[0], prod(p.kernel[1:])
+    nout = p.batch * prod(p.out)
+    r = max(rank, 1)
+    if len(p.kernel) == 2:
+        band = profile.BAND_ROWS
+        cols = (band - 1) * p.stride[0] + effective_size(kh, p.dilation[0])
+        width = p.spatial[1] + sum(p.pads[1])
+        macs = cols * width / max(1, band * p.out[1]) * band  # per output, vertical product
+        if row_gemm_applies(p):
+            horizontal = row_gemm_ns(p)
+            speedup = profile.PARALLEL
+        else:  # multiply-adds, border columns, the band buffer
+            horizontal = (2 * kw + 2) * profile.pass_ns(p.itemsize)
+            speedup = taps_speedup()
+        t = r * nout * (macs * profile.blas_thin_ns(p.itemsize) + horizontal) / speedup
+        t += (p.batch * -(-p.out[0] // band)) * profile.TILE_NS * r / speedup
+    else:
+        t = r * nout * 2 * sum(p.kernel) * profile.pass_ns(p.itemsize) * 2
+    desc = "x".join(map(str, p.kernel))
+    return t, f"rank-{r} {desc} kernel as {r} x ({kh} + {kw}) taps"
+
+
+
+METHOD = Method("separable", correlate_separable, estimate)

@@ -1,31 +1,23 @@
-"""The border problem in one place: boundary rules, padding and output sizes.
-
-A convolution near the border of its input needs samples that do not exist.
-convolab fills them by a *boundary rule*, named as in :func:`numpy.pad`:
-
-==============  ==================  ===============  ===================
-convolab        pads ``abcd`` as    scipy.ndimage    OpenCV
-==============  ==================  ===============  ===================
-``constant``    ``00|abcd|00``      ``constant``     ``BORDER_CONSTANT``
-``edge``        ``aa|abcd|dd``      ``nearest``      ``BORDER_REPLICATE``
-``reflect``     ``cb|abcd|cb``      ``mirror``       ``BORDER_REFLECT_101``
-``symmetric``   ``ba|abcd|dc``      ``reflect``      ``BORDER_REFLECT``
-``wrap``        ``cd|abcd|ab``      ``wrap``         ``BORDER_WRAP``
-==============  ==================  ===============  ===================
+"""Geometry in one place: effective kernel sizes, mode padding and output lengths.
 
 For a kernel of ``k`` taps with dilation ``d`` the *effective* kernel size is
-``K = d*(k-1) + 1``. The modes pad ``(before, after)``:
+``K = d*(k-1) + 1`` (:func:`effective_size`). The modes pad ``(before, after)``
+(:func:`mode_pads`):
 
 * ``full``: ``(K-1, K-1)``, output length ``n + K - 1``;
 * ``same``: ``(K//2, (K-1)//2)``, output length ``n`` (centred on ``full``
   exactly as :func:`scipy.signal.correlate` does, even ``K`` included);
-* ``valid``: ``(0, 0)``, output length ``n - K + 1``.
+* ``valid``: ``(0, 0)``, output length ``n - K + 1``; on plain arrays a kernel
+  larger than the input swaps the operands as SciPy does (:func:`valid_swaps`).
 
 With stride ``s`` and total padding ``p`` the output length is
-``floor((n + p - K) / s) + 1``; the transposed convolution inverts it,
-``(n - 1) s - p + K + output_padding``. Layers name their padding by
-:func:`layer_pads` (an int, per axis, per side, ``valid``, ``same`` and ONNX's
-``same_upper`` / ``same_lower``).
+``floor((n + p - K) / s) + 1`` (:func:`output_length`); the transposed
+convolution inverts it, ``(n - 1) s - p + K + output_padding``
+(:func:`transposed_length`, :func:`transposed_pads`); pooling may round up
+(:func:`pool_length`). Layers name their padding by :func:`layer_pads` (an int,
+per axis, per side, ``valid``, ``same`` and ONNX's ``same_upper`` /
+``same_lower``). Everything in convolab that needs one of these sizes calls
+this module; nothing re-derives them.
 """
 
 from __future__ import annotations
@@ -36,46 +28,27 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "BOUNDARIES",
+    "LAYER_PADDINGS",
     "MODES",
-    "check_boundary",
     "check_mode",
+    "effective_size",
+    "effective_sizes",
     "layer_pads",
+    "mode_output_shape",
     "mode_pads",
     "output_length",
-    "pad",
+    "output_lengths",
     "pool_length",
-    "source_index",
+    "row_strides",
     "transposed_length",
+    "transposed_pads",
+    "valid_swaps",
 ]
 
 #: The padding names a layer accepts (see :func:`layer_pads`).
 LAYER_PADDINGS = ("valid", "same", "same_upper", "same_lower")
 
 MODES = ("full", "same", "valid")
-BOUNDARIES = ("constant", "edge", "reflect", "symmetric", "wrap")
-
-# Names other libraries use, mapped to the convolab name that means the same.
-_FOREIGN_BOUNDARIES = {
-    "nearest": "edge",
-    "replicate": "edge",
-    "border_replicate": "edge",
-    "mirror": "reflect",
-    "reflect101": "reflect",
-    "reflect_101": "reflect",
-    "border_reflect_101": "reflect",
-    "symm": "symmetric",
-    "border_reflect": "symmetric",
-    "circular": "wrap",
-    "circ": "wrap",
-    "periodic": "wrap",
-    "grid-wrap": "wrap",
-    "border_wrap": "wrap",
-    "zeros": "constant",
-    "zero": "constant",
-    "fill": "constant",
-    "border_constant": "constant",
-}
 
 
 def check_mode(mode: object) -> str:
@@ -89,30 +62,76 @@ def check_mode(mode: object) -> str:
     return mode
 
 
-def check_boundary(boundary: object) -> str:
-    """Return ``boundary`` if it is a convolab boundary name, else raise a ``ValueError``.
+def effective_size(k: int, dilation: int = 1) -> int:
+    """The span ``K = d (k - 1) + 1`` of a kernel of ``k`` taps spread by dilation ``d``.
 
-    Names from SciPy, OpenCV or PyTorch are refused with a hint to the convolab
-    name that means the same thing (``reflect`` is NumPy's reflect, not SciPy's).
+    >>> effective_size(3), effective_size(3, 2), effective_size(1, 5)
+    (3, 5, 1)
+    """
+    return dilation * (k - 1) + 1
 
-    >>> check_boundary("wrap")
-    'wrap'
-    >>> check_boundary("nearest")
+
+def effective_sizes(kernel: Sequence[int], dilation: Sequence[int]) -> tuple[int, ...]:
+    """:func:`effective_size` per axis.
+
+    >>> effective_sizes((5, 3), (1, 2))
+    (5, 5)
+    """
+    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+
+
+def valid_swaps(
+    spatial: Sequence[int], kernel: Sequence[int], dilation: Sequence[int]
+) -> bool:
+    """Whether ``mode='valid'`` swaps the operands (SciPy's rule), or raise if it cannot run.
+
+    The kernel slides over the input when it fits (effective size at most the
+    input's length) in every axis: no swap. When the (undilated) kernel is at
+    least as large as the input in every axis, the larger operand slides over the
+    smaller: a swap. Anything else has no valid position.
+
+    >>> valid_swaps((10,), (3,), (1,)), valid_swaps((3,), (5,), (1,))
+    (False, True)
+    >>> valid_swaps((3, 5), (5, 3), (1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: `boundary` must be one of 'constant', 'edge', 'reflect', 'symmetric', 'wrap'; \
-got 'nearest' (did you mean 'edge'? convolab uses numpy.pad's names)
+    ValueError: mode='valid' needs `x` at least as large as the (dilated) kernel in every \
+convolved axis, or the kernel at least as large as `x` in every axis; got x shape (3, 5) and \
+effective kernel shape (5, 3)
     """
-    if isinstance(boundary, str) and boundary in BOUNDARIES:
-        return boundary
-    expected = ", ".join(repr(b) for b in BOUNDARIES)
-    hint = ""
-    if isinstance(boundary, str) and boundary.lower() in _FOREIGN_BOUNDARIES:
-        hint = (
-            f" (did you mean {_FOREIGN_BOUNDARIES[boundary.lower()]!r}? "
-            "convolab uses numpy.pad's names)"
+    eff = effective_sizes(kernel, dilation)
+    if all(n >= e for n, e in zip(spatial, eff)):
+        return False
+    if all(n <= k for n, k in zip(spatial, kernel)) and all(d == 1 for d in dilation):
+        return True
+    raise ValueError(
+        "mode='valid' needs `x` at least as large as the (dilated) kernel in every "
+        "convolved axis, or the kernel at least as large as `x` in every axis; "
+        f"got x shape {tuple(spatial)} and effective kernel shape {eff}"
+    )
+
+
+def mode_output_shape(
+    mode: str,
+    spatial: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """Output shape of ``correlate``/``convolve`` in ``mode`` (the valid swap included).
+
+    >>> mode_output_shape("same", (10,), (3,), (1,), (1,)), mode_output_shape(
+    ...     "valid", (3,), (5,), (2,), (1,))
+    ((10,), (2,))
+    """
+    if mode == "valid" and valid_swaps(spatial, kernel, dilation):
+        return tuple(
+            output_length(k - n + 1, 0, 0, 1, s) for n, k, s in zip(spatial, kernel, stride)
         )
-    raise ValueError(f"`boundary` must be one of {expected}; got {boundary!r}{hint}")
+    return tuple(
+        output_length(n, *mode_pads(mode, e), e, s)
+        for n, e, s in zip(spatial, effective_sizes(kernel, dilation), stride)
+    )
 
 
 def mode_pads(mode: str, effective_size: int) -> tuple[int, int]:
@@ -139,6 +158,22 @@ def output_length(n: int, before: int, after: int, effective_size: int, stride: 
     return span // stride + 1 if span >= 0 else 0
 
 
+def output_lengths(
+    spatial: Sequence[int],
+    pads: Sequence[tuple[int, int]],
+    effective: Sequence[int],
+    stride: Sequence[int],
+) -> tuple[int, ...]:
+    """:func:`output_length` per axis.
+
+    >>> output_lengths((10, 10), ((1, 1), (0, 0)), (3, 3), (1, 2))
+    (10, 4)
+    """
+    return tuple(
+        output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, effective, stride)
+    )
+
+
 def transposed_length(
     n: int, before: int, after: int, effective_size: int, stride: int = 1, output_padding: int = 0
 ) -> int:
@@ -153,6 +188,25 @@ def transposed_length(
     5
     """
     return (n - 1) * stride - before - after + effective_size + output_padding
+
+
+def transposed_pads(
+    effective: Sequence[int],
+    pads: Sequence[tuple[int, int]],
+    output_padding: Sequence[int],
+) -> tuple[tuple[int, int], ...]:
+    """Padding of the zero-stuffed input that turns a transposed convolution into a correlation.
+
+    Per axis ``(K - 1 - p_before, K - 1 - p_after + output_padding)``; a negative
+    width crops instead.
+
+    >>> transposed_pads((3,), ((1, 1),), (1,))
+    ((1, 2),)
+    """
+    return tuple(
+        (e - 1 - b, e - 1 - a + op)
+        for e, (b, a), op in zip(effective, pads, output_padding, strict=True)
+    )
 
 
 def pool_length(
@@ -272,39 +326,14 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
 
 
-def source_index(n: int, before: int, after: int, boundary: str) -> np.ndarray:
-    """Index into the original axis for every position of the padded axis.
+def row_strides(shape: Sequence[int]) -> list[int]:
+    """Element strides of a C-ordered array of ``shape`` (its flat-row layout).
 
-    Position ``j`` of the padded axis (length ``before + n + after``) holds
-    ``x[source_index(...)[j]]``; ``-1`` marks a position filled with the constant.
-    The map is :func:`numpy.pad` applied to ``arange(n)``, so it is the same rule
-    for every padding width, including widths larger than ``n``.
-
-    >>> source_index(4, 2, 2, "reflect")
-    array([2, 1, 0, 1, 2, 3, 2, 1])
-    >>> source_index(4, 2, 2, "constant")
-    array([-1, -1,  0,  1,  2,  3, -1, -1])
+    >>> row_strides((4, 3, 5))
+    [15, 5, 1]
     """
-    idx = np.arange(n, dtype=np.intp)
-    if boundary == "constant":
-        return np.pad(idx, (before, after), mode="constant", constant_values=-1)
-    return np.pad(idx, (before, after), mode=boundary)
-
-
-def pad(
-    x: np.ndarray,
-    pads: Sequence[tuple[int, int]],
-    boundary: str,
-    fill_value: complex = 0.0,
-) -> np.ndarray:
-    """Pad the trailing ``len(pads)`` axes of ``x`` by ``boundary``; returns ``x`` if no padding.
-
-    >>> pad(np.array([1., 2., 3.]), [(2, 1)], "symmetric")
-    array([2., 1., 1., 2., 3., 3.])
-    """
-    if not any(b or a for b, a in pads):
-        return x
-    width = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
-    if boundary == "constant":
-        return np.pad(x, width, mode="constant", constant_values=fill_value)
-    return np.pad(x, width, mode=boundary)
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= int(n)
+    return strides[::-1]

@@ -39,12 +39,15 @@ from __future__ import annotations
 
 import functools
 from itertools import product
-from math import prod
+from math import log2, prod
 
 import numpy as np
 
-from convolab.conv.direct import all_finite, correlate_direct, fill_slab
-from convolab.conv.padding import output_length, pad
+from convolab.conv import profile
+from convolab.conv.boundary import pad, zero_border
+from convolab.conv.geometry import effective_sizes, output_length
+from convolab.conv.methods import Method, Problem
+from convolab.conv.methods.direct import all_finite, correlate_direct, fill_slab
 from convolab.runtime import lazy_module
 from convolab.runtime.threads import n_workers, run_tasks
 
@@ -58,16 +61,6 @@ __all__ = [
     "ols_block",
     "transform_shape",
 ]
-
-#: Overlap-save is used when the single transform would be this many times its block.
-_OLS_MIN_RATIO = 8
-#: Samples per task of the 1D overlap-save (a group of blocks transformed together).
-_OLS_GROUP = 1 << 16
-#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
-_BLOCK_OVERHEAD = 600_000
-#: Block transform lengths tried in two or more dimensions.
-_BLOCK_SIZES = (128, 256, 512, 1024)
-
 
 @functools.lru_cache(maxsize=4096)
 def fast_length(n: int, real: bool = True) -> int:
@@ -118,14 +111,14 @@ def block_shape(
     full = [fast_length(n + e - 1) for n, e in zip(spatial, eff)]
     npts = prod(full)
     best, best_cost = None, 3 * npts * np.log2(npts) * batch
-    for size in _BLOCK_SIZES:
+    for size in profile.FFT_BLOCK_SIZES:
         shape = [min(fast_length(size), f) for f in full]
         tiles = [N - e + 1 for N, e in zip(shape, eff)]
         if any(t < max(e, 16) for t, e in zip(tiles, eff)):
             continue
         nblocks = batch * prod(-(-o // t) for o, t in zip(outs, tiles))
         pts = prod(shape)
-        cost = nblocks * (2 * pts * np.log2(pts) + _BLOCK_OVERHEAD)
+        cost = nblocks * (2 * pts * np.log2(pts) + profile.FFT_BLOCK_OVERHEAD)
         if cost < best_cost:
             best, best_cost = shape, cost
     return best
@@ -140,7 +133,7 @@ def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
     if all(d == 1 for d in dilation):
         return k
     m = len(dilation)
-    shape = k.shape[:-m] + tuple(d * (n - 1) + 1 for d, n in zip(dilation, k.shape[-m:]))
+    shape = k.shape[:-m] + effective_sizes(k.shape[-m:], dilation)
     out = np.zeros(shape, dtype=k.dtype)
     out[(...,) + tuple(slice(None, None, d) for d in dilation)] = k
     return out
@@ -174,47 +167,42 @@ def transform_shape(
 def ols_block(ntaps: int, n: int) -> int | None:
     """Overlap-save transform length for ``ntaps`` taps over ``n`` samples, or None.
 
-    The power of two nearest ``8 * ntaps`` (at least 1024 and ``2 * ntaps``),
-    used only when the signal is several times longer. Measured on 10**6
-    float64 samples (ms, by length): 101 taps 7.7 / 7.2 / 8.0 (512 / 1024 /
-    2048), 257 taps 8.0 / 8.6 / 8.5 (1024 / 2048 / 4096), 1001 taps 10.2 / 9.9 /
-    9.7 (4096 / 8192 / 16384), 3001 taps 12.7 / 10.7 / 11.4 (8192 / 16384 /
-    32768): flat within 10% near the choice.
+    The power of two nearest ``8 * ntaps`` (at least 1024 and ``2 * ntaps``; the
+    measurements behind them are in :mod:`convolab.conv.profile`), used only when
+    the signal is several times longer.
 
     >>> ols_block(1001, 10**6), ols_block(31, 10**6), ols_block(1001, 5000)
     (8192, 1024, None)
     """
-    N = max(1024, 1 << int(np.round(np.log2(8 * ntaps))), 1 << int(np.ceil(np.log2(2 * ntaps))))
-    if n + ntaps - 1 < _OLS_MIN_RATIO * N:
+    nearest = 1 << int(np.round(np.log2(profile.OLS_TAPS_FACTOR * ntaps)))
+    N = max(profile.OLS_MIN_BLOCK, nearest, 1 << int(np.ceil(np.log2(2 * ntaps))))
+    if n + ntaps - 1 < profile.OLS_MIN_RATIO * N:
         return None
     return N
 
 
-def correlate_fft(
-    x: np.ndarray,
-    k: np.ndarray,
-    pads: tuple[tuple[int, int], ...],
-    boundary: str,
-    fill_value: complex,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> np.ndarray:
+def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     r"""Correlate every row of ``x`` (``(B, *S)``) with ``k`` (``(1 or B, *K)``) by FFT.
 
     .. math:: y = \mathcal{F}^{-1}_N\big(\mathcal{F}_N(x)\,\mathcal{F}_N(\bar k)\big)[j_0 :: s]
 
+    >>> from convolab.conv.methods import describe
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
-    >>> np.round(correlate_fft(x, np.array([[1., 0, 0]]), ((1, 1),), "constant", 0, (1,), (1,)), 12)
+    >>> k = np.array([[1., 0, 0]])
+    >>> np.round(correlate_fft(x, k, describe(x, k, ((1, 1),))), 12)
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     """
+    pads, boundary, fill_value, stride, dilation = (
+        p.pads, p.boundary, p.fill_value, p.stride, p.dilation
+    )  # fmt: skip
     dtype = np.result_type(x, k)
     if not (all_finite(x) and all_finite(k)):
-        return correlate_direct(x, k, pads, boundary, fill_value, stride, dilation)
+        return correlate_direct(x, k, p)
     m = k.ndim - 1
     axes = tuple(range(1, m + 1))
     kd = dilate_kernel(k, dilation)
     eff = kd.shape[1:]
-    zero_pad = boundary == "constant" and fill_value == 0
+    zero_pad = zero_border(boundary, fill_value)
     if not zero_pad or any(b > e - 1 or a > e - 1 for (b, a), e in zip(pads, eff)):
         x = pad(x, pads, boundary, fill_value)
         pads = ((0, 0),) * m
@@ -256,11 +244,12 @@ def _overlap_save(
     transformed together (one batched call, single-threaded, in cache) and
     written to the output.
 
-    >>> from convolab.conv.direct import correlate_direct
+    >>> from convolab.conv.methods import describe
+    >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 9000)), rng.standard_normal((2, 301))
     >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, True, x.dtype)  # 13 blocks
-    >>> ref = correlate_direct(x, k, ((150, 150),), "constant", 0, (2,), (1,))
+    >>> ref = correlate_direct(x, k, describe(x, k, ((150, 150),), stride=(2,)))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
     """
@@ -273,7 +262,7 @@ def _overlap_save(
     fwd, inv = (sfft.rfft, sfft.irfft) if real else (sfft.fft, sfft.ifft)
     kspec = fwd(kflip, N, axis=-1)
     y = np.empty((B, count), dtype=dtype)
-    group = max(1, _OLS_GROUP // N)
+    group = max(1, profile.OLS_GROUP // N)
     tasks = [(b, g) for b in range(B) for g in range(0, nb, group)]
 
     def run(b: int, g: int) -> None:
@@ -306,12 +295,13 @@ def _overlap_save_nd(
     ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
     each transform single-threaded and in cache.
 
-    >>> from convolab.conv.direct import correlate_direct
+    >>> from convolab.conv.methods import describe
+    >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 300, 200)), rng.standard_normal((1, 9, 15))
     >>> pads = ((4, 4), (7, 7))
     >>> y = _overlap_save_nd(x, k[:, ::-1, ::-1], pads, [64, 48], True, x.dtype)  # 6 x 6 blocks
-    >>> ref = correlate_direct(x, k, pads, "constant", 0, (1, 1), (1, 1))
+    >>> ref = correlate_direct(x, k, describe(x, k, pads))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
     """
@@ -345,3 +335,46 @@ def _overlap_save_nd(
 
     run_tasks(run, tasks, parallel=len(tasks) > 1)
     return y
+
+
+# --------------------------------------------------------------------------- cost and registry
+
+
+def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
+    """Three real transforms of ``N log2 N`` at the fast length (or per block), plus passes."""
+    eff = effective_sizes(p.kernel, p.dilation)
+    zero = zero_border(p.boundary, p.fill_value)
+    cplx = 2.0 if p.complex else 1.0
+    size = 4 if p.itemsize == 4 else 8
+    passes = 6 * profile.pass_ns(p.itemsize)
+    if len(p.kernel) == 1:
+        n = p.spatial[0] + sum(p.pads[0])
+        N = ols_block(eff[0], n)
+        if N is not None:
+            nb = -(-(n - eff[0] + 1) // (N - eff[0] + 1))
+            t = cplx * (2 * p.batch * nb + 1) * N * log2(N) * profile.FFT_1D_NS[size]
+            t = t / profile.PARALLEL + p.batch * n * passes
+            return t, f"fft overlap-save, {nb} blocks of {N}"
+    pads = p.pads if zero else tuple((0, 0) for _ in p.pads)
+    spatial = p.spatial if zero else tuple(n + b + a for n, (b, a) in zip(p.spatial, p.pads))
+    if len(p.kernel) >= 2 and all(s == 1 for s in p.stride):
+        shape = block_shape(spatial, eff, pads, p.batch)
+        if shape is not None:
+            tiles = [N - e + 1 for N, e in zip(shape, eff)]
+            outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
+            nblocks = p.batch * prod(-(-o // t) for o, t in zip(outs, tiles))
+            pts = prod(shape)
+            work = nblocks * (2 * pts * log2(pts) + profile.FFT_BLOCK_OVERHEAD) + pts * log2(pts)
+            t = cplx * work * profile.FFT_BLOCK_NS[size] / profile.PARALLEL
+            why = f"fft overlap-save, {nblocks} blocks of {'x'.join(map(str, shape))}"
+            return t + p.batch * prod(p.out) * passes, why
+    fshape, _ = transform_shape(spatial, eff, pads, p.stride, not p.complex)
+    npts = prod(fshape)
+    ns = profile.FFT_ND_NS[size] if len(fshape) > 1 else profile.FFT_1D_NS[size]
+    nk = p.batch if p.kernel_batched else 1
+    t = cplx * (2 * p.batch + nk) * npts * log2(max(npts, 2)) * ns + p.batch * npts * passes
+    return t, f"fft {'x'.join(map(str, fshape))}"
+
+
+
+METHOD = Method("fft", correlate_fft, estimate)

@@ -1,0 +1,215 @@
+"""Boundary rules: the one registry of how samples beyond the border are made.
+
+A convolution near the border of its input needs samples that do not exist.
+convolab fills them by a *boundary rule*, named as in :func:`numpy.pad`:
+
+==============  ==================  ===============  ===================
+convolab        pads ``abcd`` as    scipy.ndimage    OpenCV
+==============  ==================  ===============  ===================
+``constant``    ``00|abcd|00``      ``constant``     ``BORDER_CONSTANT``
+``edge``        ``aa|abcd|dd``      ``nearest``      ``BORDER_REPLICATE``
+``reflect``     ``cb|abcd|cb``      ``mirror``       ``BORDER_REFLECT_101``
+``symmetric``   ``ba|abcd|dc``      ``reflect``      ``BORDER_REFLECT``
+``wrap``        ``cd|abcd|ab``      ``wrap``         ``BORDER_WRAP``
+==============  ==================  ===============  ===================
+
+Each rule is one :class:`Boundary` entry of :data:`REGISTRY`: its name, its
+:func:`numpy.pad` mode, the names other libraries give it (refused with a
+"did you mean"), and its *index map*: the closed form of the source index of
+any position ``j`` of an axis of length ``n`` (``j < 0`` or ``j >= n`` lie in
+the padding; ``-1`` means "the constant"). Every method, the Dask path,
+:mod:`convolab.explain` and the command-line choices read this registry, so a
+new rule is one new entry here (see docs/architecture.md §8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "BOUNDARIES",
+    "REGISTRY",
+    "Boundary",
+    "border_index",
+    "check_boundary",
+    "pad",
+    "pad_args",
+    "source_index",
+    "zero_border",
+]
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One boundary rule.
+
+    Attributes
+    ----------
+    name : str
+        The convolab name (NumPy's).
+    numpy_mode : str
+        The :func:`numpy.pad` (and :func:`dask.array.pad`) mode that pads the same way.
+    index : callable
+        ``index(j, n)``: for an integer array ``j`` of positions relative to the
+        start of an axis of length ``n``, the source index of each (``-1`` for the
+        constant). It must agree with :func:`numpy.pad` applied to ``arange(n)``
+        for every padding width.
+    foreign : tuple of str
+        Names other libraries use for this rule (lower case): refused with a hint.
+    """
+
+    name: str
+    numpy_mode: str
+    index: Callable[[np.ndarray, int], np.ndarray]
+    foreign: tuple[str, ...] = ()
+
+
+def _constant(j: np.ndarray, n: int) -> np.ndarray:
+    return np.where((j >= 0) & (j < n), j, -1)
+
+
+def _edge(j: np.ndarray, n: int) -> np.ndarray:
+    return np.clip(j, 0, n - 1)
+
+
+def _reflect(j: np.ndarray, n: int) -> np.ndarray:
+    if n == 1:
+        return np.zeros_like(j)
+    period = 2 * (n - 1)
+    r = j % period
+    return np.where(r < n, r, period - r)
+
+
+def _symmetric(j: np.ndarray, n: int) -> np.ndarray:
+    r = j % (2 * n)
+    return np.where(r < n, r, 2 * n - 1 - r)
+
+
+def _wrap(j: np.ndarray, n: int) -> np.ndarray:
+    return j % n
+
+
+#: Every boundary rule by name, in the order they are listed to users.
+REGISTRY: dict[str, Boundary] = {
+    b.name: b
+    for b in (
+        Boundary("constant", "constant", _constant,
+                 ("zeros", "zero", "fill", "border_constant")),
+        Boundary("edge", "edge", _edge, ("nearest", "replicate", "border_replicate")),
+        Boundary("reflect", "reflect", _reflect,
+                 ("mirror", "reflect101", "reflect_101", "border_reflect_101")),
+        Boundary("symmetric", "symmetric", _symmetric, ("symm", "border_reflect")),
+        Boundary("wrap", "wrap", _wrap,
+                 ("circular", "circ", "periodic", "grid-wrap", "border_wrap")),
+    )
+}  # fmt: skip
+
+#: The boundary names, for argument checks and command-line choices.
+BOUNDARIES = tuple(REGISTRY)
+
+
+def check_boundary(boundary: object) -> str:
+    """Return ``boundary`` if it is a convolab boundary name, else raise a ``ValueError``.
+
+    Names from SciPy, OpenCV or PyTorch are refused with a hint to the convolab
+    name that means the same thing (``reflect`` is NumPy's reflect, not SciPy's).
+
+    >>> check_boundary("wrap")
+    'wrap'
+    >>> check_boundary("nearest")
+    Traceback (most recent call last):
+    ...
+    ValueError: `boundary` must be one of 'constant', 'edge', 'reflect', 'symmetric', 'wrap'; \
+got 'nearest' (did you mean 'edge'? convolab uses numpy.pad's names)
+    """
+    if isinstance(boundary, str) and boundary in REGISTRY:
+        return boundary
+    expected = ", ".join(repr(b) for b in REGISTRY)
+    hint = ""
+    if isinstance(boundary, str):
+        for rule in REGISTRY.values():
+            if boundary.lower() in rule.foreign:
+                hint = f" (did you mean {rule.name!r}? convolab uses numpy.pad's names)"
+    raise ValueError(f"`boundary` must be one of {expected}; got {boundary!r}{hint}")
+
+
+def _rule(boundary: str) -> Boundary:
+    """The registry entry; an unknown name is an error, never a fall-through."""
+    rule = REGISTRY.get(boundary)
+    if rule is None:
+        check_boundary(boundary)  # raises
+    return rule
+
+
+def zero_border(boundary: str, fill_value: complex) -> bool:
+    """Whether the samples beyond the border are zeros (the padding costs nothing).
+
+    >>> zero_border("constant", 0), zero_border("constant", 1), zero_border("edge", 0)
+    (True, False, False)
+    """
+    return boundary == "constant" and fill_value == 0
+
+
+def border_index(n: int, before: int, boundary: str, first: int, count: int) -> np.ndarray:
+    """Source index of padded positions ``first .. first + count`` of a length-``n`` axis.
+
+    The axis is padded by ``before`` samples in front; position ``p`` of the padded
+    axis holds ``x[border_index(...)]`` (``-1``: the constant). Only those
+    positions are computed, whatever the padding width: the extensions of
+    :func:`numpy.pad` are periodic (``wrap``: period ``n``, ``symmetric``:
+    ``2n``, ``reflect``: ``2(n-1)``).
+
+    >>> border_index(4, 2, "reflect", 0, 8)
+    array([2, 1, 0, 1, 2, 3, 2, 1])
+    >>> border_index(3, 1, "symmetric", 0, 9), border_index(3, 1, "constant", 3, 3)
+    (array([0, 0, 1, 2, 2, 1, 0, 0, 1]), array([ 2, -1, -1]))
+    """
+    j = np.arange(first - before, first - before + count, dtype=np.intp)
+    return _rule(boundary).index(j, n)
+
+
+def source_index(n: int, before: int, after: int, boundary: str) -> np.ndarray:
+    """Index into the original axis for every position of the padded axis.
+
+    Position ``j`` of the padded axis (length ``before + n + after``) holds
+    ``x[source_index(...)[j]]``; ``-1`` marks a position filled with the constant.
+    It equals :func:`numpy.pad` applied to ``arange(n)`` (the tests check this).
+
+    >>> source_index(4, 2, 2, "reflect")
+    array([2, 1, 0, 1, 2, 3, 2, 1])
+    >>> source_index(4, 2, 2, "constant")
+    array([-1, -1,  0,  1,  2,  3, -1, -1])
+    """
+    return border_index(n, before, boundary, 0, before + n + after)
+
+
+def pad_args(boundary: str, fill_value: complex = 0.0) -> dict:
+    """Keyword arguments of :func:`numpy.pad` (or :func:`dask.array.pad`) for this rule.
+
+    >>> pad_args("constant", 2.0), pad_args("edge")
+    ({'mode': 'constant', 'constant_values': 2.0}, {'mode': 'edge'})
+    """
+    rule = _rule(boundary)
+    if rule.name == "constant":
+        return {"mode": rule.numpy_mode, "constant_values": fill_value}
+    return {"mode": rule.numpy_mode}
+
+
+def pad(
+    x: np.ndarray,
+    pads: Sequence[tuple[int, int]],
+    boundary: str,
+    fill_value: complex = 0.0,
+) -> np.ndarray:
+    """Pad the trailing ``len(pads)`` axes of ``x`` by ``boundary``; returns ``x`` if no padding.
+
+    >>> pad(np.array([1., 2., 3.]), [(2, 1)], "symmetric")
+    array([2., 1., 1., 2., 3., 3.])
+    """
+    if not any(b or a for b, a in pads):
+        return x
+    width = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
+    return np.pad(x, width, **pad_args(boundary, fill_value))

@@ -1,0 +1,162 @@
+"""The engine's cost profile: every tuning constant, with the measurement behind it.
+
+The methods (``conv/methods/``) decide their inner strategies, and the planner
+ranks them, from the numbers below and from nothing else. They were measured on
+the reference machine (2-core x86-64 with AVX-512, 2 MiB of L2 per core; see
+``benchmarks/RESULTS.md``); a machine of another shape is tuned by editing this
+one file. Times are nanoseconds, sizes bytes or elements as named. Dictionaries
+keyed by an item size hold float32 (4), float64 or complex64 (8) and
+complex128 (16).
+
+Two BLAS rates appear because a matrix product's speed depends on its shape:
+:data:`BLAS_THIN_NS` is a product with few (about 64) columns — the Toeplitz
+blocks of the direct and separable methods and the engine's own ``gemm``
+method, whose products have one output channel — and :data:`BLAS_LAYER_NS` is
+the wide product of a network layer's im2col columns (at least
+:data:`BLAS_FULL_ROWS` output channels), which runs near the machine's peak.
+"""
+
+from __future__ import annotations
+
+# --- passes over memory and calls ------------------------------------------------------------
+#: One ufunc pass over an in-cache tile, per element, by item size.
+PASS_NS = {4: 0.15, 8: 0.35, 16: 0.7}
+#: Python and call overhead per tile of the tiled methods.
+TILE_NS = 15_000.0
+#: Speed-up of tile-parallel work on the reference machine's two cores.
+PARALLEL = 1.7
+
+# --- BLAS -------------------------------------------------------------------------------------
+#: Multiply-add in a thin BLAS product (about 64 columns), float32 / float64 / complex128:
+#: about 110 and 65 GFLOP/s (Toeplitz blocks of 1D signals and image rows, 2 cores).
+BLAS_THIN_NS = {4: 0.018, 8: 0.031, 16: 0.12}
+#: Multiply-add in a layer's im2col product, float32: 130 GMAC/s on two cores (fitted on
+#: 22 layer shapes together with the other ``LAYER_*`` constants below).
+BLAS_LAYER_NS = 0.0075
+#: ... when it has at least this many output channels; with fewer, the skinny product runs
+#: at memory speed and costs ``BLAS_FULL_ROWS / channels`` times more per multiply-add.
+BLAS_FULL_ROWS = 16
+
+# --- direct: 1D strategies -------------------------------------------------------------------
+#: numpy.correlate per output: ``a + b K`` (its unrolled loop for short kernels).
+NPCORR_NS = {4: (0.45, 0.14), 8: (0.3, 0.15), 16: (1.0, 0.6)}
+#: Kernels up to this many taps use :func:`numpy.correlate` in 1D (its unrolled small loop).
+NP_CORRELATE_MAX_TAPS = 11
+#: Kernels up to this many taps use the Toeplitz product in 1D (beyond: the FFT wins).
+TOEPLITZ_MAX_TAPS = 256
+#: Outputs per block of the Toeplitz products (at least ``K - 1``, a power of two).
+TOEPLITZ_BLOCK = 64
+#: A 2D kernel of one row with this many taps or more runs as a Toeplitz product over the
+#: rows: the measured crossover on 2048-wide float32 rows is 8-9 taps.
+ROW_TOEPLITZ_MIN_TAPS = 9
+#: Multiply-adds from which the 1D numpy.correlate path splits the signal between cores. A
+#: short kernel is one pass over memory: on 10**6 samples and 3 taps, two threads with one
+#: chunk queue took 0.75-0.9 ms against 0.65 ms for one call (numpy's own: 0.56 ms).
+NP_PARALLEL_MIN_WORK = 1 << 24
+#: Multiply-adds from which 1D short kernels run on the compiled loop when Numba is
+#: installed (the call costs a few microseconds more than numpy.correlate's).
+COMPILED_MIN_WORK = 1 << 16
+#: ... and from which that loop splits the signal between idle cores.
+COMPILED_PARALLEL_MIN_WORK = 1 << 19
+#: Chunks per core of the parallel 1D numpy.correlate path (short chunks keep temporaries
+#: in L2).
+NP_PARTS = 8
+#: Samples per tile of the 1D paths.
+TILE_1D = 1 << 16
+
+# --- direct: tiles of shift-and-add ----------------------------------------------------------
+#: Bytes of padded input per tile: slab, output and scratch runs stay in L2 (2 MiB/core);
+#: measured: 256 KiB 1.7x faster than 512 KiB on 4096-wide float32 rows, equal on 2048.
+TILE_BYTES = 1 << 18
+#: Multiply-adds below which threads cost more than they save.
+PARALLEL_MIN_WORK = 1 << 18
+#: Whether tiles of shift-and-add run on the thread pool. Measured on the reference machine
+#: (2048^2 float32, ms, one thread / two): Laplacian 4.6 / 6.2, with reflect border 6.9 / 13.2,
+#: separable 5x5 (taps horizontally) 12.9 / 15.3, while the GEMM and FFT paths gain:
+#: separable 15x15 15.3 / 11.1, FFT 15x15 29.8 / 18.7, FFT 63x63 37.8 / 21.2. Streams of
+#: ufunc passes do not scale on its two cores (per-tile CPU time grows 70% with two threads).
+TAPS_IN_PARALLEL = False
+
+# --- separable -------------------------------------------------------------------------------
+#: Output rows per band of the fused 2D passes (times the input row length in bytes: in L2).
+BAND_BYTES = 1 << 18
+#: Output rows per band assumed by the planner's estimate of the vertical product.
+BAND_ROWS = 32
+#: Kernels larger than this per side are not decomposed by SVD when planning.
+SVD_MAX = 256
+
+# --- fft ---------------------------------------------------------------------------------------
+#: Real FFT per ``n log2 n``: large multi-dimensional transforms, float32 / float64.
+FFT_ND_NS = {4: 0.20, 8: 0.6}
+#: ... batched 1D blocks.
+FFT_1D_NS = {4: 0.10, 8: 0.2}
+#: ... in-cache N-d blocks (overlap-save), run on the thread pool.
+FFT_BLOCK_NS = {4: 0.17, 8: 0.3}
+#: 1D overlap-save block: the power of two nearest this many times the kernel, at least
+#: ``OLS_MIN_BLOCK``. Measured on 10**6 float64 samples (ms, by block length): 101 taps
+#: 7.7 / 7.2 / 8.0 (512 / 1024 / 2048), 257 taps 8.0 / 8.6 / 8.5 (1024 / 2048 / 4096),
+#: 1001 taps 10.2 / 9.9 / 9.7 (4096 / 8192 / 16384), 3001 taps 12.7 / 10.7 / 11.4
+#: (8192 / 16384 / 32768): flat within 10% near the choice.
+OLS_TAPS_FACTOR = 8
+OLS_MIN_BLOCK = 1024
+#: Overlap-save is used when the single transform would be this many times its block.
+OLS_MIN_RATIO = 8
+#: Samples per task of the 1D overlap-save (a group of blocks transformed together).
+OLS_GROUP = 1 << 16
+#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
+FFT_BLOCK_OVERHEAD = 600_000
+#: Block transform lengths tried in two or more dimensions.
+FFT_BLOCK_SIZES = (128, 256, 512, 1024)
+
+# --- gemm: the layouts of a layer --------------------------------------------------------------
+#: im2col columns per batch chunk: about 8 MiB. Chunks run on one thread: BLAS already uses
+#: the cores for the products, and two threads for the chunks (BLAS held to one each)
+#: measured no faster on LeNet-5's layers: the copies are bound by memory bandwidth.
+CHUNK_BYTES = 1 << 23
+#: GEMM-then-shift-and-add replaces im2col when it moves this many times fewer values:
+#: measured 2.7x faster on LeNet-5's C3 input gradient (5.2x fewer), 1.2x slower on a
+#: 3x3 64->32 input gradient (2x fewer), where its skinny per-sample products lose.
+SCATTER_GAIN = 3
+#: Flat layouts compute up to this many times the useful columns ...
+FLAT_WASTE = 2
+#: ... and serve rows shorter than this (1.3-1.6x faster on LeNet-5's 28- and 10-wide
+#: maps, a little slower from about 32 columns on).
+SHORT_ROW = 32
+#: The compiled blocked loop shares its blocks between threads from this many multiply-adds.
+BLOCKED_PARALLEL = 1 << 20
+# The cost model that picks a compiled loop (fitted on 22 layer shapes, 2-core Xeon, float32):
+#: the blocked loop runs at 80 GMAC/s on two cores ...
+LAYER_BLOCKED_MAC_NS = 0.0125
+#: ... plus about 0.3 ns per flat output;
+LAYER_BLOCKED_STORE_NS = 0.3
+#: the dot loop at 57 GMAC/s ...
+LAYER_DOT_MAC_NS = 0.0175
+#: ... plus 0.84 ns per kernel value laid out;
+LAYER_DOT_LAYOUT_NS = 0.84
+#: each compiled call costs about 50 us.
+LAYER_COMPILED_CALL_NS = 50e3
+#: im2col layouts cost 0.46 ns per column value copied ...
+LAYER_COPY_NS = 0.46
+#: ... 0.7 for the kernel-sized windows of ``positions``;
+LAYER_COPY_WINDOWS_NS = 0.7
+#: shift-and-add layouts 1.1 ns per value added.
+LAYER_SHIFT_ADD_NS = 1.1
+#: A compiled loop is taken only when it is expected 20% faster than the NumPy layout.
+LAYER_COMPILED_MARGIN = 0.8
+
+# --- the planner's memory ---------------------------------------------------------------------
+#: Plans are remembered for this many recent (problem, kernel) pairs, kernels up to
+#: ``PLAN_CACHE_MAX_TAPS``: the same filter on many images is planned (and its kernel
+#: decomposed) once.
+PLAN_CACHE_SIZE = 64
+PLAN_CACHE_MAX_TAPS = 1 << 16
+
+
+def pass_ns(itemsize: int) -> float:
+    """:data:`PASS_NS` for an item size (complex128's for anything larger)."""
+    return PASS_NS.get(itemsize, PASS_NS[16])
+
+
+def blas_thin_ns(itemsize: int) -> float:
+    """:data:`BLAS_THIN_NS` for an item size (complex128's for anything larger)."""
+    return BLAS_THIN_NS.get(itemsize, BLAS_THIN_NS[16])
