@@ -62,7 +62,7 @@ def test_warm_up_runs_section_5s_training_step_in_a_second_process():
     import subprocess
     import sys
 
-    from convolab.commands import demo
+    from convolab.cli import demo
 
     run = subprocess.run([sys.executable, "-c", demo._WARM_UP], capture_output=True, text=True,
                          timeout=300)  # fmt: skip
