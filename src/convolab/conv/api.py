@@ -153,6 +153,10 @@ def _dispatch(
         from convolab.conv.separable import correlate_separable
 
         return correlate_separable(x, k, pads, boundary, fill_value, stride, dilation)
+    if method == "stencil":
+        from convolab.conv.stencil import correlate_stencil
+
+        return correlate_stencil(x, k, pads, boundary, fill_value, stride, dilation)
     # gemm: the layer op with one channel (or one group per batch row for batched kernels)
     if boundary != "constant" or fill_value != 0:
         x = pad(x, pads, boundary, fill_value)
@@ -345,9 +349,10 @@ _COMMON_DOC = """
     axes : int, tuple of int or None
         Axes to convolve over (default: all); the others broadcast between ``x``
         and ``k``, as in :func:`scipy.signal.fftconvolve`.
-    method : {'auto', 'direct', 'fft', 'separable', 'gemm'}
+    method : {'auto', 'direct', 'fft', 'separable', 'gemm', 'stencil'}
         Algorithm; all give the same result to rounding. ``auto`` asks
-        :func:`choose_method`.
+        :func:`choose_method`. ``stencil`` (2D and 3D, real data, needs Numba) is
+        the one-pass compiled loop for small kernels.
 
     Returns
     -------
@@ -452,7 +457,7 @@ def choose_method(
     (like :func:`scipy.signal.choose_conv_method`) and the fastest is returned.
 
     >>> method, reason = choose_method(np.ones((512, 512)), np.ones((3, 3)), mode="same")
-    >>> method in ("direct", "separable", "fft", "gemm") and isinstance(reason, str)
+    >>> method in ("direct", "separable", "fft", "gemm", "stencil") and isinstance(reason, str)
     True
     """
     if op not in ("correlate", "convolve"):
@@ -468,7 +473,9 @@ def choose_method(
     import time
 
     timings = {}
-    for method in ("direct", "fft", "separable", "gemm"):
+    for method in planner.METHODS[1:]:
+        if method == "stencil" and "stencil" not in planner.estimate(problem.problem(), kf):
+            continue
         best = np.inf
         for _ in range(3):
             t0 = time.perf_counter()

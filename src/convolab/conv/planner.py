@@ -12,7 +12,9 @@ Each method's time is estimated from what it does, counted the way it runs:
   dimensions one 1D pass per axis per term);
 * **fft** -- three real transforms of ``N log2 N`` each at the fast length
   ``N`` (overlap-save blocks for a long 1D signal), plus a few passes;
-* **gemm** -- one im2col copy per tap, then the matrix product.
+* **gemm** -- one im2col copy per tap, then the matrix product;
+* **stencil** -- small 2D/3D kernels in one compiled pass (its cost in
+  :func:`convolab.conv.stencil.cost_ns`, with the constants at the top of that module).
 
 Pass costs, BLAS and FFT rates are constants measured on the reference
 machine (2-core x86-64, AVX-512; ``benchmarks/RESULTS.md``): they rank the
@@ -33,7 +35,7 @@ import numpy as np
 
 __all__ = ["METHODS", "Problem", "estimate", "plan"]
 
-METHODS = ("auto", "direct", "fft", "separable", "gemm")
+METHODS = ("auto", "direct", "fft", "separable", "gemm", "stencil")
 
 # --- constants measured on the reference machine (nanoseconds) ------------------------------
 #: One ufunc pass over an in-cache tile, per element, by item size (float32, float64/c64, c128).
@@ -246,12 +248,28 @@ def _gemm(p: Problem) -> tuple[float, str]:
     return t, f"gemm im2col of {ntaps} taps"
 
 
+def _stencil(p: Problem, k: np.ndarray | None) -> tuple[float, str] | None:
+    from convolab.conv import stencil
+
+    dtype = np.dtype(f"f{p.itemsize}") if not p.complex and p.itemsize in (4, 8) else None
+    if dtype is None or not stencil.applies(len(p.kernel), p.kernel, dtype):
+        return None
+    rank1 = len(p.kernel) == 2 and k is not None
+    rank1 = rank1 and all(stencil.rank1_factors(kb) is not None for kb in k[:4])
+    taps = stencil.taps_per_output(p.kernel, rank1)
+    nout = p.batch * prod(p.out)
+    rows = p.batch * prod(p.out[:-1])
+    t = stencil.cost_ns(nout, rows, taps, p.itemsize, PARALLEL)
+    kind = "rank-1 kernel, " if rank1 else ""
+    return t, f"stencil {kind}{taps} multiply-adds per output, one compiled pass"
+
+
 def estimate(problem: Problem, kernel: np.ndarray | None = None) -> dict[str, tuple[float, str]]:
     """Estimated seconds and a description for every method that applies.
 
     >>> p = Problem(1, (2048, 2048), (3, 3), (2048, 2048), ((1, 1), (1, 1)), (1, 1), (1, 1),
     ...             4, False, False, "constant", 0)
-    >>> sorted(estimate(p, np.ones((1, 3, 3))))
+    >>> sorted(set(estimate(p, np.ones((1, 3, 3)))) - {"stencil"})
     ['direct', 'fft', 'gemm', 'separable']
     """
     p = problem
@@ -259,6 +277,9 @@ def estimate(problem: Problem, kernel: np.ndarray | None = None) -> dict[str, tu
     sep = _separable(p, kernel, _ranks(kernel, p))
     if sep is not None:
         est["separable"] = sep
+    st = _stencil(p, kernel)
+    if st is not None:
+        est["stencil"] = st
     return {m: (t * 1e-9, why) for m, (t, why) in est.items()}
 
 

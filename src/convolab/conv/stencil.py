@@ -1,0 +1,362 @@
+"""Stencil method: small 2D and 3D kernels in one compiled pass over the image.
+
+The ``direct`` method makes one pass over the image per tap; this one applies
+every tap while a few rows are in cache. Output rows are computed one at a
+time: the input rows the kernel needs are padded once each into a small *ring*
+of rows (the boundary rule applied by the closed-form index maps of
+:func:`convolab.conv.direct.border_index`, so the image is never copied whole),
+and each output row is then a sum of shifted runs of those rows, four taps per
+pass, vectorized along the row. A rank-1 kernel ``k = v h^T`` (a Gaussian, a
+box, Sobel) runs as a vertical sum into one row buffer, then a horizontal sum
+from it: ``k_r + k_c`` multiply-adds per output instead of ``k_r k_c``.
+
+.. math:: y[b, o, c] = \\sum_{i, j} k[i, j]\\; x_{pad}[b, o s_0 + i d_0, c s_1 + j d_1]
+
+Bands of output rows run on the shared threads (:func:`run_tasks`), each with
+its own ring. An inner *lanes* axis (the channels of an ``(H, W, C)`` image)
+is carried along each row: one call filters every channel of an interleaved
+RGB image, without moving its channels to the front.
+
+The loops keep IEEE semantics (every tap is multiplied, zeros included; only
+contraction to fused multiply-adds is allowed), so NaN and inf propagate as in
+the definition. They need Numba (``convolab[fast]``); without it the method
+does not apply and the planner never picks it.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+
+from convolab.conv import _compiled
+from convolab.conv._parallel import n_workers, run_tasks
+from convolab.conv.direct import border_index
+from convolab.conv.padding import output_length
+
+__all__ = ["MAX_SIDE", "applies", "correlate_stencil", "cost_ns", "rank1_factors"]
+
+# --- cost constants, measured on the reference machine (2-core AMD EPYC, AVX-512, 2048^2
+# float32 'same', zero border, one call on two threads; benchmarks/RESULTS.md "stencil") -----
+#: Per output element: reading its input and writing it (ns), by item size.
+OUTPUT_NS = {4: 0.22, 8: 0.45}
+#: Per tap and output element, vectorized multiply-add from cache (ns), by item size.
+TAP_NS = {4: 0.030, 8: 0.060}
+#: Per output row (Python-free loop overheads, ring bookkeeping) (ns).
+ROW_NS = 150.0
+#: Per call: argument checks, task list, waking the threads (ns).
+CALL_NS = 30_000.0
+#: Largest kernel side the method takes (the ring holds ``d (k - 1) + 1`` padded rows).
+MAX_SIDE = 31
+#: Output elements below which one thread does all the work.
+_PARALLEL_MIN_OUTPUTS = 1 << 15
+#: Row bands per thread (a late helper leaves less imbalance behind).
+_BANDS_PER_WORKER = 4
+
+_LOOPS = None  # the compiled loops; False when Numba is missing
+
+
+def applies(ndim: int, kernel: tuple[int, ...], dtype: np.dtype) -> bool:
+    """Whether the stencil method handles this problem (2D or 3D, real float, small kernel).
+
+    >>> applies(2, (3, 3), np.dtype(np.float32)) == _compiled.available()
+    True
+    >>> applies(1, (3,), np.dtype(np.float64)), applies(2, (3, 3), np.dtype(np.complex128))
+    (False, False)
+    """
+    return (
+        ndim in (2, 3)
+        and np.dtype(dtype).kind == "f"
+        and np.dtype(dtype).itemsize in (4, 8)
+        and max(kernel) <= MAX_SIDE
+        and _loops() is not False
+    )
+
+
+def rank1_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(v, h)`` with ``k == outer(v, h)`` to rounding and the same zeros, or None.
+
+    The factors come from a pivot, not from an SVD, so a weight that is exactly
+    zero stays exactly zero (``0 * inf`` must give NaN as in the definition).
+
+    >>> v, h = rank1_factors(np.outer([1., 2., 1.], [-1., 0., 1.]))
+    >>> v, h
+    (array([-1., -2., -1.]), array([ 1., -0., -1.]))
+    >>> rank1_factors(np.eye(2)) is None
+    True
+    """
+    if k.ndim != 2 or not np.isfinite(k).all():
+        return None
+    i0, j0 = np.unravel_index(np.argmax(np.abs(k)), k.shape)
+    top = k[i0, j0]
+    if top == 0:
+        return None
+    v = k[:, j0].copy()
+    h = k[i0, :] / top
+    approx = np.outer(v, h)
+    tol = 8 * np.finfo(k.dtype).eps * abs(top)
+    if np.any(np.abs(approx - k) > tol) or np.any((approx == 0) != (k == 0)):
+        return None
+    return v, h.astype(k.dtype)
+
+
+def cost_ns(out_elements: int, rows: int, taps: int, itemsize: int, parallel: float) -> float:
+    """Estimated time (ns): memory per output, multiply-adds per tap, rows, the call.
+
+    ``taps`` is ``k_r + k_c`` for a rank-1 2D kernel, the number of taps otherwise.
+
+    >>> round(cost_ns(2048 * 2048, 2048, 9, 4, 1.0) / 1e6, 1)
+    2.4
+    """
+    per = OUTPUT_NS.get(itemsize, OUTPUT_NS[8]) + taps * TAP_NS.get(itemsize, TAP_NS[8])
+    return (out_elements * per + rows * ROW_NS) / parallel + CALL_NS
+
+
+def correlate_stencil(
+    x: np.ndarray,
+    k: np.ndarray,
+    pads: tuple[tuple[int, int], ...],
+    boundary: str,
+    fill_value: complex,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    lanes: bool = False,
+) -> np.ndarray:
+    r"""Correlate every input of ``x`` with ``k`` over 2 or 3 axes, one compiled pass.
+
+    .. math:: y[b, n] = \sum_i k[b, i]\, x_{pad}[b, n s + i d]
+
+    Parameters
+    ----------
+    x : ndarray, shape ``(B, *S)``, or ``(B, *S, C)`` with ``lanes=True``
+        Real float32 or float64; ``len(S)`` is 2 or 3.
+    k : ndarray, shape ``(1 or B, *K)``
+        The correlation kernel (no flip), same dtype as ``x``.
+    pads, boundary, fill_value, stride, dilation
+        As for the other methods: ``(before, after)`` per axis of ``S``, a
+        :data:`~convolab.conv.padding.BOUNDARIES` name, the constant, and ints
+        per axis of ``S``.
+    lanes : bool
+        ``x``'s last axis is not convolved: every one of its ``C`` lanes is
+        filtered alike (the channels of an interleaved image).
+
+    Returns
+    -------
+    ndarray, shape ``(B, *O)`` (``(B, *O, C)`` with ``lanes``)
+        ``O`` from :func:`~convolab.conv.padding.output_length` per axis.
+
+    Examples
+    --------
+    >>> lap = np.array([[[0., 1, 0], [1, -4, 1], [0, 1, 0]]])
+    >>> correlate_stencil(np.eye(3)[None], lap, ((1, 1), (1, 1)), "constant", 0, (1, 1), (1, 1))
+    array([[[-4.,  2.,  0.],
+            [ 2., -4.,  2.],
+            [ 0.,  2., -4.]]])
+    """
+    loops = _loops()
+    if loops is False:
+        raise RuntimeError("the stencil method needs Numba: pip install convolab[fast]")
+    dtype = np.result_type(x, k)
+    if dtype.kind != "f":
+        raise ValueError(f"`method`='stencil' needs real data; got dtype {dtype}")
+    x = np.ascontiguousarray(x, dtype=dtype)
+    k = np.ascontiguousarray(k, dtype=dtype)
+    C = x.shape[-1] if lanes else 1
+    spatial = x.shape[1 : x.ndim - 1] if lanes else x.shape[1:]
+    ksize = k.shape[1:]
+    m = len(spatial)
+    if m not in (2, 3) or len(ksize) != m:
+        raise ValueError(f"`method`='stencil' convolves 2 or 3 axes; got {m}")
+    eff = [d * (n - 1) + 1 for d, n in zip(dilation, ksize)]
+    out = [output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)]
+    B = x.shape[0]
+    y = np.empty((B, *out, C) if lanes else (B, *out), dtype=dtype)
+    if y.size == 0:
+        return y
+    if m == 2:  # a 2D problem is a 3D one of depth 1
+        spatial, out, ksize = (1, *spatial), [1, *out], (1, *ksize)
+        pads, stride, dilation = ((0, 0), *pads), (1, *stride), (1, *dilation)
+        eff = [1, *eff]
+    x4 = x.reshape(B, *spatial[:2], spatial[2] * C)
+    y4 = y.reshape(B, *out[:2], out[2] * C)
+    k4 = k.reshape(k.shape[0], *ksize)
+    maps = [
+        border_index(n, b, boundary, 0, n + b + a).astype(np.int64)
+        for n, (b, a) in zip(spatial, pads)
+    ]
+    fill = dtype.type(fill_value) if boundary == "constant" else dtype.type(0)
+    shared = k.shape[0] == 1
+    factors = [rank1_factors(kb[0]) if ksize[0] == 1 else None for kb in k4[:1 if shared else B]]
+    empty = np.zeros(0, dtype=dtype)
+
+    bands = _bands(B * out[0], out[1], y.size)
+    tasks = [(b, od, r0, r1) for b in range(B) for od in range(out[0]) for r0, r1 in bands]
+
+    def run(b: int, od: int, r0: int, r1: int) -> None:
+        kb = k4[0 if shared else b]
+        f = factors[0 if shared else b]
+        v, h = f if f is not None else (empty, empty)
+        loops(x4, kb, y4, maps[0], maps[1], maps[2], pads[2][0], C, stride[0], stride[1], stride[2],
+              dilation[0], dilation[1], dilation[2], fill, b, od, r0, r1, v, h)  # fmt: skip
+
+    parallel = y.size >= _PARALLEL_MIN_OUTPUTS and len(tasks) > 1
+    run_tasks(run, tasks, parallel=parallel)
+    return y
+
+
+def _bands(planes: int, rows: int, size: int) -> list[tuple[int, int]]:
+    """Row ranges of each output plane: enough bands for every thread, none too thin."""
+    if size < _PARALLEL_MIN_OUTPUTS:
+        return [(0, rows)]
+    want = max(1, -(-_BANDS_PER_WORKER * n_workers() // planes))
+    parts = max(1, min(want, rows // 8))
+    edges = [rows * i // parts for i in range(parts + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _loops():
+    """The compiled row loop (built once, cached on disk), or False without Numba."""
+    global _LOOPS
+    if _LOOPS is None:
+        _LOOPS = _build() if _compiled.available() else False
+    return _LOOPS
+
+
+def _build():  # noqa: C901 - the compiled loops are one unit
+    from numba import njit
+
+    jit = njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+
+    @jit
+    def madd(dst, assign, n, w0, s0, w1, s1, w2, s2, w3, s3, m):  # pragma: no cover
+        """``dst[:n] (=|+=) sum_{t<m} w_t s_t[:n]`` for ``m`` in 1..4: one pass, in registers."""
+        if m == 4:
+            if assign:
+                for q in range(n):
+                    dst[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
+            else:
+                for q in range(n):
+                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
+        elif m == 3:
+            if assign:
+                for q in range(n):
+                    dst[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
+            else:
+                for q in range(n):
+                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
+        elif m == 2:
+            if assign:
+                for q in range(n):
+                    dst[q] = w0 * s0[q] + w1 * s1[q]
+            else:
+                for q in range(n):
+                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q]
+        elif assign:
+            for q in range(n):
+                dst[q] = w0 * s0[q]
+        else:
+            for q in range(n):
+                dst[q] = dst[q] + w0 * s0[q]
+
+    @jit
+    def row_taps(dst, assign, src, w, C, sw, dw, n_cols):  # pragma: no cover
+        """``dst[c, l] (=|+=) sum_j w[j] src[(c sw + j dw) C + l]``: one row of taps."""
+        nq = n_cols * C
+        kw = w.shape[0]
+        if sw == 1:
+            step = dw * C
+            for j0 in range(0, kw, 4):
+                m = min(4, kw - j0)
+                s0 = src[j0 * step : j0 * step + nq]
+                s1 = src[(j0 + 1) * step : (j0 + 1) * step + nq] if m > 1 else s0
+                s2 = src[(j0 + 2) * step : (j0 + 2) * step + nq] if m > 2 else s0
+                s3 = src[(j0 + 3) * step : (j0 + 3) * step + nq] if m > 3 else s0
+                w1 = w[j0 + 1] if m > 1 else w[j0]
+                w2 = w[j0 + 2] if m > 2 else w[j0]
+                w3 = w[j0 + 3] if m > 3 else w[j0]
+                madd(dst, assign and j0 == 0, nq, w[j0], s0, w1, s1, w2, s2, w3, s3, m)
+            return
+        for c in range(n_cols):
+            for lane in range(C):
+                acc = dst.dtype.type(0) if assign else dst[c * C + lane]
+                for j in range(kw):
+                    acc += w[j] * src[(c * sw + j * dw) * C + lane]
+                dst[c * C + lane] = acc
+
+    @jit
+    def pad_row(x, b, sd, sh, wmap, lo, C, fill, dest):  # pragma: no cover
+        """Padded row ``dest`` (``len(wmap)`` columns of ``C`` lanes) of input row ``(sd, sh)``.
+
+        Columns ``lo .. lo + W`` are the row itself; the others come from ``wmap``.
+        """
+        n_cols = wmap.shape[0]
+        if sd < 0 or sh < 0:
+            for q in range(n_cols * C):
+                dest[q] = fill
+            return
+        src = x[b, sd, sh]
+        hi = min(lo + src.shape[0] // C, n_cols)
+        d = dest[lo * C : hi * C]
+        s = src[: (hi - lo) * C]
+        for q in range(d.shape[0]):
+            d[q] = s[q]
+        for c in range(lo):
+            sc = wmap[c]
+            for lane in range(C):
+                dest[c * C + lane] = fill if sc < 0 else src[sc * C + lane]
+        for c in range(hi, n_cols):
+            sc = wmap[c]
+            for lane in range(C):
+                dest[c * C + lane] = fill if sc < 0 else src[sc * C + lane]
+
+    @jit
+    def rows(x, kb, y, dmap, hmap, wmap, pl, C, sd, sh, sw, dd, dh, dw, fill, b, od, r0, r1,
+             v, h):  # pragma: no cover  # fmt: skip
+        """Output rows ``r0 .. r1`` of plane ``od`` of input ``b``."""
+        KD, KH, KW = kb.shape
+        n_cols = y.shape[3] // C
+        n_pad = wmap.shape[0] * C
+        RH = dh * (KH - 1) + 1  # ring slots per kernel plane: every padded row the kernel spans
+        ring = np.empty((KD * RH, n_pad), y.dtype)
+        tags = np.full(KD * RH, -1, np.int64)
+        separable = v.shape[0] > 0
+        tmp = np.empty(n_pad if separable else 0, y.dtype)
+        for r in range(r0, r1):
+            dst = y[b, od, r]
+            first = True
+            for i_d in range(KD):
+                src_d = dmap[od * sd + i_d * dd]
+                for i_h in range(0, KH, 4 if separable else 1):
+                    m = min(4, KH - i_h) if separable else 1
+                    for t in range(m):  # bring the rows in
+                        ph = r * sh + (i_h + t) * dh
+                        slot = i_d * RH + ph % RH
+                        if tags[slot] != ph:
+                            pad_row(x, b, src_d, hmap[ph], wmap, pl, C, fill, ring[slot])
+                            tags[slot] = ph
+                    if not separable:
+                        slot = i_d * RH + (r * sh + i_h * dh) % RH
+                        row_taps(dst, first, ring[slot], kb[i_d, i_h], C, sw, dw, n_cols)
+                        first = False
+                        continue
+                    s0 = ring[i_d * RH + (r * sh + i_h * dh) % RH]
+                    s1 = ring[i_d * RH + (r * sh + (i_h + 1) * dh) % RH] if m > 1 else s0
+                    s2 = ring[i_d * RH + (r * sh + (i_h + 2) * dh) % RH] if m > 2 else s0
+                    s3 = ring[i_d * RH + (r * sh + (i_h + 3) * dh) % RH] if m > 3 else s0
+                    w1 = v[i_h + 1] if m > 1 else v[i_h]
+                    w2 = v[i_h + 2] if m > 2 else v[i_h]
+                    w3 = v[i_h + 3] if m > 3 else v[i_h]
+                    madd(tmp, i_h == 0, n_pad, v[i_h], s0, w1, s1, w2, s2, w3, s3, m)
+            if separable:
+                row_taps(dst, True, tmp, h, C, sw, dw, n_cols)
+
+    return rows
+
+
+def taps_per_output(ksize: tuple[int, ...], rank1: bool) -> int:
+    """Multiply-adds per output: ``k_r + k_c`` for a rank-1 2D kernel, else all taps.
+
+    >>> taps_per_output((5, 5), True), taps_per_output((5, 5), False)
+    (10, 25)
+    """
+    return sum(ksize) if rank1 and len(ksize) == 2 else prod(ksize)
