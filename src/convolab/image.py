@@ -427,21 +427,8 @@ def _engine(op: str):
     return convolab.correlate if op == "correlate" else convolab.convolve
 
 
-def _to_planes(a: np.ndarray) -> np.ndarray:
-    """Gray ``(rows, columns)`` as is; colour ``(rows, columns, c)`` as planes ``(c, rows, cols)``.
-
-    The engine then slides the kernel over contiguous rows (one transposing copy
-    costs far less than strided access in every tap).
-    """
-    return a if a.ndim == 2 else np.ascontiguousarray(np.moveaxis(a, -1, 0))
-
-
-def _from_planes(p: np.ndarray, ndim: int) -> np.ndarray:
-    return p if ndim == 2 else np.ascontiguousarray(np.moveaxis(p, 0, -1))
-
-
 def _filter_planes(
-    p: np.ndarray,
+    a: np.ndarray,
     k: np.ndarray,
     mode: str = "same",
     boundary: str = "reflect",
@@ -449,9 +436,13 @@ def _filter_planes(
     fill_value: float = 0.0,
     method: str = "auto",
 ) -> np.ndarray:
-    """The engine over the last two axes of ``p``; the leading axis (if any) broadcasts."""
+    """The engine over the two spatial axes of ``(rows, columns[, channels])``; channels broadcast.
+
+    The channels stay interleaved: the engine's stencil method filters them in
+    place (other methods move them to the front and back themselves).
+    """
     return _engine(op)(
-        p, k, mode, boundary=boundary, fill_value=fill_value, axes=(-2, -1), method=method
+        a, k, mode, boundary=boundary, fill_value=fill_value, axes=(0, 1), method=method
     )
 
 
@@ -525,8 +516,7 @@ def filter(  # noqa: A001 - the natural name; shadows the builtin only inside th
             f"the kernel ({k.shape[0]} x {k.shape[1]}) is larger than the image "
             f"({a.shape[0]} x {a.shape[1]}): mode 'valid' has no position where it fits"
         )
-    y = _filter_planes(_to_planes(a), k, mode, boundary, op, fill_value, method)
-    return _from_planes(y, a.ndim)
+    return _filter_planes(a, k, mode, boundary, op, fill_value, method)
 
 
 def blur(
@@ -537,11 +527,12 @@ def blur(
     truncate: float = 4.0,
     fill_value: float = 0.0,
 ) -> np.ndarray:
-    r"""Gaussian blur, as two 1D engine passes (rows, then columns).
+    r"""Gaussian blur: one engine call with the separable kernel :math:`k = g_y g_x^T`.
 
-    Equal to :func:`filter` with :func:`convolab.kernels.gaussian` (the Gaussian
-    is separable: :math:`k = g_y g_x^T`, so the 2D sum is two 1D sums), and to
-    ``scipy.ndimage.gaussian_filter`` with the matching border mode.
+    Equal to :func:`filter` with :func:`convolab.kernels.gaussian`, and to
+    ``scipy.ndimage.gaussian_filter`` with the matching border mode. The engine
+    sees that the kernel has rank 1 and runs it as two 1D sums (in one pass over
+    the image for small kernels: the ``stencil`` method).
 
     Parameters
     ----------
@@ -567,9 +558,7 @@ def blur(
     dtype = np.float32 if a.dtype.kind == "f" and a.dtype.itemsize <= 4 else np.float64
     gy = g.sum(axis=1, keepdims=True).astype(dtype)  # (k_r, 1)
     gx = g.sum(axis=0, keepdims=True).astype(dtype)  # (1, k_c)
-    p = _filter_planes(_to_planes(a), gy, "same", boundary, fill_value=fill_value)
-    p = _filter_planes(p, gx, "same", boundary, fill_value=fill_value)
-    return _from_planes(p, a.ndim)
+    return _filter_planes(a, gy * gx, "same", boundary, fill_value=fill_value)
 
 
 def sharpen(img: Any, boundary: str = "reflect") -> np.ndarray:
@@ -659,18 +648,16 @@ def edges(
         return np.abs(filter(img, _kernels.laplacian(8), "same", boundary))
     a = _as_image(img)
     make = getattr(_kernels, operator)
-    p = _to_planes(a)
     kx, ky = _as_kernel(make("x"), a), _as_kernel(make("y"), a)
-    gx = _filter_planes(p, kx, "same", boundary)
-    gy = _filter_planes(p, ky, "same", boundary)
+    gx = _filter_planes(a, kx, "same", boundary)
+    gy = _filter_planes(a, ky, "same", boundary)
     direction = None
     if return_direction:
         # + 0.0 turns -0.0 into 0.0
-        direction = _from_planes(np.arctan2(np.negative(gy), gx) + 0.0, a.ndim)
+        direction = np.arctan2(np.negative(gy), gx) + 0.0
     # |g| <= sum|k| * max|x|: when g_x**2 + g_y**2 cannot overflow, skip hypot's care (3x faster)
     top = max(float(a.max()), -float(a.min())) * float(np.abs(kx).sum())
     mag = _magnitude(gx, gy, safe=2 * top * top < float(np.finfo(gx.dtype).max))
-    mag = _from_planes(mag, a.ndim)
     return (mag, direction) if return_direction else mag
 
 

@@ -201,6 +201,7 @@ class _Normalized:
         self.flip = flip
 
         self.trailing = axes == tuple(range(x.ndim - m, x.ndim))
+        self.x_given = x  # before its axes move: an image's channels may stay where they are
         if not self.trailing:
             x = np.moveaxis(x, axes, range(-m, 0))
             k = np.moveaxis(k, axes, range(-m, 0))
@@ -284,6 +285,10 @@ class _Normalized:
         m = len(self.axes)
         if self.swap:
             return self._run_swapped()
+        if self.method in ("auto", "stencil"):
+            y = self._run_channels_last()
+            if y is not None:
+                return y
         x, k = self.flat()
         method = self.method
         if method == "auto":
@@ -293,6 +298,31 @@ class _Normalized:
         )
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
+
+    def _run_channels_last(self) -> np.ndarray | None:
+        """Consecutive convolved axes followed by broadcast ones (an image's channels):
+        the stencil method filters them in place, without moving them to the front.
+
+        None when that layout does not apply or another method is cheaper.
+        """
+        from convolab.conv.stencil import correlate_stencil
+
+        m = len(self.axes)
+        a0 = self.axes[0]
+        xg = self.x_given
+        if self.trailing or self.axes != tuple(range(a0, a0 + m)) or not xg.flags.c_contiguous:
+            return None
+        if math.prod(self.k.shape[:-m]) != 1 or xg.shape[:-m] != tuple(self.batch_shape):
+            return None
+        k = self.kernel_for_correlation(self.k).reshape(1, *self.ksize)
+        k = np.ascontiguousarray(k, dtype=self.dtype)
+        if self.method == "auto" and planner.plan(self.problem(), k)[0] != "stencil":
+            return None
+        lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
+        x = xg.astype(self.dtype, copy=False).reshape(math.prod(lead), *self.spatial, -1)
+        y = correlate_stencil(x, k, self.pads, self.boundary, self.fill_value, self.stride,
+                              self.dilation, lanes=True)  # fmt: skip
+        return y.reshape(lead + self.out_spatial() + rest)
 
     def _run_swapped(self) -> np.ndarray:
         """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.
