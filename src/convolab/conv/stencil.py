@@ -233,58 +233,70 @@ def _build():  # noqa: C901 - the compiled loops are one unit
     jit = njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 
     @jit
-    def madd(dst, assign, n, w0, s0, w1, s1, w2, s2, w3, s3, m):  # pragma: no cover
-        """``dst[:n] (=|+=) sum_{t<m} w_t s_t[:n]`` for ``m`` in 1..4: one pass, in registers."""
-        if m == 4:
-            if assign:
-                for q in range(n):
-                    dst[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
-            else:
-                for q in range(n):
-                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
-        elif m == 3:
-            if assign:
-                for q in range(n):
-                    dst[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
-            else:
-                for q in range(n):
-                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
-        elif m == 2:
-            if assign:
-                for q in range(n):
-                    dst[q] = w0 * s0[q] + w1 * s1[q]
-            else:
-                for q in range(n):
-                    dst[q] = dst[q] + w0 * s0[q] + w1 * s1[q]
-        elif assign:
+    def madd4(dst, assign, n, base, o, w):  # pragma: no cover
+        """``dst[:n] (=|+=) sum_{t<4} w[t] base[o[t] :][:n]``: four taps in one pass.
+
+        All runs are read from the one array ``base`` at unsigned offsets: the
+        compiler then needs a single overlap check against ``dst`` (it vectorizes
+        a loop with at most 8 such checks) and no negative-index test.
+        """
+        w0, w1, w2, w3 = w[0], w[1], w[2], w[3]
+        o0, o1, o2, o3 = o[0], o[1], o[2], o[3]
+        if assign:
             for q in range(n):
-                dst[q] = w0 * s0[q]
+                u = np.uint64(q)
+                dst[q] = (w0 * base[o0 + u] + w1 * base[o1 + u] + w2 * base[o2 + u]
+                          + w3 * base[o3 + u])  # fmt: skip
         else:
             for q in range(n):
-                dst[q] = dst[q] + w0 * s0[q]
+                u = np.uint64(q)
+                dst[q] = (dst[q] + w0 * base[o0 + u] + w1 * base[o1 + u] + w2 * base[o2 + u]
+                          + w3 * base[o3 + u])  # fmt: skip
 
     @jit
-    def row_taps(dst, assign, src, w, C, sw, dw, n_cols):  # pragma: no cover
-        """``dst[c, l] (=|+=) sum_j w[j] src[(c sw + j dw) C + l]``: one row of taps."""
-        nq = n_cols * C
-        kw = w.shape[0]
-        if sw == 1:
-            step = dw * C
-            for j0 in range(0, kw, 4):
-                m = min(4, kw - j0)
-                s0 = src[j0 * step : j0 * step + nq]
-                s1 = src[(j0 + 1) * step : (j0 + 1) * step + nq] if m > 1 else s0
-                s2 = src[(j0 + 2) * step : (j0 + 2) * step + nq] if m > 2 else s0
-                s3 = src[(j0 + 3) * step : (j0 + 3) * step + nq] if m > 3 else s0
-                w1 = w[j0 + 1] if m > 1 else w[j0]
-                w2 = w[j0 + 2] if m > 2 else w[j0]
-                w3 = w[j0 + 3] if m > 3 else w[j0]
-                madd(dst, assign and j0 == 0, nq, w[j0], s0, w1, s1, w2, s2, w3, s3, m)
-            return
+    def madd9(dst, assign, n, base, o, w):  # pragma: no cover
+        """``dst[:n] (=|+=) sum_{t<9} w[t] base[o[t] :][:n]``: nine taps (a 3x3) in one pass."""
+        w0, w1, w2, w3, w4, w5, w6, w7, w8 = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
+        o0, o1, o2, o3, o4, o5, o6, o7, o8 = o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8]
+        if assign:
+            for q in range(n):
+                u = np.uint64(q)
+                dst[q] = (w0 * base[o0 + u] + w1 * base[o1 + u] + w2 * base[o2 + u]
+                          + w3 * base[o3 + u] + w4 * base[o4 + u] + w5 * base[o5 + u]
+                          + w6 * base[o6 + u] + w7 * base[o7 + u] + w8 * base[o8 + u])  # fmt: skip
+        else:
+            for q in range(n):
+                u = np.uint64(q)
+                dst[q] = (dst[q] + w0 * base[o0 + u] + w1 * base[o1 + u] + w2 * base[o2 + u]
+                          + w3 * base[o3 + u] + w4 * base[o4 + u] + w5 * base[o5 + u]
+                          + w6 * base[o6 + u] + w7 * base[o7 + u] + w8 * base[o8 + u])  # fmt: skip
+
+    @jit
+    def sum_taps(dst, assign, n, base, starts, wts, zero_at, o, w):  # pragma: no cover
+        """``dst[:n] (=|+=) sum_t wts[t] base[starts[t] :][:n]``, up to nine taps a pass.
+
+        A pass of fewer taps reads runs of zeros at ``zero_at`` for the rest (finite:
+        they add exact zeros, so NaN and inf still propagate as defined). ``o`` and
+        ``w`` are scratch for one pass's offsets (uint64) and weights (9 each).
+        """
+        T = starts.shape[0]
+        for g in range(0, T, 9):
+            m = min(9, T - g)
+            for t in range(9):
+                o[t] = np.uint64(starts[g + t] if t < m else zero_at)
+                w[t] = wts[g + t] if t < m else 0
+            if m <= 4:
+                madd4(dst, assign and g == 0, n, base, o, w)
+            else:
+                madd9(dst, assign and g == 0, n, base, o, w)
+
+    @jit
+    def strided_taps(dst, assign, src, w, C, sw, dw, n_cols):  # pragma: no cover
+        """``dst[c, l] (=|+=) sum_j w[j] src[(c sw + j dw) C + l]``: one row of taps, any stride."""
         for c in range(n_cols):
             for lane in range(C):
                 acc = dst.dtype.type(0) if assign else dst[c * C + lane]
-                for j in range(kw):
+                for j in range(w.shape[0]):
                     acc += w[j] * src[(c * sw + j * dw) * C + lane]
                 dst[c * C + lane] = acc
 
@@ -317,20 +329,30 @@ def _build():  # noqa: C901 - the compiled loops are one unit
     @jit
     def rows(x, kb, y, dmap, hmap, wmap, pl, C, sd, sh, sw, dd, dh, dw, fill, b, od, r0, r1,
              v, h, block):  # pragma: no cover  # fmt: skip
-        """Output rows ``r0 .. r1`` of plane ``od`` of input ``b``, ``block`` columns at a time.
-
-        A block of the output row and the runs of input rows it reads stay in L1
-        while every tap is applied.
-        """
+        """Output rows ``r0 .. r1`` of plane ``od`` of input ``b``, ``block`` columns at a time."""
         KD, KH, KW = kb.shape
         n_cols = y.shape[3] // C
         n_pad = wmap.shape[0] * C
         RH = dh * (KH - 1) + 1  # ring slots per kernel plane: every padded row the kernel spans
-        ring = np.empty((KD * RH, n_pad), y.dtype)
+        ring = np.zeros((KD * RH + 1, n_pad), y.dtype)  # the last row stays zero
+        flat = ring.reshape(-1)
+        zero_at = KD * RH * n_pad
         tags = np.full(KD * RH, -1, np.int64)
         separable = v.shape[0] > 0
         span = ((block - 1) * sw + dw * (KW - 1) + 1) * C  # padded lanes a block reads
-        tmp = np.empty(span if separable else 0, y.dtype)
+        tmp = np.zeros(2 * span if separable else 0, y.dtype)  # a run, then zeros
+        # the taps: ring row, lane offset and weight (the vertical ones if rank 1)
+        T = KH if separable else KD * KH * KW
+        slots = np.empty(T, np.int64)
+        offs = np.zeros(T, np.int64)
+        starts = np.empty(T, np.int64)
+        wts = v.copy() if separable else kb.copy().reshape(T)
+        h_starts = np.arange(KW) * (dw * C)
+        o = np.empty(9, np.uint64)
+        w = np.zeros(9, y.dtype)
+        if not separable:
+            for t in range(T):
+                offs[t] = (t % KW) * dw * C
         for r in range(r0, r1):
             dst = y[b, od, r]
             for i_d in range(KD):  # bring the rows in
@@ -341,30 +363,29 @@ def _build():  # noqa: C901 - the compiled loops are one unit
                     if tags[slot] != ph:
                         pad_row(x, b, src_d, hmap[ph], wmap, pl, C, fill, ring[slot])
                         tags[slot] = ph
+            for t in range(T):
+                i_h = t if separable else (t // KW) % KH
+                i_d = 0 if separable else t // (KW * KH)
+                slots[t] = i_d * RH + (r * sh + i_h * dh) % RH
             for c0 in range(0, n_cols, block):
                 nc = min(block, n_cols - c0)
                 out = dst[c0 * C : (c0 + nc) * C]
                 a0 = c0 * sw * C  # first padded lane the block reads
-                if not separable:
-                    first = True
-                    for i_d in range(KD):
-                        for i_h in range(KH):
-                            ring_row = ring[i_d * RH + (r * sh + i_h * dh) % RH]
-                            row_taps(out, first, ring_row[a0:], kb[i_d, i_h], C, sw, dw, nc)
-                            first = False
-                    continue
-                n_in = min(span, n_pad - a0)
-                for i_h in range(0, KH, 4):
-                    m = min(4, KH - i_h)
-                    s0 = ring[(r * sh + i_h * dh) % RH, a0 : a0 + n_in]
-                    s1 = ring[(r * sh + (i_h + 1) * dh) % RH, a0 : a0 + n_in] if m > 1 else s0
-                    s2 = ring[(r * sh + (i_h + 2) * dh) % RH, a0 : a0 + n_in] if m > 2 else s0
-                    s3 = ring[(r * sh + (i_h + 3) * dh) % RH, a0 : a0 + n_in] if m > 3 else s0
-                    w1 = v[i_h + 1] if m > 1 else v[i_h]
-                    w2 = v[i_h + 2] if m > 2 else v[i_h]
-                    w3 = v[i_h + 3] if m > 3 else v[i_h]
-                    madd(tmp, i_h == 0, n_in, v[i_h], s0, w1, s1, w2, s2, w3, s3, m)
-                row_taps(out, True, tmp, h, C, sw, dw, nc)
+                for t in range(T):
+                    starts[t] = slots[t] * n_pad + a0 + offs[t]
+                if separable:
+                    n_in = min(span, n_pad - a0)
+                    sum_taps(tmp, True, n_in, flat, starts, wts, zero_at, o, w)
+                    if sw == 1:
+                        sum_taps(out, True, nc * C, tmp, h_starts, h, span, o, w)
+                    else:
+                        strided_taps(out, True, tmp, h, C, sw, dw, nc)
+                elif sw == 1:
+                    sum_taps(out, True, nc * C, flat, starts, wts, zero_at, o, w)
+                else:
+                    for t in range(0, T, KW):
+                        strided_taps(out, t == 0, flat[starts[t] :], wts[t : t + KW], C, sw,
+                                     dw, nc)  # fmt: skip
 
     return rows
 
