@@ -181,3 +181,59 @@ def test_property_stencil_equals_direct_and_the_oracle(case):
         np.testing.assert_allclose(got, want, rtol=0, atol=2 * conv_atol(x, k, x.dtype, 2.5))
     assert_conv_close(convolab.correlate(x, k, method="stencil", **kw), correlate_ref(x, k, **kw),
                       x, k, fill_value=kw["fill_value"])  # fmt: skip
+
+
+def test_channels_last_images_take_the_stencil_in_place(monkeypatch):
+    calls = []
+    real = stencil.correlate_stencil
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("lanes", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stencil, "correlate_stencil", spy)
+    x, k = _data((2, 160, 150, 3), (5, 5), "float32", seed=6)
+    for boundary in BOUNDARIES:
+        got = convolab.correlate(x, k, "same", boundary=boundary, axes=(1, 2))
+        want = convolab.correlate(x, k, "same", boundary=boundary, axes=(1, 2), method="direct")
+        assert got.shape == x.shape and got.flags.c_contiguous
+        assert_conv_close(got, want, x, k)
+    assert calls == [True] * len(BOUNDARIES)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_gradient_norm_is_the_norm_of_two_correlations(boundary, dtype):
+    rng = np.random.default_rng(7)
+    img = (rng.random((33, 40, 3)) * 200).astype(dtype)
+    kx = np.outer([1.0, 2, 1], [-1.0, 0, 1])
+    for ky, shape in ((kx.T.copy(), img.shape), (rng.standard_normal((3, 3)), img.shape[:2])):
+        x = img if len(shape) == 3 else img[..., 0]
+        fdt = np.float32 if dtype == "float32" else np.float64
+        got = stencil.gradient_norm(x, kx.astype(fdt), ky.astype(fdt), boundary)
+        per_channel = (...,) + (None,) * (x.ndim - 2)  # a 1-wide kernel axis over the channels
+        gx = correlate_ref(x, kx[per_channel], "same", boundary=boundary)
+        gy = correlate_ref(x, ky[per_channel], "same", boundary=boundary)
+        assert got.dtype == fdt and got.shape == x.shape
+        np.testing.assert_allclose(got, np.hypot(gx, gy), rtol=1e-5, atol=1e-3)
+
+
+def test_gradient_norm_overflow_nan_and_inf():
+    kx = np.outer([1.0, 2, 1], [-1.0, 0, 1]).astype(np.float32)
+    x = np.full((9, 10), 1e20, np.float32)
+    x[:, 5:] = -1e20
+    x[6:] = 3e20  # squares overflow float32: hypot
+    got = stencil.gradient_norm(x, kx, kx.T.copy(), "reflect")
+    want = np.hypot(correlate_ref(x, kx, "same", boundary="reflect"),
+                    correlate_ref(x, kx.T, "same", boundary="reflect"))  # fmt: skip
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    x = np.zeros((6, 7), np.float32)
+    x[2, 2], x[4, 5] = np.nan, np.inf
+    got = stencil.gradient_norm(x, kx, kx.T.copy(), "constant")
+    with np.errstate(invalid="ignore"):
+        gx = correlate_ref(x, kx, "same")
+        gy = correlate_ref(x, kx.T, "same")
+        want = np.sqrt(gx * gx + gy * gy)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.array_equal(np.isinf(got), np.isinf(want))

@@ -649,6 +649,12 @@ def edges(
     a = _as_image(img)
     make = getattr(_kernels, operator)
     kx, ky = _as_kernel(make("x"), a), _as_kernel(make("y"), a)
+    if not return_direction:  # both correlations and the norm in one pass, where it applies
+        from convolab.conv.stencil import gradient_norm
+
+        mag = gradient_norm(a, kx, ky, boundary)
+        if mag is not None:
+            return mag
     gx = _filter_planes(a, kx, "same", boundary)
     gy = _filter_planes(a, ky, "same", boundary)
     direction = None

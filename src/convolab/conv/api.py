@@ -312,13 +312,13 @@ class _Normalized:
         xg = self.x_given
         if self.trailing or self.axes != tuple(range(a0, a0 + m)) or not xg.flags.c_contiguous:
             return None
-        if math.prod(self.k.shape[:-m]) != 1 or xg.shape[:-m] != tuple(self.batch_shape):
+        lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
+        if math.prod(self.k.shape[:-m]) != 1 or lead + rest != tuple(self.batch_shape):
             return None
         k = self.kernel_for_correlation(self.k).reshape(1, *self.ksize)
         k = np.ascontiguousarray(k, dtype=self.dtype)
         if self.method == "auto" and planner.plan(self.problem(), k)[0] != "stencil":
             return None
-        lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
         x = xg.astype(self.dtype, copy=False).reshape(math.prod(lead), *self.spatial, -1)
         y = correlate_stencil(x, k, self.pads, self.boundary, self.fill_value, self.stride,
                               self.dilation, lanes=True)  # fmt: skip

@@ -32,9 +32,17 @@ import numpy as np
 from convolab.conv import _compiled
 from convolab.conv._parallel import n_workers, run_tasks
 from convolab.conv.direct import border_index
-from convolab.conv.padding import output_length
+from convolab.conv.padding import check_boundary, mode_pads, output_length
 
-__all__ = ["MAX_SIDE", "applies", "correlate_stencil", "cost_ns", "rank1_factors"]
+__all__ = [
+    "MAX_SIDE",
+    "applies",
+    "correlate_stencil",
+    "cost_ns",
+    "gradient_norm",
+    "rank1_factors",
+    "taps_per_output",
+]
 
 # --- cost constants, measured on the reference machine (2-core AMD EPYC, AVX-512, 2048^2
 # float32 'same', zero border, one call on two threads; benchmarks/RESULTS.md "stencil") -----
@@ -125,10 +133,15 @@ def correlate_stencil(
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
     lanes: bool = False,
+    norm_with: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Correlate every input of ``x`` with ``k`` over 2 or 3 axes, one compiled pass.
 
     .. math:: y[b, n] = \sum_i k[b, i]\, x_{pad}[b, n s + i d]
+
+    With ``norm_with`` (a second kernel ``k'`` of the same shape) the result is
+    the Euclidean norm :math:`\sqrt{y^2 + y'^2}` of the two correlations (a
+    gradient magnitude), computed in the same pass.
 
     Parameters
     ----------
@@ -143,6 +156,8 @@ def correlate_stencil(
     lanes : bool
         ``x``'s last axis is not convolved: every one of its ``C`` lanes is
         filtered alike (the channels of an interleaved image).
+    norm_with : ndarray, shape like ``k``, optional
+        The second kernel of a norm (:func:`math.hypot` where the squares overflow).
 
     Returns
     -------
@@ -184,29 +199,70 @@ def correlate_stencil(
     x4 = x.reshape(B, *spatial[:2], spatial[2] * C)
     y4 = y.reshape(B, *out[:2], out[2] * C)
     k4 = k.reshape(k.shape[0], *ksize)
+    two = norm_with is not None
+    k4b = np.ascontiguousarray(norm_with, dtype=dtype).reshape(k4.shape) if two else k4
     maps = [
         border_index(n, b, boundary, 0, n + b + a).astype(np.int64)
         for n, (b, a) in zip(spatial, pads)
     ]
     fill = dtype.type(fill_value) if boundary == "constant" else dtype.type(0)
     shared = k.shape[0] == 1
-    factors = [rank1_factors(kb[0]) if ksize[0] == 1 else None for kb in k4[:1 if shared else B]]
+    factors = [
+        [rank1_factors(kb[0]) if ksize[0] == 1 else None for kb in kk[: 1 if shared else B]]
+        for kk in (k4, k4b)
+    ]
     empty = np.zeros(0, dtype=dtype)
+    nothing = np.zeros((0, 0, 0), dtype=dtype)
 
     block = max(1, _BLOCK_BYTES // (dtype.itemsize * C))
     bands = _bands(B * out[0], out[1], y.size)
     tasks = [(b, od, r0, r1) for b in range(B) for od in range(out[0]) for r0, r1 in bands]
 
     def run(b: int, od: int, r0: int, r1: int) -> None:
-        kb = k4[0 if shared else b]
-        f = factors[0 if shared else b]
-        v, h = f if f is not None else (empty, empty)
-        loops(x4, kb, y4, maps[0], maps[1], maps[2], pads[2][0], C, stride[0], stride[1], stride[2],
-              dilation[0], dilation[1], dilation[2], fill, b, od, r0, r1, v, h, block)  # fmt: skip
+        i = 0 if shared else b
+        v, h = factors[0][i] or (empty, empty)
+        v2, h2 = factors[1][i] or (empty, empty)
+        loops(x4, k4[i], y4, maps[0], maps[1], maps[2], pads[2][0], C, stride[0], stride[1],
+              stride[2], dilation[0], dilation[1], dilation[2], fill, b, od, r0, r1, v, h, block,
+              k4b[i] if two else nothing, v2, h2)  # fmt: skip
 
     parallel = y.size >= _PARALLEL_MIN_OUTPUTS and len(tasks) > 1
     run_tasks(run, tasks, parallel=parallel)
     return y
+
+
+def gradient_norm(
+    img: np.ndarray, kx: np.ndarray, ky: np.ndarray, boundary: str
+) -> np.ndarray | None:
+    r"""``sqrt((img ⋆ kx)^2 + (img ⋆ ky)^2)``, ``same`` mode over axes 0 and 1, in one pass.
+
+    ``img`` is ``(rows, columns)`` or ``(rows, columns, channels)`` (each
+    channel alike); ``kx`` and ``ky`` are 2D kernels of one shape. Returns None
+    where the method does not apply (no Numba, a kernel too large), so that the
+    caller takes two correlations instead. float32 stays float32; other inputs
+    compute in float64.
+
+    Shape: the result has ``img``'s shape.
+
+    >>> img = np.zeros((4, 4)); img[:, 2:] = 1.0
+    >>> sobel_x = np.outer([1.0, 2, 1], [-1.0, 0, 1])
+    >>> g = gradient_norm(img, sobel_x, sobel_x.T.copy(), "edge")
+    >>> g is None or g[0].tolist() == [0.0, 4.0, 4.0, 0.0]
+    True
+    """
+    boundary = check_boundary(boundary)
+    dtype = np.result_type(img.dtype, kx.dtype, ky.dtype)
+    dtype = dtype if dtype.kind == "f" and dtype.itemsize in (4, 8) else np.dtype(np.float64)
+    if kx.shape != ky.shape or kx.ndim != 2 or img.ndim not in (2, 3):
+        return None
+    if not applies(2, kx.shape, dtype):
+        return None
+    x = np.ascontiguousarray(img, dtype=dtype)
+    x = x.reshape(1, *img.shape[:2], -1)
+    pads = tuple(mode_pads("same", n) for n in kx.shape)
+    y = correlate_stencil(x, kx[None], pads, boundary, 0, (1, 1), (1, 1), lanes=True,
+                          norm_with=ky[None])  # fmt: skip
+    return y.reshape(img.shape)
 
 
 def _bands(planes: int, rows: int, size: int) -> list[tuple[int, int]]:
@@ -228,6 +284,8 @@ def _loops():
 
 
 def _build():  # noqa: C901 - the compiled loops are one unit
+    import math
+
     from numba import njit
 
     jit = njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
@@ -327,9 +385,69 @@ def _build():  # noqa: C901 - the compiled loops are one unit
                 dest[c * C + lane] = fill if sc < 0 else src[sc * C + lane]
 
     @jit
+    def tap_table(kb, v, dw, C):  # pragma: no cover
+        """Per tap of a pass over the ring: kernel plane, kernel row, lane offset, weight."""
+        KD, KH, KW = kb.shape
+        rank1 = v.shape[0] > 0
+        T = KH if rank1 else KD * KH * KW
+        plane = np.zeros(T, np.int64)
+        krow = np.arange(T)
+        offs = np.zeros(T, np.int64)
+        if not rank1:
+            for t in range(T):
+                plane[t] = t // (KW * KH)
+                krow[t] = (t // KW) % KH
+                offs[t] = (t % KW) * dw * C
+        wts = v.copy() if rank1 else kb.copy().reshape(T)
+        return plane, krow, offs, wts
+
+    @jit
+    def block_of(out, nc, a0, r, sh, dh, RH, n_pad, flat, zero_at, table, h, tmp, span,
+                 starts, sw, dw, C, o, w):  # pragma: no cover  # fmt: skip
+        """``nc`` columns of one output row of one kernel, from the padded rows in the ring."""
+        plane, krow, offs, wts = table
+        T = wts.shape[0]
+        for t in range(T):
+            starts[t] = (plane[t] * RH + (r * sh + krow[t] * dh) % RH) * n_pad + a0 + offs[t]
+        KW = h.shape[0]
+        if KW > 0:  # rank 1: the vertical sum into tmp, then the horizontal one
+            n_in = min(span, n_pad - a0)
+            sum_taps(tmp, True, n_in, flat, starts, wts, zero_at, o, w)
+            if sw == 1:
+                h_starts = np.arange(KW) * (dw * C)
+                sum_taps(out, True, nc * C, tmp, h_starts, h, span, o, w)
+            else:
+                strided_taps(out, True, tmp, h, C, sw, dw, nc)
+        elif sw == 1:
+            sum_taps(out, True, nc * C, flat, starts, wts, zero_at, o, w)
+        else:
+            kw = T // (plane[T - 1] + 1) // (krow.max() + 1)
+            for t in range(0, T, kw):
+                strided_taps(out, t == 0, flat[starts[t] :], wts[t : t + kw], C, sw, dw, nc)
+
+    @jit
+    def norm_into(a, b, n, scratch):  # pragma: no cover
+        """``a[:n] = sqrt(a^2 + b^2)``, with :func:`math.hypot` where the squares overflow."""
+        overflow = 0
+        for q in range(n):
+            s = a[q] * a[q] + b[q] * b[q]
+            scratch[q] = np.sqrt(s)
+            overflow += s == np.inf
+        if overflow:
+            for q in range(n):
+                if scratch[q] == np.inf:
+                    scratch[q] = math.hypot(a[q], b[q])
+        for q in range(n):
+            a[q] = scratch[q]
+
+    @jit
     def rows(x, kb, y, dmap, hmap, wmap, pl, C, sd, sh, sw, dd, dh, dw, fill, b, od, r0, r1,
-             v, h, block):  # pragma: no cover  # fmt: skip
-        """Output rows ``r0 .. r1`` of plane ``od`` of input ``b``, ``block`` columns at a time."""
+             v, h, block, kb2, v2, h2):  # pragma: no cover  # fmt: skip
+        """Output rows ``r0 .. r1`` of plane ``od`` of input ``b``, ``block`` columns at a time.
+
+        With a second kernel ``kb2`` (non-empty), the output is the Euclidean norm
+        of the two correlations, computed in the same pass.
+        """
         KD, KH, KW = kb.shape
         n_cols = y.shape[3] // C
         n_pad = wmap.shape[0] * C
@@ -338,21 +456,17 @@ def _build():  # noqa: C901 - the compiled loops are one unit
         flat = ring.reshape(-1)
         zero_at = KD * RH * n_pad
         tags = np.full(KD * RH, -1, np.int64)
-        separable = v.shape[0] > 0
         span = ((block - 1) * sw + dw * (KW - 1) + 1) * C  # padded lanes a block reads
-        tmp = np.zeros(2 * span if separable else 0, y.dtype)  # a run, then zeros
-        # the taps: ring row, lane offset and weight (the vertical ones if rank 1)
-        T = KH if separable else KD * KH * KW
-        slots = np.empty(T, np.int64)
-        offs = np.zeros(T, np.int64)
-        starts = np.empty(T, np.int64)
-        wts = v.copy() if separable else kb.copy().reshape(T)
-        h_starts = np.arange(KW) * (dw * C)
+        tmp = np.zeros(2 * span, y.dtype)  # a run of vertical sums, then zeros
+        table = tap_table(kb, v, dw, C)
+        starts = np.empty(table[3].shape[0], np.int64)
         o = np.empty(9, np.uint64)
         w = np.zeros(9, y.dtype)
-        if not separable:
-            for t in range(T):
-                offs[t] = (t % KW) * dw * C
+        two = kb2.size > 0
+        table2 = tap_table(kb2 if two else kb, v2, dw, C)
+        starts2 = np.empty(table2[3].shape[0], np.int64)
+        acc2 = np.empty(block * C if two else 0, y.dtype)
+        scratch = np.empty(block * C if two else 0, y.dtype)
         for r in range(r0, r1):
             dst = y[b, od, r]
             for i_d in range(KD):  # bring the rows in
@@ -363,29 +477,16 @@ def _build():  # noqa: C901 - the compiled loops are one unit
                     if tags[slot] != ph:
                         pad_row(x, b, src_d, hmap[ph], wmap, pl, C, fill, ring[slot])
                         tags[slot] = ph
-            for t in range(T):
-                i_h = t if separable else (t // KW) % KH
-                i_d = 0 if separable else t // (KW * KH)
-                slots[t] = i_d * RH + (r * sh + i_h * dh) % RH
             for c0 in range(0, n_cols, block):
                 nc = min(block, n_cols - c0)
                 out = dst[c0 * C : (c0 + nc) * C]
                 a0 = c0 * sw * C  # first padded lane the block reads
-                for t in range(T):
-                    starts[t] = slots[t] * n_pad + a0 + offs[t]
-                if separable:
-                    n_in = min(span, n_pad - a0)
-                    sum_taps(tmp, True, n_in, flat, starts, wts, zero_at, o, w)
-                    if sw == 1:
-                        sum_taps(out, True, nc * C, tmp, h_starts, h, span, o, w)
-                    else:
-                        strided_taps(out, True, tmp, h, C, sw, dw, nc)
-                elif sw == 1:
-                    sum_taps(out, True, nc * C, flat, starts, wts, zero_at, o, w)
-                else:
-                    for t in range(0, T, KW):
-                        strided_taps(out, t == 0, flat[starts[t] :], wts[t : t + KW], C, sw,
-                                     dw, nc)  # fmt: skip
+                block_of(out, nc, a0, r, sh, dh, RH, n_pad, flat, zero_at, table, h, tmp, span,
+                         starts, sw, dw, C, o, w)  # fmt: skip
+                if two:
+                    block_of(acc2, nc, a0, r, sh, dh, RH, n_pad, flat, zero_at, table2, h2, tmp,
+                             span, starts2, sw, dw, C, o, w)  # fmt: skip
+                    norm_into(out, acc2, nc * C, scratch)
 
     return rows
 
