@@ -252,10 +252,12 @@ def _stencil(p: Problem, k: np.ndarray | None) -> tuple[float, str] | None:
     from convolab.conv import stencil
 
     dtype = np.dtype(f"f{p.itemsize}") if not p.complex and p.itemsize in (4, 8) else None
-    if dtype is None or not stencil.applies(len(p.kernel), p.kernel, dtype):
+    if dtype is None or not stencil.applies(len(p.kernel), p.kernel, dtype, rank1=True):
         return None
     rank1 = len(p.kernel) == 2 and k is not None
     rank1 = rank1 and all(stencil.rank1_factors(kb) is not None for kb in k[:4])
+    if not stencil.applies(len(p.kernel), p.kernel, dtype, rank1=rank1):
+        return None
     taps = stencil.taps_per_output(p.kernel, rank1)
     nout = p.batch * prod(p.out)
     rows = p.batch * prod(p.out[:-1])

@@ -36,6 +36,7 @@ from convolab.conv.padding import check_boundary, mode_pads, output_length
 
 __all__ = [
     "MAX_SIDE",
+    "MAX_SIDE_RANK1",
     "applies",
     "correlate_stencil",
     "cost_ns",
@@ -44,18 +45,22 @@ __all__ = [
     "taps_per_output",
 ]
 
-# --- cost constants, measured on the reference machine (2-core AMD EPYC, AVX-512, 2048^2
-# float32 'same', zero border, one call on two threads; benchmarks/RESULTS.md "stencil") -----
+# --- cost constants, measured on the reference machine (2-core AMD EPYC, AVX-512), 2048^2
+# float32, 'same', as CPU time of one thread (the machine was shared: wall times were not
+# reliable): 1x1 2.6 ms, 3x3 4.2-4.5 ms, 7x7 10.9-11.1 ms, i.e. 0.7 ns per output and 0.04
+# ns per tap and output; float64 twice that. Two threads: divided by planner.PARALLEL. ----
 #: Per output element: reading its input and writing it (ns), by item size.
-OUTPUT_NS = {4: 0.22, 8: 0.45}
+OUTPUT_NS = {4: 0.7, 8: 1.4}
 #: Per tap and output element, vectorized multiply-add from cache (ns), by item size.
-TAP_NS = {4: 0.030, 8: 0.060}
-#: Per output row (Python-free loop overheads, ring bookkeeping) (ns).
+TAP_NS = {4: 0.04, 8: 0.08}
+#: Per output row (loop set-up, ring bookkeeping) (ns).
 ROW_NS = 150.0
 #: Per call: argument checks, task list, waking the threads (ns).
 CALL_NS = 30_000.0
-#: Largest kernel side the method takes (the ring holds ``d (k - 1) + 1`` padded rows).
-MAX_SIDE = 31
+#: Largest kernel side the method takes: any kernel, and a rank-1 kernel (two 1D sums; the
+#: ring holds ``d (k - 1) + 1`` padded rows). Beyond ~11 x 11 taps FFT overlap-save is faster.
+MAX_SIDE = 11
+MAX_SIDE_RANK1 = 31
 #: Output elements below which one thread does all the work.
 _PARALLEL_MIN_OUTPUTS = 1 << 15
 #: Bytes of an output row computed at a time. Each pass over a block costs ~40 ns of set-up:
@@ -68,8 +73,11 @@ _BANDS_PER_WORKER = 4
 _LOOPS = None  # the compiled loops; False when Numba is missing
 
 
-def applies(ndim: int, kernel: tuple[int, ...], dtype: np.dtype) -> bool:
+def applies(ndim: int, kernel: tuple[int, ...], dtype: np.dtype, rank1: bool = False) -> bool:
     """Whether the stencil method handles this problem (2D or 3D, real float, small kernel).
+
+    ``rank1``: the kernel is ``outer(v, h)`` (:func:`rank1_factors`), which allows
+    larger sides.
 
     >>> applies(2, (3, 3), np.dtype(np.float32)) == _compiled.available()
     True
@@ -80,7 +88,7 @@ def applies(ndim: int, kernel: tuple[int, ...], dtype: np.dtype) -> bool:
         ndim in (2, 3)
         and np.dtype(dtype).kind == "f"
         and np.dtype(dtype).itemsize in (4, 8)
-        and max(kernel) <= MAX_SIDE
+        and max(kernel) <= (MAX_SIDE_RANK1 if rank1 and ndim == 2 else MAX_SIDE)
         and _loops() is not False
     )
 
@@ -118,7 +126,7 @@ def cost_ns(out_elements: int, rows: int, taps: int, itemsize: int, parallel: fl
     ``taps`` is ``k_r + k_c`` for a rank-1 2D kernel, the number of taps otherwise.
 
     >>> round(cost_ns(2048 * 2048, 2048, 9, 4, 1.0) / 1e6, 1)
-    2.4
+    4.7
     """
     per = OUTPUT_NS.get(itemsize, OUTPUT_NS[8]) + taps * TAP_NS.get(itemsize, TAP_NS[8])
     return (out_elements * per + rows * ROW_NS) / parallel + CALL_NS
