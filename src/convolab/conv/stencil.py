@@ -5,8 +5,8 @@ every tap while a few rows are in cache. Output rows are computed one at a
 time: the input rows the kernel needs are padded once each into a small *ring*
 of rows (the boundary rule applied by the closed-form index maps of
 :func:`convolab.conv.direct.border_index`, so the image is never copied whole),
-and each output row is then a sum of shifted runs of those rows, four taps per
-pass, vectorized along the row. A rank-1 kernel ``k = v h^T`` (a Gaussian, a
+and each output row is then a sum of shifted runs of those rows, up to nine
+taps per pass (a 3x3 in one), vectorized along the row. A rank-1 kernel ``k = v h^T`` (a Gaussian, a
 box, Sobel) runs as a vertical sum into one row buffer, then a horizontal sum
 from it: ``k_r + k_c`` multiply-adds per output instead of ``k_r k_c``.
 
