@@ -10,18 +10,22 @@ loops through one :class:`LazyLoops`, which builds them on first need:
   ``tools/generate_blocked_kernels.py``);
 * ``activation``, ``norm``, ``pool``, ``optim``: ReLU's backward, batch normalization,
   max pooling and Adam's update, each in one or two passes;
+* ``stencil``: the one-pass row loop of the ``stencil`` method (small 2D/3D kernels;
+  the functions in ``stencil_loops.py``, module-level so that the disk cache finds them);
 * ``spin``: the spin-wait of the engine's opt-in spinning team (``CONVOLAB_SPIN=1``).
 
 **When they load.** Loading compiled loops from Numba's disk cache costs about 0.3 s to
 import Numba, 0.4 s for its first function and 0.1 s for each one after (measured on
 the 2-core machine of ``benchmarks/RESULTS.md``): a hundred times the call that asks for
 them. Under the default policy (``CONVOLAB_JIT=lazy``) a loop loads in the calling
-thread when a call first needs it, except where NumPy does nearly as well (the 1D
-short-kernel loop: ``numpy.correlate`` is within 15-25% of it): that loop serves once
-something else has loaded it, :func:`load_all` or the layers (whose loops are 2-4x
-faster than their NumPy forms and load with it), so that a first ``correlate`` in a
-fresh process runs at NumPy speed instead of waiting 1 s for Numba.
-``CONVOLAB_JIT=eager`` loads that one on first need too; ``CONVOLAB_JIT=off`` (or
+thread when a call first needs it, except two ``optional`` ones whose NumPy forms serve
+well enough for a first call: the 1D short-kernel loop (``numpy.correlate`` is within
+15-25% of it) and the stencil method's row loop (the other methods are 1.5-3x slower on
+small 2D kernels, but its load costs 100-400 such calls). Those serve once loaded, by
+:func:`load_all` (:func:`convolab.runtime.load_compiled`, which ``convolab lab`` calls
+before it serves) or, for the stencil loop, by ``method="stencil"``, so that a first
+``correlate`` in a fresh process runs at NumPy speed instead of waiting 1 s for Numba.
+``CONVOLAB_JIT=eager`` loads them on first need too; ``CONVOLAB_JIT=off`` (or
 ``CONVOLAB_NO_NUMBA=1``) never loads any. Loading in a background thread while the
 NumPy form serves was measured and rejected: the loader holds the GIL for most of the
 second it takes, so the calls it should have spared ran 1.2-1.4 s, no faster
@@ -36,10 +40,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["LazyLoops", "load_all", "numba_installed", "policy"]
+__all__ = ["LazyLoops", "generation", "load_all", "numba_installed", "policy"]
 
 POLICIES = ("lazy", "eager", "off")
 _NUMBA: bool | None = None  # whether Numba is installed (found, not imported)
+_GENERATION = 0  # how many loops have loaded in this process
 
 
 def policy() -> str:
@@ -122,7 +127,20 @@ class LazyLoops:
                 except Exception as exc:  # a compiler error: the NumPy forms serve
                     self.error = exc
                     self._value = False
+                if self._value:
+                    global _GENERATION
+                    _GENERATION += 1
         return self._value or None
+
+
+def generation() -> int:
+    """How many loops have loaded in this process so far: what a method may offer changes
+    when it does (the planner keeps its remembered plans per generation).
+
+    >>> isinstance(generation(), int)
+    True
+    """
+    return _GENERATION
 
 
 def load_all() -> bool:
@@ -131,7 +149,7 @@ def load_all() -> bool:
     >>> isinstance(load_all(), bool)
     True
     """
-    from convolab._jit import activation, blocked, conv1d, norm, optim, pool  # noqa: F401
+    from convolab._jit import activation, blocked, conv1d, norm, optim, pool, stencil
 
-    modules = (activation, blocked, conv1d, norm, optim, pool)
+    modules = (activation, blocked, conv1d, norm, optim, pool, stencil)
     return all(module.LOOPS.load() is not None for module in modules)

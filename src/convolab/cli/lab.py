@@ -71,6 +71,9 @@ def lab(port: int, host: str, model_path: str | None, data_folders: tuple[str, .
     config = LabConfig(model=Path(model_path) if model_path else None,
                        data_folders=tuple(Path(f) for f in data_folders))  # fmt: skip
     app = create_app(config)
+    from convolab.runtime import load_compiled
+
+    load_compiled()  # a long-running server: every compiled loop serves from the first request
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     shown = f"[{host}]" if ":" in host else host
 

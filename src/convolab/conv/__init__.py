@@ -3,8 +3,8 @@
 :func:`convolve`, :func:`correlate` (N-d, modes, boundaries, stride, dilation,
 ``axes`` broadcasting) and :func:`conv_nd` (the batched multi-channel layer op, with its adjoint
 :func:`conv_transpose_nd`)
-validate and normalize their arguments, then dispatch to one of four methods
-(``direct``, ``fft``, ``separable``, ``gemm``) chosen by :func:`choose_method`.
+validate and normalize their arguments, then dispatch to one of five methods
+(``direct``, ``fft``, ``separable``, ``gemm``, ``stencil``) chosen by :func:`choose_method`.
 """
 
 from convolab.conv.api import (

@@ -173,6 +173,7 @@ class _Normalized:
         self.flip = flip
 
         self.trailing = axes == tuple(range(x.ndim - m, x.ndim))
+        self.x_given = x  # before its axes move: an image's channels may stay where they are
         if not self.trailing:
             x = np.moveaxis(x, axes, range(-m, 0))
             k = np.moveaxis(k, axes, range(-m, 0))
@@ -242,6 +243,10 @@ class _Normalized:
         m = len(self.axes)
         if self.swap:
             return self._run_swapped()
+        if self.method in ("auto", "stencil"):
+            y = self._run_channels_last()
+            if y is not None:
+                return y
         x, k = self.flat()
         method = self.method
         problem = self.problem()
@@ -250,6 +255,32 @@ class _Normalized:
         y = methods.get(method).run(x, k, problem)
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
+
+    def _run_channels_last(self) -> np.ndarray | None:
+        """Consecutive convolved axes followed by broadcast ones (an image's channels):
+        the stencil method filters them in place, without moving them to the front.
+
+        None when that layout does not apply or another method is cheaper.
+        """
+        from convolab.conv.methods.stencil import correlate_stencil
+
+        m = len(self.axes)
+        a0 = self.axes[0]
+        xg = self.x_given
+        if self.trailing or self.axes != tuple(range(a0, a0 + m)) or not xg.flags.c_contiguous:
+            return None
+        lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
+        if math.prod(self.k.shape[:-m]) != 1 or lead + rest != tuple(self.batch_shape):
+            return None
+        k = self.kernel_for_correlation(self.k).reshape(1, *self.ksize)
+        k = np.ascontiguousarray(k, dtype=self.dtype)
+        problem = self.problem()
+        if self.method == "auto" and planner.plan(problem, k)[0] != "stencil":
+            return None
+        x = xg.astype(self.dtype, copy=False).reshape(math.prod(lead), *self.spatial, -1)
+        y = correlate_stencil(x, k, self.pads, self.boundary, self.fill_value, self.stride,
+                              self.dilation, lanes=True)  # fmt: skip
+        return y.reshape(lead + self.out + rest)
 
     def _run_swapped(self) -> np.ndarray:
         """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.
@@ -306,9 +337,10 @@ _COMMON_DOC = """
     axes : int, tuple of int or None
         Axes to convolve over (default: all); the others broadcast between ``x``
         and ``k``, as in :func:`scipy.signal.fftconvolve`.
-    method : {'auto', 'direct', 'fft', 'separable', 'gemm'}
+    method : {'auto', 'direct', 'fft', 'separable', 'gemm', 'stencil'}
         Algorithm; all give the same result to rounding. ``auto`` asks
-        :func:`choose_method`.
+        :func:`choose_method`. ``stencil`` (2D and 3D, real data, needs Numba) is
+        the one-pass compiled loop for small kernels.
 
     Returns
     -------
@@ -413,7 +445,7 @@ def choose_method(
     (like :func:`scipy.signal.choose_conv_method`) and the fastest is returned.
 
     >>> method, reason = choose_method(np.ones((512, 512)), np.ones((3, 3)), mode="same")
-    >>> method in ("direct", "separable", "fft", "gemm") and isinstance(reason, str)
+    >>> method in ("direct", "separable", "fft", "gemm", "stencil") and isinstance(reason, str)
     True
     """
     if op not in ("correlate", "convolve"):
@@ -431,7 +463,9 @@ def choose_method(
 
     timings = {}
     for method in described.candidates or methods.names():
-        run = methods.get(method).run
+        run, estimate = methods.get(method).run, methods.get(method).estimate
+        if estimate(described, kf) is None:  # the method does not apply to this problem
+            continue
         best = np.inf
         for _ in range(3):
             t0 = time.perf_counter()

@@ -144,6 +144,32 @@ LAYER_SHIFT_ADD_NS = 1.1
 #: A compiled loop is taken only when it is expected 20% faster than the NumPy layout.
 LAYER_COMPILED_MARGIN = 0.8
 
+# --- the stencil method: small 2D/3D kernels in one compiled pass ---------------------------
+# Measured on the reference machine (2-core AMD EPYC, AVX-512), 2048^2 float32, 'same', as CPU
+# time of one thread (the machine was shared: wall times were not reliable): 1x1 2.6 ms, 3x3
+# 4.2-4.5 ms, 7x7 10.9-11.1 ms, i.e. 0.7 ns per output and 0.04 ns per tap and output; float64
+# twice that. Two threads: divided by PARALLEL.
+#: Per output element: reading its input and writing it (ns), by item size.
+STENCIL_OUTPUT_NS = {4: 0.7, 8: 1.4}
+#: Per tap and output element, vectorized multiply-add from cache (ns), by item size.
+STENCIL_TAP_NS = {4: 0.04, 8: 0.08}
+#: Per output row (loop set-up, ring bookkeeping) (ns).
+STENCIL_ROW_NS = 150.0
+#: Per call: argument checks, task list, waking the threads (ns).
+STENCIL_CALL_NS = 30_000.0
+#: Largest kernel side the method takes: any kernel, and a rank-1 kernel (two 1D sums; the
+#: ring holds ``d (k - 1) + 1`` padded rows). Beyond ~11 x 11 taps FFT overlap-save is faster.
+STENCIL_MAX_SIDE = 11
+STENCIL_MAX_SIDE_RANK1 = 31
+#: Output elements below which one thread does all the work.
+STENCIL_PARALLEL_MIN_OUTPUTS = 1 << 15
+#: Bytes of an output row computed at a time. Each pass over a block costs ~40 ns of set-up:
+#: on 2048^2 float32 (one thread, CPU ms) blocks of 1, 2, 4 KiB and whole rows took 3x3
+#: 10.8 / 9.1 / 7.2 / 4.6, 7x7 33 / 22 / 17 / 11.5; very wide rows are still cut.
+STENCIL_BLOCK_BYTES = 16384
+#: Row bands per thread (a late helper leaves less imbalance behind).
+STENCIL_BANDS_PER_WORKER = 4
+
 # --- the planner's memory ---------------------------------------------------------------------
 #: Plans are remembered for this many recent (problem, kernel) pairs, kernels up to
 #: ``PLAN_CACHE_MAX_TAPS``: the same filter on many images is planned (and its kernel

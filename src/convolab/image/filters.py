@@ -60,27 +60,16 @@ def _engine(op: str):
     return convolab.correlate if op == "correlate" else convolab.convolve
 
 
-def _to_planes(a: np.ndarray) -> np.ndarray:
-    """Gray ``(rows, columns)`` as is; colour ``(rows, columns, c)`` as planes ``(c, rows, cols)``.
-
-    The engine then slides the kernel over contiguous rows (one transposing copy
-    costs far less than strided access in every tap).
-    """
-    return a if a.ndim == 2 else np.ascontiguousarray(np.moveaxis(a, -1, 0))
-
-
-def _from_planes(p: np.ndarray, ndim: int) -> np.ndarray:
-    return p if ndim == 2 else np.ascontiguousarray(np.moveaxis(p, 0, -1))
-
-
 def _filter_planes(
-    p: np.ndarray, k: np.ndarray, mode: str = "same", op: str = "correlate", **options: Any
+    a: np.ndarray, k: np.ndarray, mode: str = "same", op: str = "correlate", **options: Any
 ) -> np.ndarray:
-    """The engine over the last two axes of ``p``; the leading axis (if any) broadcasts.
+    """The engine over the two spatial axes of ``(rows, columns[, channels])``; channels
+    broadcast and stay interleaved: the engine's stencil method filters them in place
+    (other methods move them to the front and back themselves).
 
     ``options`` are the engine's: ``boundary``, ``fill_value``, ``method``.
     """
-    return _engine(op)(p, k, mode, axes=(-2, -1), **options)
+    return _engine(op)(a, k, mode, axes=(0, 1), **options)
 
 
 def filter(  # noqa: A001 - the natural name; shadows the builtin only inside this module
@@ -153,10 +142,7 @@ def filter(  # noqa: A001 - the natural name; shadows the builtin only inside th
             f"the kernel ({k.shape[0]} x {k.shape[1]}) is larger than the image "
             f"({a.shape[0]} x {a.shape[1]}): mode 'valid' has no position where it fits"
         )
-    y = _filter_planes(
-        _to_planes(a), k, mode, op, boundary=boundary, fill_value=fill_value, method=method
-    )
-    return _from_planes(y, a.ndim)
+    return _filter_planes(a, k, mode, op, boundary=boundary, fill_value=fill_value, method=method)
 
 
 def blur(
@@ -167,11 +153,12 @@ def blur(
     truncate: float = 4.0,
     fill_value: float = 0.0,
 ) -> np.ndarray:
-    r"""Gaussian blur, as two 1D engine passes (rows, then columns).
+    r"""Gaussian blur: one engine call with the separable kernel :math:`k = g_y g_x^T`.
 
-    Equal to :func:`filter` with :func:`convolab.kernels.gaussian` (the Gaussian
-    is separable: :math:`k = g_y g_x^T`, so the 2D sum is two 1D sums), and to
-    ``scipy.ndimage.gaussian_filter`` with the matching border mode.
+    Equal to :func:`filter` with :func:`convolab.kernels.gaussian`, and to
+    ``scipy.ndimage.gaussian_filter`` with the matching border mode. The engine
+    sees that the kernel has rank 1 and runs it as two 1D sums (in one pass over
+    the image for small kernels with the ``stencil`` method).
 
     Parameters
     ----------
@@ -197,9 +184,7 @@ def blur(
     dtype = np.float32 if a.dtype.kind == "f" and a.dtype.itemsize <= 4 else np.float64
     gy = g.sum(axis=1, keepdims=True).astype(dtype)  # (k_r, 1)
     gx = g.sum(axis=0, keepdims=True).astype(dtype)  # (1, k_c)
-    p = _filter_planes(_to_planes(a), gy, boundary=boundary, fill_value=fill_value)
-    p = _filter_planes(p, gx, boundary=boundary, fill_value=fill_value)
-    return _from_planes(p, a.ndim)
+    return _filter_planes(a, gy * gx, boundary=boundary, fill_value=fill_value)
 
 
 def sharpen(img: Any, boundary: str = "reflect") -> np.ndarray:
@@ -289,18 +274,22 @@ def edges(
         return np.abs(filter(img, _kernels.laplacian(8), "same", boundary))
     a = _as_image(img)
     make = getattr(_kernels, operator)
-    p = _to_planes(a)
     kx, ky = as_kernel(make("x"), a), as_kernel(make("y"), a)
-    gx = _filter_planes(p, kx, boundary=boundary)
-    gy = _filter_planes(p, ky, boundary=boundary)
+    if not return_direction:  # both correlations and the norm in one pass, where it applies
+        from convolab.conv.methods.stencil import gradient_norm
+
+        mag = gradient_norm(a, kx, ky, boundary)
+        if mag is not None:
+            return mag
+    gx = _filter_planes(a, kx, boundary=boundary)
+    gy = _filter_planes(a, ky, boundary=boundary)
     direction = None
     if return_direction:
         # + 0.0 turns -0.0 into 0.0
-        direction = _from_planes(np.arctan2(np.negative(gy), gx) + 0.0, a.ndim)
+        direction = np.arctan2(np.negative(gy), gx) + 0.0
     # |g| <= sum|k| * max|x|: when g_x**2 + g_y**2 cannot overflow, skip hypot's care (3x faster)
     top = max(float(a.max()), -float(a.min())) * float(np.abs(kx).sum())
     mag = _magnitude(gx, gy, safe=2 * top * top < float(np.finfo(gx.dtype).max))
-    mag = _from_planes(mag, a.ndim)
     return (mag, direction) if return_direction else mag
 
 

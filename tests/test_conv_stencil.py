@@ -1,0 +1,256 @@
+"""The stencil method (one compiled pass for small 2D/3D kernels) against the oracle and SciPy."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage
+
+import convolab
+from convolab.conv.methods import stencil
+from oracle import BOUNDARIES, MODES, NDIMAGE_MODE, assert_conv_close, conv_atol, correlate_ref
+
+pytestmark = pytest.mark.skipif(
+    not stencil.applies(2, (3, 3), np.dtype(np.float64)), reason="needs Numba"
+)
+DTYPES = ("float32", "float64")
+
+
+def _data(shape, kshape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("side", range(1, 10))
+def test_every_kernel_size_and_boundary_against_the_loop_oracle(side, boundary, dtype):
+    # odd and even sizes 1..9, square and oblong, with stride and dilation
+    for kshape, stride, dilation, mode in [
+        ((side, side), 1, 1, "same"),
+        ((side, max(1, side - 1)), (2, 1), (1, 2), "full"),
+        ((max(1, side - 2), side), (1, 3), 1, "valid"),
+    ]:
+        x, k = _data((13, 19), kshape, dtype, seed=side)
+        kw = dict(mode=mode, boundary=boundary, fill_value=-0.5 if boundary == "constant" else 0,
+                  stride=stride, dilation=dilation)  # fmt: skip
+        got = convolab.correlate(x, k, method="stencil", **kw)
+        assert got.dtype == np.dtype(dtype)
+        assert_conv_close(got, correlate_ref(x, k, **kw), x, k, fill_value=kw["fill_value"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_3d_kernels_against_the_loop_oracle(boundary, dtype):
+    for kshape, stride, dilation in [((3, 3, 3), 1, 1), ((2, 4, 3), (1, 2, 1), (2, 1, 1))]:
+        x, k = _data((6, 7, 9), kshape, dtype, seed=1)
+        kw = dict(mode="same", boundary=boundary, stride=stride, dilation=dilation)
+        got = convolab.correlate(x, k, method="stencil", **kw)
+        assert_conv_close(got, correlate_ref(x, k, **kw), x, k)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("side", range(1, 10))
+def test_against_scipy_ndimage(side, boundary, dtype):
+    # ndimage puts the kernel's origin at k // 2, convolab's 'same' pads K // 2 before: equal
+    x, k = _data((150, 67), (side, 10 - side), dtype, seed=side)
+    got = convolab.correlate(x, k, "same", boundary=boundary, method="stencil")
+    want = ndimage.correlate(x.astype(np.float64), k.astype(np.float64),
+                             mode=NDIMAGE_MODE[boundary])  # fmt: skip
+    assert_conv_close(got, want.astype(dtype), x, k)
+
+
+def test_rank1_kernels_run_as_two_sums_and_agree_with_direct():
+    x, _ = _data((70, 90), (1, 1), "float64")
+    g = np.exp(-np.arange(-4, 5) ** 2 / 4)
+    for k in (np.outer(g, g), np.outer([1.0, 2, 1], [-1.0, 0, 1]), np.ones((5, 2))):
+        assert stencil.rank1_factors(k) is not None
+        for boundary, stride, dilation in itertools.product(BOUNDARIES, (1, 2), (1, 3)):
+            kw = dict(boundary=boundary, stride=stride, dilation=dilation)
+            got = convolab.correlate(x, k, "same", method="stencil", **kw)
+            assert_conv_close(got, convolab.correlate(x, k, "same", method="direct", **kw), x, k)
+
+
+def test_rank1_factors_keep_exact_zeros_and_refuse_other_ranks():
+    v, h = stencil.rank1_factors(np.array([[0.0, 3, 0], [0, 6, 0]]))
+    assert np.array_equal(np.outer(v, h), [[0, 3, 0], [0, 6, 0]])
+    assert (h == 0).sum() == 2
+    assert stencil.rank1_factors(np.array([[1.0, 2], [3, 4]])) is None
+    assert stencil.rank1_factors(np.zeros((3, 3))) is None
+    assert stencil.rank1_factors(np.array([[1.0, np.inf]])) is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_nan_and_inf_propagate_as_the_definition(boundary, dtype):
+    x, _ = _data((12, 14), (1, 1), dtype, seed=3)
+    x[3, 4], x[8, 0], x[0, 13] = np.inf, np.nan, -np.inf
+    kernels = [
+        np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),  # zeros: 0 * inf is nan
+        np.outer([1.0, 2, 1], [-1.0, 0, 1]),  # rank 1 with a zero column
+        np.ones((4, 4)),
+    ]
+    for k in kernels:
+        k = k.astype(dtype)
+        for mode, stride in (("same", 1), ("full", 2)):
+            kw = dict(mode=mode, boundary=boundary, stride=stride)
+            with np.errstate(invalid="ignore"):
+                want = correlate_ref(x, k, **kw)
+                got = convolab.correlate(x, k, method="stencil", **kw)
+            assert np.array_equal(np.isnan(got), np.isnan(want)), (k, kw)
+            assert np.array_equal(np.isposinf(got), np.isposinf(want)), (k, kw)
+            assert np.array_equal(np.isneginf(got), np.isneginf(want)), (k, kw)
+            finite = np.isfinite(want)
+            np.testing.assert_allclose(got[finite], want[finite], rtol=1e-5, atol=1e-5)
+
+
+def test_batches_and_per_input_kernels_broadcast():
+    x, k = _data((3, 20, 21), (3, 5, 4), "float32", seed=4)
+    got = convolab.correlate(x, k, "same", boundary="wrap", axes=(1, 2), method="stencil")
+    for b in range(3):
+        want = correlate_ref(x[b], k[b], "same", boundary="wrap")
+        assert_conv_close(got[b], want, x[b], k[b])
+    shared = convolab.correlate(x, k[0], "same", axes=(-2, -1), method="stencil")
+    assert_conv_close(shared[2], correlate_ref(x[2], k[0], "same"), x[2], k[0])
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_lanes_filter_every_channel_of_an_interleaved_image(boundary):
+    x, k = _data((2, 17, 23, 3), (4, 5), "float32", seed=5)
+    pads = ((2, 1), (2, 2))
+    for stride, dilation in [((1, 1), (1, 1)), ((2, 3), (1, 2))]:
+        got = stencil.correlate_stencil(x, k[None], pads, boundary, 0.25, stride, dilation,
+                                        lanes=True)  # fmt: skip
+        for b, c in itertools.product(range(2), range(3)):
+            want = stencil.correlate_stencil(x[b : b + 1, ..., c], k[None], pads, boundary,
+                                             0.25, stride, dilation)  # fmt: skip
+            np.testing.assert_array_equal(got[b, ..., c], want[0])
+
+
+def test_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="2 or 3 axes"):
+        convolab.correlate(np.ones(10), np.ones(3), method="stencil")
+    with pytest.raises(ValueError, match="real data"):
+        convolab.correlate(np.ones((4, 4), complex), np.ones((2, 2)), method="stencil")
+
+
+def test_planner_offers_the_stencil_once_its_loop_is_loaded(monkeypatch):
+    """Under the lazy policy a first call does not wait for Numba; once loaded, it serves."""
+    from convolab._jit import LazyLoops
+    from convolab._jit import stencil as compiled
+
+    monkeypatch.setenv("CONVOLAB_JIT", "lazy")
+    monkeypatch.setattr(compiled, "LOOPS", LazyLoops(compiled._build, optional=True))
+    img = np.zeros((1024, 1024), np.float32)
+    lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
+    assert convolab.choose_method(img, lap, "same")[0] != "stencil"
+    compiled.LOOPS.load()
+    assert convolab.choose_method(img, lap, "same")[0] == "stencil"  # not the remembered plan
+
+
+def test_planner_picks_the_stencil_for_small_kernels_on_large_images():
+    from convolab.runtime import load_compiled
+
+    load_compiled()
+    img = np.zeros((2048, 2048), np.float32)
+    lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
+    for k in (lap, np.ones((5, 5), np.float32) / 25, np.ones((7, 7), np.float32)):
+        for boundary in ("constant", "reflect"):
+            method, reason = convolab.choose_method(img, k, "same", boundary=boundary)
+            assert method == "stencil", reason
+    method, reason = convolab.choose_method(img, np.ones((63, 63), np.float32), "same")
+    assert method != "stencil", reason
+
+
+@st.composite
+def stencil_cases(draw):
+    nd = draw(st.integers(2, 3), label="ndim")
+    side = {2: 14, 3: 6}[nd]
+    xs = tuple(draw(st.integers(1, side)) for _ in range(nd))
+    ks = tuple(draw(st.integers(1, 9 if nd == 2 else 4)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    mode = draw(st.sampled_from(MODES), label="mode")
+    if mode == "valid":
+        ks = tuple(min(k, (n - 1) // d + 1) for n, k, d in zip(xs, ks, dilation, strict=True))
+    boundary = draw(st.sampled_from(BOUNDARIES), label="boundary")
+    fill = draw(st.sampled_from([0.0, 2.5])) if boundary == "constant" else 0.0
+    dtype = draw(st.sampled_from(DTYPES), label="dtype")
+    rank1 = draw(st.booleans(), label="rank-1 kernel")
+    x, k = _data(xs, ks, dtype, seed=draw(st.integers(0, 2**31)))
+    if rank1 and nd == 2:
+        k = np.outer(k[:, 0], k[0]).astype(dtype)
+    kw = dict(mode=mode, boundary=boundary, fill_value=fill, stride=stride, dilation=dilation)
+    return x, k, kw
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=stencil_cases())
+def test_property_stencil_equals_direct_and_the_oracle(case):
+    x, k, kw = case
+    for func in (convolab.correlate, convolab.convolve):
+        got = func(x, k, method="stencil", **kw)
+        want = func(x, k, method="direct", **kw)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=0, atol=2 * conv_atol(x, k, x.dtype, 2.5))
+    assert_conv_close(convolab.correlate(x, k, method="stencil", **kw), correlate_ref(x, k, **kw),
+                      x, k, fill_value=kw["fill_value"])  # fmt: skip
+
+
+def test_channels_last_images_take_the_stencil_in_place(monkeypatch):
+    calls = []
+    real = stencil.correlate_stencil
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("lanes", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stencil, "correlate_stencil", spy)
+    x, k = _data((2, 160, 150, 3), (5, 5), "float32", seed=6)
+    for boundary in BOUNDARIES:
+        got = convolab.correlate(x, k, "same", boundary=boundary, axes=(1, 2))
+        want = convolab.correlate(x, k, "same", boundary=boundary, axes=(1, 2), method="direct")
+        assert got.shape == x.shape and got.flags.c_contiguous
+        assert_conv_close(got, want, x, k)
+    assert calls == [True] * len(BOUNDARIES)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_gradient_norm_is_the_norm_of_two_correlations(boundary, dtype):
+    rng = np.random.default_rng(7)
+    img = (rng.random((33, 40, 3)) * 200).astype(dtype)
+    kx = np.outer([1.0, 2, 1], [-1.0, 0, 1])
+    for ky, shape in ((kx.T.copy(), img.shape), (rng.standard_normal((3, 3)), img.shape[:2])):
+        x = img if len(shape) == 3 else img[..., 0]
+        fdt = np.float32 if dtype == "float32" else np.float64
+        got = stencil.gradient_norm(x, kx.astype(fdt), ky.astype(fdt), boundary)
+        per_channel = (...,) + (None,) * (x.ndim - 2)  # a 1-wide kernel axis over the channels
+        gx = correlate_ref(x, kx[per_channel], "same", boundary=boundary)
+        gy = correlate_ref(x, ky[per_channel], "same", boundary=boundary)
+        assert got.dtype == fdt and got.shape == x.shape
+        np.testing.assert_allclose(got, np.hypot(gx, gy), rtol=1e-5, atol=1e-3)
+
+
+def test_gradient_norm_overflow_nan_and_inf():
+    kx = np.outer([1.0, 2, 1], [-1.0, 0, 1]).astype(np.float32)
+    x = np.full((9, 10), 1e20, np.float32)
+    x[:, 5:] = -1e20
+    x[6:] = 3e20  # squares overflow float32: hypot
+    got = stencil.gradient_norm(x, kx, kx.T.copy(), "reflect")
+    want = np.hypot(correlate_ref(x, kx, "same", boundary="reflect"),
+                    correlate_ref(x, kx.T, "same", boundary="reflect"))  # fmt: skip
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    x = np.zeros((6, 7), np.float32)
+    x[2, 2], x[4, 5] = np.nan, np.inf
+    got = stencil.gradient_norm(x, kx, kx.T.copy(), "constant")
+    with np.errstate(invalid="ignore"):
+        gx = correlate_ref(x, kx, "same")
+        gy = correlate_ref(x, kx.T, "same")
+        want = np.sqrt(gx * gx + gy * gy)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.array_equal(np.isinf(got), np.isinf(want))
