@@ -41,9 +41,7 @@ def one_run(folder, split_seed: int, model_seed: int, epochs: int, augment: bool
     shape = tuple(train_full.x.shape[1:])
     stats = None
     if standardize:  # as the command: per channel, from the samples the model trains on
-        axes = (0, *range(2, fit_on.x.ndim))
-        stats = ([float(v) for v in fit_on.x.mean(axis=axes, dtype=np.float64)],
-                 [float(v) for v in fit_on.x.std(axis=axes, dtype=np.float64)])  # fmt: skip
+        stats = data.channel_stats(fit_on.x)
     model = models.build("lenet5", list(shape), train_full.num_classes, seed=model_seed,
                          standardize=stats)  # fmt: skip
     augmentation = data.default_augmentation(shape, len(fit_on)) if augment else None

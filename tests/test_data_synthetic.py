@@ -209,3 +209,37 @@ def test_find_fonts_skips_fonts_without_digits(tmp_path):
     (folder / "plain-digits.ttf").write_bytes(dejavu.read_bytes())
     names = {p.name for p in data.find_fonts(extra_dirs=[folder])}
     assert "plain-digits.ttf" in names and "brackets-only.ttf" not in names
+
+
+def _fsum_stats(x: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per-channel mean and population std by exactly rounded sums (math.fsum), in float64."""
+    import math
+
+    means, stds = [], []
+    for c in range(x.shape[1]):
+        values = x[:, c].astype(np.float64).ravel().tolist()
+        mean = math.fsum(values) / len(values)
+        means.append(mean)
+        stds.append(math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values)))
+    return means, stds
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (7, 1, 4, 4), (700, 3, 5, 7), (2, 2, 300, 500),
+                                   (5000, 2, 9)])  # fmt: skip
+def test_channel_stats_against_exact_sums(shape):
+    # shapes below, at and across the block size (whole samples per block, one sample > block)
+    x = (np.random.default_rng(len(shape)).random(shape, dtype=np.float32) * 3 + 0.5)
+    x[:, -1] *= 10  # channels of different scales stay apart
+    mean, std = data.channel_stats(x)
+    exact_mean, exact_std = _fsum_stats(x)
+    np.testing.assert_allclose(mean, exact_mean, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(std, exact_std, rtol=1e-11, atol=1e-15)
+
+
+def test_channel_stats_float64_constant_and_errors():
+    x = np.full((4, 2, 3), 0.1)
+    mean, std = data.channel_stats(x)
+    assert mean == pytest.approx([0.1, 0.1], rel=1e-15) and std == pytest.approx([0, 0], abs=1e-16)
+    for bad in (np.zeros((0, 1, 2)), np.zeros(5)):
+        with pytest.raises(ValueError, match=r"`x` must be \(N, C, \.\.\.\)"):
+            data.channel_stats(bad)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
 
 from convolab.checks import check_labels
 from convolab.cli.errors import UsageProblem
@@ -169,12 +168,9 @@ def train(
     if standardize is None:
         standardize = data.is_image_shape(tuple(input_shape))
     if standardize:  # per channel, from the samples the model trains on
-        axes = (0, *range(2, fit_on.x.ndim))
-        std = fit_on.x.std(axis=axes, dtype=np.float64)
-        if not (std > 0).all():
+        stats = data.channel_stats(fit_on.x)
+        if not all(v > 0 for v in stats[1]):
             raise UsageProblem("--standardize: the training inputs are constant in a channel")
-        stats = ([float(v) for v in fit_on.x.mean(axis=axes, dtype=np.float64)],
-                 [float(v) for v in std])  # fmt: skip
     model = models.build(model_name, input_shape, train_full.num_classes, seed=seed,
                          standardize=stats)  # fmt: skip
     meta = {

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from convolab.data.augment import RandomAffine, RandomShift, default_augmentation, is_image_shape
 from convolab.data.idx import read_idx, write_idx
-from convolab.data.loader import ArrayDataset, DataLoader, random_split, random_subset
+from convolab.data.loader import (
+    ArrayDataset,
+    DataLoader,
+    channel_stats,
+    random_split,
+    random_subset,
+)
 from convolab.data.mnist import (
     FASHION_MNIST_MIRRORS,
     MNIST_MIRRORS,
@@ -35,6 +41,7 @@ __all__ = [
     "RandomAffine",
     "RandomShift",
     "cache_dir",
+    "channel_stats",
     "default_augmentation",
     "fashion_mnist",
     "find_fonts",
