@@ -194,49 +194,6 @@ def _layer_operands(
     return x, w, _ntuple(stride, m, "stride"), _ntuple(dilation, m, "dilation")
 
 
-def _conv(
-    m: int,
-    input: Any,  # noqa: A002 - PyTorch's argument name
-    weight: Any,
-    bias: Any,
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    groups: int,
-) -> Tensor:
-    x, w, strides, dilations = _layer_operands(
-        m, input, weight, "C_out, C_in/groups", stride, dilation
-    )
-    pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
-    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-    return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
-
-
-def _conv_transpose(
-    m: int,
-    input: Any,  # noqa: A002 - PyTorch's argument name
-    weight: Any,
-    bias: Any,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: int,
-    dilation: Any,
-) -> Tensor:
-    x, w, strides, dilations = _layer_operands(
-        m, input, weight, "C_in, C_out/groups", stride, dilation
-    )
-    extra = _ntuple(output_padding, m, "output_padding", minimum=0)
-    pads = layer_pads(
-        padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides,
-        transposed=True, output_padding=extra,
-    )  # fmt: skip
-    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-    return _ConvTransposeNd.apply(
-        *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations, groups=groups
-    )
-
-
 def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
     """The public ``conv{m}d`` (``m`` spatial axes), documented by ``doc``."""
 
@@ -249,7 +206,12 @@ def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
         dilation: Any = 1,
         groups: int = 1,
     ) -> Tensor:
-        return _conv(m, input, weight, bias, stride, padding, dilation, groups)
+        x, w, strides, dilations = _layer_operands(
+            m, input, weight, "C_out, C_in/groups", stride, dilation
+        )
+        pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
+        args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+        return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
 
     return _per_dimension(conv, f"conv{m}d", doc)
 
@@ -267,9 +229,19 @@ def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
         groups: int = 1,
         dilation: Any = 1,
     ) -> Tensor:
-        return _conv_transpose(
-            m, input, weight, bias, stride, padding, output_padding, groups, dilation
+        x, w, strides, dilations = _layer_operands(
+            m, input, weight, "C_in, C_out/groups", stride, dilation
         )
+        extra = _ntuple(output_padding, m, "output_padding", minimum=0)
+        pads = layer_pads(
+            padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides,
+            transposed=True, output_padding=extra,
+        )  # fmt: skip
+        args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+        return _ConvTransposeNd.apply(
+            *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations,
+            groups=groups,
+        )  # fmt: skip
 
     return _per_dimension(conv_transpose, f"conv_transpose{m}d", doc)
 
