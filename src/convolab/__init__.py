@@ -15,14 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from convolab.conv import (
-    choose_method,
-    conv_nd,
-    conv_transpose_nd,
-    convolve,
-    correlate,
-    output_shape,
-)
+from convolab.conv import api as _engine
+from convolab.conv.api import *  # noqa: F403  (the engine's functions: convolab.conv.api.__all__)
 
 __version__ = "0.1.0"
 
@@ -43,12 +37,7 @@ _SUBMODULES = (
 )
 
 __all__ = [
-    "choose_method",
-    "conv_nd",
-    "conv_transpose_nd",
-    "convolve",
-    "correlate",
-    "output_shape",
+    *_engine.__all__,
     "__version__",
     *_SUBMODULES,
 ]

@@ -7,24 +7,9 @@ validate and normalize their arguments, then dispatch to one of five methods
 (``direct``, ``fft``, ``separable``, ``gemm``, ``stencil``) chosen by :func:`choose_method`.
 """
 
-from convolab.conv.api import (
-    choose_method,
-    conv_nd,
-    conv_transpose_nd,
-    convolve,
-    correlate,
-    output_shape,
-)
+from convolab.conv import api
+from convolab.conv.api import *  # noqa: F403  (the engine's functions: api.__all__)
 from convolab.conv.boundary import BOUNDARIES
 from convolab.conv.geometry import MODES
 
-__all__ = [
-    "BOUNDARIES",
-    "MODES",
-    "choose_method",
-    "conv_nd",
-    "conv_transpose_nd",
-    "convolve",
-    "correlate",
-    "output_shape",
-]
+__all__ = ["BOUNDARIES", "MODES", *api.__all__]

@@ -1,12 +1,15 @@
-"""Argument checks shared by the layer operations."""
+"""Argument checks shared by the layer operations, and the naming of per-dimension ops."""
 
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from convolab.conv.geometry import layer_pads
 from convolab.nn.tensor import Tensor
+
+OpT = TypeVar("OpT", bound=Callable[..., Any])
 
 # --------------------------------------------------------------------------- validation
 
@@ -68,3 +71,15 @@ def _padding_spec(
     if all(lo == hi for lo, hi in pads):
         return tuple(lo for lo, _ in pads)
     return pads
+
+
+def _per_dimension(op: OpT, name: str, doc: str) -> OpT:
+    """``op``, made by a per-dimension factory, named ``name`` with the docstring ``doc``.
+
+    The ``1d``/``2d``/``3d`` variants of a layer op share one signature and body;
+    each keeps its own name and docstring (with its doctested example), which
+    ``help()``, Sphinx and doctest read as for a function written out.
+    """
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op

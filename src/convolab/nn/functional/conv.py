@@ -7,13 +7,19 @@ convolution is a convolution: one pair of engine ops serves both layers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from convolab.conv import conv_nd, conv_transpose_nd
 from convolab.conv.geometry import effective_sizes, layer_pads
-from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
+from convolab.nn.functional._checks import (
+    _check_ndim,
+    _ntuple,
+    _per_dimension,
+    _spatial_names,
+)
 from convolab.nn.functional.norm import _channel_sum
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
@@ -188,58 +194,60 @@ def _layer_operands(
     return x, w, _ntuple(stride, m, "stride"), _ntuple(dilation, m, "dilation")
 
 
-def _conv(
-    m: int,
-    input: Any,  # noqa: A002 - PyTorch's argument name
-    weight: Any,
-    bias: Any,
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    groups: int,
-) -> Tensor:
-    x, w, strides, dilations = _layer_operands(
-        m, input, weight, "C_out, C_in/groups", stride, dilation
-    )
-    pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
-    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-    return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
+def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``conv{m}d`` (``m`` spatial axes), documented by ``doc``."""
+
+    def conv(
+        input: Any,  # noqa: A002 - PyTorch's argument name
+        weight: Any,
+        bias: Any = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
+        x, w, strides, dilations = _layer_operands(
+            m, input, weight, "C_out, C_in/groups", stride, dilation
+        )
+        pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
+        args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+        return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
+
+    return _per_dimension(conv, f"conv{m}d", doc)
 
 
-def _conv_transpose(
-    m: int,
-    input: Any,  # noqa: A002 - PyTorch's argument name
-    weight: Any,
-    bias: Any,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: int,
-    dilation: Any,
-) -> Tensor:
-    x, w, strides, dilations = _layer_operands(
-        m, input, weight, "C_in, C_out/groups", stride, dilation
-    )
-    extra = _ntuple(output_padding, m, "output_padding", minimum=0)
-    pads = layer_pads(
-        padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides,
-        transposed=True, output_padding=extra,
-    )  # fmt: skip
-    args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-    return _ConvTransposeNd.apply(
-        *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations, groups=groups
-    )
+def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``conv_transpose{m}d`` (``m`` spatial axes), documented by ``doc``."""
+
+    def conv_transpose(
+        input: Any,  # noqa: A002 - PyTorch's argument name
+        weight: Any,
+        bias: Any = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        dilation: Any = 1,
+    ) -> Tensor:
+        x, w, strides, dilations = _layer_operands(
+            m, input, weight, "C_in, C_out/groups", stride, dilation
+        )
+        extra = _ntuple(output_padding, m, "output_padding", minimum=0)
+        pads = layer_pads(
+            padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides,
+            transposed=True, output_padding=extra,
+        )  # fmt: skip
+        args = (x, w) if bias is None else (x, w, _as_tensor(bias))
+        return _ConvTransposeNd.apply(
+            *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations,
+            groups=groups,
+        )  # fmt: skip
+
+    return _per_dimension(conv_transpose, f"conv_transpose{m}d", doc)
 
 
-def conv1d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+conv1d = _conv_op(
+    1,
     """1D convolution layer op (a cross-correlation); see :func:`conv2d`.
 
     Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
@@ -247,19 +255,12 @@ def conv1d(
     >>> import numpy as np
     >>> conv1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, -1.0]]])).data
     array([[[-1., -1., -1.]]])
-    """
-    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+    """,
+)
 
 
-def conv2d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+conv2d = _conv_op(
+    2,
     r"""2D convolution layer op. It computes a cross-correlation (no kernel flip).
 
     .. math:: y[n, o, i, j] = b[o] + \sum_{c} \sum_{u, v}
@@ -306,19 +307,12 @@ def conv2d(
     >>> w.grad
     array([[[[ 8., 12.],
              [20., 24.]]]])
-    """
-    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+    """,
+)
 
 
-def conv3d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+conv3d = _conv_op(
+    3,
     """3D convolution layer op (a cross-correlation); see :func:`conv2d`.
 
     Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
@@ -327,20 +321,12 @@ def conv3d(
     >>> import numpy as np
     >>> conv3d(np.ones((1, 1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2))).data
     array([[[[[8.]]]]])
-    """
-    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
+    """,
+)
 
 
-def conv_transpose1d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+conv_transpose1d = _conv_transpose_op(
+    1,
     """1D transposed convolution layer op; see :func:`conv_transpose2d`.
 
     Shape: ``(N, C_in, L) -> (N, C_out, (L - 1) s - 2 p + d (k - 1) + 1 + output_padding)``.
@@ -348,22 +334,12 @@ def conv_transpose1d(
     >>> import numpy as np
     >>> conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2).data
     array([[[1., 1., 3., 2., 2.]]])
-    """
-    return _conv_transpose(
-        1, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+    """,
+)
 
 
-def conv_transpose2d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+conv_transpose2d = _conv_transpose_op(
+    2,
     r"""2D transposed convolution layer op (PyTorch's order: ``groups`` before ``dilation``).
 
     .. math:: y[n, o, i', j'] = b[o] + \sum_{c} \sum_{i s_h + u d_h = i' + p_h,\;
@@ -398,28 +374,16 @@ def conv_transpose2d(
     >>> import numpy as np
     >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), stride=2).shape
     (1, 1, 4, 4)
-    """
-    return _conv_transpose(
-        2, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+    """,
+)
 
 
-def conv_transpose3d(
-    input: Any,  # noqa: A002
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+conv_transpose3d = _conv_transpose_op(
+    3,
     """3D transposed convolution layer op; see :func:`conv_transpose2d`.
 
     >>> import numpy as np
     >>> conv_transpose3d(np.ones((1, 2, 1, 1, 1)), np.ones((2, 3, 2, 2, 2))).shape
     (1, 3, 2, 2, 2)
-    """
-    return _conv_transpose(
-        3, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+    """,
+)

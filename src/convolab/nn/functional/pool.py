@@ -4,13 +4,19 @@ backward, in 1, 2 and 3 dimensions."""
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from convolab._jit import pool as _pool_compiled
 from convolab.conv.geometry import effective_sizes, layer_pads, pool_length
-from convolab.nn.functional._checks import _check_ndim, _ntuple, _spatial_names
+from convolab.nn.functional._checks import (
+    _check_ndim,
+    _ntuple,
+    _per_dimension,
+    _spatial_names,
+)
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = [
@@ -308,15 +314,49 @@ def _avg_pool(
     )
 
 
-def max_pool1d(
-    input: Any,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+def _max_pool_op(m: int, doc: str) -> Callable[..., Any]:
+    """The public ``max_pool{m}d`` (``m`` spatial axes), documented by ``doc``."""
+
+    def max_pool(
+        input: Any,  # noqa: A002
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ) -> Any:
+        return _max_pool(
+            m, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
+
+    return _per_dimension(max_pool, f"max_pool{m}d", doc)
+
+
+def _avg_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``avg_pool{m}d`` for ``m`` = 2, 3 (``avg_pool1d`` has no ``divisor_override``)."""
+
+    def avg_pool(
+        input: Any,  # noqa: A002
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+        *,
+        dilation: Any = 1,
+    ) -> Tensor:
+        return _avg_pool(
+            m, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+            divisor_override, dilation,
+        )  # fmt: skip
+
+    return _per_dimension(avg_pool, f"avg_pool{m}d", doc)
+
+
+max_pool1d = _max_pool_op(
+    1,
     """1D max pooling; see :func:`max_pool2d`.
 
     >>> import numpy as np
@@ -324,19 +364,12 @@ def max_pool1d(
     array([[[3., 5.]]])
     >>> max_pool1d(np.array([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True).data
     array([[[3., 5., 4.]]])
-    """
-    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    """,
+)
 
 
-def max_pool2d(
-    input: Any,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+max_pool2d = _max_pool_op(
+    2,
     r"""2D max pooling (not a convolution: a maximum over each window).
 
     .. math:: y[n, c, i, j] = \max_{u < k_h,\, v < k_w} x_{pad}[n, c, i s_h + u d_h, j s_w + v d_w]
@@ -378,26 +411,19 @@ def max_pool2d(
     >>> max_pool2d(x, 2, stride=1, return_indices=True)[1].data
     array([[[[3, 4],
              [3, 8]]]])
-    """
-    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    """,
+)
 
 
-def max_pool3d(
-    input: Any,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+max_pool3d = _max_pool_op(
+    3,
     """3D max pooling; see :func:`max_pool2d`.
 
     >>> import numpy as np
     >>> max_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2).data
     array([[[[[7.]]]]])
-    """
-    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    """,
+)
 
 
 def avg_pool1d(
@@ -421,17 +447,8 @@ def avg_pool1d(
     )
 
 
-def avg_pool2d(
-    input: Any,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-    *,
-    dilation: Any = 1,
-) -> Tensor:
+avg_pool2d = _avg_pool_op(
+    2,
     r"""2D average pooling.
 
     .. math:: y[n, c, i, j] = \frac{1}{D} \sum_{u < k_h,\, v < k_w}
@@ -463,34 +480,19 @@ def avg_pool2d(
     >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2).data
     array([[[[ 2.5,  4.5],
              [10.5, 12.5]]]])
-    """
-    return _avg_pool(
-        2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-        dilation,
-    )  # fmt: skip
+    """,
+)
 
 
-def avg_pool3d(
-    input: Any,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-    *,
-    dilation: Any = 1,
-) -> Tensor:
+avg_pool3d = _avg_pool_op(
+    3,
     """3D average pooling; see :func:`avg_pool2d`.
 
     >>> import numpy as np
     >>> avg_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2).data
     array([[[[[3.5]]]]])
-    """
-    return _avg_pool(
-        3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-        dilation,
-    )  # fmt: skip
+    """,
+)
 
 
 # --------------------------------------------------------------------------- unpooling, Lp
@@ -547,32 +549,36 @@ def _max_unpool(
     return _MaxUnpool.apply(x, idx=idx.astype(np.int64, copy=False), out=out)
 
 
-def max_unpool1d(
-    input: Any,  # noqa: A002
-    indices: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    output_size: Any = None,
-) -> Tensor:
+def _max_unpool_op(m: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``max_unpool{m}d`` (``m`` spatial axes), documented by ``doc``."""
+
+    def max_unpool(
+        input: Any,  # noqa: A002
+        indices: Any,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        output_size: Any = None,
+    ) -> Tensor:
+        return _max_unpool(m, input, indices, kernel_size, stride, padding, output_size)
+
+    return _per_dimension(max_unpool, f"max_unpool{m}d", doc)
+
+
+max_unpool1d = _max_unpool_op(
+    1,
     """The partial inverse of :func:`max_pool1d`; see :func:`max_unpool2d`.
 
     >>> import numpy as np
     >>> y, i = max_pool1d(np.array([[[1.0, 3.0, 2.0, 5.0]]]), 2, return_indices=True)
     >>> max_unpool1d(y, i, 2).data
     array([[[0., 3., 0., 5.]]])
-    """
-    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+    """,
+)
 
 
-def max_unpool2d(
-    input: Any,  # noqa: A002
-    indices: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    output_size: Any = None,
-) -> Tensor:
+max_unpool2d = _max_unpool_op(
+    2,
     """Put each value at its index (from ``max_pool2d(..., return_indices=True)``), zeros elsewhere.
 
     Shape: ``(N, C, H, W) -> (N, C, *output_size)``, by default
@@ -584,26 +590,20 @@ def max_unpool2d(
     >>> max_unpool2d(y, i, 2).data
     array([[[[0., 0.],
              [4., 0.]]]])
-    """
-    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+    """,
+)
 
 
-def max_unpool3d(
-    input: Any,  # noqa: A002
-    indices: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    output_size: Any = None,
-) -> Tensor:
+max_unpool3d = _max_unpool_op(
+    3,
     """The partial inverse of :func:`max_pool3d`; see :func:`max_unpool2d`.
 
     >>> import numpy as np
     >>> y, i = max_pool3d(np.arange(8.0).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
     >>> max_unpool3d(y, i, 2).data.ravel()
     array([0., 0., 0., 0., 0., 0., 0., 7.])
-    """
-    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+    """,
+)
 
 
 def _lp_pool(
@@ -623,33 +623,36 @@ def _lp_pool(
     return total ** (1.0 / float(norm_type))
 
 
-def lp_pool1d(
-    input: Any,  # noqa: A002
-    norm_type: float,
-    kernel_size: Any,
-    stride: Any = None,
-    ceil_mode: bool = False,
-    *,
-    padding: Any = 0,
-) -> Tensor:
+def _lp_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``lp_pool{m}d`` (``m`` spatial axes), documented by ``doc``."""
+
+    def lp_pool(
+        input: Any,  # noqa: A002
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+        *,
+        padding: Any = 0,
+    ) -> Tensor:
+        return _lp_pool(m, input, norm_type, kernel_size, stride, ceil_mode, padding)
+
+    return _per_dimension(lp_pool, f"lp_pool{m}d", doc)
+
+
+lp_pool1d = _lp_pool_op(
+    1,
     """1D power-average pooling ``(sum |x|^p)^(1/p)`` over each window; see :func:`lp_pool2d`.
 
     >>> import numpy as np
     >>> lp_pool1d(np.array([[[3.0, 4.0]]]), 2, 2).data
     array([[[5.]]])
-    """
-    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode, padding)
+    """,
+)
 
 
-def lp_pool2d(
-    input: Any,  # noqa: A002
-    norm_type: float,
-    kernel_size: Any,
-    stride: Any = None,
-    ceil_mode: bool = False,
-    *,
-    padding: Any = 0,
-) -> Tensor:
+lp_pool2d = _lp_pool_op(
+    2,
     """Power-average pooling: ``(sum over the window of |x|^p)^(1/p)`` (ONNX's ``LpPool``).
 
     It equals PyTorch's ``lp_pool2d`` for even ``p`` or non-negative inputs (PyTorch
@@ -658,8 +661,8 @@ def lp_pool2d(
     >>> import numpy as np
     >>> lp_pool2d(np.ones((1, 1, 2, 2)), 2, 2).data
     array([[[[2.]]]])
-    """
-    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode, padding)
+    """,
+)
 
 
 def global_max_pool(input: Any) -> Tensor:  # noqa: A002

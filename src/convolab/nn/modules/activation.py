@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,18 +33,39 @@ __all__ = [
 
 
 class _Activation(Module):
-    """An activation: ``_function`` applied with the options named in ``_options``."""
+    """An activation: ``_function`` applied with its options.
+
+    The attributes named in ``_options`` are passed positionally and always shown
+    in the repr; those in ``_keywords`` (name -> default) are passed by keyword and
+    shown only when one differs from its default.
+    """
 
     kind = "activation"
 
     _options: tuple[str, ...] = ()
+    _keywords: ClassVar[dict[str, float]] = {}
     _function: Any = None
 
     def forward(self, x: Any) -> Tensor:
-        return type(self)._function(x, *(getattr(self, name) for name in self._options))
+        options = (getattr(self, name) for name in self._options)
+        keywords = {name: getattr(self, name) for name in self._keywords}
+        return type(self)._function(x, *options, **keywords)
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self._options)
+        shown = list(self._options)
+        if any(getattr(self, name) != default for name, default in self._keywords.items()):
+            shown += self._keywords
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+
+
+class _AlongDim(_Activation):
+    """An activation along one axis, ``dim`` (default the last)."""
+
+    _options = ("dim",)
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
 
 
 @register_module
@@ -101,7 +122,7 @@ class Tanh(_Activation):
 
 
 @register_module
-class Softmax(_Activation):
+class Softmax(_AlongDim):
     """Softmax along ``dim`` (default the last axis).
 
     >>> from convolab import nn
@@ -109,16 +130,11 @@ class Softmax(_Activation):
     Softmax(dim=1)
     """
 
-    _options = ("dim",)
     _function = F.softmax
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
 
 
 @register_module
-class LogSoftmax(_Activation):
+class LogSoftmax(_AlongDim):
     """Log-softmax along ``dim`` (default the last axis).
 
     >>> from convolab import nn
@@ -126,12 +142,7 @@ class LogSoftmax(_Activation):
     LogSoftmax(dim=1)
     """
 
-    _options = ("dim",)
     _function = F.log_softmax
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
 
 
 @register_module
@@ -162,18 +173,11 @@ class SELU(_Activation):
     """
 
     _function = F.selu
+    _keywords: ClassVar[dict[str, float]] = {"alpha": SELU_ALPHA, "scale": SELU_SCALE}
 
     def __init__(self, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> None:
         super().__init__()
         self.alpha, self.scale = float(alpha), float(scale)
-
-    def forward(self, x: Any) -> Tensor:
-        return F.selu(x, alpha=self.alpha, scale=self.scale)
-
-    def extra_repr(self) -> str:
-        if (self.alpha, self.scale) == (SELU_ALPHA, SELU_SCALE):
-            return ""
-        return f"alpha={self.alpha!r}, scale={self.scale!r}"
 
 
 @register_module
@@ -273,18 +277,11 @@ class Hardsigmoid(_Activation):
     """
 
     _function = F.hardsigmoid
+    _keywords: ClassVar[dict[str, float]] = {"alpha": 1 / 6, "beta": 0.5}
 
     def __init__(self, *, alpha: float = 1 / 6, beta: float = 0.5) -> None:
         super().__init__()
         self.alpha, self.beta = float(alpha), float(beta)
-
-    def forward(self, x: Any) -> Tensor:
-        return F.hardsigmoid(x, alpha=self.alpha, beta=self.beta)
-
-    def extra_repr(self) -> str:
-        if (self.alpha, self.beta) == (1 / 6, 0.5):
-            return ""
-        return f"alpha={self.alpha!r}, beta={self.beta!r}"
 
 
 @register_module
