@@ -15,14 +15,14 @@ from matplotlib.figure import Figure
 from convolab.analysis.observe import as_array
 from convolab.outputs import save_figure
 
-__all__ = ["DIVERGING", "NotebookFigure", "bare", "finish", "new_figure", "real_array",
+__all__ = ["DIVERGING", "bare", "finish", "new_figure", "real_array",
            "symmetric_limit"]  # fmt: skip
 
 #: The colour map of signed values (kernels, weights): blue negative, red positive.
 DIVERGING = "RdBu_r"
 
 
-class NotebookFigure(Figure):
+class _NotebookFigure(Figure):
     """A Figure that Jupyter shows inline (as a PNG) without pyplot."""
 
     def _repr_png_(self) -> bytes:
@@ -43,7 +43,7 @@ def new_figure(
         raise ValueError(f"`figsize` must be (width, height) in inches, both > 0; got {figsize!r}")
     if not isinstance(dpi, numbers.Real) or isinstance(dpi, bool) or not dpi > 0:
         raise ValueError(f"`dpi` must be a positive number; got {dpi!r}")
-    return NotebookFigure(
+    return _NotebookFigure(
         figsize=(float(size[0]), float(size[1])),
         dpi=float(dpi),
         layout="constrained" if constrained else None,
