@@ -36,21 +36,30 @@ def _batch(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _timed(step, steps: int, warmup: int) -> list[float]:
+    """Milliseconds of each of ``steps`` calls of ``step()``, after ``warmup`` untimed ones."""
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        step()
+        if i >= warmup:
+            times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
 def time_convolab(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int,
                   warmup: int) -> list[float]:  # fmt: skip
     """Milliseconds of each of ``steps`` training steps of ``model`` (after ``warmup``)."""
     opt = nn.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
+
+    def step() -> None:
         opt.zero_grad()
         loss = F.cross_entropy(model(nn.Tensor(x)), y)
         loss.backward()
         opt.step()
-        if i >= warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return times
+
+    return _timed(step, steps, warmup)
 
 
 def time_torch(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int,
@@ -66,16 +75,14 @@ def time_torch(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int,
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
+
+    def step() -> None:
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(net(xt), yt)
         loss.backward()
         opt.step()
-        if i >= warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return times
+
+    return _timed(step, steps, warmup)
 
 
 def main(argv: list[str] | None = None) -> int:
