@@ -243,12 +243,12 @@ class _Normalized:
         m = len(self.axes)
         if self.swap:
             return self._run_swapped()
-        if self.method in ("auto", "stencil"):
-            y = self._run_channels_last()
+        method = self.method
+        if method in ("auto", "stencil"):
+            y, method = self._run_channels_last(method)
             if y is not None:
                 return y
         x, k = self.flat()
-        method = self.method
         problem = self.problem()
         if method == "auto":
             method, _ = planner.plan(problem, k)
@@ -256,11 +256,13 @@ class _Normalized:
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
 
-    def _run_channels_last(self) -> np.ndarray | None:
+    def _run_channels_last(self, method: str) -> tuple[np.ndarray | None, str]:
         """Consecutive convolved axes followed by broadcast ones (an image's channels):
         the stencil method filters them in place, without moving them to the front.
 
-        None when that layout does not apply or another method is cheaper.
+        Returns the result (None when that layout does not apply or another method is
+        cheaper) and the method: ``method`` as given, or the planner's choice when it
+        planned here, so that the caller does not plan the same problem again.
         """
         from convolab.conv.methods.stencil import correlate_stencil
 
@@ -268,19 +270,20 @@ class _Normalized:
         a0 = self.axes[0]
         xg = self.x_given
         if self.trailing or self.axes != tuple(range(a0, a0 + m)) or not xg.flags.c_contiguous:
-            return None
+            return None, method
         lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
         if math.prod(self.k.shape[:-m]) != 1 or lead + rest != tuple(self.batch_shape):
-            return None
+            return None, method
         k = self.kernel_for_correlation(self.k).reshape(1, *self.ksize)
         k = np.ascontiguousarray(k, dtype=self.dtype)
-        problem = self.problem()
-        if self.method == "auto" and planner.plan(problem, k)[0] != "stencil":
-            return None
+        if method == "auto":
+            method = planner.plan(self.problem(), k)[0]  # the kernel flat() gives, unbatched
+            if method != "stencil":
+                return None, method
         x = xg.astype(self.dtype, copy=False).reshape(math.prod(lead), *self.spatial, -1)
         y = correlate_stencil(x, k, self.pads, self.boundary, self.fill_value, self.stride,
                               self.dilation, lanes=True)  # fmt: skip
-        return y.reshape(lead + self.out + rest)
+        return y.reshape(lead + self.out + rest), method
 
     def _run_swapped(self) -> np.ndarray:
         """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.
