@@ -5,6 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 # `make demo` needs only the core and the compiled loops (Numba); `make test` adds the dev extras.
 DEMO_STAMP := $(VENV)/.installed-demo
+# The venv is this Makefile's own: let Python cache the bytecode of what it imports there, even
+# where the environment says not to (with PYTHONDONTWRITEBYTECODE set, every process of the demo
+# and of the tests compiled SciPy's, Matplotlib's and Numba's modules again: 3-4 s each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: test demo bench lint venv clean test-fast test-interop interop-deps lab docs
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from scipy import ndimage
 
 from convolab import data
+from convolab._jit import sample
 from convolab.data import augment
 
 
@@ -31,19 +34,41 @@ def _ndimage_each(x, fn, out_shape=None):
     reach=st.floats(0.0, 4.0),
     dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
+    compiled=st.booleans(),
+    bank=st.integers(0, 3),
 )
-def test_sample_bilinear_matches_map_coordinates(n, c, h, w, out, reach, dtype, seed):
+def test_sample_bilinear_matches_map_coordinates(n, c, h, w, out, reach, dtype, seed, compiled,
+                                                 bank):  # fmt: skip
+    """Both forms (the compiled loop and NumPy's gathers), with or without an ``index``
+    into a bank of ``bank`` extra images."""
+    if compiled and not sample.available(np.dtype(dtype)):
+        return
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    x = rng.standard_normal((n + bank, c, h, w)).astype(dtype)
+    index = rng.integers(0, n + bank, n) if bank else None
     # positions inside, on and beyond the border (up to `reach` pixels out)
     coords = np.stack([rng.uniform(-1 - reach, h + reach, (n, *out)),
                        rng.uniform(-1 - reach, w + reach, (n, *out))], axis=1)  # fmt: skip
     coords[:, :, 0, 0] = [0.0, w - 1.0]  # a pixel centre exactly
-    got = augment.sample_bilinear(x, coords)
-    want = _ndimage_each(x, lambda p, k: ndimage.map_coordinates(
+    with mock.patch.object(sample, "available", return_value=compiled):
+        got = augment.sample_bilinear(x, coords, index=index)
+    source = x if index is None else x[index]
+    want = _ndimage_each(source, lambda p, k: ndimage.map_coordinates(
         p, coords[k], order=1, mode="grid-constant", cval=0.0), out)  # fmt: skip
     assert got.dtype == dtype and got.shape == (n, c, *out)
     np.testing.assert_allclose(got, want, atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_sample_bilinear_refuses_an_index_outside_the_bank():
+    with pytest.raises(ValueError, match=r"`index` must hold integers in \[0, 2\); got 0 to 2"):
+        augment.sample_bilinear(np.zeros((2, 1, 3, 3)), np.zeros((2, 2, 1, 1)), np.array([0, 2]))
+
+
+def test_compiled_sampling_reads_a_nan_position_as_outside():
+    if not sample.available(np.dtype(np.float64)):
+        pytest.skip("needs the compiled loop")
+    got = sample.bilinear(np.ones((1, 1, 2, 2)), np.array([0]), np.array([[[np.nan], [0.0]]]))
+    assert got.tolist() == [[[0.0]]]
 
 
 @settings(max_examples=30, deadline=None)

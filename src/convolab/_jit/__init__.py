@@ -10,6 +10,7 @@ loops through one :class:`LazyLoops`, which builds them on first need:
   ``tools/generate_blocked_kernels.py``);
 * ``activation``, ``norm``, ``pool``, ``optim``: ReLU's backward, batch normalization,
   max pooling and Adam's update, each in one or two passes;
+* ``sample``: bilinear sampling of image stacks (data augmentation, synthetic digits);
 * ``stencil``: the one-pass row loop of the ``stencil`` method (small 2D/3D kernels;
   the functions in ``stencil_loops.py``, module-level so that the disk cache finds them);
 * ``spin``: the spin-wait of the engine's opt-in spinning team (``CONVOLAB_SPIN=1``).
@@ -149,7 +150,7 @@ def load_all() -> bool:
     >>> isinstance(load_all(), bool)
     True
     """
-    from convolab._jit import activation, blocked, conv1d, norm, optim, pool, stencil
+    from convolab._jit import activation, blocked, conv1d, norm, optim, pool, sample, stencil
 
-    modules = (activation, blocked, conv1d, norm, optim, pool, stencil)
+    modules = (activation, blocked, conv1d, norm, optim, pool, sample, stencil)
     return all(module.LOOPS.load() is not None for module in modules)

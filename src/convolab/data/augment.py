@@ -33,22 +33,28 @@ __all__ = [
 AUGMENT_BELOW = 20_000
 
 
-def sample_bilinear(x: np.ndarray, coords: np.ndarray) -> np.ndarray:
+def sample_bilinear(
+    x: np.ndarray, coords: np.ndarray, index: np.ndarray | None = None
+) -> np.ndarray:
     r"""Sample every image of a batch at its own real-valued positions, bilinearly.
 
-    ``out[n, c, i, j] = sum_{a, b in {0, 1}} w_a w_b x[n, c, y0 + a, x0 + b]`` with
-    ``(y, x) = coords[n, :, i, j]``, ``y0 = floor(y)``, ``w_1 = y - y0``,
-    ``w_0 = 1 - w_1`` (and alike for ``x``); pixels outside the image count as zero,
-    so a position half a pixel past the border gets half the border's value
-    (:func:`scipy.ndimage.map_coordinates` with ``order=1, mode='grid-constant'``).
+    ``out[n, c, i, j] = sum_{a, b in {0, 1}} w_a w_b x[m, c, y0 + a, x0 + b]`` with
+    ``m = index[n]`` (``n`` when ``index`` is not given), ``(y, x) = coords[n, :, i, j]``,
+    ``y0 = floor(y)``, ``w_1 = y - y0``, ``w_0 = 1 - w_1`` (and alike for ``x``); pixels
+    outside the image count as zero, so a position half a pixel past the border gets half
+    the border's value (:func:`scipy.ndimage.map_coordinates` with ``order=1,
+    mode='grid-constant'``). One compiled pass with Numba, NumPy gathers without it.
 
     Parameters
     ----------
     x : numpy.ndarray
-        Images ``(N, C, H, W)``.
+        Images ``(M, C, H, W)``.
     coords : numpy.ndarray
         Positions ``(N, 2, H_out, W_out)``: row then column, in input pixel units
         (pixel centres at integers).
+    index : numpy.ndarray, optional
+        ``(N,)`` integers in ``[0, M)``: which image each output samples (a bank of
+        glyphs, say); by default image ``n`` for output ``n`` (then ``N = M``).
 
     Returns
     -------
@@ -60,11 +66,23 @@ def sample_bilinear(x: np.ndarray, coords: np.ndarray) -> np.ndarray:
     >>> x = np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2)
     >>> sample_bilinear(x, np.array([[[[0.5]], [[0.5]]]]))  # the centre: the mean
     array([[[[1.5]]]], dtype=float32)
+    >>> sample_bilinear(x, np.array([[[[0.0]], [[1.0]]]] * 2), index=np.array([0, 0]))[:, 0, 0, 0]
+    array([1., 1.], dtype=float32)
     """
-    n, c, h, w = x.shape
+    from convolab._jit import sample
+
+    m, c, h, w = x.shape
+    n = m if index is None else len(index)
     if coords.ndim != 4 or coords.shape[:2] != (n, 2):
         raise ValueError(f"`coords` must have shape ({n}, 2, H_out, W_out); got {coords.shape}")
+    if index is None:
+        index = np.arange(n)
+    elif n and (np.min(index) < 0 or np.max(index) >= m):
+        raise ValueError(f"`index` must hold integers in [0, {m}); got {np.min(index)} to "
+                         f"{np.max(index)}")  # fmt: skip
     out_shape = coords.shape[2:]
+    if sample.available(x.dtype):
+        return sample.bilinear(x, index, coords.reshape(n, 2, -1)).reshape(n, c, *out_shape)
     # A position beyond the zero border reads only zeros: clamp it onto the border, which
     # is one pixel of zeros before the image and two after it (for the right neighbour).
     y = np.clip(coords[:, 0].reshape(n, 1, -1), -1, h)
@@ -73,8 +91,9 @@ def sample_bilinear(x: np.ndarray, coords: np.ndarray) -> np.ndarray:
     wy, wx = (y - y0).astype(x.dtype), (xx - x0).astype(x.dtype)
     width = w + 3
     flat = np.pad(x, ((0, 0), (0, 0), (1, 2), (1, 2))).reshape(-1)
-    base = (np.arange(n * c, dtype=np.intp) * ((h + 3) * width)).reshape(n, c, 1)
-    index = base + ((y0.astype(np.intp) + 1) * width + x0.astype(np.intp) + 1)
+    plane = (h + 3) * width
+    base = (np.asarray(index, np.intp)[:, None] * c + np.arange(c)) * plane
+    index = base[:, :, None] + ((y0.astype(np.intp) + 1) * width + x0.astype(np.intp) + 1)
     top = flat.take(index) * (1 - wx) + flat.take(index + 1) * wx
     bottom = flat.take(index + width) * (1 - wx) + flat.take(index + width + 1) * wx
     out = top * (1 - wy) + bottom * wy

@@ -4,8 +4,8 @@ Each digit is drawn once per font and stroke width with Pillow (the glyph bank);
 every sample is then one affine warp of a bank glyph (rotation, shear, scale,
 aspect, shift) that puts the glyph's centre of mass at the image centre as
 MNIST does, computed for a whole chunk of samples in one
-:func:`scipy.ndimage.map_coordinates` call at twice the resolution and averaged
-down (anti-aliasing). Blur goes through the convolution engine, noise is added last.
+:func:`convolab.data.augment.sample_bilinear` call at twice the resolution and
+averaged down (anti-aliasing). Blur goes through the convolution engine, noise is added last.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from scipy import ndimage
 
-from convolab.data.augment import _gaussian
+from convolab.data.augment import _gaussian, sample_bilinear
 from convolab.data.augment import elastic_field as _elastic_field
 from convolab.data.loader import ArrayDataset
 
@@ -224,10 +223,12 @@ def _warp(bank, com, extent, params, size, rng, chunk=512) -> np.ndarray:
             field = field.repeat(2, axis=2).repeat(2, axis=3)
             qy = qy + field[:, 0]
             qx = qx + field[:, 1]
-        uy = inv[:, 0, 0, None, None] * qy + inv[:, 0, 1, None, None] * qx + com[g, 0, None, None]
-        ux = inv[:, 1, 0, None, None] * qy + inv[:, 1, 1, None, None] * qx + com[g, 1, None, None]
-        gi = np.broadcast_to(g[:, None, None], uy.shape).astype(np.float64)
-        fine = ndimage.map_coordinates(bank, [gi, uy, ux], order=1, mode="constant", cval=0.0)
+        coords = np.empty((b - a, 2, *qy.shape[1:]))
+        for row in range(2):  # (uy, ux) = inv @ (qy, qx) + the glyph's centre of mass
+            np.multiply(inv[:, row, 0, None, None], qy, out=coords[:, row])
+            coords[:, row] += inv[:, row, 1, None, None] * qx
+            coords[:, row] += com[g, row, None, None]
+        fine = sample_bilinear(bank[:, None], coords, index=g)
         out[a:b] = fine.reshape(b - a, size, 2, size, 2).mean(axis=(2, 4))
     return out
 
@@ -239,12 +240,8 @@ def _recentre(images: np.ndarray, centre: np.ndarray) -> np.ndarray:
     com = np.stack([images.sum(axis=2) @ np.arange(h), images.sum(axis=1) @ np.arange(w)], 1)
     offset = centre - com / mass[:, None]
     yy, xx = np.meshgrid(np.arange(h, dtype=float), np.arange(w, dtype=float), indexing="ij")
-    coords = [
-        np.broadcast_to(np.arange(n, dtype=float)[:, None, None], (n, h, w)),
-        yy[None] - offset[:, 0, None, None],
-        xx[None] - offset[:, 1, None, None],
-    ]
-    return ndimage.map_coordinates(images, coords, order=1, mode="constant", cval=0.0)
+    coords = np.stack([yy[None] - offset[:, 0, None, None], xx[None] - offset[:, 1, None, None]], 1)
+    return sample_bilinear(images[:, None], coords)[:, 0]
 
 
 def ocr_digits(
