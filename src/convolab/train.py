@@ -31,7 +31,7 @@ from convolab.data.loader import ArrayDataset, DataLoader
 from convolab.outputs import atomic_open as _atomic_open
 from convolab.outputs import save_figure
 from convolab.outputs import write_json as _write_json
-from convolab.runtime import load_compiled, memory, workspace
+from convolab.runtime import memory, workspace
 from convolab.runtime.memory import keep_freed_memory  # its home; kept here for callers
 
 __all__ = [
@@ -388,7 +388,6 @@ def fit(
     schedule = nn.optim.CosineAnnealingLR(opt, int(epochs)) if lr_schedule == "cosine" else None
     if memory.opted_in():
         memory.keep_freed_memory()
-    load_compiled()  # a run is long: its first steps take the compiled loops too
     loader = DataLoader(train_ds, batch_size, shuffle=True, seed=seed)
     history = History(monitor="val_accuracy" if val_ds is not None else "loss")
     run = Path(out) if out is not None else None
