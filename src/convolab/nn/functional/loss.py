@@ -58,6 +58,16 @@ def _target_weights(
     return safe, (w[safe] * valid).astype(x.dtype)
 
 
+def _nll(
+    logp: Tensor, t: np.ndarray, safe: np.ndarray, weights: np.ndarray, reduction: str
+) -> Tensor:
+    """``-w[t_i] logp[i, t_i]``, reduced; ``safe`` and ``weights`` from :func:`_target_weights`."""
+    loss = -(_class_last(logp)[np.arange(safe.size), safe] * weights)
+    if reduction == "none":
+        return loss.reshape(t.shape)
+    return _weighted_reduce(loss, weights, reduction)
+
+
 def _weighted_reduce(loss: Tensor, weights: np.ndarray, reduction: str) -> Tensor:
     """``reduction`` of a per-target loss; ``mean`` divides by the summed target weights
     ``sum_i w[t_i]`` of the targets not ignored (PyTorch's rule)."""
@@ -113,9 +123,7 @@ def nll_loss(
     """
     _check_reduction(reduction)
     x, t = _scores(input, target)
-    safe, wt = _target_weights(x, t, weight, ignore_index)
-    loss = -(_class_last(x)[np.arange(safe.size), safe] * wt)
-    return _weighted_reduce(loss.reshape(t.shape) if reduction == "none" else loss, wt, reduction)
+    return _nll(x, t, *_target_weights(x, t, weight, ignore_index), reduction)
 
 
 def _class_weights(weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray:
@@ -184,10 +192,10 @@ def cross_entropy(
         q = t.astype(x.dtype) * (1 - eps) + eps / n_classes
         loss = -(logp * (q * w.reshape(wshape))).sum(dim=class_dim)
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    safe, wt = _target_weights(x, t, weight, ignore_index)
+    nll = _nll(logp, t, safe, wt, reduction)
     if eps == 0:
         return nll
-    _, wt = _target_weights(x, t, weight, ignore_index)
     keep = (t != ignore_index).astype(x.dtype)
     smooth = -(logp * w.reshape(wshape)).sum(dim=class_dim) * keep
     return nll * (1 - eps) + _weighted_reduce(smooth, wt, reduction) * (eps / n_classes)
