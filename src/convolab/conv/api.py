@@ -21,6 +21,7 @@ from convolab.conv import methods, planner
 from convolab.conv.boundary import check_boundary
 from convolab.conv.geometry import (
     check_mode,
+    check_output_padding,
     effective_sizes,
     layer_pads,
     mode_output_shape,
@@ -692,11 +693,7 @@ def conv_transpose_nd(
     x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, True)
     m = x.ndim - 2
     extra = _int_tuple(output_padding, "output_padding", m, minimum=0)
-    if any(e >= max(s, d) for e, s, d in zip(extra, strides, dilations)):
-        raise ValueError(
-            f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
-            f"output_padding={output_padding!r}, stride={strides}, dilation={dilations}"
-        )
+    check_output_padding(output_padding, extra, strides, dilations)
     effective = effective_sizes(w.shape[2:], dilations)
     pads = layer_pads(
         padding, x.shape[2:], effective, strides, transposed=True, output_padding=extra
