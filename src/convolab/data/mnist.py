@@ -12,7 +12,7 @@ import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -140,53 +140,42 @@ def _load_pair(images: Path, labels: Path, classes, name: str) -> ArrayDataset:
     return ArrayDataset(x, y.astype(np.int64), classes, name)
 
 
-def _standard_set(
+def _standard(
     name: str,
     md5s: dict[str, str],
     default_mirrors: Sequence[str],
     system_dirs: Sequence[str],
     classes,
-    doc: str,
-) -> Callable[..., ArrayDataset]:
-    """The public loader of the standard set ``name`` (cached in ``cache_dir(root) / name``,
-    looked for in ``system_dirs``, downloaded from ``default_mirrors`` and checked against
-    ``md5s``), documented by ``doc``: ``mnist`` and ``fashion_mnist`` share its body."""
-
-    def load(
-        root: str | os.PathLike | None = None,
-        split: str = "train",
-        download: bool = False,
-        mirrors: Sequence[str] | None = None,
-    ) -> ArrayDataset:
-        split = _check_split(split)
-        folder = cache_dir(root) / name
-        folders = [folder, *(Path(d) for d in system_dirs)]
-        paths = []
-        for kind in ("images", "labels"):
-            filename = f"{_PREFIX[split]}-{kind}-idx{3 if kind == 'images' else 1}-ubyte.gz"
-            found = _find(filename, folders)
-            if found is None:
-                if not download:
-                    where = ", ".join(str(f) for f in folders)
-                    raise FileNotFoundError(
-                        f"{name} {split} {kind} ({filename}) not found in {where}; pass "
-                        f"download=True (CLI: --download) or give a folder of IDX files"
-                    )
-                found = _download(filename, md5s[filename], mirrors or default_mirrors, folder)
-            paths.append(found)
-        return _load_pair(paths[0], paths[1], classes, f"{name}-{split}")
-
-    load.__name__ = load.__qualname__ = name.replace("-", "_")
-    load.__doc__ = doc
-    return load
+    root,
+    split: str,
+    download: bool,
+    mirrors: Sequence[str] | None,
+) -> ArrayDataset:
+    split = _check_split(split)
+    folder = cache_dir(root) / name
+    folders = [folder, *(Path(d) for d in system_dirs)]
+    paths = []
+    for kind in ("images", "labels"):
+        filename = f"{_PREFIX[split]}-{kind}-idx{3 if kind == 'images' else 1}-ubyte.gz"
+        found = _find(filename, folders)
+        if found is None:
+            if not download:
+                where = ", ".join(str(f) for f in folders)
+                raise FileNotFoundError(
+                    f"{name} {split} {kind} ({filename}) not found in {where}; pass "
+                    f"download=True (CLI: --download) or give a folder of IDX files"
+                )
+            found = _download(filename, md5s[filename], mirrors or default_mirrors, folder)
+        paths.append(found)
+    return _load_pair(paths[0], paths[1], classes, f"{name}-{split}")
 
 
-mnist = _standard_set(
-    "mnist",
-    _MNIST_MD5,
-    MNIST_MIRRORS,
-    (),
-    None,
+def mnist(
+    root: str | os.PathLike | None = None,
+    split: str = "train",
+    download: bool = False,
+    mirrors: Sequence[str] | None = None,
+) -> ArrayDataset:
     """The MNIST handwritten digits (60,000 train / 10,000 test, 28x28).
 
     Parameters
@@ -219,16 +208,18 @@ mnist = _standard_set(
     Traceback (most recent call last):
     ...
     FileNotFoundError: mnist train images (train-images-idx3-ubyte.gz) not found in ...
-    """,
-)
+    """
+    return _standard(
+        "mnist", _MNIST_MD5, MNIST_MIRRORS, (), None, root, split, download, mirrors
+    )
 
 
-fashion_mnist = _standard_set(
-    "fashion-mnist",
-    _FASHION_MD5,
-    FASHION_MNIST_MIRRORS,
-    _FASHION_SYSTEM_DIRS,
-    FASHION_CLASSES,
+def fashion_mnist(
+    root: str | os.PathLike | None = None,
+    split: str = "train",
+    download: bool = False,
+    mirrors: Sequence[str] | None = None,
+) -> ArrayDataset:
     """Zalando's Fashion-MNIST (10 clothing classes, MNIST's format and sizes).
 
     Looks in the cache (``root/fashion-mnist``) and in Debian's
@@ -239,8 +230,18 @@ fashion_mnist = _standard_set(
     --------
     >>> FASHION_CLASSES[9]
     'Ankle boot'
-    """,
-)
+    """
+    return _standard(
+        "fashion-mnist",
+        _FASHION_MD5,
+        FASHION_MNIST_MIRRORS,
+        _FASHION_SYSTEM_DIRS,
+        FASHION_CLASSES,
+        root,
+        split,
+        download,
+        mirrors,
+    )
 
 
 _IDX_NAME = re.compile(r"^(train|t10k|test)[-_.]?(images|labels)[-_.]idx([13])[-_.]ubyte(\.gz)?$")
