@@ -10,7 +10,7 @@ widths, a boundary rule, stride and dilation per axis.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from convolab.conv import methods, planner
 from convolab.conv.boundary import check_boundary
 from convolab.conv.geometry import (
     check_mode,
+    check_output_padding,
     effective_sizes,
     layer_pads,
     mode_output_shape,
@@ -365,18 +366,36 @@ _COMMON_DOC = """
 """
 
 
-def correlate(
-    x: Any,
-    k: Any,
-    mode: str = "full",
-    *,
-    boundary: str = "constant",
-    fill_value: complex = 0.0,
-    stride: IntOrTuple = 1,
-    dilation: IntOrTuple = 1,
-    axes: Any = None,
-    method: str = "auto",
-) -> np.ndarray:
+def _engine_op(flip: bool, name: str, doc: str) -> Callable[..., np.ndarray]:
+    """The public ``correlate`` (``flip=False``) or ``convolve`` (``flip=True``: the kernel
+    flipped): one signature and body, each with its own name and docstring (``doc``, with
+    the parameters both share in place of ``{common}``)."""
+
+    def op(
+        x: Any,
+        k: Any,
+        mode: str = "full",
+        *,
+        boundary: str = "constant",
+        fill_value: complex = 0.0,
+        stride: IntOrTuple = 1,
+        dilation: IntOrTuple = 1,
+        axes: Any = None,
+        method: str = "auto",
+    ) -> np.ndarray:
+        problem = _Normalized(
+            x, k, mode, boundary, fill_value, stride, dilation, axes, method, flip
+        )
+        return _result(problem, problem.run())
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc.replace("{common}", _COMMON_DOC)
+    return op
+
+
+correlate = _engine_op(
+    False,
+    "correlate",
     r"""Cross-correlation, what a CNN layer computes: :math:`y[n] = \sum_i x[n + i]\, k^*[i]`.
 
     The kernel is not flipped (complex kernels are conjugated, as in
@@ -390,23 +409,13 @@ def correlate(
     array([0., 0., 0., 0., 3., 4., 5., 4., 3., 0.])
     >>> correlate([1, 2, 3, 4], [1, 1], mode="valid", stride=2)
     array([3., 7.])
-    """
-    problem = _Normalized(x, k, mode, boundary, fill_value, stride, dilation, axes, method, False)
-    return _result(problem, problem.run())
+    """,
+)
 
 
-def convolve(
-    x: Any,
-    k: Any,
-    mode: str = "full",
-    *,
-    boundary: str = "constant",
-    fill_value: complex = 0.0,
-    stride: IntOrTuple = 1,
-    dilation: IntOrTuple = 1,
-    axes: Any = None,
-    method: str = "auto",
-) -> np.ndarray:
+convolve = _engine_op(
+    True,
+    "convolve",
     r"""True convolution: :math:`y[n] = \sum_i x[i]\, k[n - i]` (the kernel flipped).
 
     Commutative, associative and distributive, and it commutes with
@@ -420,13 +429,8 @@ def convolve(
     array([0., 0., 3., 4., 5., 4., 3., 0., 0., 0.])
     >>> convolve([1, 2, 3], [2])
     array([2., 4., 6.])
-    """
-    problem = _Normalized(x, k, mode, boundary, fill_value, stride, dilation, axes, method, True)
-    return _result(problem, problem.run())
-
-
-correlate.__doc__ = correlate.__doc__.replace("{common}", _COMMON_DOC)
-convolve.__doc__ = convolve.__doc__.replace("{common}", _COMMON_DOC)
+    """,
+)
 
 
 def choose_method(
@@ -689,11 +693,7 @@ def conv_transpose_nd(
     x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, True)
     m = x.ndim - 2
     extra = _int_tuple(output_padding, "output_padding", m, minimum=0)
-    if any(e >= max(s, d) for e, s, d in zip(extra, strides, dilations)):
-        raise ValueError(
-            f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
-            f"output_padding={output_padding!r}, stride={strides}, dilation={dilations}"
-        )
+    check_output_padding(output_padding, extra, strides, dilations)
     effective = effective_sizes(w.shape[2:], dilations)
     pads = layer_pads(
         padding, x.shape[2:], effective, strides, transposed=True, output_padding=extra

@@ -31,6 +31,7 @@ __all__ = [
     "LAYER_PADDINGS",
     "MODES",
     "check_mode",
+    "check_output_padding",
     "effective_size",
     "effective_sizes",
     "layer_pads",
@@ -188,6 +189,27 @@ def transposed_length(
     5
     """
     return (n - 1) * stride - before - after + effective_size + output_padding
+
+
+def check_output_padding(
+    output_padding: Any, extra: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> None:
+    """Refuse a transposed convolution's ``output_padding`` (``extra`` per axis) that is not
+    below ``max(stride, dilation)`` in every axis: beyond that the extra samples would be
+    outputs of their own, not the unread tail of the input it inverts.
+
+    >>> check_output_padding(1, (1,), (2,), (1,))
+    >>> check_output_padding(2, (2,), (2,), (1,))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `output_padding` must be smaller than max(stride, dilation) in every axis; ...
+    """
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(
+            f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
+            f"output_padding={output_padding!r}, stride={tuple(stride)}, "
+            f"dilation={tuple(dilation)}"
+        )
 
 
 def transposed_pads(

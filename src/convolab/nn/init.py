@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -170,13 +171,42 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def kaiming_uniform_(
-    tensor: Tensor,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    generator: Any = None,
-) -> Tensor:
+def _kaiming(
+    fill: Callable[[Tensor, float, int, Any], Tensor], name: str, doc: str
+) -> Callable[..., Tensor]:
+    """He (Kaiming) initialization filled by ``fill(tensor, gain, fan, generator)``.
+
+    ``kaiming_uniform_`` and ``kaiming_normal_`` share the signature and the rule
+    for ``gain = calculate_gain(nonlinearity, a)`` and ``fan`` (per ``mode``); only
+    the distribution differs. Each has its own name and docstring ``doc``.
+    """
+
+    def kaiming(
+        tensor: Tensor,
+        a: float = 0.0,
+        mode: str = "fan_in",
+        nonlinearity: str = "leaky_relu",
+        generator: Any = None,
+    ) -> Tensor:
+        return fill(tensor, calculate_gain(nonlinearity, a), _fan(tensor, mode), generator)
+
+    kaiming.__name__ = kaiming.__qualname__ = name
+    kaiming.__doc__ = doc
+    return kaiming
+
+
+def _he_uniform(tensor: Tensor, gain: float, fan: int, generator: Any) -> Tensor:
+    bound = gain * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def _he_normal(tensor: Tensor, gain: float, fan: int, generator: Any) -> Tensor:
+    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+
+
+kaiming_uniform_ = _kaiming(
+    _he_uniform,
+    "kaiming_uniform_",
     """He uniform: ``U(-bound, bound)``, ``bound = gain * sqrt(3 / fan)``.
 
     ``gain = calculate_gain(nonlinearity, a)``. With ``a = sqrt(5)`` (PyTorch's
@@ -187,18 +217,13 @@ def kaiming_uniform_(
     >>> w = init.kaiming_uniform_(Tensor(np.empty((16, 8))), a=np.sqrt(5), generator=0)
     >>> bool(np.abs(w.data).max() <= 1 / np.sqrt(8))
     True
-    """
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound, generator)
+    """,
+)
 
 
-def kaiming_normal_(
-    tensor: Tensor,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    generator: Any = None,
-) -> Tensor:
+kaiming_normal_ = _kaiming(
+    _he_normal,
+    "kaiming_normal_",
     """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan)``.
 
     >>> import numpy as np
@@ -206,9 +231,8 @@ def kaiming_normal_(
     >>> w = init.kaiming_normal_(Tensor(np.empty((500, 50))), nonlinearity="relu", generator=0)
     >>> round(float(w.data.std() * np.sqrt(50 / 2)), 1)
     1.0
-    """
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std, generator)
+    """,
+)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:

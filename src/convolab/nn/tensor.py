@@ -26,7 +26,7 @@ array([2., 4., 6.])
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -343,29 +343,8 @@ class Tensor:
         return order
 
     # -- arithmetic -------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, _as_tensor(other, self))
-
-    def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(_as_tensor(other, self), self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, _as_tensor(other, self))
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(_as_tensor(other, self), self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, _as_tensor(other, self))
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(_as_tensor(other, self), self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, _as_tensor(other, self))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(_as_tensor(other, self), self)
+    # ``+ - * / @`` and their reflected forms are set from ``_BINARY_OPERATORS`` (after the
+    # primitives, at the end of this module): one rule, ``Function.apply`` on both operands.
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -380,12 +359,6 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> Tensor:
         return Pow.apply(_as_tensor(base, self), self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(self, _as_tensor(other, self))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(_as_tensor(other, self), self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return GetItem.apply(self, index=_index_data(index))
@@ -771,3 +744,30 @@ class GetItem(Function):
         else:
             np.add.at(out, self.index, grad)
         return (out,)
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def _binary_operator(function: type[Function], reflected: bool) -> Callable[[Tensor, Any], Tensor]:
+    """``Tensor.__<op>__`` (``self op other``) or, reflected, ``__r<op>__`` (``other op self``)."""
+    if reflected:
+
+        def operator(self: Tensor, other: Any) -> Tensor:
+            return function.apply(_as_tensor(other, self), self)
+
+    else:
+
+        def operator(self: Tensor, other: Any) -> Tensor:
+            return function.apply(self, _as_tensor(other, self))
+
+    return operator
+
+
+_BINARY_OPERATORS = {"add": Add, "sub": Sub, "mul": Mul, "truediv": Div, "matmul": MatMul}
+for _name, _function in _BINARY_OPERATORS.items():
+    for _reflected, _dunder in ((False, f"__{_name}__"), (True, f"__r{_name}__")):
+        _method = _binary_operator(_function, _reflected)
+        _method.__name__, _method.__qualname__ = _dunder, f"Tensor.{_dunder}"
+        setattr(Tensor, _dunder, _method)
+del _name, _function, _reflected, _dunder, _method

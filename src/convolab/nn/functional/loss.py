@@ -33,6 +33,52 @@ def _class_last(x: Tensor) -> Tensor:
     return x.permute(perm).reshape(-1, x.shape[1])
 
 
+def _scores(input: Any, target: Any) -> tuple[Tensor, np.ndarray]:  # noqa: A002
+    """The class scores ``(N, C, *d)`` or ``(C,)`` as a Tensor, and the target as an array."""
+    x = _as_tensor(input)
+    if x.ndim < 1:
+        raise ValueError(f"`input` must have shape (N, C, ...) or (C,); got {x.shape}")
+    return x, np.asarray(target.data if isinstance(target, Tensor) else target)
+
+
+def _target_weights(
+    x: Tensor, t: np.ndarray, weight: Any, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class-index targets checked: the flat indices (0 where ignored) and each target's weight
+    ``w[t_i]`` (0 where ``t_i == ignore_index``), in ``x``'s dtype."""
+    _check_targets(x, t)
+    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    flat_t = t.reshape(-1)
+    valid = flat_t != ignore_index
+    if np.any((flat_t[valid] < 0) | (flat_t[valid] >= n_classes)):
+        bad = flat_t[valid & ((flat_t < 0) | (flat_t >= n_classes))][0]
+        raise ValueError(f"`target` has class index {bad}; expected 0..{n_classes - 1}")
+    safe = np.where(valid, flat_t, 0)
+    w = _class_weights(weight, n_classes, x.dtype)
+    return safe, (w[safe] * valid).astype(x.dtype)
+
+
+def _nll(
+    logp: Tensor, t: np.ndarray, safe: np.ndarray, weights: np.ndarray, reduction: str
+) -> Tensor:
+    """``-w[t_i] logp[i, t_i]``, reduced; ``safe`` and ``weights`` from :func:`_target_weights`."""
+    loss = -(_class_last(logp)[np.arange(safe.size), safe] * weights)
+    if reduction == "none":
+        return loss.reshape(t.shape)
+    return _weighted_reduce(loss, weights, reduction)
+
+
+def _weighted_reduce(loss: Tensor, weights: np.ndarray, reduction: str) -> Tensor:
+    """``reduction`` of a per-target loss; ``mean`` divides by the summed target weights
+    ``sum_i w[t_i]`` of the targets not ignored (PyTorch's rule)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loss.sum() / np.asarray(weights.sum(), dtype=loss.dtype)
+
+
 def _check_targets(x: Tensor, target: np.ndarray) -> None:
     expected = () if x.ndim == 1 else (x.shape[0],) + x.shape[2:]
     if target.shape != expected:
@@ -76,28 +122,8 @@ def nll_loss(
     0.4904...
     """
     _check_reduction(reduction)
-    x = _as_tensor(input)
-    if x.ndim < 1:
-        raise ValueError(f"`input` must have shape (N, C, ...) or (C,); got {x.shape}")
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
-    _check_targets(x, t)
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
-    flat_t = t.reshape(-1)
-    valid = flat_t != ignore_index
-    if np.any((flat_t[valid] < 0) | (flat_t[valid] >= n_classes)):
-        bad = flat_t[valid & ((flat_t < 0) | (flat_t >= n_classes))][0]
-        raise ValueError(f"`target` has class index {bad}; expected 0..{n_classes - 1}")
-    safe = np.where(valid, flat_t, 0)
-    w = _class_weights(weight, n_classes, x.dtype)
-    wt = (w[safe] * valid).astype(x.dtype)
-    picked = _class_last(x)[np.arange(safe.size), safe]
-    loss = -(picked * wt)
-    if reduction == "none":
-        return loss.reshape(t.shape)
-    if reduction == "sum":
-        return loss.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / np.asarray(wt.sum(), dtype=x.dtype)
+    x, t = _scores(input, target)
+    return _nll(x, t, *_target_weights(x, t, weight, ignore_index), reduction)
 
 
 def _class_weights(weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray:
@@ -150,13 +176,10 @@ def cross_entropy(
     _check_reduction(reduction)
     if not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
         raise ValueError(f"`label_smoothing` must be in [0, 1]; got {label_smoothing!r}")
-    x = _as_tensor(input)
-    if x.ndim < 1:
-        raise ValueError(f"`input` must have shape (N, C, ...) or (C,); got {x.shape}")
+    x, t = _scores(input, target)
     class_dim = 0 if x.ndim == 1 else 1
     n_classes = x.shape[class_dim]
     logp = log_softmax(x, dim=class_dim)
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
     w = _class_weights(weight, n_classes, x.dtype)
     wshape = (n_classes,) + (1,) * (x.ndim - class_dim - 1)
     eps = float(label_smoothing)
@@ -169,22 +192,13 @@ def cross_entropy(
         q = t.astype(x.dtype) * (1 - eps) + eps / n_classes
         loss = -(logp * (q * w.reshape(wshape))).sum(dim=class_dim)
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    safe, wt = _target_weights(x, t, weight, ignore_index)
+    nll = _nll(logp, t, safe, wt, reduction)
     if eps == 0:
         return nll
-    _check_targets(x, t)
     keep = (t != ignore_index).astype(x.dtype)
     smooth = -(logp * w.reshape(wshape)).sum(dim=class_dim) * keep
-    if reduction == "none":
-        smooth_red = smooth
-    elif reduction == "sum":
-        smooth_red = smooth.sum()
-    else:
-        safe = np.where(t != ignore_index, t, 0)
-        denom = float((w[safe] * keep).sum()) if weight is not None else float(keep.sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            smooth_red = smooth.sum() / np.asarray(denom, dtype=x.dtype)
-    return nll * (1 - eps) + smooth_red * (eps / n_classes)
+    return nll * (1 - eps) + _weighted_reduce(smooth, wt, reduction) * (eps / n_classes)
 
 
 def binary_cross_entropy_with_logits(

@@ -665,6 +665,13 @@ lp_pool2d = _lp_pool_op(
 )
 
 
+def _global_input(input: Any) -> Tensor:  # noqa: A002
+    """The input of a global pooling, whose window is the whole of each spatial axis."""
+    x = _as_tensor(input)
+    _check_ndim(x, "input", (3, 4, 5), "(N, C, *spatial) with 1 to 3 spatial axes")
+    return x
+
+
 def global_max_pool(input: Any) -> Tensor:  # noqa: A002
     """Maximum over every axis after the first two, kept as axes of length 1 (``GlobalMaxPool``).
 
@@ -673,8 +680,7 @@ def global_max_pool(input: Any) -> Tensor:  # noqa: A002
     array([[[3.],
             [7.]]])
     """
-    x = _as_tensor(input)
-    _check_ndim(x, "input", (3, 4, 5), "(N, C, *spatial) with 1 to 3 spatial axes")
+    x = _global_input(input)
     return _max_pool(x.ndim - 2, x, x.shape[2:], None, 0, 1, False, False)
 
 
@@ -686,6 +692,5 @@ def global_avg_pool(input: Any) -> Tensor:  # noqa: A002
     array([[[1.5],
             [5.5]]])
     """
-    x = _as_tensor(input)
-    _check_ndim(x, "input", (3, 4, 5), "(N, C, *spatial) with 1 to 3 spatial axes")
+    x = _global_input(input)
     return _avg_pool(x.ndim - 2, x, x.shape[2:], None, 0, False, True, None, 1)

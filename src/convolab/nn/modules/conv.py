@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab.conv.geometry import check_output_padding
 from convolab.nn import functional as F
 from convolab.nn import init
 from convolab.nn.functional._checks import _ntuple, _padding_spec
@@ -252,11 +253,7 @@ class _ConvTransposeNd(_ConvBase):
         super().__init__()
         self._setup(in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode)
         self.output_padding = _ntuple(output_padding, self._dims, "output_padding", minimum=0)
-        if any(e >= max(s, d) for e, s, d in zip(self.output_padding, self.stride, self.dilation)):
-            raise ValueError(
-                f"`output_padding` must be smaller than max(stride, dilation) in every axis; got "
-                f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}"
-            )
+        check_output_padding(output_padding, self.output_padding, self.stride, self.dilation)
         self.padding: Any = _padding_spec(
             padding, self._effective(), self.stride, transposed=True,
             output_padding=self.output_padding,

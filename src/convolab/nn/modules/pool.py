@@ -334,8 +334,18 @@ class LPPool2d(_LPPoolNd):
     _dims = 2
 
 
+class _GlobalPool(Module):
+    """A pooling whose window is the whole of each spatial axis: ``_function`` of the input."""
+
+    kind = "global_pool"
+    _function: Any = None
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self)._function(x)
+
+
 @register_module
-class GlobalMaxPool(Module):
+class GlobalMaxPool(_GlobalPool):
     """Maximum over all spatial axes, kept with length 1: ``(N, C, *S) -> (N, C, 1, ...)``.
 
     >>> import numpy as np
@@ -344,14 +354,11 @@ class GlobalMaxPool(Module):
     array([3., 7.])
     """
 
-    kind = "global_pool"
-
-    def forward(self, x: Any) -> Tensor:
-        return F.global_max_pool(x)
+    _function = F.global_max_pool
 
 
 @register_module
-class GlobalAvgPool(Module):
+class GlobalAvgPool(_GlobalPool):
     """Mean over all spatial axes, kept with length 1 (1, 2 or 3 spatial axes).
 
     >>> import numpy as np
@@ -360,10 +367,7 @@ class GlobalAvgPool(Module):
     array([1.5, 5.5])
     """
 
-    kind = "global_pool"
-
-    def forward(self, x: Any) -> Tensor:
-        return F.global_avg_pool(x)
+    _function = F.global_avg_pool
 
 
 class _AdaptiveAvgPoolNd(Module):
