@@ -41,7 +41,7 @@ def test_sample_bilinear_matches_map_coordinates(n, c, h, w, out, reach, dtype, 
                                                  bank):  # fmt: skip
     """Both forms (the compiled loop and NumPy's gathers), with or without an ``index``
     into a bank of ``bank`` extra images."""
-    if compiled and not sample.available(np.dtype(dtype)):
+    if compiled and not sample.LOOPS.serves(dtype):
         return
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n + bank, c, h, w)).astype(dtype)
@@ -50,7 +50,7 @@ def test_sample_bilinear_matches_map_coordinates(n, c, h, w, out, reach, dtype, 
     coords = np.stack([rng.uniform(-1 - reach, h + reach, (n, *out)),
                        rng.uniform(-1 - reach, w + reach, (n, *out))], axis=1)  # fmt: skip
     coords[:, :, 0, 0] = [0.0, w - 1.0]  # a pixel centre exactly
-    with mock.patch.object(sample, "available", return_value=compiled):
+    with mock.patch.object(sample.LOOPS, "serves", return_value=compiled):
         got = augment.sample_bilinear(x, coords, index=index)
     source = x if index is None else x[index]
     want = _ndimage_each(source, lambda p, k: ndimage.map_coordinates(
@@ -65,7 +65,7 @@ def test_sample_bilinear_refuses_an_index_outside_the_bank():
 
 
 def test_compiled_sampling_reads_a_nan_position_as_outside():
-    if not sample.available(np.dtype(np.float64)):
+    if not sample.LOOPS.serves(np.float64):
         pytest.skip("needs the compiled loop")
     got = sample.bilinear(np.ones((1, 1, 2, 2)), np.array([0]), np.array([[[np.nan], [0.0]]]))
     assert got.tolist() == [[[0.0]]]

@@ -115,6 +115,17 @@ class LazyLoops:
             return self.load()
         return value or None
 
+    def serves(self, dtype: Any) -> bool:
+        """Whether the loops serve arrays of ``dtype`` (float32 or float64) here: loaded, or
+        loading now, as :meth:`get` decides.
+
+        >>> LazyLoops(lambda: "compiled").serves("int64")
+        False
+        """
+        import numpy as np
+
+        return np.dtype(dtype).name in ("float32", "float64") and self.get() is not None
+
     def load(self) -> Any:
         """The loops, loaded now whatever the policy but ``off``; ``None`` without them."""
         if self._value:

@@ -78,9 +78,7 @@ def available(dtype: np.dtype) -> bool:
     >>> isinstance(available(np.dtype(np.float32)), bool)
     True
     """
-    if np.dtype(dtype).name not in ("float32", "float64"):
-        return False
-    return LOOPS.get() is not None
+    return LOOPS.serves(dtype)
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ import numpy as np
 from convolab._jit import LazyLoops
 from convolab.runtime.threads import run_blocks
 
-__all__ = ["available", "bilinear"]
+__all__ = ["LOOPS", "bilinear"]
 
 _PARALLEL_MIN = 1 << 18  # output samples from which the images are split between threads
 
@@ -62,24 +62,13 @@ def _build() -> Any:
 LOOPS = LazyLoops(_build)
 
 
-def available(dtype: np.dtype) -> bool:
-    """Whether the compiled loop serves images of ``dtype`` (float32 or float64).
-
-    >>> isinstance(available(np.dtype(np.float32)), bool)
-    True
-    """
-    if np.dtype(dtype).name not in ("float32", "float64"):
-        return False
-    return LOOPS.get() is not None
-
-
 def bilinear(src: np.ndarray, index: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """``out[n, c, p]``: image ``src[index[n], c]`` sampled bilinearly at row
     ``coords[n, 0, p]``, column ``coords[n, 1, p]`` (zeros outside). ``src`` is
     ``(G, C, H, W)``, ``index`` ``(N,)``, ``coords`` ``(N, 2, P)``; the result is
-    ``(N, C, P)`` in ``src``'s dtype. Needs :func:`available`.
+    ``(N, C, P)`` in ``src``'s dtype. Needs ``LOOPS.serves(src.dtype)``.
 
-    >>> if available(np.dtype(np.float64)):
+    >>> if LOOPS.serves(np.float64):
     ...     v = bilinear(np.arange(4.0).reshape(1, 1, 2, 2), np.array([0]),
     ...                  np.array([[[0.5, -0.5], [0.5, 1.0]]]))
     ... else:

@@ -81,7 +81,7 @@ def sample_bilinear(
         raise ValueError(f"`index` must hold integers in [0, {m}); got {np.min(index)} to "
                          f"{np.max(index)}")  # fmt: skip
     out_shape = coords.shape[2:]
-    if sample.available(x.dtype):
+    if sample.LOOPS.serves(x.dtype):
         return sample.bilinear(x, index, coords.reshape(n, 2, -1)).reshape(n, c, *out_shape)
     # A position beyond the zero border reads only zeros: clamp it onto the border, which
     # is one pixel of zeros before the image and two after it (for the right neighbour).
