@@ -177,7 +177,8 @@ class Conv1d(_ConvNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
+    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
+    :func:`convolab.nn.functional.conv1d`.
 
     Examples
     --------
@@ -280,8 +281,8 @@ class Conv3d(_ConvNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
-    ``floor((n + 2p - d (k - 1) - 1) / s) + 1``.
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
+    length as in :func:`convolab.nn.functional.conv3d`.
 
     Examples
     --------
@@ -337,7 +338,8 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, L) -> (N, C_out, (L - 1) s - 2 p + d (k - 1) + 1 + output_padding)``.
+    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
+    :func:`convolab.nn.functional.conv_transpose1d`.
 
     Examples
     --------
@@ -387,8 +389,8 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
-    ``(n - 1) s - 2 p + d (k - 1) + 1 + output_padding``.
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
+    length as in :func:`convolab.nn.functional.conv_transpose3d`.
 
     Examples
     --------
