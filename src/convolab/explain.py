@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from convolab._docs import docfiller, parameters
 from convolab.conv.boundary import check_boundary, source_index
 from convolab.conv.geometry import (
     check_mode,
@@ -173,22 +174,9 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(
-    x: Sequence | np.ndarray,
-    k: Sequence | np.ndarray,
-    op: str = "convolve",
-    mode: str = "full",
-    *,
-    boundary: str = "constant",
-    fill_value: float = 0.0,
-    stride: int | Sequence[int] = 1,
-    dilation: int | Sequence[int] = 1,
-    limit: int = _DEFAULT_LIMIT,
-) -> Explanation:
-    """Write a 1D or 2D convolution/correlation out as one weighted sum per output position.
-
-    Parameters
-    ----------
+# The parameters explain and explain_animation share.
+_PARAMETERS = parameters(
+    """
     x : array_like
         Signal (1D) or small image (2D), real numbers.
     k : array_like
@@ -205,6 +193,28 @@ def explain(
     stride, dilation : int or tuple of int
         As in :func:`convolab.convolve`: keep every ``stride``-th output; spread
         the kernel taps ``dilation`` samples apart.
+    """
+)
+
+
+@docfiller(_PARAMETERS)
+def explain(
+    x: Sequence | np.ndarray,
+    k: Sequence | np.ndarray,
+    op: str = "convolve",
+    mode: str = "full",
+    *,
+    boundary: str = "constant",
+    fill_value: float = 0.0,
+    stride: int | Sequence[int] = 1,
+    dilation: int | Sequence[int] = 1,
+    limit: int = _DEFAULT_LIMIT,
+) -> Explanation:
+    """Write a 1D or 2D convolution/correlation out as one weighted sum per output position.
+
+    Parameters
+    ----------
+    %(x, k, op, mode, boundary, fill_value, stride, dilation)s
     limit : int
         Refuse when ``rows × taps`` (the number of products to write) exceeds this.
 
@@ -331,6 +341,7 @@ output=[0, 0, 0, 0, 3, 4, 5, 4, 3, 0])
     )
 
 
+@docfiller(_PARAMETERS)
 def explain_animation(
     x: Sequence | np.ndarray,
     k: Sequence | np.ndarray,
@@ -352,10 +363,10 @@ def explain_animation(
 
     Parameters
     ----------
-    x, k, op, mode, boundary, fill_value, stride, dilation
-        As in :func:`explain`.
+    %(x, k)s
     path : str or os.PathLike
         Where to write the GIF (replaced if it exists); it must end in ``.gif``.
+    %(op, mode, boundary, fill_value, stride, dilation)s
     duration : int
         Milliseconds per frame (the last frame is held three times as long).
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._docs import docfiller, fill, parameters
 from convolab.backends import Backend, array_namespace, backend_of
 from convolab.checks import check_fits
 from convolab.conv import methods, planner
@@ -317,9 +318,8 @@ def _result(problem: _Normalized, y: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- public API
 
-_COMMON_DOC = """
-    Parameters
-    ----------
+_PARAMETERS = parameters(
+    """
     x : array_like
         Input, any number of dimensions.
     k : array_like
@@ -345,6 +345,14 @@ _COMMON_DOC = """
         Algorithm; all give the same result to rounding. ``auto`` asks
         :func:`choose_method`. ``stencil`` (2D and 3D, real data, needs Numba) is
         the one-pass compiled loop for small kernels.
+    """
+)
+# What correlate and convolve share, from Parameters to Notes.
+_COMMON_DOC = fill(
+    """
+    Parameters
+    ----------
+    %(x, k, mode, boundary, fill_value, stride, dilation, axes, method)s
 
     Returns
     -------
@@ -363,7 +371,9 @@ _COMMON_DOC = """
     Shape: each convolved axis of length ``n`` gives
     ``floor((n + p - K) / stride) + 1`` outputs, with ``p`` the total padding
     (``2(K-1)`` for ``full``, ``K-1`` for ``same``, ``0`` for ``valid``).
-"""
+""",
+    _PARAMETERS,
+)
 
 
 def _engine_op(flip: bool, name: str, doc: str) -> Callable[..., np.ndarray]:
@@ -433,6 +443,7 @@ convolve = _engine_op(
 )
 
 
+@docfiller(_PARAMETERS)
 def choose_method(
     x: Any,
     k: Any,
@@ -451,6 +462,24 @@ def choose_method(
     With ``measure=True`` every method is timed on the actual data instead
     (like :func:`scipy.signal.choose_conv_method`) and the fastest is returned.
 
+    Parameters
+    ----------
+    %(x, k, mode, boundary, fill_value, stride, dilation, axes)s
+    op : {'correlate', 'convolve'}
+        The operation asked about (:func:`correlate` or :func:`convolve`).
+    measure : bool
+        Time every method that applies on this data (three runs each, the best
+        kept) instead of asking the cost model.
+
+    Returns
+    -------
+    method : str
+        A name ``method=`` accepts.
+    reason : str
+        Why: the cost model's reasoning, or the measured times.
+
+    Examples
+    --------
     >>> method, reason = choose_method(np.ones((512, 512)), np.ones((3, 3)), mode="same")
     >>> method in ("direct", "separable", "fft", "gemm", "stencil") and isinstance(reason, str)
     True

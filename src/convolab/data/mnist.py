@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convolab._docs import docfiller
 from convolab.data.idx import read_idx
 from convolab.data.loader import ArrayDataset
 from convolab.outputs import atomic_open
@@ -170,6 +171,37 @@ def _standard(
     return _load_pair(paths[0], paths[1], classes, f"{name}-{split}")
 
 
+# What mnist and fashion_mnist share, from Parameters to Raises.
+_SECTIONS = {
+    "sections": """Parameters
+----------
+root : path-like, optional
+    Cache folder (the files go in a sub-folder named after the data set);
+    default :func:`cache_dir`.
+split : {'train', 'test'}
+    Which part.
+download : bool
+    Fetch missing files from the data set's mirrors (:data:`MNIST_MIRRORS`,
+    :data:`FASHION_MNIST_MIRRORS`), tried in order, each checked against its
+    published MD5 before it is cached.
+mirrors : sequence of str, optional
+    Base URLs to use instead of the data set's mirrors.
+
+Returns
+-------
+ArrayDataset
+    ``x`` float32 of shape ``(N, 1, 28, 28)`` in [0, 1]; ``y`` int64 labels 0-9.
+
+Raises
+------
+FileNotFoundError
+    If the files are absent and ``download`` is false.
+ConnectionError
+    If no mirror delivered a correct file (the message lists the URLs tried)."""
+}
+
+
+@docfiller(_SECTIONS)
 def mnist(
     root: str | os.PathLike | None = None,
     split: str = "train",
@@ -178,29 +210,9 @@ def mnist(
 ) -> ArrayDataset:
     """The MNIST handwritten digits (60,000 train / 10,000 test, 28x28).
 
-    Parameters
-    ----------
-    root : path-like, optional
-        Cache folder (files go in ``root/mnist``); default :func:`cache_dir`.
-    split : {'train', 'test'}
-        Which part.
-    download : bool
-        Fetch missing files from :data:`MNIST_MIRRORS`, tried in order, each checked
-        against its published MD5 before it is cached.
-    mirrors : sequence of str, optional
-        Base URLs to use instead of :data:`MNIST_MIRRORS`.
+    Files are looked for in the cache (``root/mnist``).
 
-    Returns
-    -------
-    ArrayDataset
-        ``x`` float32 of shape ``(N, 1, 28, 28)`` in [0, 1]; ``y`` int64 labels 0-9.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the files are absent and ``download`` is false.
-    ConnectionError
-        If no mirror delivered a correct file (the message lists the URLs tried).
+    %(sections)s
 
     Examples
     --------
@@ -214,6 +226,7 @@ def mnist(
     )
 
 
+@docfiller(_SECTIONS)
 def fashion_mnist(
     root: str | os.PathLike | None = None,
     split: str = "train",
@@ -224,7 +237,9 @@ def fashion_mnist(
 
     Looks in the cache (``root/fashion-mnist``) and in Debian's
     ``/usr/share/datasets/fashion-mnist`` (package ``dataset-fashion-mnist``)
-    before downloading. Parameters, returns and errors as :func:`mnist`.
+    before downloading.
+
+    %(sections)s
 
     Examples
     --------

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._docs import fill, parameters
 from convolab.conv import conv_nd, conv_transpose_nd
 from convolab.conv.geometry import effective_sizes, layer_pads
 from convolab.nn.functional._checks import (
@@ -180,6 +181,66 @@ class _ConvTransposeNd(_ConvFunction):
         return _conv_weight_grad(grad, self.x, self.w.shape[2:], *options)
 
 
+# The layer ops' parameters, one description each (``S``: the spatial axes).
+_ENTRIES = parameters(
+    """
+    input : Tensor or array_like, shape ``(N, C_in, *S)``
+        The batch.
+    bias : Tensor or array_like, shape ``(C_out,)``, optional
+        One offset per output channel.
+    stride : int or tuple of int, default 1
+        Step between the windows, one per spatial axis.
+    dilation : int or tuple of int, default 1
+        Spacing between the kernel's taps (1: adjacent taps).
+    groups : int, default 1
+        Split the channels into this many independent convolutions.
+    """
+)
+_CONV_DOCS = {
+    "parameters": fill(
+        """Parameters
+----------
+%(input)s
+weight : Tensor or array_like, shape ``(C_out, C_in / groups, *K)``
+    The kernels.
+%(bias, stride)s
+padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+    Zeros added to each end of each spatial axis (pairs: ``(before, after)`` per
+    axis). ``'same'`` (stride 1 only) pads ``d (k - 1)`` in total, the odd
+    sample at the end, like PyTorch; ``'same_upper'``/``'same_lower'`` give
+    ``ceil(n / s)`` outputs (ONNX's rule).
+%(dilation, groups)s
+
+Returns
+-------
+Tensor, shape ``(N, C_out, *S_out)``
+    One map per output channel.""",
+        _ENTRIES,
+    )
+}
+_TRANSPOSE_DOCS = {
+    "parameters": fill(
+        """Parameters
+----------
+%(input)s
+weight : Tensor or array_like, shape ``(C_in, C_out / groups, *K)``
+    The kernels (PyTorch's layout).
+%(bias, stride)s
+padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+    Samples cropped from each end of the full output.
+output_padding : int or tuple of int, default 0
+    Samples added at the end of each spatial axis, below ``max(stride, dilation)``.
+%(groups, dilation)s
+
+Returns
+-------
+Tensor, shape ``(N, C_out, *S_out)``
+    One map per output channel.""",
+        _ENTRIES,
+    )
+}
+
+
 def _layer_operands(
     m: int, input: Any, weight: Any, weight_layout: str, stride: Any, dilation: Any  # noqa: A002
 ) -> tuple[Tensor, Tensor, tuple[int, ...], tuple[int, ...]]:
@@ -213,7 +274,7 @@ def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
         args = (x, w) if bias is None else (x, w, _as_tensor(bias))
         return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
 
-    return _per_dimension(conv, f"conv{m}d", doc)
+    return _per_dimension(conv, f"conv{m}d", fill(doc, _CONV_DOCS))
 
 
 def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
@@ -243,15 +304,21 @@ def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
             groups=groups,
         )  # fmt: skip
 
-    return _per_dimension(conv_transpose, f"conv_transpose{m}d", doc)
+    return _per_dimension(conv_transpose, f"conv_transpose{m}d", fill(doc, _TRANSPOSE_DOCS))
 
 
 conv1d = _conv_op(
     1,
-    """1D convolution layer op (a cross-correlation); see :func:`conv2d`.
+    """1D convolution layer op (a cross-correlation); see :func:`conv2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
     Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> conv1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, -1.0]]])).data
     array([[[-1., -1., -1.]]])
@@ -268,21 +335,7 @@ conv2d = _conv_op(
 
     where ``c`` runs over the input channels of output channel ``o``'s group.
 
-    Parameters
-    ----------
-    input : Tensor, shape ``(N, C_in, H, W)``
-    weight : Tensor, shape ``(C_out, C_in / groups, kH, kW)``
-    bias : Tensor, shape ``(C_out,)``, optional
-    stride, dilation : int or pair of ints, default 1
-    padding : int, pair of ints, 'valid' or 'same', default 0
-        Zeros added on both sides. ``'same'`` (stride 1 only) pads ``d (k - 1)``
-        in total, the odd element at the bottom/right, like PyTorch.
-    groups : int, default 1
-        Split the channels into independent convolutions.
-
-    Returns
-    -------
-    Tensor, shape ``(N, C_out, H_out, W_out)``
+    %(parameters)s
 
     Notes
     -----
@@ -313,11 +366,17 @@ conv2d = _conv_op(
 
 conv3d = _conv_op(
     3,
-    """3D convolution layer op (a cross-correlation); see :func:`conv2d`.
+    """3D convolution layer op (a cross-correlation); see :func:`conv2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
     Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
     ``floor((n + 2p - d (k - 1) - 1) / s) + 1``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> conv3d(np.ones((1, 1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2))).data
     array([[[[[8.]]]]])
@@ -327,10 +386,16 @@ conv3d = _conv_op(
 
 conv_transpose1d = _conv_transpose_op(
     1,
-    """1D transposed convolution layer op; see :func:`conv_transpose2d`.
+    """1D transposed convolution layer op; see :func:`conv_transpose2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
     Shape: ``(N, C_in, L) -> (N, C_out, (L - 1) s - 2 p + d (k - 1) + 1 + output_padding)``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2).data
     array([[[1., 1., 3., 2., 2.]]])
@@ -348,20 +413,7 @@ conv_transpose2d = _conv_transpose_op(
     the adjoint of :func:`conv2d` (each input sample scatters a scaled kernel);
     computed by :func:`convolab.conv_transpose_nd`.
 
-    Parameters
-    ----------
-    input : Tensor, shape ``(N, C_in, H, W)``
-    weight : Tensor, shape ``(C_in, C_out / groups, kH, kW)``
-    bias : Tensor, shape ``(C_out,)``, optional
-    stride, dilation : int or pair of ints, default 1
-    padding : int, pair, pairs ``((top, bottom), (left, right))``, 'valid', 'same',
-        'same_upper' or 'same_lower', default 0: samples cropped from the full output.
-    output_padding : int or pair, default 0 (below ``max(stride, dilation)``)
-    groups : int, default 1
-
-    Returns
-    -------
-    Tensor, shape ``(N, C_out, H_out, W_out)``
+    %(parameters)s
 
     Notes
     -----
@@ -380,8 +432,17 @@ conv_transpose2d = _conv_transpose_op(
 
 conv_transpose3d = _conv_transpose_op(
     3,
-    """3D transposed convolution layer op; see :func:`conv_transpose2d`.
+    """3D transposed convolution layer op; see :func:`conv_transpose2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each
+    ``(n - 1) s - 2 p + d (k - 1) + 1 + output_padding``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> conv_transpose3d(np.ones((1, 2, 1, 1, 1)), np.ones((2, 3, 2, 2, 2))).shape
     (1, 3, 2, 2, 2)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._docs import docfiller, fill, parameters
 from convolab.conv.geometry import check_output_padding
 from convolab.nn import functional as F
 from convolab.nn import init
@@ -24,6 +25,57 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
 ]
+
+
+# The convolution layers' parameters, one description each.
+_ENTRIES = parameters(
+    """
+    in_channels, out_channels : int
+        Channels of the input and of the output (axis 1).
+    kernel_size : int or tuple of int
+        The kernel's size, one per spatial axis (an int: the same for each).
+    stride : int or tuple of int, default 1
+        Step between the windows, one per spatial axis.
+    dilation : int or tuple of int, default 1
+        Spacing between the kernel's taps (1: adjacent taps).
+    groups : int, default 1
+        Split the channels into this many independent convolutions (it must
+        divide ``in_channels`` and ``out_channels``).
+    bias : bool, default True
+        Learn one offset per output channel.
+    padding_mode : 'zeros'
+        The only one (as in ONNX).
+    dtype : floating dtype, default float32
+        Of the weight and bias.
+    """
+)
+_CONV_DOCS = {
+    "parameters": fill(
+        """Parameters
+----------
+%(in_channels, kernel_size, stride)s
+padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+    Zeros added to each end of each spatial axis (pairs: ``(before, after)`` per
+    axis); ``'same'`` (stride 1) keeps the input's size, ``'same_upper'`` and
+    ``'same_lower'`` give ``ceil(n / s)`` outputs (ONNX's rule: the odd sample at the
+    end or at the start).
+%(dilation, groups, bias, padding_mode, dtype)s""",
+        _ENTRIES,
+    )
+}
+_TRANSPOSE_DOCS = {
+    "parameters": fill(
+        """Parameters
+----------
+%(in_channels, kernel_size, stride)s
+padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+    Samples cropped from each end of the full output.
+output_padding : int or tuple of int, default 0
+    Samples added at the end of each spatial axis, below ``max(stride, dilation)``.
+%(groups, bias, dilation, padding_mode, dtype)s""",
+        _ENTRIES,
+    )
+}
 
 
 class _ConvBase(Module):
@@ -117,11 +169,19 @@ class _ConvNd(_ConvBase):
 
 
 @register_module
+@docfiller(_CONV_DOCS)
 class Conv1d(_ConvNd):
-    """1D convolution layer (a cross-correlation); see :class:`Conv2d`.
+    """1D convolution layer (a cross-correlation); see :class:`Conv2d` for the formula.
 
-    Shape: ``(N, C_in, L) -> (N, C_out, floor((L + 2p - d (k - 1) - 1) / s) + 1)``.
+    %(parameters)s
 
+    Notes
+    -----
+    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
+    :func:`convolab.nn.functional.conv1d`.
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.Conv1d(1, 8, 5, padding=2)
     Conv1d(1, 8, kernel_size=(5,), stride=(1,), padding=(2,))
@@ -131,6 +191,7 @@ class Conv1d(_ConvNd):
 
 
 @register_module
+@docfiller(_CONV_DOCS)
 class Conv2d(_ConvNd):
     r"""2D convolution layer. It computes a cross-correlation (the kernel is not flipped).
 
@@ -140,17 +201,7 @@ class Conv2d(_ConvNd):
     (stride, padding, dilation, groups), run forward and backward on
     :func:`convolab.conv_nd`.
 
-    Parameters
-    ----------
-    in_channels, out_channels : int
-    kernel_size : int or pair
-    stride, dilation : int or pair, default 1
-    padding : int, pair, pairs ``((top, bottom), (left, right))``, 'valid', 'same',
-        'same_upper' or 'same_lower', default 0
-    groups : int, default 1
-    bias : bool, default True
-    padding_mode : 'zeros'
-    dtype : floating dtype, default float32
+    %(parameters)s
 
     Notes
     -----
@@ -222,9 +273,19 @@ class Conv2d(_ConvNd):
 
 
 @register_module
+@docfiller(_CONV_DOCS)
 class Conv3d(_ConvNd):
-    """3D convolution layer (a cross-correlation); see :class:`Conv2d`.
+    """3D convolution layer (a cross-correlation); see :class:`Conv2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
+    length as in :func:`convolab.nn.functional.conv3d`.
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.Conv3d(2, 4, 3)
     Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1))
@@ -269,9 +330,19 @@ class _ConvTransposeNd(_ConvBase):
 
 
 @register_module
+@docfiller(_TRANSPOSE_DOCS)
 class ConvTranspose1d(_ConvTransposeNd):
-    """1D transposed convolution layer; see :class:`ConvTranspose2d`.
+    """1D transposed convolution layer; see :class:`ConvTranspose2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
+    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
+    :func:`convolab.nn.functional.conv_transpose1d`.
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.ConvTranspose1d(4, 2, 3, stride=2)
     ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
@@ -281,6 +352,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 
 @register_module
+@docfiller(_TRANSPOSE_DOCS)
 class ConvTranspose2d(_ConvTransposeNd):
     r"""2D transposed convolution layer: the adjoint of :class:`Conv2d`, which upsamples.
 
@@ -288,18 +360,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     apart; :func:`convolab.nn.functional.conv_transpose2d` on
     :func:`convolab.conv_transpose_nd`, forward and backward on the one engine.
 
-    Parameters
-    ----------
-    in_channels, out_channels : int
-    kernel_size : int or pair
-    stride, dilation : int or pair, default 1
-    padding : int, pair, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
-        Samples cropped from each end of the full output.
-    output_padding : int or pair, default 0 (below ``max(stride, dilation)``)
-    groups : int, default 1
-    bias : bool, default True
-    padding_mode : 'zeros'
-    dtype : floating dtype, default float32
+    %(parameters)s
 
     Notes
     -----
@@ -320,9 +381,19 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 
 @register_module
+@docfiller(_TRANSPOSE_DOCS)
 class ConvTranspose3d(_ConvTransposeNd):
-    """3D transposed convolution layer; see :class:`ConvTranspose2d`.
+    """3D transposed convolution layer; see :class:`ConvTranspose2d` for the formula.
 
+    %(parameters)s
+
+    Notes
+    -----
+    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
+    length as in :func:`convolab.nn.functional.conv_transpose3d`.
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.ConvTranspose3d(2, 4, 3, padding=1)
     ConvTranspose3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))

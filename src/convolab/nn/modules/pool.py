@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convolab._docs import docfiller, fill, parameters
 from convolab.nn import functional as F
 from convolab.nn.functional._checks import _ntuple, _padding_spec
 from convolab.nn.modules._checks import _tuple_if_list
@@ -28,6 +29,59 @@ __all__ = [
     "MaxUnpool2d",
     "MaxUnpool3d",
 ]
+
+
+# The pooling layers' parameters, one description each.
+_ENTRIES = parameters(
+    """
+    norm_type : float
+        The power ``p`` (positive).
+    kernel_size : int or tuple of int
+        The window's size, one per spatial axis (an int: the same for each).
+    stride : int or tuple of int, optional
+        Step between the windows; default ``kernel_size``.
+    padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+        Samples added to each end of each spatial axis (pairs: ``(before, after)``
+        per axis), each side smaller than the (dilated) window.
+    dilation : int or tuple of int, default 1
+        Spacing between the window's samples (1: adjacent samples).
+    return_indices : bool, default False
+        Also return, for each output, the row-major index of its maximum in the
+        input's spatial plane (int64), what the matching ``MaxUnpool`` takes.
+    ceil_mode : bool, default False
+        Round the output length up: a last, partial window if it starts inside the
+        input or its front padding.
+    count_include_pad : bool, default True
+        Count the padded zeros in each window's divisor.
+    divisor_override : int, optional
+        Divide every window's sum by this number instead (2D and 3D only).
+    """
+)
+
+
+def _section(names: str, pieces: dict[str, str] = _ENTRIES) -> dict[str, str]:
+    """The Parameters section of one family of pooling layers, for :func:`docfiller`."""
+    return {"parameters": fill(f"Parameters\n----------\n%({names})s", pieces)}
+
+
+_MAX_POOL = _section("kernel_size, stride, padding, dilation, return_indices, ceil_mode")
+_AVG_POOL_1D = _section("kernel_size, stride, padding, ceil_mode, count_include_pad, dilation")
+_AVG_POOL = _section(
+    "kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dilation"
+)
+_MAX_UNPOOL = _section(
+    "kernel_size, stride, padding",
+    {
+        **_ENTRIES,
+        **parameters(
+            """
+            padding : int or tuple of int, default 0
+                The padding of the max pooling being inverted.
+            """
+        ),
+    },
+)
+_LP_POOL = _section("norm_type, kernel_size, stride, ceil_mode, padding")
 
 
 def _pool_padding(padding: Any, kernel_size: Any, stride: Any, dilation: Any, m: int) -> Any:
@@ -87,9 +141,14 @@ class _MaxPoolNd(_WindowPool):
 
 
 @register_module
+@docfiller(_MAX_POOL)
 class MaxPool1d(_MaxPoolNd):
     """1D max pooling; see :func:`convolab.nn.functional.max_pool1d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.MaxPool1d(2)
     MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
@@ -99,6 +158,7 @@ class MaxPool1d(_MaxPoolNd):
 
 
 @register_module
+@docfiller(_MAX_POOL)
 class MaxPool2d(_MaxPoolNd):
     """2D max pooling; see :func:`convolab.nn.functional.max_pool2d`.
 
@@ -106,6 +166,10 @@ class MaxPool2d(_MaxPoolNd):
     ``ceil_mode=True``), same for W. With ``return_indices=True`` it returns
     ``(output, indices)`` for :class:`MaxUnpool2d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.MaxPool2d(2)
     MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
@@ -115,9 +179,14 @@ class MaxPool2d(_MaxPoolNd):
 
 
 @register_module
+@docfiller(_MAX_POOL)
 class MaxPool3d(_MaxPoolNd):
     """3D max pooling; see :func:`convolab.nn.functional.max_pool3d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.MaxPool3d(2, ceil_mode=True)
     MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)
@@ -166,9 +235,14 @@ class _AvgPoolNd(_WindowPool):
 
 
 @register_module
+@docfiller(_AVG_POOL_1D)
 class AvgPool1d(_AvgPoolNd):
     """1D average pooling; see :func:`convolab.nn.functional.avg_pool1d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.AvgPool1d(3, stride=1)
     AvgPool1d(kernel_size=3, stride=1, padding=0)
@@ -192,9 +266,14 @@ class AvgPool1d(_AvgPoolNd):
 
 
 @register_module
+@docfiller(_AVG_POOL)
 class AvgPool2d(_AvgPoolNd):
     """2D average pooling; see :func:`convolab.nn.functional.avg_pool2d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.AvgPool2d(2)
     AvgPool2d(kernel_size=2, stride=2, padding=0)
@@ -204,9 +283,14 @@ class AvgPool2d(_AvgPoolNd):
 
 
 @register_module
+@docfiller(_AVG_POOL)
 class AvgPool3d(_AvgPoolNd):
     """3D average pooling; see :func:`convolab.nn.functional.avg_pool3d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.AvgPool3d(2, count_include_pad=False)
     AvgPool3d(kernel_size=2, stride=2, padding=0, count_include_pad=False)
@@ -239,9 +323,14 @@ class _MaxUnpoolNd(Module):
 
 
 @register_module
+@docfiller(_MAX_UNPOOL)
 class MaxUnpool1d(_MaxUnpoolNd):
     """Partial inverse of :class:`MaxPool1d`; see :func:`convolab.nn.functional.max_unpool1d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.MaxUnpool1d(2)
     MaxUnpool1d(kernel_size=2, stride=2, padding=0)
@@ -251,9 +340,14 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 
 @register_module
+@docfiller(_MAX_UNPOOL)
 class MaxUnpool2d(_MaxUnpoolNd):
     """Partial inverse of :class:`MaxPool2d`: ``forward(x, indices, output_size=None)``.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from convolab import nn
     >>> y, i = nn.MaxPool2d(2, return_indices=True)(np.arange(16.0).reshape(1, 1, 4, 4))
@@ -268,9 +362,14 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 @register_module
+@docfiller(_MAX_UNPOOL)
 class MaxUnpool3d(_MaxUnpoolNd):
     """Partial inverse of :class:`MaxPool3d`; see :func:`convolab.nn.functional.max_unpool3d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.MaxUnpool3d(2)
     MaxUnpool3d(kernel_size=2, stride=2, padding=0)
@@ -311,9 +410,14 @@ class _LPPoolNd(_WindowPool):
 
 
 @register_module
+@docfiller(_LP_POOL)
 class LPPool1d(_LPPoolNd):
     """1D power-average pooling ``(sum |x|^p)^(1/p)``; see :func:`convolab.nn.functional.lp_pool1d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.LPPool1d(2, 3)
     LPPool1d(norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False)
@@ -323,9 +427,14 @@ class LPPool1d(_LPPoolNd):
 
 
 @register_module
+@docfiller(_LP_POOL)
 class LPPool2d(_LPPoolNd):
     """2D power-average pooling; see :func:`convolab.nn.functional.lp_pool2d`.
 
+    %(parameters)s
+
+    Examples
+    --------
     >>> from convolab import nn
     >>> nn.LPPool2d(2, 2)
     LPPool2d(norm_type=2.0, kernel_size=2, stride=2, ceil_mode=False)
