@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -35,6 +36,7 @@ __all__ = [
     "Boundary",
     "border_index",
     "check_boundary",
+    "fill_window",
     "pad",
     "pad_args",
     "source_index",
@@ -213,3 +215,64 @@ def pad(
         return x
     width = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
     return np.pad(x, width, **pad_args(boundary, fill_value))
+
+
+def fill_window(
+    x: np.ndarray,
+    first: Sequence[int],
+    out: np.ndarray,
+    pads: Sequence[tuple[int, int]],
+    boundary: str,
+    fill_value: complex = 0.0,
+) -> np.ndarray:
+    """Write into ``out`` the window of ``x`` padded by ``pads`` that starts at ``first``.
+
+    ``first`` is in padded coordinates (position ``p`` of an axis is
+    ``x[p - before]`` or a border sample); the window has ``out``'s shape and
+    may reach past the padding on either side (the rule's map extends the
+    axis as far as needed). Only the window is written, every element of it:
+    the part inside ``x`` by one slice copy, the border parts through the
+    rule's index map, so a tile of a large input is padded without padding
+    the whole input.
+
+    >>> out = np.empty((2, 5))
+    >>> fill_window(np.arange(6.).reshape(2, 3), (0, 0), out, [(0, 0), (2, 2)], "reflect")
+    array([[2., 1., 0., 1., 2.],
+           [5., 4., 3., 4., 5.]])
+    >>> fill_window(np.arange(4.), (5,), np.empty(3), [(1, 1)], "constant", 9.0)
+    array([9., 9., 9.])
+    """
+    rule = _rule(boundary)
+    per_axis = []
+    for n, f, size, (before, _) in zip(x.shape, first, out.shape, pads):
+        lo = f - before  # the window is x's positions lo .. lo + size
+        hi = lo + size
+        parts: list[tuple[slice, slice | np.ndarray]] = []
+        if lo < 0:  # before x
+            end = min(0, hi)
+            parts.append((slice(0, end - lo), rule.index(np.arange(lo, end), n)))
+        if max(lo, 0) < min(hi, n):  # inside x
+            s0, s1 = max(lo, 0), min(hi, n)
+            parts.append((slice(s0 - lo, s1 - lo), slice(s0, s1)))
+        if hi > n:  # after x
+            start = max(n, lo)
+            parts.append((slice(start - lo, size), rule.index(np.arange(start, hi), n)))
+        per_axis.append(parts)
+    for combo in product(*per_axis):
+        dst = tuple(d for d, _ in combo)
+        if not any(isinstance(s, np.ndarray) for _, s in combo):
+            out[dst] = x[tuple(s for _, s in combo)]
+            continue
+        block = x
+        for ax, (_, s) in enumerate(combo):  # one axis at a time: slices, then index maps
+            if isinstance(s, slice):
+                block = block[(slice(None),) * ax + (s,)]
+        for ax, (_, s) in enumerate(combo):
+            if isinstance(s, np.ndarray):
+                block = block.take(np.maximum(s, 0), axis=ax)
+        target = out[dst]
+        target[...] = block
+        for ax, (_, s) in enumerate(combo):
+            if isinstance(s, np.ndarray) and (s < 0).any():
+                target[(slice(None),) * ax + (s < 0,)] = fill_value
+    return out

@@ -44,14 +44,13 @@ from math import log2, prod
 import numpy as np
 
 from convolab.conv import profile
-from convolab.conv.boundary import pad, zero_border
+from convolab.conv.boundary import fill_window, pad, zero_border
 from convolab.conv.geometry import effective_sizes, output_length
 from convolab.conv.methods import Method, Problem
+from convolab.conv.methods import _transforms as transforms
 from convolab.conv.methods.direct import all_finite, correlate_direct, fill_slab
-from convolab.runtime import lazy_module
+from convolab.runtime import workspace
 from convolab.runtime.threads import n_workers, run_tasks
-
-sfft = lazy_module("scipy.fft")  # 0.7 s to import: loaded when a transform needs it
 
 __all__ = [
     "block_shape",
@@ -189,43 +188,74 @@ def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     >>> from convolab.conv.methods import describe
     >>> x = np.array([[0., 0, 0, 3, 4, 5, 4, 3, 0, 0]])
     >>> k = np.array([[1., 0, 0]])
-    >>> np.round(correlate_fft(x, k, describe(x, k, ((1, 1),))), 12)
+    >>> np.round(correlate_fft(x, k, describe(x, k, ((1, 1),))), 12) + 0.0  # no -0.
     array([[0., 0., 0., 0., 3., 4., 5., 4., 3., 0.]])
     """
     pads, boundary, fill_value, stride, dilation = (
         p.pads, p.boundary, p.fill_value, p.stride, p.dilation
     )  # fmt: skip
     dtype = np.result_type(x, k)
-    if not (all_finite(x) and all_finite(k)):
+    if not all_finite(k):
         return correlate_direct(x, k, p)
     m = k.ndim - 1
     axes = tuple(range(1, m + 1))
     kd = dilate_kernel(k, dilation)
     eff = kd.shape[1:]
+    real = dtype.kind != "c"
+    kflip = kd[(slice(None),) + (slice(None, None, -1),) * m]
+    if m >= 2 and all(st == 1 for st in stride):
+        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0])
+        if blocks is not None:  # blocks read the padded input where they lie: no padded copy
+            y = _overlap_save_nd(x, kflip, pads, boundary, fill_value, blocks, dtype)
+            return correlate_direct(x, k, p) if y is None else y
+    x0 = x
     zero_pad = zero_border(boundary, fill_value)
     if not zero_pad or any(b > e - 1 or a > e - 1 for (b, a), e in zip(pads, eff)):
         x = pad(x, pads, boundary, fill_value)
         pads = ((0, 0),) * m
-    real = dtype.kind != "c"
-    kflip = kd[(slice(None),) + (slice(None, None, -1),) * m]
     if m == 1:
         N = ols_block(eff[0], x.shape[1] + sum(pads[0]))
         if N is not None:
-            return _overlap_save(x, kflip, pads[0], stride[0], N, real, dtype)
-    if m >= 2 and all(st == 1 for st in stride):
-        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0])
-        if blocks is not None:
-            return _overlap_save_nd(x, kflip, pads, blocks, real, dtype)
+            y = _overlap_save(x, kflip, pads[0], stride[0], N, dtype)
+            return correlate_direct(x0, k, p) if y is None else y
+    if not all_finite(x):
+        return correlate_direct(x0, k, p)
     fshape, index = transform_shape(x.shape[1:], eff, pads, stride, real)
     workers = n_workers()
-    fwd, inv = (sfft.rfftn, sfft.irfftn) if real else (sfft.fftn, sfft.ifftn)
-    kspec = fwd(kflip, fshape, axes=axes, workers=workers)  # first: its padded copy is freed
-    spec = fwd(x, fshape, axes=axes, workers=workers)
+    kspec = _kernel_spectra(kflip, fshape, dtype, workers)
+    xpad = np.zeros((x.shape[0], *fshape), dtype)  # the transform's zero padding
+    xpad[(slice(None), *(slice(0, n) for n in x.shape[1:]))] = x
+    spec = transforms.r2c(xpad, axes, workers=workers) if real else transforms.c2c(
+        xpad, axes, True, out=xpad, workers=workers
+    )
+    del xpad
     spec *= kspec  # x has the full batch; the kernel's broadcasts
     del kspec
-    full = inv(spec, fshape, axes=axes, workers=workers, overwrite_x=True)
+    if real:
+        full = transforms.c2r(spec, axes, fshape[-1], workers=workers)
+    else:
+        full = transforms.c2c(spec, axes, False, out=spec, workers=workers)
     del spec
     return np.ascontiguousarray(full[(slice(None), *index)], dtype=dtype)
+
+
+def _complex(dtype: np.dtype) -> np.dtype:
+    return np.result_type(dtype, np.complex64)
+
+
+def _kernel_spectra(kflip: np.ndarray, shape: list[int], dtype: np.dtype, workers: int = 1):
+    """Spectra of the flipped kernels at transform size ``shape``, times ``1 / prod(shape)``
+    (the inverse transforms are unnormalized)."""
+    m = len(shape)
+    kpad = np.zeros((kflip.shape[0], *shape), dtype)
+    kpad[(slice(None), *(slice(0, e) for e in kflip.shape[1:]))] = kflip
+    axes = tuple(range(1, m + 1))
+    if dtype.kind == "c":
+        spec = transforms.c2c(kpad, axes, True, out=kpad, workers=workers)
+    else:
+        spec = transforms.r2c(kpad, axes, workers=workers)
+    spec *= 1.0 / prod(shape)
+    return spec
 
 
 def _overlap_save(
@@ -234,21 +264,22 @@ def _overlap_save(
     pad0: tuple[int, int],
     stride: int,
     N: int,
-    real: bool,
     dtype: np.dtype,
-) -> np.ndarray:
+) -> np.ndarray | None:
     """1D overlap-save: blocks of ``N`` padded samples, ``N - K + 1`` outputs each.
 
     Blocks go in groups of about ``2**16`` samples, one group per task on the
-    thread pool: each group's padded segment is copied once, its blocks are
-    transformed together (one batched call, single-threaded, in cache) and
-    written to the output.
+    thread pool: each group's padded segment is copied once into the thread's
+    scratch buffer, its blocks are transformed together (one batched call,
+    single-threaded, in cache, into scratch buffers) and written to the output.
+    Returns None when a block's sum (the zero frequency) is not finite: the
+    input holds NaN or inf, which only the direct method keeps local.
 
     >>> from convolab.conv.methods import describe
     >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 9000)), rng.standard_normal((2, 301))
-    >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, True, x.dtype)  # 13 blocks
+    >>> y = _overlap_save(x, k[:, ::-1], (150, 150), 2, 1024, x.dtype)  # 13 blocks
     >>> ref = correlate_direct(x, k, describe(x, k, ((150, 150),), stride=(2,)))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
@@ -259,24 +290,45 @@ def _overlap_save(
     count = n + b0 + a0 - K + 1  # unstrided outputs
     Lo = N - K + 1
     nb = -(-count // Lo)
-    fwd, inv = (sfft.rfft, sfft.irfft) if real else (sfft.fft, sfft.ifft)
-    kspec = fwd(kflip, N, axis=-1)
+    real = dtype.kind != "c"
+    cdtype = _complex(dtype)
+    kspec = _kernel_spectra(kflip, [N], dtype)
     y = np.empty((B, count), dtype=dtype)
     group = max(1, profile.OLS_GROUP // N)
     tasks = [(b, g) for b in range(B) for g in range(0, nb, group)]
+    finite = [True]
 
     def run(b: int, g: int) -> None:
+        if not finite[0]:
+            return
         blocks = min(group, nb - g)
-        seg = fill_slab(x[b], g * Lo, [pad0], "constant", 0, (blocks - 1) * Lo + N)
+        length = (blocks - 1) * Lo + N
+        seg = workspace.scratch((length,), dtype, "fft_segment")
+        fill_slab(x[b], g * Lo, [pad0], "constant", 0, length, out=seg)
         windows = np.lib.stride_tricks.sliding_window_view(seg, N)[::Lo]
-        spec = fwd(windows, N, axis=-1)
+        spec = workspace.scratch((blocks, N // 2 + 1 if real else N), cdtype, "fft_spectrum")
+        if real:
+            transforms.r2c(windows, (1,), out=spec)
+        else:
+            transforms.c2c(windows, (1,), True, out=spec)
+        if not np.isfinite(spec[:, 0]).all():
+            finite[0] = False
+            return
         spec *= kspec[b if len(kspec) > 1 else 0]
-        out = inv(spec, N, axis=-1, overwrite_x=True)[:, K - 1 :].reshape(-1)
+        if real:
+            out = transforms.c2r(spec, (1,), N, out=workspace.scratch((blocks, N), dtype, "fft_block"))
+        else:
+            out = transforms.c2c(spec, (1,), False, out=spec)
         lo = g * Lo
-        hi = min(count, lo + blocks * Lo)
-        y[b, lo:hi] = out[: hi - lo]
+        dst = y[b, lo : min(count, lo + blocks * Lo)]
+        full = len(dst) // Lo
+        dst[: full * Lo].reshape(full, Lo)[...] = out[:full, K - 1 :]
+        if len(dst) > full * Lo:
+            dst[full * Lo :] = out[full, K - 1 : K - 1 + len(dst) - full * Lo]
 
     run_tasks(run, tasks, parallel=len(tasks) > 1)
+    if not finite[0]:
+        return None
     return y if stride == 1 else np.ascontiguousarray(y[:, ::stride])
 
 
@@ -284,57 +336,77 @@ def _overlap_save_nd(
     x: np.ndarray,
     kflip: np.ndarray,
     pads: tuple[tuple[int, int], ...],
+    boundary: str,
+    fill_value: complex,
     shape: list[int],
-    real: bool,
     dtype: np.dtype,
-) -> np.ndarray:
+) -> np.ndarray | None:
     """N-d overlap-save with unit stride: blocks of ``shape`` transformed one by one.
 
-    Each block of padded input (zeros outside ``x``) is transformed, multiplied
-    by the kernel's spectrum at the block size and transformed back; its last
-    ``N - K + 1`` samples per axis are outputs. Blocks run on the thread pool,
-    each transform single-threaded and in cache.
+    Each block of padded input is written into the thread's scratch buffer by
+    :func:`~convolab.conv.boundary.fill_window` (the boundary rule's index map
+    where the block passes the border: the input is never padded as a whole),
+    transformed in place steps (real forward on the last axis, complex on the
+    others), multiplied by the kernel's spectrum at the block size and
+    transformed back into the same buffer; its last ``N - K + 1`` samples per
+    axis are outputs. Blocks run on the thread pool, each transform
+    single-threaded and in cache. Returns None when a block's sum (the zero
+    frequency) is not finite: the input holds NaN or inf, which only the
+    direct method keeps local.
 
     >>> from convolab.conv.methods import describe
     >>> from convolab.conv.methods.direct import correlate_direct
     >>> rng = np.random.default_rng(0)
     >>> x, k = rng.standard_normal((2, 300, 200)), rng.standard_normal((1, 9, 15))
     >>> pads = ((4, 4), (7, 7))
-    >>> y = _overlap_save_nd(x, k[:, ::-1, ::-1], pads, [64, 48], True, x.dtype)  # 6 x 6 blocks
-    >>> ref = correlate_direct(x, k, describe(x, k, pads))
+    >>> kflip = k[:, ::-1, ::-1]
+    >>> y = _overlap_save_nd(x, kflip, pads, "reflect", 0, [64, 48], x.dtype)  # 6 x 6 blocks
+    >>> ref = correlate_direct(x, k, describe(x, k, pads, "reflect"))
     >>> y.shape == ref.shape and np.allclose(y, ref)
     True
     """
     B, spatial = x.shape[0], x.shape[1:]
     m = len(spatial)
     eff = kflip.shape[1:]
-    axes = tuple(range(m))
+    inner = tuple(range(m - 1))
+    real = dtype.kind != "c"
+    cdtype = _complex(dtype)
     outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
     tiles = [N - e + 1 for N, e in zip(shape, eff)]
-    fwd, inv = (sfft.rfftn, sfft.irfftn) if real else (sfft.fftn, sfft.ifftn)
-    kspecs = [fwd(kb, shape, axes=axes) for kb in kflip]
+    kspecs = _kernel_spectra(kflip, shape, dtype)
+    spec_shape = (*shape[:-1], shape[-1] // 2 + 1) if real else tuple(shape)
     y = np.empty((B, *outs), dtype=dtype)
     starts = [range(0, o, t) for o, t in zip(outs, tiles)]
     tasks = [(b, corner) for b in range(B) for corner in product(*starts)]
+    finite = [True]
+    zero = (0,) * m
 
     def run(b: int, corner: tuple[int, ...]) -> None:
-        buf = np.zeros(shape, dtype=x.dtype)
-        src, dst, out = [], [], []
-        for c, t, N, n, (before, _) in zip(corner, tiles, shape, spatial, pads):
-            lo = c - before  # first input sample of the block (x coordinates)
-            s0, s1 = max(lo, 0), min(lo + N, n)
-            src.append(slice(s0, max(s0, s1)))
-            dst.append(slice(s0 - lo, s0 - lo + max(0, s1 - s0)))
-            out.append(slice(c, c + t))
-        buf[tuple(dst)] = x[(b, *src)]
-        spec = fwd(buf, axes=axes)
+        if not finite[0]:
+            return
+        buf = workspace.scratch(tuple(shape), dtype, "fft_block")
+        fill_window(x[b], corner, buf, pads, boundary, fill_value)
+        if real:
+            spec = transforms.r2c(buf, (m - 1,), out=workspace.scratch(spec_shape, cdtype, "fft_spectrum"))
+            if inner:
+                transforms.c2c(spec, inner, True, out=spec)
+        else:
+            spec = transforms.c2c(buf, tuple(range(m)), True, out=buf)
+        if not np.isfinite(spec[zero]):
+            finite[0] = False
+            return
         spec *= kspecs[b if len(kspecs) > 1 else 0]
-        block = inv(spec, shape, axes=axes, overwrite_x=True)
-        target = y[(b, *out)]
-        target[...] = block[tuple(slice(e - 1, e - 1 + n) for e, n in zip(eff, target.shape))]
+        if real:
+            if inner:
+                transforms.c2c(spec, inner, False, out=spec)
+            transforms.c2r(spec, (m - 1,), shape[-1], out=buf)
+        else:
+            transforms.c2c(spec, tuple(range(m)), False, out=spec)
+        target = y[(b, *(slice(c, c + t) for c, t in zip(corner, tiles)))]
+        target[...] = buf[tuple(slice(e - 1, e - 1 + n) for e, n in zip(eff, target.shape))]
 
     run_tasks(run, tasks, parallel=len(tasks) > 1)
-    return y
+    return y if finite[0] else None
 
 
 # --------------------------------------------------------------------------- cost and registry
