@@ -230,10 +230,11 @@ def fill_window(
     ``first`` is in padded coordinates (position ``p`` of an axis is
     ``x[p - before]`` or a border sample); the window has ``out``'s shape and
     may reach past the padding on either side (the rule's map extends the
-    axis as far as needed). Only the window is written, every element of it:
-    the part inside ``x`` by one slice copy, the border parts through the
-    rule's index map, so a tile of a large input is padded without padding
-    the whole input.
+    axis as far as needed). Every element of ``out`` is written, and only the
+    window is read: the part inside ``x`` by one slice copy, each border part
+    through the rule's index map (as a reversed or repeated slice where the
+    map is one), so a tile of a large input is padded without padding the
+    whole input.
 
     >>> out = np.empty((2, 5))
     >>> fill_window(np.arange(6.).reshape(2, 3), (0, 0), out, [(0, 0), (2, 2)], "reflect")
@@ -247,32 +248,54 @@ def fill_window(
     for n, f, size, (before, _) in zip(x.shape, first, out.shape, pads):
         lo = f - before  # the window is x's positions lo .. lo + size
         hi = lo + size
-        parts: list[tuple[slice, slice | np.ndarray]] = []
+        parts: list[tuple[slice, slice | np.ndarray | None]] = []
         if lo < 0:  # before x
             end = min(0, hi)
-            parts.append((slice(0, end - lo), rule.index(np.arange(lo, end), n)))
+            parts.append((slice(0, end - lo), _source(rule.index(np.arange(lo, end), n))))
         if max(lo, 0) < min(hi, n):  # inside x
             s0, s1 = max(lo, 0), min(hi, n)
             parts.append((slice(s0 - lo, s1 - lo), slice(s0, s1)))
         if hi > n:  # after x
             start = max(n, lo)
-            parts.append((slice(start - lo, size), rule.index(np.arange(start, hi), n)))
+            parts.append((slice(start - lo, size), _source(rule.index(np.arange(start, hi), n))))
         per_axis.append(parts)
     for combo in product(*per_axis):
         dst = tuple(d for d, _ in combo)
-        if not any(isinstance(s, np.ndarray) for _, s in combo):
-            out[dst] = x[tuple(s for _, s in combo)]
-            continue
-        block = x
-        for ax, (_, s) in enumerate(combo):  # one axis at a time: slices, then index maps
-            if isinstance(s, slice):
-                block = block[(slice(None),) * ax + (s,)]
-        for ax, (_, s) in enumerate(combo):
-            if isinstance(s, np.ndarray):
-                block = block.take(np.maximum(s, 0), axis=ax)
-        target = out[dst]
-        target[...] = block
-        for ax, (_, s) in enumerate(combo):
-            if isinstance(s, np.ndarray) and (s < 0).any():
-                target[(slice(None),) * ax + (s < 0,)] = fill_value
+        if any(s is None for _, s in combo):
+            out[dst] = fill_value
+        elif all(isinstance(s, slice) for _, s in combo):
+            out[dst] = x[tuple(s for _, s in combo)]  # a repeated sample broadcasts
+        else:
+            _gather(x, combo, out[dst], fill_value)
     return out
+
+
+def _source(idx: np.ndarray) -> slice | np.ndarray | None:
+    """An index map's run as a slice where it is one (step 1, -1 or 0: a sample repeated),
+    None where it is all constant, else the indices."""
+    if (idx < 0).all():
+        return None
+    if (idx < 0).any():
+        return idx
+    step = int(idx[1] - idx[0]) if len(idx) > 1 else 1
+    if step in (-1, 0, 1) and (np.diff(idx) == step).all():
+        if step == 0:
+            return slice(int(idx[0]), int(idx[0]) + 1)
+        stop = int(idx[-1]) + step
+        return slice(int(idx[0]), stop if stop >= 0 else None, step)
+    return idx
+
+
+def _gather(x: np.ndarray, combo: tuple, target: np.ndarray, fill_value: complex) -> None:
+    """``target = x`` at the combination's slices and index arrays (one axis at a time)."""
+    block = x
+    for ax, (_, s) in enumerate(combo):
+        if isinstance(s, slice):
+            block = block[(slice(None),) * ax + (s,)]
+    for ax, (_, s) in enumerate(combo):  # (take() would copy the whole strided view)
+        if isinstance(s, np.ndarray):
+            block = block[(slice(None),) * ax + (np.maximum(s, 0),)]
+    target[...] = block
+    for ax, (_, s) in enumerate(combo):
+        if isinstance(s, np.ndarray) and (s < 0).any():
+            target[(slice(None),) * ax + (s < 0,)] = fill_value

@@ -90,8 +90,17 @@ SVD_MAX = 256
 FFT_ND_NS = {4: 0.20, 8: 0.6}
 #: ... batched 1D blocks.
 FFT_1D_NS = {4: 0.10, 8: 0.2}
-#: ... in-cache N-d blocks (overlap-save), run on the thread pool.
-FFT_BLOCK_NS = {4: 0.17, 8: 0.3}
+#: ... in-cache N-d blocks (overlap-save), one thread each, transformed in place in per-thread
+#: buffers: 576 x 576 float32 blocks took 1.6 ms forward and back (0.13 ns per n log2 n each way).
+FFT_BLOCK_NS = {4: 0.15, 8: 0.3}
+#: Per block: its copy in (the boundary's index map at the border), the product with the kernel's
+#: spectrum, the copy out and the calls: 0.1-0.2 ms measured around 576 x 576 float32 blocks.
+FFT_BLOCK_CALL_NS = 150_000.0
+#: Points of a block at most: 1024 x 1024 float32 blocks ran 25% slower per n log2 n than the
+#: 576 x 576 and 768 x 768 ones, whose buffers are nearer the core's cache. Measured on 2048 x
+#: 2048 float32 with a 63 x 63 kernel (ms of CPU, one thread, all blocks): 512^2 41, 576^2 36.5,
+#: 768^2 38, 480^2 40, 384^2 46, 320^2 51, 1024^2 73 (OpenCV's filter2D: 40).
+FFT_BLOCK_MAX_POINTS = 800_000
 #: 1D overlap-save block: the power of two nearest this many times the kernel, at least
 #: ``OLS_MIN_BLOCK``. Measured on 10**6 float64 samples (ms, by block length): 101 taps
 #: 7.7 / 7.2 / 8.0 (512 / 1024 / 2048), 257 taps 8.0 / 8.6 / 8.5 (1024 / 2048 / 4096),
@@ -103,10 +112,6 @@ OLS_MIN_BLOCK = 1024
 OLS_MIN_RATIO = 8
 #: Samples per task of the 1D overlap-save (a group of blocks transformed together).
 OLS_GROUP = 1 << 16
-#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
-FFT_BLOCK_OVERHEAD = 600_000
-#: Block transform lengths tried in two or more dimensions.
-FFT_BLOCK_SIZES = (128, 256, 512, 1024)
 
 # --- gemm: the layouts of a layer --------------------------------------------------------------
 #: im2col columns per batch chunk: about 8 MiB. Chunks run on one thread: BLAS already uses

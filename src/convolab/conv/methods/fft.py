@@ -53,6 +53,8 @@ from convolab.runtime import workspace
 from convolab.runtime.threads import n_workers, run_tasks
 
 __all__ = [
+    "block_length",
+    "block_plan",
     "block_shape",
     "correlate_fft",
     "dilate_kernel",
@@ -87,39 +89,101 @@ def fast_length(n: int, real: bool = True) -> int:
     return best
 
 
+@functools.lru_cache(maxsize=1024)
+def block_length(n: int) -> int:
+    """The smallest ``2**a * 3**b >= n`` with ``b <= 3``: a block length whose transforms run
+    at full speed.
+
+    Blocks of 600, 720 and 750 (factors of 5) ran 1.1-1.9x slower than blocks of 576 and
+    768 (see :mod:`convolab.conv.profile`).
+
+    >>> block_length(574), block_length(745), block_length(420)
+    (576, 768, 432)
+    """
+    best = 1 << max(0, n - 1).bit_length()
+    three = 1
+    while three <= 27 and three < best:
+        best = min(best, three << max(0, -(-n // three) - 1).bit_length())
+        three *= 3
+    return best
+
+
 def block_shape(
     spatial: tuple[int, ...],
     eff: tuple[int, ...],
     pads: tuple[tuple[int, int], ...],
     batch: int = 1,
+    itemsize: int = 4,
+    workers: int | None = None,
 ) -> list[int] | None:
     """Block transform lengths for N-d overlap-save, or None when one transform is cheaper.
 
-    Work is counted as ``n log2 n`` per transform: two per block (the input
-    block forward, the product back) plus a fixed cost per block, against the
-    three transforms of the whole (kernel, input, product).
+    See :func:`block_plan` for the candidates and their costs.
 
-    >>> block_shape((2048, 2048), (15, 15), ((7, 7), (7, 7)))
-    [256, 256]
+    >>> block_shape((2048, 2048), (63, 63), ((31, 31), (31, 31)), workers=2)
+    [576, 576]
     >>> block_shape((64, 64), (15, 15), ((7, 7), (7, 7))) is None
     True
     """
+    plan = block_plan(spatial, eff, pads, batch, itemsize, workers)
+    return None if plan is None else plan[0]
+
+
+def block_plan(
+    spatial: tuple[int, ...],
+    eff: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    batch: int = 1,
+    itemsize: int = 4,
+    workers: int | None = None,
+) -> tuple[list[int], int, float] | None:
+    """The cheapest N-d overlap-save blocks: ``(shape, number of blocks, ns)``, or None.
+
+    Per axis the candidate lengths are the :func:`block_length` that cut the ``o``
+    outputs into ``t = 1, 2, 3 ...`` equal tiles, ``N = block_length(ceil(o / t) + K - 1)``
+    (tiles of at least ``K`` and 16 outputs); a block has at most
+    :data:`~convolab.conv.profile.FFT_BLOCK_MAX_POINTS` points, so that it and its
+    spectrum stay near the core's cache. A block costs two transforms of
+    ``n log2 n`` at :data:`~convolab.conv.profile.FFT_BLOCK_NS` plus
+    :data:`~convolab.conv.profile.FFT_BLOCK_CALL_NS`; the blocks go in rounds of one
+    per worker, each round slowed by ``workers / PARALLEL`` (the workers share the
+    memory bus), so a count of blocks that the workers share evenly is preferred. None when the whole transform (three of ``n log2 n`` at
+    :data:`~convolab.conv.profile.FFT_ND_NS`) is cheaper.
+
+    >>> shape, count, ns = block_plan((2048, 2048), (63, 63), ((31, 31), (31, 31)), workers=2)
+    >>> shape, count
+    ([576, 576], 16)
+    """
+    workers = n_workers() if workers is None else workers
+    size = 4 if itemsize <= 4 else 8
     outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
     if any(o < 1 for o in outs):
         return None
-    full = [fast_length(n + e - 1) for n, e in zip(spatial, eff)]
+    full = [fast_length(n + b + a) for n, (b, a) in zip(spatial, pads)]
     npts = prod(full)
-    best, best_cost = None, 3 * npts * np.log2(npts) * batch
-    for size in profile.FFT_BLOCK_SIZES:
-        shape = [min(fast_length(size), f) for f in full]
-        tiles = [N - e + 1 for N, e in zip(shape, eff)]
-        if any(t < max(e, 16) for t, e in zip(tiles, eff)):
-            continue
-        nblocks = batch * prod(-(-o // t) for o, t in zip(outs, tiles))
+    whole = 3 * batch * npts * log2(max(npts, 2)) * profile.FFT_ND_NS[size] / profile.PARALLEL
+    options = []
+    for o, e in zip(outs, eff):
+        lengths = set()
+        for t in range(1, o + 1):
+            N = block_length(-(-o // t) + e - 1)
+            if N - e + 1 < max(e, 16):
+                break
+            lengths.add(N)
+        options.append(sorted(lengths))
+    best = None
+    for shape in product(*options):
         pts = prod(shape)
-        cost = nblocks * (2 * pts * np.log2(pts) + profile.FFT_BLOCK_OVERHEAD)
-        if cost < best_cost:
-            best, best_cost = shape, cost
+        if pts > profile.FFT_BLOCK_MAX_POINTS:
+            continue
+        count = batch * prod(-(-o // (N - e + 1)) for o, N, e in zip(outs, shape, eff))
+        each = 2 * pts * log2(pts) * profile.FFT_BLOCK_NS[size] + profile.FFT_BLOCK_CALL_NS
+        if workers < 2 or count < 2:
+            cost = count * each
+        else:  # rounds of one block per worker, each slowed by the workers' shared memory
+            cost = -(-count // workers) * each * workers / profile.PARALLEL
+        if cost < whole and (best is None or cost < best[2]):
+            best = (list(shape), count, cost)
     return best
 
 
@@ -204,7 +268,7 @@ def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     real = dtype.kind != "c"
     kflip = kd[(slice(None),) + (slice(None, None, -1),) * m]
     if m >= 2 and all(st == 1 for st in stride):
-        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0])
+        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0], dtype.itemsize)
         if blocks is not None:  # blocks read the padded input where they lie: no padded copy
             y = _overlap_save_nd(x, kflip, pads, boundary, fill_value, blocks, dtype)
             return correlate_direct(x, k, p) if y is None else y
@@ -413,7 +477,8 @@ def _overlap_save_nd(
 
 
 def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
-    """Three real transforms of ``N log2 N`` at the fast length (or per block), plus passes."""
+    """Three real transforms of ``N log2 N`` at the fast length, plus passes; or the blocks of
+    :func:`block_plan` (overlap-save)."""
     eff = effective_sizes(p.kernel, p.dilation)
     zero = zero_border(p.boundary, p.fill_value)
     cplx = 2.0 if p.complex else 1.0
@@ -427,26 +492,19 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
             t = cplx * (2 * p.batch * nb + 1) * N * log2(N) * profile.FFT_1D_NS[size]
             t = t / profile.PARALLEL + p.batch * n * passes
             return t, f"fft overlap-save, {nb} blocks of {N}"
+    if len(p.kernel) >= 2 and all(s == 1 for s in p.stride):
+        plan = block_plan(p.spatial, eff, p.pads, p.batch, p.itemsize)
+        if plan is not None:
+            shape, nblocks, ns = plan
+            return cplx * ns, f"fft overlap-save, {nblocks} blocks of {'x'.join(map(str, shape))}"
     pads = p.pads if zero else tuple((0, 0) for _ in p.pads)
     spatial = p.spatial if zero else tuple(n + b + a for n, (b, a) in zip(p.spatial, p.pads))
-    if len(p.kernel) >= 2 and all(s == 1 for s in p.stride):
-        shape = block_shape(spatial, eff, pads, p.batch)
-        if shape is not None:
-            tiles = [N - e + 1 for N, e in zip(shape, eff)]
-            outs = [n + b + a - e + 1 for n, e, (b, a) in zip(spatial, eff, pads)]
-            nblocks = p.batch * prod(-(-o // t) for o, t in zip(outs, tiles))
-            pts = prod(shape)
-            work = nblocks * (2 * pts * log2(pts) + profile.FFT_BLOCK_OVERHEAD) + pts * log2(pts)
-            t = cplx * work * profile.FFT_BLOCK_NS[size] / profile.PARALLEL
-            why = f"fft overlap-save, {nblocks} blocks of {'x'.join(map(str, shape))}"
-            return t + p.batch * prod(p.out) * passes, why
     fshape, _ = transform_shape(spatial, eff, pads, p.stride, not p.complex)
     npts = prod(fshape)
     ns = profile.FFT_ND_NS[size] if len(fshape) > 1 else profile.FFT_1D_NS[size]
     nk = p.batch if p.kernel_batched else 1
     t = cplx * (2 * p.batch + nk) * npts * log2(max(npts, 2)) * ns + p.batch * npts * passes
     return t, f"fft {'x'.join(map(str, fshape))}"
-
 
 
 METHOD = Method("fft", correlate_fft, estimate)
