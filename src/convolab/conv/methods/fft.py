@@ -63,6 +63,7 @@ __all__ = [
     "transform_shape",
 ]
 
+
 @functools.lru_cache(maxsize=4096)
 def fast_length(n: int, real: bool = True) -> int:
     """The smallest length ``>= n`` whose prime factors are 2, 3 and 5 (also 7 and 11 for
@@ -147,7 +148,8 @@ def block_plan(
     ``n log2 n`` at :data:`~convolab.conv.profile.FFT_BLOCK_NS` plus
     :data:`~convolab.conv.profile.FFT_BLOCK_CALL_NS`; the blocks go in rounds of one
     per worker, each round slowed by ``workers / PARALLEL`` (the workers share the
-    memory bus), so a count of blocks that the workers share evenly is preferred. None when the whole transform (three of ``n log2 n`` at
+    memory bus), so a count of blocks that the workers share evenly is preferred.
+    None when the whole transform (three of ``n log2 n`` at
     :data:`~convolab.conv.profile.FFT_ND_NS`) is cheaper.
 
     >>> shape, count, ns = block_plan((2048, 2048), (63, 63), ((31, 31), (31, 31)), workers=2)
@@ -289,8 +291,10 @@ def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     kspec = _kernel_spectra(kflip, fshape, dtype, workers)
     xpad = np.zeros((x.shape[0], *fshape), dtype)  # the transform's zero padding
     xpad[(slice(None), *(slice(0, n) for n in x.shape[1:]))] = x
-    spec = transforms.r2c(xpad, axes, workers=workers) if real else transforms.c2c(
-        xpad, axes, True, out=xpad, workers=workers
+    spec = (
+        transforms.r2c(xpad, axes, workers=workers)
+        if real
+        else transforms.c2c(xpad, axes, True, out=xpad, workers=workers)
     )
     del xpad
     spec *= kspec  # x has the full batch; the kernel's broadcasts
@@ -380,7 +384,8 @@ def _overlap_save(
             return
         spec *= kspec[b if len(kspec) > 1 else 0]
         if real:
-            out = transforms.c2r(spec, (1,), N, out=workspace.scratch((blocks, N), dtype, "fft_block"))
+            out = workspace.scratch((blocks, N), dtype, "fft_block")
+            transforms.c2r(spec, (1,), N, out=out)
         else:
             out = transforms.c2c(spec, (1,), False, out=spec)
         lo = g * Lo
@@ -451,7 +456,8 @@ def _overlap_save_nd(
         buf = workspace.scratch(tuple(shape), dtype, "fft_block")
         fill_window(x[b], corner, buf, pads, boundary, fill_value)
         if real:
-            spec = transforms.r2c(buf, (m - 1,), out=workspace.scratch(spec_shape, cdtype, "fft_spectrum"))
+            spec = workspace.scratch(spec_shape, cdtype, "fft_spectrum")
+            transforms.r2c(buf, (m - 1,), out=spec)
             if inner:
                 transforms.c2c(spec, inner, True, out=spec)
         else:
