@@ -6,10 +6,11 @@ is a product in the frequency domain:
 .. math:: x \\star k = \\mathcal{F}^{-1}\\big(\\mathcal{F}(x)\\,\\mathcal{F}(\\bar k)\\big),
           \\qquad \\bar k[i] = k[K - 1 - i]
 
-Transforms are :mod:`scipy.fft` real transforms (complex ones for complex data)
-in the input's precision (float32 stays float32, complex64 spectra) on all
-cores. Zero padding is free (it is the transform length); other boundaries pad
-explicitly first.
+Transforms are pocketfft's (:mod:`convolab.conv.methods._transforms`: SciPy's
+extension, loaded without importing :mod:`scipy.fft`, writing into given
+arrays), real transforms for real data and complex ones otherwise, in the
+input's precision (float32 stays float32, complex64 spectra). ``1 / N`` is
+folded into the kernel's spectrum, computed once per call.
 
 Only the outputs asked for are free of wrap-around: the transform is
 *circular* of length ``N``, and output ``j`` of the full convolution is aliased
@@ -22,17 +23,22 @@ so a whole-input transform holds about three input-sized arrays at its peak.
 Large inputs are cut into blocks (*overlap-save*): a block of ``N`` padded
 samples per axis, overlapping the next by ``K - 1``, gives ``N - K + 1``
 outputs per axis after a product with the kernel's spectrum at size ``N``.
-In 2D and more, blocks of 128 to 1024 per axis are chosen by counting
-``n log2 n`` plus a cost per block against the whole transform
-(:func:`block_shape`); for a long 1D signal ``N`` is the power of two nearest
-``4 K`` (:func:`ols_block`): ``O(n log K)`` work instead of ``O(n log n)``.
+In 2D and more, :func:`block_plan` picks the block lengths (``2**a 3**b``
+that cut the output into equal tiles) by their measured cost; each block is
+copied from the input *as padded* by :func:`~convolab.conv.boundary.fill_window`
+(the boundary rule's index map at the border: no padded copy of the input, for
+any boundary), transformed in place in the thread's scratch buffers and
+written to the output. For a long 1D signal ``N`` is the power of two nearest
+``8 K`` (:func:`ols_block`): ``O(n log K)`` work instead of ``O(n log n)``.
 Blocks (groups of blocks in 1D) are spread on the thread pool, each transform
 single-threaded and in cache, and only block-sized temporaries exist: a
-2048 x 2048 ``same`` filtering peaks at 1.1-1.5 images, the result included.
+2048 x 2048 ``same`` filtering allocates 1.1 images, the result included.
 
 NaN and inf would spread through every output of a transform; an input or
 kernel that is not finite is handed to the direct method, which keeps them
-local as the definition does.
+local as the definition does. The blocks find it at no cost: a block's zero
+frequency is the sum of its samples, finite exactly when they all are (or,
+rarely, not finite by overflow: the direct method then runs, exact and slower).
 """
 
 from __future__ import annotations
