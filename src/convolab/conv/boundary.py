@@ -24,6 +24,7 @@ new rule is one new entry here (see docs/architecture.md §8).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -244,21 +245,10 @@ def fill_window(
     array([9., 9., 9.])
     """
     rule = _rule(boundary)
-    per_axis = []
-    for n, f, size, (before, _) in zip(x.shape, first, out.shape, pads):
-        lo = f - before  # the window is x's positions lo .. lo + size
-        hi = lo + size
-        parts: list[tuple[slice, slice | np.ndarray | None]] = []
-        if lo < 0:  # before x
-            end = min(0, hi)
-            parts.append((slice(0, end - lo), _source(rule.index(np.arange(lo, end), n))))
-        if max(lo, 0) < min(hi, n):  # inside x
-            s0, s1 = max(lo, 0), min(hi, n)
-            parts.append((slice(s0 - lo, s1 - lo), slice(s0, s1)))
-        if hi > n:  # after x
-            start = max(n, lo)
-            parts.append((slice(start - lo, size), _source(rule.index(np.arange(start, hi), n))))
-        per_axis.append(parts)
+    per_axis = [
+        _parts(n, f - before, size, rule)
+        for n, f, size, (before, _) in zip(x.shape, first, out.shape, pads)
+    ]
     for combo in product(*per_axis):
         dst = tuple(d for d, _ in combo)
         if any(s is None for _, s in combo):
@@ -268,6 +258,25 @@ def fill_window(
         else:
             _gather(x, combo, out[dst], fill_value)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(n: int, lo: int, size: int, rule: Boundary) -> tuple[tuple[slice, object], ...]:
+    """Positions ``lo .. lo + size`` of an axis of length ``n`` extended by the rule, as
+    ``(window slice, source)`` parts: before ``x``, inside it (a slice), after it.
+    (The same few windows recur block after block: remembered, by rule rather than name.)"""
+    hi = lo + size
+    parts: list[tuple[slice, object]] = []
+    if lo < 0:  # before x
+        end = min(0, hi)
+        parts.append((slice(0, end - lo), _source(rule.index(np.arange(lo, end), n))))
+    if max(lo, 0) < min(hi, n):  # inside x
+        s0, s1 = max(lo, 0), min(hi, n)
+        parts.append((slice(s0 - lo, s1 - lo), slice(s0, s1)))
+    if hi > n:  # after x
+        start = max(n, lo)
+        parts.append((slice(start - lo, size), _source(rule.index(np.arange(start, hi), n))))
+    return tuple(parts)
 
 
 def _source(idx: np.ndarray) -> slice | np.ndarray | None:
