@@ -125,6 +125,17 @@ def test_blocks_with_a_kernel_per_image(monkeypatch):
         assert _relative_error(got[b], _reference(x[b], k[b], "same", "wrap")) < 1e-12
 
 
+@pytest.mark.parametrize("boundary", ["constant", "edge", "wrap"])
+def test_blocks_in_three_dimensions(monkeypatch, boundary):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((70, 80, 90))
+    k = rng.standard_normal((9, 7, 11))
+    calls = _spy(monkeypatch, "_overlap_save_nd")
+    got = convolab.correlate(x, k, "same", boundary=boundary, method="fft")
+    assert calls
+    assert _relative_error(got, _reference(x, k, "same", boundary)) < 1e-12
+
+
 @pytest.mark.parametrize("where", [(0, 0), (350, 420), (699, 899)])
 def test_nan_and_inf_in_a_block_stay_local(monkeypatch, where):
     """A block whose zero frequency is not finite sends the call to the direct method."""
