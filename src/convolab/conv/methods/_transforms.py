@@ -8,12 +8,12 @@ a module of its own:
 * **no fresh pages per block.** :func:`scipy.fft.rfftn` returns a new array,
   and so does every step of an inverse; a 576 x 576 block's arrays are fresh
   pages from the system each time (1.3 MiB: above the allocator's mapping
-  threshold), and their page faults cost as much as the transforms: 36-40 ms
-  against 18-19 ms of CPU time for the 9 blocks of 576 x 576 of a 2048 x 2048
-  float32 image (one thread, in-place steps into per-thread buffers instead);
+  threshold), and their page faults cost as much as the transforms: 31-42 ms
+  against 18-19 ms of CPU time for 9 blocks of 576 x 576 float32 with a 63 x 63
+  kernel (one thread; the second figure with in-place steps into reused buffers);
 * **no 0.4-0.9 s import.** ``import scipy.fft`` runs SciPy's array-API layer
   and imports :mod:`scipy.special` (0.4-0.9 s measured on the reference machine,
-  and it loads SciPy's own OpenBLAS, which starts its threads). The extension
+  under load; it also loads SciPy's own OpenBLAS, which starts a thread). The extension
   alone loads in about 1 ms: when :mod:`scipy.fft` is not imported yet, it is
   loaded from its file under the same name, so that a later ``import scipy.fft``
   finds the same module (the interpreter keeps one copy of an extension per
