@@ -317,7 +317,9 @@ def _complex(dtype: np.dtype) -> np.dtype:
     return np.result_type(dtype, np.complex64)
 
 
-def _kernel_spectra(kflip: np.ndarray, shape: list[int], dtype: np.dtype, workers: int = 1):
+def _kernel_spectra(
+    kflip: np.ndarray, shape: list[int], dtype: np.dtype, workers: int = 1
+) -> np.ndarray:
     """Spectra of the flipped kernels at transform size ``shape``, times ``1 / prod(shape)``
     (the inverse transforms are unnormalized)."""
     m = len(shape)
@@ -421,8 +423,8 @@ def _overlap_save_nd(
     Each block of padded input is written into the thread's scratch buffer by
     :func:`~convolab.conv.boundary.fill_window` (the boundary rule's index map
     where the block passes the border: the input is never padded as a whole),
-    transformed in place steps (real forward on the last axis, complex on the
-    others), multiplied by the kernel's spectrum at the block size and
+    transformed in place, step by step (real forward on the last axis, complex
+    on the others), multiplied by the kernel's spectrum at the block size and
     transformed back into the same buffer; its last ``N - K + 1`` samples per
     axis are outputs. Blocks run on the thread pool, each transform
     single-threaded and in cache. Returns None when a block's sum (the zero
