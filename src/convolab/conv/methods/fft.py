@@ -98,18 +98,18 @@ def fast_length(n: int, real: bool = True) -> int:
 
 @functools.lru_cache(maxsize=1024)
 def block_length(n: int) -> int:
-    """The smallest ``2**a * 3**b >= n`` with ``b <= 3``: a block length whose transforms run
-    at full speed.
+    """The smallest ``2**a * 3**b >= n`` with ``b <= 2``: a block length whose transforms run
+    near full speed.
 
     Blocks of 600, 720 and 750 (factors of 5) ran 1.1-1.9x slower than blocks of 576 and
-    768 (see :mod:`convolab.conv.profile`).
+    768, and each factor 3 costs a few percent (see :mod:`convolab.conv.profile`).
 
     >>> block_length(574), block_length(745), block_length(420)
-    (576, 768, 432)
+    (576, 768, 512)
     """
     best = 1 << max(0, n - 1).bit_length()
     three = 1
-    while three <= 27 and three < best:
+    while three <= 9 and three < best:
         best = min(best, three << max(0, -(-n // three) - 1).bit_length())
         three *= 3
     return best
@@ -146,12 +146,15 @@ def block_plan(
 ) -> tuple[list[int], int, float] | None:
     """The cheapest N-d overlap-save blocks: ``(shape, number of blocks, ns)``, or None.
 
-    Per axis the candidate lengths are the :func:`block_length` that cut the ``o``
-    outputs into ``t = 1, 2, 3 ...`` equal tiles, ``N = block_length(ceil(o / t) + K - 1)``
-    (tiles of at least ``K`` and 16 outputs); a block has at most
+    Blocks are square (cut to the axes shorter than a side), their side any length
+    ``2**a 3**b`` (:func:`block_length`; tiles of at least ``K`` and 16 outputs):
+    elongated blocks measured slower than square ones of the same work
+    (128 x 768 against 256 x 256 for a 15 x 15 kernel, 576 x 768 against 576 x 576 for
+    63 x 63). A block has at most
     :data:`~convolab.conv.profile.FFT_BLOCK_MAX_POINTS` points, so that it and its
     spectrum stay near the core's cache. A block costs two transforms of
-    ``n log2 n`` at :data:`~convolab.conv.profile.FFT_BLOCK_NS` plus
+    ``n log2 n`` at :data:`~convolab.conv.profile.FFT_BLOCK_NS` (more per factor 3 of
+    the lengths, :data:`~convolab.conv.profile.FFT_BLOCK_RADIX3`) plus
     :data:`~convolab.conv.profile.FFT_BLOCK_CALL_NS`; the blocks go in rounds of one
     per worker, each round slowed by ``workers / PARALLEL`` (the workers share the
     memory bus), so a count of blocks that the workers share evenly is preferred.
@@ -170,22 +173,21 @@ def block_plan(
     full = [fast_length(n + b + a) for n, (b, a) in zip(spatial, pads)]
     npts = prod(full)
     whole = 3 * batch * npts * log2(max(npts, 2)) * profile.FFT_ND_NS[size] / profile.PARALLEL
-    options = []
-    for o, e in zip(outs, eff):
-        lengths = set()
-        for t in range(1, o + 1):
-            N = block_length(-(-o // t) + e - 1)
-            if N - e + 1 < max(e, 16):
-                break
-            lengths.add(N)
-        options.append(sorted(lengths))
+    whole_axis = [block_length(o + e - 1) for o, e in zip(outs, eff)]
     best = None
-    for shape in product(*options):
+    for side in _BLOCK_SIDES:  # square blocks, cut to the axes shorter than a side
+        if side > max(whole_axis):
+            break
+        shape = [min(side, w) for w in whole_axis]
+        if any(N - e + 1 < min(o, max(e, 16)) for N, o, e in zip(shape, outs, eff)):
+            continue
         pts = prod(shape)
         if pts > profile.FFT_BLOCK_MAX_POINTS:
             continue
         count = batch * prod(-(-o // (N - e + 1)) for o, N, e in zip(outs, shape, eff))
-        each = 2 * pts * log2(pts) * profile.FFT_BLOCK_NS[size] + profile.FFT_BLOCK_CALL_NS
+        threes = sum(_threes(N) for N in shape) / len(shape)
+        rate = profile.FFT_BLOCK_NS[size] * (1 + profile.FFT_BLOCK_RADIX3 * threes)
+        each = 2 * pts * log2(pts) * rate + profile.FFT_BLOCK_CALL_NS
         if workers < 2 or count < 2:
             cost = count * each
         else:  # rounds of one block per worker, each slowed by the workers' shared memory
@@ -193,6 +195,19 @@ def block_plan(
         if cost < whole and (best is None or cost < best[2]):
             best = (list(shape), count, cost)
     return best
+
+
+#: The block sides tried: every ``2**a 3**b`` (``b <= 2``) from 16 to 2**20.
+_BLOCK_SIDES = sorted({t << a for a in range(21) for t in (1, 3, 9) if 16 <= t << a <= 1 << 20})
+
+
+def _threes(n: int) -> int:
+    """The power of 3 in ``n``."""
+    count = 0
+    while n % 3 == 0:
+        n //= 3
+        count += 1
+    return count
 
 
 def dilate_kernel(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
