@@ -23,8 +23,8 @@ so a whole-input transform holds about three input-sized arrays at its peak.
 Large inputs are cut into blocks (*overlap-save*): a block of ``N`` padded
 samples per axis, overlapping the next by ``K - 1``, gives ``N - K + 1``
 outputs per axis after a product with the kernel's spectrum at size ``N``.
-In 2D and more, :func:`block_plan` picks the block lengths (``2**a 3**b``
-that cut the output into equal tiles) by their measured cost; each block is
+In 2D and more, :func:`block_plan` picks square blocks of side ``2**a 3**b``
+by their measured cost (in rounds of one block per worker); each block is
 copied from the input *as padded* by :func:`~convolab.conv.boundary.fill_window`
 (the boundary rule's index map at the border: no padded copy of the input, for
 any boundary), transformed in place in the thread's scratch buffers and
