@@ -24,8 +24,10 @@ new rule is one new entry here (see docs/architecture.md §8).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -35,6 +37,7 @@ __all__ = [
     "Boundary",
     "border_index",
     "check_boundary",
+    "fill_window",
     "pad",
     "pad_args",
     "source_index",
@@ -213,3 +216,95 @@ def pad(
         return x
     width = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
     return np.pad(x, width, **pad_args(boundary, fill_value))
+
+
+def fill_window(
+    x: np.ndarray,
+    first: Sequence[int],
+    out: np.ndarray,
+    pads: Sequence[tuple[int, int]],
+    boundary: str,
+    fill_value: complex = 0.0,
+) -> np.ndarray:
+    """Write into ``out`` the window of ``x`` padded by ``pads`` that starts at ``first``.
+
+    ``first`` is in padded coordinates (position ``p`` of an axis is
+    ``x[p - before]`` or a border sample); the window has ``out``'s shape and
+    may reach past the padding on either side (the rule's map extends the
+    axis as far as needed). Every element of ``out`` is written, and only the
+    window is read: the part inside ``x`` by one slice copy, each border part
+    through the rule's index map (as a reversed or repeated slice where the
+    map is one), so a tile of a large input is padded without padding the
+    whole input.
+
+    >>> out = np.empty((2, 5))
+    >>> fill_window(np.arange(6.).reshape(2, 3), (0, 0), out, [(0, 0), (2, 2)], "reflect")
+    array([[2., 1., 0., 1., 2.],
+           [5., 4., 3., 4., 5.]])
+    >>> fill_window(np.arange(4.), (5,), np.empty(3), [(1, 1)], "constant", 9.0)
+    array([9., 9., 9.])
+    """
+    rule = _rule(boundary)
+    per_axis = [
+        _parts(n, f - before, size, rule)
+        for n, f, size, (before, _) in zip(x.shape, first, out.shape, pads)
+    ]
+    for combo in product(*per_axis):
+        dst = tuple(d for d, _ in combo)
+        if any(s is None for _, s in combo):
+            out[dst] = fill_value
+        elif all(isinstance(s, slice) for _, s in combo):
+            out[dst] = x[tuple(s for _, s in combo)]  # a repeated sample broadcasts
+        else:
+            _gather(x, combo, out[dst], fill_value)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(n: int, lo: int, size: int, rule: Boundary) -> tuple[tuple[slice, object], ...]:
+    """Positions ``lo .. lo + size`` of an axis of length ``n`` extended by the rule, as
+    ``(window slice, source)`` parts: before ``x``, inside it (a slice), after it.
+    (The same few windows recur block after block: remembered, by rule rather than name.)"""
+    hi = lo + size
+    parts: list[tuple[slice, object]] = []
+    if lo < 0:  # before x
+        end = min(0, hi)
+        parts.append((slice(0, end - lo), _source(rule.index(np.arange(lo, end), n))))
+    if max(lo, 0) < min(hi, n):  # inside x
+        s0, s1 = max(lo, 0), min(hi, n)
+        parts.append((slice(s0 - lo, s1 - lo), slice(s0, s1)))
+    if hi > n:  # after x
+        start = max(n, lo)
+        parts.append((slice(start - lo, size), _source(rule.index(np.arange(start, hi), n))))
+    return tuple(parts)
+
+
+def _source(idx: np.ndarray) -> slice | np.ndarray | None:
+    """An index map's run as a slice where it is one (step 1, -1 or 0: a sample repeated),
+    None where it is all constant, else the indices."""
+    if (idx < 0).all():
+        return None
+    if (idx < 0).any():
+        return idx
+    step = int(idx[1] - idx[0]) if len(idx) > 1 else 1
+    if step in (-1, 0, 1) and (np.diff(idx) == step).all():
+        if step == 0:
+            return slice(int(idx[0]), int(idx[0]) + 1)
+        stop = int(idx[-1]) + step
+        return slice(int(idx[0]), stop if stop >= 0 else None, step)
+    return idx
+
+
+def _gather(x: np.ndarray, combo: tuple, target: np.ndarray, fill_value: complex) -> None:
+    """``target = x`` at the combination's slices and index arrays (one axis at a time)."""
+    block = x
+    for ax, (_, s) in enumerate(combo):
+        if isinstance(s, slice):
+            block = block[(slice(None),) * ax + (s,)]
+    for ax, (_, s) in enumerate(combo):  # (take() would copy the whole strided view)
+        if isinstance(s, np.ndarray):
+            block = block[(slice(None),) * ax + (np.maximum(s, 0),)]
+    target[...] = block
+    for ax, (_, s) in enumerate(combo):
+        if isinstance(s, np.ndarray) and (s < 0).any():
+            target[(slice(None),) * ax + (s < 0,)] = fill_value

@@ -90,8 +90,23 @@ SVD_MAX = 256
 FFT_ND_NS = {4: 0.20, 8: 0.6}
 #: ... batched 1D blocks.
 FFT_1D_NS = {4: 0.10, 8: 0.2}
-#: ... in-cache N-d blocks (overlap-save), run on the thread pool.
-FFT_BLOCK_NS = {4: 0.17, 8: 0.3}
+#: ... in-cache N-d blocks (overlap-save), one thread each, transformed in place in per-thread
+#: buffers, with the copies in and out: measured on 2048 x 2048 float32 (ms of CPU for all the
+#: blocks, one thread, load 5-9 on the 2-core machine, whose CPU times run ~10-20% over quiet
+#: ones). 63 x 63 kernel: 512^2 41, 576^2 36.5, 768^2 38, 480^2 40, 384^2 46, 320^2 51,
+#: 750^2 42, 640^2 43, 600^2 48, 720^2 68, 1024^2 73 (OpenCV's filter2D: 39-43); 15 x 15:
+#: 256^2 31, 288^2 32, 384^2 34, 432^2 34, 576^2 36, 512^2 39 (OpenCV: 52). That is 0.17-0.2
+#: ns per n log2 n per transform, a few percent more per factor 3 of the lengths.
+FFT_BLOCK_NS = {4: 0.16, 8: 0.3}
+#: ... times ``1 + FFT_BLOCK_RADIX3 * b`` for lengths ``2**a 3**b`` (576^2 against 512^2, 288^2
+#: against 256^2); factors of 5 cost more (600, 720, 750 above): block lengths avoid them.
+FFT_BLOCK_RADIX3 = 0.05
+#: Per block: the calls and the Python around them (the copies and the product with the
+#: kernel's spectrum scale with the points, inside the rate above).
+FFT_BLOCK_CALL_NS = 50_000.0
+#: Points of a block at most: 1024 x 1024 float32 blocks ran 25% slower per n log2 n than the
+#: 576 x 576 and 768 x 768 ones, whose buffers are nearer the core's cache.
+FFT_BLOCK_MAX_POINTS = 800_000
 #: 1D overlap-save block: the power of two nearest this many times the kernel, at least
 #: ``OLS_MIN_BLOCK``. Measured on 10**6 float64 samples (ms, by block length): 101 taps
 #: 7.7 / 7.2 / 8.0 (512 / 1024 / 2048), 257 taps 8.0 / 8.6 / 8.5 (1024 / 2048 / 4096),
@@ -103,10 +118,6 @@ OLS_MIN_BLOCK = 1024
 OLS_MIN_RATIO = 8
 #: Samples per task of the 1D overlap-save (a group of blocks transformed together).
 OLS_GROUP = 1 << 16
-#: Cost of one block's Python and copies, in units of ``n log2 n`` transform work.
-FFT_BLOCK_OVERHEAD = 600_000
-#: Block transform lengths tried in two or more dimensions.
-FFT_BLOCK_SIZES = (128, 256, 512, 1024)
 
 # --- gemm: the layouts of a layer --------------------------------------------------------------
 #: im2col columns per batch chunk: about 8 MiB. Chunks run on one thread: BLAS already uses
