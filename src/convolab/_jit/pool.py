@@ -31,6 +31,10 @@ from convolab.runtime.workspace import recycled
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
 _PARALLEL_MIN = 1 << 16  # window taps from which the planes are split between threads
+#: input-gradient values from which the backward scatter is split between threads: it runs at
+#: ~2.5 values per ns on one thread (LeNet-5's second pool, 204,800 values: 80 us), about
+#: what waking a sleeping helper costs, so a call below ~0.2 ms stays on one thread
+_BACKWARD_PARALLEL_MIN = 1 << 19
 
 
 def _build() -> Any:
@@ -146,5 +150,5 @@ def max_pool_backward(grad: np.ndarray, arg: np.ndarray, shape: tuple[int, ...])
     gx = recycled((arg.shape[0], prod(shape) // arg.shape[0]), grad.dtype)
     backward = LOOPS.load()[1]
     run_blocks(lambda a, b: backward(g2, arg, gx, a, b), arg.shape[0],
-               parallel=gx.size >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
+               parallel=gx.size >= _BACKWARD_PARALLEL_MIN, per_worker=2)  # fmt: skip
     return gx.reshape(shape)
