@@ -107,6 +107,8 @@ def test_a_dead_arrays_memory_is_reused_only_when_every_view_is_gone():
     assert (c == 2.0).all() and (d == 3.0).all()
     small = workspace.recycled((10,), np.float64)
     assert small.shape == (10,) and small.base is None  # small arrays: plain np.empty
+    objects = workspace.recycled((1 << 16,), np.dtype(object))  # no object array from bytes
+    assert objects.shape == (1 << 16,) and objects.base is None
 
 
 def test_recycled_memory_is_bounded_and_released(monkeypatch):

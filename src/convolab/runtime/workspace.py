@@ -126,7 +126,9 @@ class _Recycler:
     """Blocks of memory that died arrays left, by size, for :func:`recycled`."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        # re-entrant: an allocation under the lock can run the garbage collector, whose
+        # freed arrays give their blocks back from the same thread
+        self.lock = threading.RLock()
         self.free: dict[int, list[np.ndarray]] = {}  # blocks by size, last freed last
         self.free_bytes = 0
         self.live: dict[int, tuple[weakref.ref, np.ndarray]] = {}  # blocks in use, by ref id
@@ -155,10 +157,10 @@ class _Recycler:
 
     def give_back(self, ref: weakref.ref) -> None:
         _, block = self.live.pop(id(ref))
-        size = block.nbytes
+        size, limit, new_list = block.nbytes, limit_bytes(), []  # nothing made under the lock
         with self.lock:
-            if self.free_bytes + size <= limit_bytes():
-                self.free.setdefault(size, []).append(block)
+            if self.free_bytes + size <= limit:
+                self.free.setdefault(size, new_list).append(block)
                 self.free_bytes += size
 
     def clear(self) -> int:
@@ -171,7 +173,7 @@ _RECYCLER = _Recycler()
 
 
 def _new_lock_in_child() -> None:  # a fork can copy the lock while another thread holds it
-    _RECYCLER.lock = threading.Lock()
+    _RECYCLER.lock = threading.RLock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -182,9 +184,9 @@ def recycled(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialized array of ``shape`` and ``dtype`` that the caller may keep, in memory
     that an earlier array of the same size left (no fresh pages, so no page faults).
 
-    Small arrays (below :data:`RECYCLE_MIN_BYTES`) are plain ``np.empty`` arrays. The
-    memory goes back to a free list when the array and every view of it are gone; the
-    free list keeps at most :func:`limit_bytes` for the whole process.
+    Small arrays (below :data:`RECYCLE_MIN_BYTES`) and arrays of Python objects are plain
+    ``np.empty`` arrays. The memory goes back to a free list when the array and every view
+    of it are gone; the free list keeps at most :func:`limit_bytes` for the whole process.
 
     >>> a = recycled((512, 256), np.float32)
     >>> a.shape, a.dtype.name, a.flags.c_contiguous, a.flags.writeable
@@ -193,7 +195,7 @@ def recycled(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     dtype = np.dtype(dtype)
     count = prod(shape)
     nbytes = count * dtype.itemsize
-    if nbytes < RECYCLE_MIN_BYTES or ctypes is None:
+    if nbytes < RECYCLE_MIN_BYTES or ctypes is None or dtype.hasobject:
         return np.empty(shape, dtype=dtype)
     block = _RECYCLER.take(-(-nbytes // _PAGE) * _PAGE)
     return np.frombuffer(_RECYCLER.lend(block), dtype=dtype, count=count).reshape(shape)
