@@ -9,7 +9,7 @@ of a scheduler wake-up, at the price of a core kept busy after each call (see
 ``benchmarks/RESULTS.md`` for what each choice measured).
 
 Tiles that call BLAS (the banded matrix products of the separable and 1D
-Toeplitz paths) run with BLAS limited to one thread while the pool is busy
+Toeplitz paths) run with BLAS limited to one thread while the helpers are busy
 (through :mod:`threadpoolctl`, when it is installed): a multi-threaded BLAS
 inside each of several tile threads oversubscribes the cores, and OpenBLAS's
 waiting threads spin, which made those paths 10-50x slower on a loaded
@@ -248,7 +248,7 @@ class _Round:
 
 
 def spin_enabled() -> bool:
-    """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: the pool).
+    """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: helpers that sleep).
 
     >>> isinstance(spin_enabled(), bool)
     True
