@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -161,3 +163,42 @@ def test_spin_wait_sees_a_store_from_another_thread():
     assert wait(cells, 3, 7, int(5 * hz))
     assert time.perf_counter() - t0 < 4
     timer.join()
+
+
+def _cpu_seconds(native_id: int) -> float:
+    """CPU time (user + system) of one thread of this process, from /proc (Linux)."""
+    with open(f"/proc/self/task/{native_id}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
+def test_the_default_helpers_sleep_between_calls(monkeypatch):
+    """Idle helpers of the default team use no CPU (a polling helper would use a core)."""
+    monkeypatch.setenv("CONVOLAB_NUM_THREADS", "2")
+    monkeypatch.delenv("CONVOLAB_SPIN", raising=False)
+    task, tasks, done = _slow_tasks(8)
+    _parallel.run_tasks(task, tasks)
+    helpers = [t for t in threading.enumerate() if t.name.startswith("convolab_")]
+    assert helpers and len({t for _, t in done}) == 2
+    before = [_cpu_seconds(t.native_id) for t in helpers]
+    time.sleep(0.5)
+    after = [_cpu_seconds(t.native_id) for t in helpers]
+    assert max(b - a for a, b in zip(before, after)) < 0.1
+
+
+def test_the_default_team_follows_the_thread_count(monkeypatch):
+    monkeypatch.delenv("CONVOLAB_SPIN", raising=False)
+    for workers in (3, 2, 3):
+        monkeypatch.setenv("CONVOLAB_NUM_THREADS", str(workers))
+        task, tasks, done = _slow_tasks(24, seconds=0.005)
+        _parallel.run_tasks(task, tasks)
+        assert sorted(i for i, _ in done) == list(range(24))
+        assert 2 <= len({t for _, t in done}) <= workers
+        assert _parallel._DEFAULT_TEAM.helpers == workers - 1
+    old = [t for t in threading.enumerate() if t.name.startswith("convolab_")]
+    _parallel._DEFAULT_TEAM.stop()
+    _parallel._DEFAULT_TEAM = None
+    for t in old:
+        t.join(timeout=5)
+    assert not any(t.is_alive() for t in old)

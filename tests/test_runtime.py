@@ -85,6 +85,79 @@ def test_a_threads_scratch_goes_with_the_thread():
     assert workspace.held_bytes() == 0
 
 
+def test_a_dead_arrays_memory_is_reused_only_when_every_view_is_gone():
+    workspace.release()
+    shape = (300, 1000)  # 1.2 MB of float32: recycled
+    a = workspace.recycled(shape, np.float32)
+    a[:] = 1.0
+    address = a.ctypes.data
+    view = a[10:20]
+    del a
+    b = workspace.recycled(shape, np.float32)  # the view keeps a's memory in use
+    assert not np.shares_memory(b, view) and workspace.recycled_bytes() == 0
+    np.testing.assert_array_equal(view, np.ones((10, 1000), np.float32))
+    del b, view
+    assert workspace.recycled_bytes() >= 2 * 300 * 1000 * 4
+    c = workspace.recycled((1000, 300), np.float32)  # the same size, another shape
+    d = workspace.recycled(shape, np.float32)
+    assert address in (c.ctypes.data, d.ctypes.data) and c.flags.writeable
+    assert workspace.recycled_bytes() == 0
+    c[:] = 2.0
+    d[:] = 3.0  # the two live arrays do not share memory
+    assert (c == 2.0).all() and (d == 3.0).all()
+    small = workspace.recycled((10,), np.float64)
+    assert small.shape == (10,) and small.base is None  # small arrays: plain np.empty
+    objects = workspace.recycled((1 << 16,), np.dtype(object))  # no object array from bytes
+    assert objects.shape == (1 << 16,) and objects.base is None
+
+
+def test_recycled_memory_is_bounded_and_released(monkeypatch):
+    workspace.release()
+    monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "1")
+    arrays = [workspace.recycled((1 << 16,), np.float64) for _ in range(3)]  # 512 KiB each
+    del arrays
+    assert workspace.recycled_bytes() == 1 << 20  # two kept, the third freed
+    assert workspace.release() == 1 << 20 and workspace.recycled_bytes() == 0
+
+
+def test_recycled_arrays_die_in_any_thread():
+    workspace.release()
+    box = [workspace.recycled((1 << 16,), np.float64)]
+    t = threading.Thread(target=box.clear)
+    t.start()
+    t.join()
+    assert workspace.recycled_bytes() == 1 << 19
+    workspace.release()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts page faults (Linux)")
+@pytest.mark.skipif(not conv1d.available(), reason="the NumPy forms of the layers allocate more")
+def test_a_training_step_makes_no_fresh_pages_once_warm():
+    """A LeNet-5 step made ~3,000 page faults (glibc gave its heap's top back every step)."""
+    import resource
+
+    from convolab import models, nn
+    from convolab.nn import functional as F
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((128, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 128)
+    model = models.lenet5("modern", seed=0)
+    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(nn.Tensor(x)), y).backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):
+        step()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 3
+    assert faults < 200, faults  # 2.4 MB maps are 600 pages each
+
+
 def test_bad_workspace_bound_names_the_variable(monkeypatch):
     monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "lots")
     with pytest.raises(ValueError, match="CONVOLAB_WORKSPACE_MB='lots'"):

@@ -26,10 +26,15 @@ import numpy as np
 from convolab._jit import LazyLoops
 from convolab.conv.geometry import row_strides
 from convolab.runtime.threads import run_blocks
+from convolab.runtime.workspace import recycled
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
 _PARALLEL_MIN = 1 << 16  # window taps from which the planes are split between threads
+#: input-gradient values from which the backward scatter is split between threads: it runs at
+#: ~2.5 values per ns on one thread (LeNet-5's second pool, 204,800 values: 80 us), about
+#: what waking a sleeping helper costs, so a call below ~0.2 ms stays on one thread
+_BACKWARD_PARALLEL_MIN = 1 << 19
 
 
 def _build() -> Any:
@@ -120,8 +125,8 @@ def max_pool_forward(
     lead, plane = xp.shape[:-m], xp.shape[-m:]
     base, offs = _windows(plane, k, s, d, out)
     x2 = np.ascontiguousarray(xp).reshape(-1, prod(plane))
-    y = np.empty((x2.shape[0], len(base)), dtype=xp.dtype)
-    arg = np.empty(y.shape, dtype=np.int64)
+    y = recycled((x2.shape[0], len(base)), xp.dtype)
+    arg = recycled(y.shape, np.dtype(np.int64))
     forward = LOOPS.load()[0]
     run_blocks(lambda a, b: forward(x2, base, offs, y, arg, a, b), x2.shape[0],
                parallel=y.size * len(offs) >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
@@ -140,8 +145,8 @@ def max_pool_backward(grad: np.ndarray, arg: np.ndarray, shape: tuple[int, ...])
     array([[ 0., 10.,  0., 20.]])
     """
     g2 = np.ascontiguousarray(grad).reshape(arg.shape)
-    gx = np.empty((arg.shape[0], prod(shape) // arg.shape[0]), dtype=grad.dtype)
+    gx = recycled((arg.shape[0], prod(shape) // arg.shape[0]), grad.dtype)
     backward = LOOPS.load()[1]
     run_blocks(lambda a, b: backward(g2, arg, gx, a, b), arg.shape[0],
-               parallel=gx.size >= _PARALLEL_MIN, per_worker=2)  # fmt: skip
+               parallel=gx.size >= _BACKWARD_PARALLEL_MIN, per_worker=2)  # fmt: skip
     return gx.reshape(shape)

@@ -3,8 +3,10 @@
 * :mod:`~convolab.runtime.threads`: the engine's worker threads (``CONVOLAB_NUM_THREADS``),
   BLAS held to one thread inside them, and the opt-in spinning team
   (``CONVOLAB_SPIN=1``, whose spin-wait is a compiled loop: :mod:`convolab._jit.spin`);
-* :mod:`~convolab.runtime.workspace`: per-thread scratch buffers, bounded
-  (``CONVOLAB_WORKSPACE_MB``) and released (:func:`~convolab.runtime.workspace.release`);
+* :mod:`~convolab.runtime.workspace`: per-thread scratch buffers, and the memory of
+  the layers' dead outputs reused for the next ones (no fresh pages each step), both
+  bounded (``CONVOLAB_WORKSPACE_MB``) and released
+  (:func:`~convolab.runtime.workspace.release`);
 * :mod:`~convolab.runtime.memory`: the C allocator's setting for training loops, opt-in.
 
 Nothing here changes the process by default: no allocator setting, no Numba setting,

@@ -11,7 +11,9 @@ per step; the process then keeps up to what one step needs after training.
 That is a setting of the whole process (every library in it allocates through the
 same heap), so convolab never makes it by itself: call :func:`keep_freed_memory`
 in a process you own, or set ``CONVOLAB_KEEP_MEMORY=1`` to let
-:func:`convolab.train.fit` call it.
+:func:`convolab.train.fit` call it. The layers' large outputs and gradients no longer
+need it: they reuse their own freed memory (:func:`convolab.runtime.workspace.recycled`),
+which leaves the allocator alone.
 """
 
 from __future__ import annotations

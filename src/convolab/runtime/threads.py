@@ -1,15 +1,15 @@
 """The engine's threads: NumPy ufuncs, BLAS and the compiled loops release the GIL, so
 tiles run in parallel.
 
-By default the helper threads are a :class:`concurrent.futures.ThreadPoolExecutor`,
-woken per call; they block (no polling) between calls. ``CONVOLAB_SPIN=1`` opts in to a
+By default the helper threads are a small team (:class:`_Team`) woken per call through
+a condition; they block (no polling) between calls. ``CONVOLAB_SPIN=1`` opts in to a
 spinning team instead (:class:`_SpinningTeam`): its helpers poll for the next call for
 :data:`SPIN_SECONDS` before they sleep, which hands work over in microseconds instead
 of a scheduler wake-up, at the price of a core kept busy after each call (see
 ``benchmarks/RESULTS.md`` for what each choice measured).
 
 Tiles that call BLAS (the banded matrix products of the separable and 1D
-Toeplitz paths) run with BLAS limited to one thread while the pool is busy
+Toeplitz paths) run with BLAS limited to one thread while the helpers are busy
 (through :mod:`threadpoolctl`, when it is installed): a multi-threaded BLAS
 inside each of several tile threads oversubscribes the cores, and OpenBLAS's
 waiting threads spin, which made those paths 10-50x slower on a loaded
@@ -24,14 +24,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from convolab.runtime import env_flag
-
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "blas_single_thread",
@@ -43,7 +40,6 @@ __all__ = [
     "spin_enabled",
 ]
 
-_POOL: ThreadPoolExecutor | None = None
 _BLAS: Any = None  # threadpoolctl controller for the loaded BLAS libraries, made once
 _BUSY: tuple[float, int] = (-1.0, 0)  # (when read, busy cores)
 
@@ -128,13 +124,108 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
         return np.matmul(a, b, out=out)
 
 
-def _pool(workers: int) -> ThreadPoolExecutor:
-    from concurrent.futures import ThreadPoolExecutor  # 40 ms to import: on first use
+class _Call:
+    """One call of :func:`run_tasks` as the default team sees it."""
 
-    global _POOL
-    if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001
-        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="convolab")
-    return _POOL
+    __slots__ = ("fn", "queue", "errors", "closed", "running")
+
+    def __init__(self, fn: Callable[..., None], queue: Any) -> None:
+        self.fn, self.queue = fn, queue
+        self.errors: list[BaseException] = []
+        self.closed = False  # no helper joins once the caller has run out of tasks
+        self.running = 0  # helpers working on the call
+
+
+class _Team:
+    """Helper threads that sleep on a condition between calls (the default).
+
+    The calling thread posts a call (the function and a shared iterator of tasks)
+    and wakes the helpers, then takes tasks itself; a helper that wakes while the
+    call is open joins it and takes tasks from the same iterator. When the
+    iterator is empty the caller closes the call (a helper waking later leaves it
+    alone) and waits for the helpers that joined. Compared with a
+    ``concurrent.futures`` pool, a call makes no future, work item or event: one
+    condition wakes the helpers and another tells the caller that the last one is
+    done.
+    """
+
+    def __init__(self, helpers: int) -> None:
+        self.helpers = helpers
+        self.lock = threading.Lock()
+        self.posted = threading.Condition(self.lock)  # a new call, for the helpers
+        self.finished = threading.Condition(self.lock)  # a helper left, for the caller
+        self.call: _Call | None = None
+        self.seq = 0
+        self.stopped = False
+        self.busy = threading.Lock()
+        for h in range(helpers):
+            threading.Thread(target=self._helper, daemon=True, name=f"convolab_{h}").start()
+
+    def _helper(self) -> None:
+        seen = 0
+        while True:
+            with self.lock:
+                while self.seq == seen and not self.stopped:
+                    self.posted.wait()
+                if self.stopped:
+                    return
+                seen, call = self.seq, self.call
+                if call is None or call.closed:
+                    continue
+                call.running += 1
+            try:
+                for task in call.queue:
+                    call.fn(*task)
+            except BaseException as exc:  # re-raised in the calling thread
+                call.errors.append(exc)
+            finally:
+                with self.lock:
+                    call.running -= 1
+                    if call.closed and not call.running:
+                        self.finished.notify()
+
+    def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
+        """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
+        if not self.busy.acquire(blocking=False):
+            return False
+        try:
+            call = _Call(fn, iter(tasks))
+            with self.lock:
+                self.call = call
+                self.seq += 1
+                self.posted.notify_all()
+            try:
+                for task in call.queue:
+                    fn(*task)
+            finally:
+                with self.lock:
+                    call.closed = True
+                    self.call = None
+                    while call.running:
+                        self.finished.wait()
+            if call.errors:
+                raise call.errors[0]
+            return True
+        finally:
+            self.busy.release()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            self.posted.notify_all()
+
+
+_DEFAULT_TEAM: _Team | None = None
+
+
+def _default_team(workers: int) -> _Team:
+    """The default team of ``workers - 1`` helpers (made again when the count changes)."""
+    global _DEFAULT_TEAM
+    if _DEFAULT_TEAM is None or _DEFAULT_TEAM.helpers != workers - 1:
+        if _DEFAULT_TEAM is not None:
+            _DEFAULT_TEAM.stop()
+        _DEFAULT_TEAM = _Team(workers - 1)
+    return _DEFAULT_TEAM
 
 
 #: how long an idle helper of the spinning team polls for the next call before it
@@ -157,7 +248,7 @@ class _Round:
 
 
 def spin_enabled() -> bool:
-    """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: the pool).
+    """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: helpers that sleep).
 
     >>> isinstance(spin_enabled(), bool)
     True
@@ -289,8 +380,8 @@ def _team(workers: int) -> _SpinningTeam | None:
 
 
 def _forget_threads() -> None:  # in a forked child the threads are gone
-    global _TEAM, _POOL
-    _TEAM = _POOL = None
+    global _TEAM, _DEFAULT_TEAM
+    _TEAM = _DEFAULT_TEAM = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -305,9 +396,10 @@ def run_tasks(
     The calling thread works too: it and up to ``n_workers() - 1`` helpers take
     tasks from one queue until it is empty. A helper that has not started by
     then is not waited for, so on a machine whose other cores are busy the call
-    costs about what a plain loop costs. The helpers are a thread pool, woken per
-    call; with ``CONVOLAB_SPIN=1`` (and Numba) they poll for work for a couple of
-    milliseconds before they sleep (see :class:`_SpinningTeam`).
+    costs about what a plain loop costs. The helpers sleep between calls and are
+    woken per call (see :class:`_Team`); with ``CONVOLAB_SPIN=1`` (and Numba) they
+    poll for work for a couple of milliseconds before they sleep (see
+    :class:`_SpinningTeam`).
     ``blas=True`` says the tasks call BLAS: it is then limited to one thread (see
     :func:`blas_single_thread`).
 
@@ -323,45 +415,10 @@ def run_tasks(
             for task in tasks:
                 fn(*task)
             return
-        team = _team(n_workers())
-        if team is not None:
-            if not team.run(fn, tasks):  # called from inside a task: run here
-                for task in tasks:
-                    fn(*task)
-            return
-        queue = iter(tasks)  # list iterators hand out each item once, across threads
-        lock = threading.Lock()
-        closed = False
-        started: list[threading.Event] = []
-        errors: list[BaseException] = []
-
-        def helper(done: threading.Event) -> None:
-            with lock:
-                if closed:
-                    return
-                started.append(done)
-            try:
-                for task in queue:
-                    fn(*task)
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
-            finally:
-                done.set()
-
-        pool = _pool(n_workers())
-        for _ in range(workers - 1):
-            pool.submit(helper, threading.Event())
-        try:
-            for task in queue:
+        team = _team(n_workers()) or _default_team(n_workers())
+        if not team.run(fn, tasks):  # called from inside a task: run here
+            for task in tasks:
                 fn(*task)
-        finally:
-            with lock:
-                closed = True
-                running = list(started)
-            for done in running:
-                done.wait()
-        if errors:
-            raise errors[0]
 
 
 def run_blocks(

@@ -32,6 +32,7 @@ from convolab.conv.geometry import effective_size, effective_sizes, output_lengt
 from convolab.conv.methods import Method, Problem
 from convolab.runtime.threads import matmul as _matmul
 from convolab.runtime.threads import run_blocks
+from convolab.runtime.workspace import recycled as _recycled
 from convolab.runtime.workspace import scratch as _workspace
 from convolab.runtime.workspace import zeros as _zeros
 
@@ -598,7 +599,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
         b[:, :Og] = np.asarray(bias, dtype=x.dtype).reshape(G, Og)
     b = b.reshape(-1)
     dest = _flat_destinations(tuple(out), tuple(padded[1:]), Rp)
-    y = np.empty((N, G * Og, *out), dtype=x.dtype)
+    y = _recycled((N, G * Og, *out), x.dtype)
     blocks = N * G * (Op // ob)
     offs_a = np.array(offs, dtype=np.uint64)
     ym = y.reshape(N * G, Og, -1)

@@ -12,6 +12,7 @@ from scipy import special
 from convolab._jit import activation as _act_compiled
 from convolab.nn.axes import dim_or_axis, norm_axes
 from convolab.nn.tensor import Function, Tensor, _as_tensor
+from convolab.runtime.workspace import recycled
 
 __all__ = [
     "celu",
@@ -42,7 +43,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 class _ReLU(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.maximum(x, np.zeros((), dtype=x.dtype))
+        out = recycled(x.shape, x.dtype) if x.ndim else None  # a 0-d result stays a scalar
+        self.out = np.maximum(x, np.zeros((), dtype=x.dtype), out=out)
         return self.out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
