@@ -209,14 +209,40 @@ def correlate_stencil(
     block = max(1, profile.STENCIL_BLOCK_BYTES // (dtype.itemsize * C))
     bands = _bands(B * out[0], out[1], y.size)
     tasks = [(b, od, r0, r1) for b in range(B) for od in range(out[0]) for r0, r1 in bands]
+    plain = m == 2 and C == 1 and not two and stride == (1, 1, 1) and dilation == (1, 1, 1)
+    fast = _unrolled(ksize[1:], factors[0]) if plain else None
 
-    def run(b: int, od: int, r0: int, r1: int) -> None:
+    def general(b: int, od: int, r0: int, r1: int) -> None:
         i = 0 if shared else b
         v, h = factors[0][i] or (empty, empty)
         v2, h2 = factors[1][i] or (empty, empty)
         loops(x4, k4[i], y4, maps[0], maps[1], maps[2], pads[2][0], C, stride[0], stride[1],
               stride[2], dilation[0], dilation[1], dilation[2], fill, b, od, r0, r1, v, h, block,
               k4b[i] if two else nothing, v2, h2)  # fmt: skip
+
+    def run(b: int, od: int, r0: int, r1: int) -> None:
+        if fast is None:
+            general(b, od, r0, r1)
+            return
+        # rows whose kernel rows are all in the image run on the unrolled kernel
+        H, W = spatial[1:]
+        top = pads[1][0]
+        lo = min(max(r0, top), r1)
+        hi = min(max(lo, H + top - ksize[1] + 1), r1)
+        if lo > r0:
+            general(b, od, r0, lo)
+        if hi > lo:
+            i = 0 if shared else b
+            x0, y0 = (b * H + lo - top) * W, (b * out[1] + lo) * out[2]
+            geometry = (maps[2], fill, x0, W, y0, out[2], hi - lo, out[2], W, pads[2][0])
+            if fast[0] == "rank1":
+                v, h = factors[0][i]
+                tmp = np.empty(_RANK1_ROWS * maps[2].shape[0], dtype)
+                fast[1](x4.reshape(-1), y4.reshape(-1), v, h, *geometry, tmp)
+            else:
+                fast[1](x4.reshape(-1), y4.reshape(-1), k4[i].reshape(-1), *geometry)
+        if r1 > hi:
+            general(b, od, hi, r1)
 
     parallel = y.size >= profile.STENCIL_PARALLEL_MIN_OUTPUTS and len(tasks) > 1
     run_tasks(run, tasks, parallel=parallel)
@@ -255,6 +281,27 @@ def gradient_norm(
     y = correlate_stencil(x, kx[None], pads, boundary, 0, (1, 1), (1, 1), lanes=True,
                           norm_with=ky[None])  # fmt: skip
     return y.reshape(img.shape)
+
+
+#: Scratch rows the generated rank-1 kernels use (at most 4 vertical sums at a time).
+_RANK1_ROWS = 4
+
+
+def _unrolled(ksize: tuple[int, ...], factors: list) -> tuple[str, object] | None:
+    """``(kind, kernel)``: the generated kernel for a 2D kernel of shape ``ksize``, or None.
+
+    A square kernel takes its rank-1 form (two 1D sums, ``2 k`` multiply-adds) from
+    4 x 4 on where every input's kernel has one; up to 3 x 3, or without factors, the
+    unrolled sum of every tap.
+    """
+    kh, kw = ksize
+    if kh != kw:
+        return None
+    if kh > 3 and kh in compiled.RANK1_SIDES and all(f is not None for f in factors):
+        return "rank1", compiled.kernel(f"rank1_{kh}")
+    if kh in compiled.FULL_SIDES:
+        return "full", compiled.kernel(f"full_{kh}x{kh}")
+    return None
 
 
 def _bands(planes: int, rows: int, size: int) -> list[tuple[int, int]]:
