@@ -107,7 +107,7 @@ def full_source(k: int) -> str:
         "    ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column",
         "    ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).",
         f"    Columns that need no padding run {r_rows} rows at a time, in passes of",
-        f"    {s_rows} kernel rows; the others one output at a time.",
+        f"    {s_rows} kernel rows; the others from a padded copy of their input.",
         '    """',
         *_weights("w", k, k),
         "    cl = min(pl, n_cols)",
@@ -131,18 +131,23 @@ def full_source(k: int) -> str:
             *_full_block(k, s_rows, 1, "        "),
             "        r += 1",
         ]
+    rows = [" + ".join(f"w{i}_{j} * eb[e + {i} * ew + {j}]" for j in range(k)) for i in range(k)]
+    total = " + ".join(f"({row})" for row in rows) if k > 1 else rows[0]
     lines += [
-        "    zero = yf.dtype.type(0)",
-        "    for r in range(n_rows if n < n_cols else 0):",
-        "        for e in range(n_cols - n):",
-        "            c = e if e < cl else e + n",
-        "            acc = zero",
-        f"            for i in range({k}):",
-        "                xi = x0 + (r + i) * xrow",
-        f"                for j in range({k}):",
-        "                    sc = wmap[c + j]",
-        f"                    acc += w[i * {k} + j] * (fill if sc < 0 else xf[xi + sc])",
-        "            yf[y0 + r * yrow + c] = acc",
+        "    for side in range(2 if n < n_cols else 0):  # the columns that need padding",
+        "        c_lo = 0 if side == 0 else ch",
+        "        nc = (cl if side == 0 else n_cols) - c_lo",
+        f"        ew = nc + {k - 1}",
+        f"        eb = np.empty((n_rows + {k - 1}) * ew, yf.dtype)  # their padded input",
+        f"        for rr in range(n_rows + {k - 1} if nc > 0 else 0):",
+        "            xi = x0 + rr * xrow",
+        "            for p in range(ew):",
+        "                sc = wmap[c_lo + p]",
+        "                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]",
+        "        for r in range(n_rows if nc > 0 else 0):",
+        "            for c in range(nc):",
+        "                e = r * ew + c",
+        f"                yf[y0 + r * yrow + c_lo + c] = {total}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,7 @@ def full_1x1(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 4 rows at a time, in passes of
-    1 kernel rows; the others one output at a time.
+    1 kernel rows; the others from a padded copy of their input.
     """
     w0_0 = w[0]
     cl = min(pl, n_cols)
@@ -56,17 +56,20 @@ def full_1x1(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x0_0 = xf[a0 + q + u0]
             yf[o0 + q] = w0_0 * x0_0
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(1):
-                xi = x0 + (r + i) * xrow
-                for j in range(1):
-                    sc = wmap[c + j]
-                    acc += w[i * 1 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 0
+        eb = np.empty((n_rows + 0) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 0 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = w0_0 * eb[e + 0 * ew + 0]
 
 
 def full_2x2(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -76,7 +79,7 @@ def full_2x2(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    2 kernel rows; the others one output at a time.
+    2 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1 = w[0], w[1]
     w1_0, w1_1 = w[2], w[3]
@@ -126,17 +129,20 @@ def full_2x2(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x1_1 = xf[a1 + q + u1]
             yf[o0 + q] = (w0_0 * x0_0 + w0_1 * x0_1) + (w1_0 * x1_0 + w1_1 * x1_1)
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(2):
-                xi = x0 + (r + i) * xrow
-                for j in range(2):
-                    sc = wmap[c + j]
-                    acc += w[i * 2 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 1
+        eb = np.empty((n_rows + 1) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 1 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1])
 
 
 def full_3x3(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -146,7 +152,7 @@ def full_3x3(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    3 kernel rows; the others one output at a time.
+    3 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1, w0_2 = w[0], w[1], w[2]
     w1_0, w1_1, w1_2 = w[3], w[4], w[5]
@@ -212,17 +218,20 @@ def full_3x3(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x2_2 = xf[a2 + q + u2]
             yf[o0 + q] = (w0_0 * x0_0 + w0_1 * x0_1 + w0_2 * x0_2) + (w1_0 * x1_0 + w1_1 * x1_1 + w1_2 * x1_2) + (w2_0 * x2_0 + w2_1 * x2_1 + w2_2 * x2_2)
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(3):
-                xi = x0 + (r + i) * xrow
-                for j in range(3):
-                    sc = wmap[c + j]
-                    acc += w[i * 3 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 2
+        eb = np.empty((n_rows + 2) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 2 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1] + w0_2 * eb[e + 0 * ew + 2]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1] + w1_2 * eb[e + 1 * ew + 2]) + (w2_0 * eb[e + 2 * ew + 0] + w2_1 * eb[e + 2 * ew + 1] + w2_2 * eb[e + 2 * ew + 2])
 
 
 def full_4x4(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -232,7 +241,7 @@ def full_4x4(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    2 kernel rows; the others one output at a time.
+    2 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1, w0_2, w0_3 = w[0], w[1], w[2], w[3]
     w1_0, w1_1, w1_2, w1_3 = w[4], w[5], w[6], w[7]
@@ -340,17 +349,20 @@ def full_4x4(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x1_3 = xf[a1 + q + u3]
             yf[o0 + q] = yf[o0 + q] + ((w2_0 * x0_0 + w2_1 * x0_1 + w2_2 * x0_2 + w2_3 * x0_3) + (w3_0 * x1_0 + w3_1 * x1_1 + w3_2 * x1_2 + w3_3 * x1_3))
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(4):
-                xi = x0 + (r + i) * xrow
-                for j in range(4):
-                    sc = wmap[c + j]
-                    acc += w[i * 4 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 3
+        eb = np.empty((n_rows + 3) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 3 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1] + w0_2 * eb[e + 0 * ew + 2] + w0_3 * eb[e + 0 * ew + 3]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1] + w1_2 * eb[e + 1 * ew + 2] + w1_3 * eb[e + 1 * ew + 3]) + (w2_0 * eb[e + 2 * ew + 0] + w2_1 * eb[e + 2 * ew + 1] + w2_2 * eb[e + 2 * ew + 2] + w2_3 * eb[e + 2 * ew + 3]) + (w3_0 * eb[e + 3 * ew + 0] + w3_1 * eb[e + 3 * ew + 1] + w3_2 * eb[e + 3 * ew + 2] + w3_3 * eb[e + 3 * ew + 3])
 
 
 def full_5x5(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -360,7 +372,7 @@ def full_5x5(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    2 kernel rows; the others one output at a time.
+    2 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1, w0_2, w0_3, w0_4 = w[0], w[1], w[2], w[3], w[4]
     w1_0, w1_1, w1_2, w1_3, w1_4 = w[5], w[6], w[7], w[8], w[9]
@@ -518,17 +530,20 @@ def full_5x5(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x0_4 = xf[a0 + q + u4]
             yf[o0 + q] = yf[o0 + q] + (w4_0 * x0_0 + w4_1 * x0_1 + w4_2 * x0_2 + w4_3 * x0_3 + w4_4 * x0_4)
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(5):
-                xi = x0 + (r + i) * xrow
-                for j in range(5):
-                    sc = wmap[c + j]
-                    acc += w[i * 5 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 4
+        eb = np.empty((n_rows + 4) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 4 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1] + w0_2 * eb[e + 0 * ew + 2] + w0_3 * eb[e + 0 * ew + 3] + w0_4 * eb[e + 0 * ew + 4]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1] + w1_2 * eb[e + 1 * ew + 2] + w1_3 * eb[e + 1 * ew + 3] + w1_4 * eb[e + 1 * ew + 4]) + (w2_0 * eb[e + 2 * ew + 0] + w2_1 * eb[e + 2 * ew + 1] + w2_2 * eb[e + 2 * ew + 2] + w2_3 * eb[e + 2 * ew + 3] + w2_4 * eb[e + 2 * ew + 4]) + (w3_0 * eb[e + 3 * ew + 0] + w3_1 * eb[e + 3 * ew + 1] + w3_2 * eb[e + 3 * ew + 2] + w3_3 * eb[e + 3 * ew + 3] + w3_4 * eb[e + 3 * ew + 4]) + (w4_0 * eb[e + 4 * ew + 0] + w4_1 * eb[e + 4 * ew + 1] + w4_2 * eb[e + 4 * ew + 2] + w4_3 * eb[e + 4 * ew + 3] + w4_4 * eb[e + 4 * ew + 4])
 
 
 def full_6x6(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -538,7 +553,7 @@ def full_6x6(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    2 kernel rows; the others one output at a time.
+    2 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1, w0_2, w0_3, w0_4, w0_5 = w[0], w[1], w[2], w[3], w[4], w[5]
     w1_0, w1_1, w1_2, w1_3, w1_4, w1_5 = w[6], w[7], w[8], w[9], w[10], w[11]
@@ -728,17 +743,20 @@ def full_6x6(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x1_5 = xf[a1 + q + u5]
             yf[o0 + q] = yf[o0 + q] + ((w4_0 * x0_0 + w4_1 * x0_1 + w4_2 * x0_2 + w4_3 * x0_3 + w4_4 * x0_4 + w4_5 * x0_5) + (w5_0 * x1_0 + w5_1 * x1_1 + w5_2 * x1_2 + w5_3 * x1_3 + w5_4 * x1_4 + w5_5 * x1_5))
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(6):
-                xi = x0 + (r + i) * xrow
-                for j in range(6):
-                    sc = wmap[c + j]
-                    acc += w[i * 6 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 5
+        eb = np.empty((n_rows + 5) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 5 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1] + w0_2 * eb[e + 0 * ew + 2] + w0_3 * eb[e + 0 * ew + 3] + w0_4 * eb[e + 0 * ew + 4] + w0_5 * eb[e + 0 * ew + 5]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1] + w1_2 * eb[e + 1 * ew + 2] + w1_3 * eb[e + 1 * ew + 3] + w1_4 * eb[e + 1 * ew + 4] + w1_5 * eb[e + 1 * ew + 5]) + (w2_0 * eb[e + 2 * ew + 0] + w2_1 * eb[e + 2 * ew + 1] + w2_2 * eb[e + 2 * ew + 2] + w2_3 * eb[e + 2 * ew + 3] + w2_4 * eb[e + 2 * ew + 4] + w2_5 * eb[e + 2 * ew + 5]) + (w3_0 * eb[e + 3 * ew + 0] + w3_1 * eb[e + 3 * ew + 1] + w3_2 * eb[e + 3 * ew + 2] + w3_3 * eb[e + 3 * ew + 3] + w3_4 * eb[e + 3 * ew + 4] + w3_5 * eb[e + 3 * ew + 5]) + (w4_0 * eb[e + 4 * ew + 0] + w4_1 * eb[e + 4 * ew + 1] + w4_2 * eb[e + 4 * ew + 2] + w4_3 * eb[e + 4 * ew + 3] + w4_4 * eb[e + 4 * ew + 4] + w4_5 * eb[e + 4 * ew + 5]) + (w5_0 * eb[e + 5 * ew + 0] + w5_1 * eb[e + 5 * ew + 1] + w5_2 * eb[e + 5 * ew + 2] + w5_3 * eb[e + 5 * ew + 3] + w5_4 * eb[e + 5 * ew + 4] + w5_5 * eb[e + 5 * ew + 5])
 
 
 def full_7x7(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl):  # pragma: no cover
@@ -748,7 +766,7 @@ def full_7x7(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
     ``i`` starts at ``xf[x0 + (r + i) xrow]`` (``n_in`` columns), and its padded column
     ``c + j`` is input column ``wmap[c + j]`` (``fill`` where negative; ``pl`` before).
     Columns that need no padding run 3 rows at a time, in passes of
-    2 kernel rows; the others one output at a time.
+    2 kernel rows; the others from a padded copy of their input.
     """
     w0_0, w0_1, w0_2, w0_3, w0_4, w0_5, w0_6 = w[0], w[1], w[2], w[3], w[4], w[5], w[6]
     w1_0, w1_1, w1_2, w1_3, w1_4, w1_5, w1_6 = w[7], w[8], w[9], w[10], w[11], w[12], w[13]
@@ -1002,17 +1020,20 @@ def full_7x7(xf, yf, w, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl
             x0_6 = xf[a0 + q + u6]
             yf[o0 + q] = yf[o0 + q] + (w6_0 * x0_0 + w6_1 * x0_1 + w6_2 * x0_2 + w6_3 * x0_3 + w6_4 * x0_4 + w6_5 * x0_5 + w6_6 * x0_6)
         r += 1
-    zero = yf.dtype.type(0)
-    for r in range(n_rows if n < n_cols else 0):
-        for e in range(n_cols - n):
-            c = e if e < cl else e + n
-            acc = zero
-            for i in range(7):
-                xi = x0 + (r + i) * xrow
-                for j in range(7):
-                    sc = wmap[c + j]
-                    acc += w[i * 7 + j] * (fill if sc < 0 else xf[xi + sc])
-            yf[y0 + r * yrow + c] = acc
+    for side in range(2 if n < n_cols else 0):  # the columns that need padding
+        c_lo = 0 if side == 0 else ch
+        nc = (cl if side == 0 else n_cols) - c_lo
+        ew = nc + 6
+        eb = np.empty((n_rows + 6) * ew, yf.dtype)  # their padded input
+        for rr in range(n_rows + 6 if nc > 0 else 0):
+            xi = x0 + rr * xrow
+            for p in range(ew):
+                sc = wmap[c_lo + p]
+                eb[rr * ew + p] = fill if sc < 0 else xf[xi + sc]
+        for r in range(n_rows if nc > 0 else 0):
+            for c in range(nc):
+                e = r * ew + c
+                yf[y0 + r * yrow + c_lo + c] = (w0_0 * eb[e + 0 * ew + 0] + w0_1 * eb[e + 0 * ew + 1] + w0_2 * eb[e + 0 * ew + 2] + w0_3 * eb[e + 0 * ew + 3] + w0_4 * eb[e + 0 * ew + 4] + w0_5 * eb[e + 0 * ew + 5] + w0_6 * eb[e + 0 * ew + 6]) + (w1_0 * eb[e + 1 * ew + 0] + w1_1 * eb[e + 1 * ew + 1] + w1_2 * eb[e + 1 * ew + 2] + w1_3 * eb[e + 1 * ew + 3] + w1_4 * eb[e + 1 * ew + 4] + w1_5 * eb[e + 1 * ew + 5] + w1_6 * eb[e + 1 * ew + 6]) + (w2_0 * eb[e + 2 * ew + 0] + w2_1 * eb[e + 2 * ew + 1] + w2_2 * eb[e + 2 * ew + 2] + w2_3 * eb[e + 2 * ew + 3] + w2_4 * eb[e + 2 * ew + 4] + w2_5 * eb[e + 2 * ew + 5] + w2_6 * eb[e + 2 * ew + 6]) + (w3_0 * eb[e + 3 * ew + 0] + w3_1 * eb[e + 3 * ew + 1] + w3_2 * eb[e + 3 * ew + 2] + w3_3 * eb[e + 3 * ew + 3] + w3_4 * eb[e + 3 * ew + 4] + w3_5 * eb[e + 3 * ew + 5] + w3_6 * eb[e + 3 * ew + 6]) + (w4_0 * eb[e + 4 * ew + 0] + w4_1 * eb[e + 4 * ew + 1] + w4_2 * eb[e + 4 * ew + 2] + w4_3 * eb[e + 4 * ew + 3] + w4_4 * eb[e + 4 * ew + 4] + w4_5 * eb[e + 4 * ew + 5] + w4_6 * eb[e + 4 * ew + 6]) + (w5_0 * eb[e + 5 * ew + 0] + w5_1 * eb[e + 5 * ew + 1] + w5_2 * eb[e + 5 * ew + 2] + w5_3 * eb[e + 5 * ew + 3] + w5_4 * eb[e + 5 * ew + 4] + w5_5 * eb[e + 5 * ew + 5] + w5_6 * eb[e + 5 * ew + 6]) + (w6_0 * eb[e + 6 * ew + 0] + w6_1 * eb[e + 6 * ew + 1] + w6_2 * eb[e + 6 * ew + 2] + w6_3 * eb[e + 6 * ew + 3] + w6_4 * eb[e + 6 * ew + 4] + w6_5 * eb[e + 6 * ew + 5] + w6_6 * eb[e + 6 * ew + 6])
 
 
 def rank1_2(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl, tf):  # pragma: no cover

@@ -27,6 +27,7 @@ first ``method="stencil"`` call): loading costs as much as a few hundred calls.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import prod
 
 import numpy as np
@@ -193,16 +194,14 @@ def correlate_stencil(
     k4 = k.reshape(k.shape[0], *ksize)
     two = norm_with is not None
     k4b = np.ascontiguousarray(norm_with, dtype=dtype).reshape(k4.shape) if two else k4
-    maps = [
-        border_index(n, b, boundary, 0, n + b + a).astype(np.int64)
-        for n, (b, a) in zip(spatial, pads)
-    ]
+    maps = [_index_map(n, b, a, boundary) for n, (b, a) in zip(spatial, pads)]
     fill = dtype.type(fill_value) if boundary == "constant" else dtype.type(0)
     shared = k.shape[0] == 1
     factors = [
         [rank1_factors(kb[0]) if ksize[0] == 1 else None for kb in kk[: 1 if shared else B]]
-        for kk in (k4, k4b)
+        for kk in ((k4, k4b) if two else (k4,))
     ]
+    factors += factors[:1] if not two else []  # one kernel: its factors serve both
     empty = np.zeros(0, dtype=dtype)
     nothing = np.zeros((0, 0, 0), dtype=dtype)
 
@@ -281,6 +280,15 @@ def gradient_norm(
     y = correlate_stencil(x, kx[None], pads, boundary, 0, (1, 1), (1, 1), lanes=True,
                           norm_with=ky[None])  # fmt: skip
     return y.reshape(img.shape)
+
+
+@lru_cache(maxsize=64)
+def _index_map(n: int, before: int, after: int, boundary: str) -> np.ndarray:
+    """Source index of each padded position along one axis (-1: the fill), as int64.
+
+    Remembered: the same image size is usually filtered many times (never written to).
+    """
+    return border_index(n, before, boundary, 0, n + before + after).astype(np.int64)
 
 
 #: Scratch rows the generated rank-1 kernels use (at most 4 vertical sums at a time).
