@@ -53,10 +53,10 @@ def full_plan(k: int) -> tuple[int, int]:
 def rank1_rows(k: int) -> int:
     """Output rows per vertical pass of a rank-1 ``k x k`` kernel (``R (R + k - 1) <= 24``).
 
-    >>> rank1_rows(3), rank1_rows(5), rank1_rows(11)
-    (4, 3, 2)
+    >>> rank1_rows(3), rank1_rows(5), rank1_rows(11), rank1_rows(15)
+    (4, 3, 2, 1)
     """
-    return 4 if k <= 3 else 3 if k <= 5 else 2
+    return 4 if k <= 3 else 3 if k <= 5 else 2 if k <= 11 else 1
 
 
 def _weights(prefix: str, k: int, rows: int = 0) -> list[str]:

@@ -1933,3 +1933,301 @@ def rank1_11(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in,
                 q = hb + np.uint64(qq)
                 yf[yo + np.uint64(qq)] = h0 * tf[q + u0] + h1 * tf[q + u1] + h2 * tf[q + u2] + h3 * tf[q + u3] + h4 * tf[q + u4] + h5 * tf[q + u5] + h6 * tf[q + u6] + h7 * tf[q + u7] + h8 * tf[q + u8] + h9 * tf[q + u9] + h10 * tf[q + u10]
         r += 1
+
+
+def rank1_12(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl, tf):  # pragma: no cover
+    """Output rows ``0 .. n_rows`` of the 12x12 kernel ``outer(v, h)``, input rows all there.
+
+    Layout as in the ``full`` kernels; ``tf`` is scratch for
+    1 padded rows. The vertical sums of 1 rows go into ``tf`` (their
+    padded columns from ``wmap``, or the sum of ``fill``), then each row's
+    horizontal sum into ``yf``.
+    """
+    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]
+    h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11]
+    fs = v0 * fill + v1 * fill + v2 * fill + v3 * fill + v4 * fill + v5 * fill + v6 * fill + v7 * fill + v8 * fill + v9 * fill + v10 * fill + v11 * fill
+    n_pad = wmap.shape[0]
+    xs = np.uint64(xrow)
+    ps = np.uint64(n_pad)
+    u0 = np.uint64(0)
+    u1 = np.uint64(1)
+    u2 = np.uint64(2)
+    u3 = np.uint64(3)
+    u4 = np.uint64(4)
+    u5 = np.uint64(5)
+    u6 = np.uint64(6)
+    u7 = np.uint64(7)
+    u8 = np.uint64(8)
+    u9 = np.uint64(9)
+    u10 = np.uint64(10)
+    u11 = np.uint64(11)
+    r = 0
+    while r + 1 <= n_rows:
+        a0 = np.uint64(x0 + r * xrow)
+        a1 = a0 + xs
+        a2 = a1 + xs
+        a3 = a2 + xs
+        a4 = a3 + xs
+        a5 = a4 + xs
+        a6 = a5 + xs
+        a7 = a6 + xs
+        a8 = a7 + xs
+        a9 = a8 + xs
+        a10 = a9 + xs
+        a11 = a10 + xs
+        t0 = np.uint64(pl)
+        for qq in range(n_in):
+            q = np.uint64(qq)
+            d0 = xf[a0 + q]
+            d1 = xf[a1 + q]
+            d2 = xf[a2 + q]
+            d3 = xf[a3 + q]
+            d4 = xf[a4 + q]
+            d5 = xf[a5 + q]
+            d6 = xf[a6 + q]
+            d7 = xf[a7 + q]
+            d8 = xf[a8 + q]
+            d9 = xf[a9 + q]
+            d10 = xf[a10 + q]
+            d11 = xf[a11 + q]
+            tf[t0 + q] = v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3 + v4 * d4 + v5 * d5 + v6 * d6 + v7 * d7 + v8 * d8 + v9 * d9 + v10 * d10 + v11 * d11
+        for rr in range(1):
+            base = rr * n_pad
+            for e in range(n_pad - n_in):
+                p = e if e < pl else e + n_in
+                sc = wmap[p]
+                tf[base + p] = fs if sc < 0 else tf[base + pl + sc]
+            hb = np.uint64(base)
+            yo = np.uint64(y0 + (r + rr) * yrow)
+            for qq in range(n_cols):
+                q = hb + np.uint64(qq)
+                yf[yo + np.uint64(qq)] = h0 * tf[q + u0] + h1 * tf[q + u1] + h2 * tf[q + u2] + h3 * tf[q + u3] + h4 * tf[q + u4] + h5 * tf[q + u5] + h6 * tf[q + u6] + h7 * tf[q + u7] + h8 * tf[q + u8] + h9 * tf[q + u9] + h10 * tf[q + u10] + h11 * tf[q + u11]
+        r += 1
+
+
+def rank1_13(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl, tf):  # pragma: no cover
+    """Output rows ``0 .. n_rows`` of the 13x13 kernel ``outer(v, h)``, input rows all there.
+
+    Layout as in the ``full`` kernels; ``tf`` is scratch for
+    1 padded rows. The vertical sums of 1 rows go into ``tf`` (their
+    padded columns from ``wmap``, or the sum of ``fill``), then each row's
+    horizontal sum into ``yf``.
+    """
+    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]
+    h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12]
+    fs = v0 * fill + v1 * fill + v2 * fill + v3 * fill + v4 * fill + v5 * fill + v6 * fill + v7 * fill + v8 * fill + v9 * fill + v10 * fill + v11 * fill + v12 * fill
+    n_pad = wmap.shape[0]
+    xs = np.uint64(xrow)
+    ps = np.uint64(n_pad)
+    u0 = np.uint64(0)
+    u1 = np.uint64(1)
+    u2 = np.uint64(2)
+    u3 = np.uint64(3)
+    u4 = np.uint64(4)
+    u5 = np.uint64(5)
+    u6 = np.uint64(6)
+    u7 = np.uint64(7)
+    u8 = np.uint64(8)
+    u9 = np.uint64(9)
+    u10 = np.uint64(10)
+    u11 = np.uint64(11)
+    u12 = np.uint64(12)
+    r = 0
+    while r + 1 <= n_rows:
+        a0 = np.uint64(x0 + r * xrow)
+        a1 = a0 + xs
+        a2 = a1 + xs
+        a3 = a2 + xs
+        a4 = a3 + xs
+        a5 = a4 + xs
+        a6 = a5 + xs
+        a7 = a6 + xs
+        a8 = a7 + xs
+        a9 = a8 + xs
+        a10 = a9 + xs
+        a11 = a10 + xs
+        a12 = a11 + xs
+        t0 = np.uint64(pl)
+        for qq in range(n_in):
+            q = np.uint64(qq)
+            d0 = xf[a0 + q]
+            d1 = xf[a1 + q]
+            d2 = xf[a2 + q]
+            d3 = xf[a3 + q]
+            d4 = xf[a4 + q]
+            d5 = xf[a5 + q]
+            d6 = xf[a6 + q]
+            d7 = xf[a7 + q]
+            d8 = xf[a8 + q]
+            d9 = xf[a9 + q]
+            d10 = xf[a10 + q]
+            d11 = xf[a11 + q]
+            d12 = xf[a12 + q]
+            tf[t0 + q] = v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3 + v4 * d4 + v5 * d5 + v6 * d6 + v7 * d7 + v8 * d8 + v9 * d9 + v10 * d10 + v11 * d11 + v12 * d12
+        for rr in range(1):
+            base = rr * n_pad
+            for e in range(n_pad - n_in):
+                p = e if e < pl else e + n_in
+                sc = wmap[p]
+                tf[base + p] = fs if sc < 0 else tf[base + pl + sc]
+            hb = np.uint64(base)
+            yo = np.uint64(y0 + (r + rr) * yrow)
+            for qq in range(n_cols):
+                q = hb + np.uint64(qq)
+                yf[yo + np.uint64(qq)] = h0 * tf[q + u0] + h1 * tf[q + u1] + h2 * tf[q + u2] + h3 * tf[q + u3] + h4 * tf[q + u4] + h5 * tf[q + u5] + h6 * tf[q + u6] + h7 * tf[q + u7] + h8 * tf[q + u8] + h9 * tf[q + u9] + h10 * tf[q + u10] + h11 * tf[q + u11] + h12 * tf[q + u12]
+        r += 1
+
+
+def rank1_14(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl, tf):  # pragma: no cover
+    """Output rows ``0 .. n_rows`` of the 14x14 kernel ``outer(v, h)``, input rows all there.
+
+    Layout as in the ``full`` kernels; ``tf`` is scratch for
+    1 padded rows. The vertical sums of 1 rows go into ``tf`` (their
+    padded columns from ``wmap``, or the sum of ``fill``), then each row's
+    horizontal sum into ``yf``.
+    """
+    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]
+    h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13]
+    fs = v0 * fill + v1 * fill + v2 * fill + v3 * fill + v4 * fill + v5 * fill + v6 * fill + v7 * fill + v8 * fill + v9 * fill + v10 * fill + v11 * fill + v12 * fill + v13 * fill
+    n_pad = wmap.shape[0]
+    xs = np.uint64(xrow)
+    ps = np.uint64(n_pad)
+    u0 = np.uint64(0)
+    u1 = np.uint64(1)
+    u2 = np.uint64(2)
+    u3 = np.uint64(3)
+    u4 = np.uint64(4)
+    u5 = np.uint64(5)
+    u6 = np.uint64(6)
+    u7 = np.uint64(7)
+    u8 = np.uint64(8)
+    u9 = np.uint64(9)
+    u10 = np.uint64(10)
+    u11 = np.uint64(11)
+    u12 = np.uint64(12)
+    u13 = np.uint64(13)
+    r = 0
+    while r + 1 <= n_rows:
+        a0 = np.uint64(x0 + r * xrow)
+        a1 = a0 + xs
+        a2 = a1 + xs
+        a3 = a2 + xs
+        a4 = a3 + xs
+        a5 = a4 + xs
+        a6 = a5 + xs
+        a7 = a6 + xs
+        a8 = a7 + xs
+        a9 = a8 + xs
+        a10 = a9 + xs
+        a11 = a10 + xs
+        a12 = a11 + xs
+        a13 = a12 + xs
+        t0 = np.uint64(pl)
+        for qq in range(n_in):
+            q = np.uint64(qq)
+            d0 = xf[a0 + q]
+            d1 = xf[a1 + q]
+            d2 = xf[a2 + q]
+            d3 = xf[a3 + q]
+            d4 = xf[a4 + q]
+            d5 = xf[a5 + q]
+            d6 = xf[a6 + q]
+            d7 = xf[a7 + q]
+            d8 = xf[a8 + q]
+            d9 = xf[a9 + q]
+            d10 = xf[a10 + q]
+            d11 = xf[a11 + q]
+            d12 = xf[a12 + q]
+            d13 = xf[a13 + q]
+            tf[t0 + q] = v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3 + v4 * d4 + v5 * d5 + v6 * d6 + v7 * d7 + v8 * d8 + v9 * d9 + v10 * d10 + v11 * d11 + v12 * d12 + v13 * d13
+        for rr in range(1):
+            base = rr * n_pad
+            for e in range(n_pad - n_in):
+                p = e if e < pl else e + n_in
+                sc = wmap[p]
+                tf[base + p] = fs if sc < 0 else tf[base + pl + sc]
+            hb = np.uint64(base)
+            yo = np.uint64(y0 + (r + rr) * yrow)
+            for qq in range(n_cols):
+                q = hb + np.uint64(qq)
+                yf[yo + np.uint64(qq)] = h0 * tf[q + u0] + h1 * tf[q + u1] + h2 * tf[q + u2] + h3 * tf[q + u3] + h4 * tf[q + u4] + h5 * tf[q + u5] + h6 * tf[q + u6] + h7 * tf[q + u7] + h8 * tf[q + u8] + h9 * tf[q + u9] + h10 * tf[q + u10] + h11 * tf[q + u11] + h12 * tf[q + u12] + h13 * tf[q + u13]
+        r += 1
+
+
+def rank1_15(xf, yf, v, h, wmap, fill, x0, xrow, y0, yrow, n_rows, n_cols, n_in, pl, tf):  # pragma: no cover
+    """Output rows ``0 .. n_rows`` of the 15x15 kernel ``outer(v, h)``, input rows all there.
+
+    Layout as in the ``full`` kernels; ``tf`` is scratch for
+    1 padded rows. The vertical sums of 1 rows go into ``tf`` (their
+    padded columns from ``wmap``, or the sum of ``fill``), then each row's
+    horizontal sum into ``yf``.
+    """
+    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]
+    h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13, h14 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14]
+    fs = v0 * fill + v1 * fill + v2 * fill + v3 * fill + v4 * fill + v5 * fill + v6 * fill + v7 * fill + v8 * fill + v9 * fill + v10 * fill + v11 * fill + v12 * fill + v13 * fill + v14 * fill
+    n_pad = wmap.shape[0]
+    xs = np.uint64(xrow)
+    ps = np.uint64(n_pad)
+    u0 = np.uint64(0)
+    u1 = np.uint64(1)
+    u2 = np.uint64(2)
+    u3 = np.uint64(3)
+    u4 = np.uint64(4)
+    u5 = np.uint64(5)
+    u6 = np.uint64(6)
+    u7 = np.uint64(7)
+    u8 = np.uint64(8)
+    u9 = np.uint64(9)
+    u10 = np.uint64(10)
+    u11 = np.uint64(11)
+    u12 = np.uint64(12)
+    u13 = np.uint64(13)
+    u14 = np.uint64(14)
+    r = 0
+    while r + 1 <= n_rows:
+        a0 = np.uint64(x0 + r * xrow)
+        a1 = a0 + xs
+        a2 = a1 + xs
+        a3 = a2 + xs
+        a4 = a3 + xs
+        a5 = a4 + xs
+        a6 = a5 + xs
+        a7 = a6 + xs
+        a8 = a7 + xs
+        a9 = a8 + xs
+        a10 = a9 + xs
+        a11 = a10 + xs
+        a12 = a11 + xs
+        a13 = a12 + xs
+        a14 = a13 + xs
+        t0 = np.uint64(pl)
+        for qq in range(n_in):
+            q = np.uint64(qq)
+            d0 = xf[a0 + q]
+            d1 = xf[a1 + q]
+            d2 = xf[a2 + q]
+            d3 = xf[a3 + q]
+            d4 = xf[a4 + q]
+            d5 = xf[a5 + q]
+            d6 = xf[a6 + q]
+            d7 = xf[a7 + q]
+            d8 = xf[a8 + q]
+            d9 = xf[a9 + q]
+            d10 = xf[a10 + q]
+            d11 = xf[a11 + q]
+            d12 = xf[a12 + q]
+            d13 = xf[a13 + q]
+            d14 = xf[a14 + q]
+            tf[t0 + q] = v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3 + v4 * d4 + v5 * d5 + v6 * d6 + v7 * d7 + v8 * d8 + v9 * d9 + v10 * d10 + v11 * d11 + v12 * d12 + v13 * d13 + v14 * d14
+        for rr in range(1):
+            base = rr * n_pad
+            for e in range(n_pad - n_in):
+                p = e if e < pl else e + n_in
+                sc = wmap[p]
+                tf[base + p] = fs if sc < 0 else tf[base + pl + sc]
+            hb = np.uint64(base)
+            yo = np.uint64(y0 + (r + rr) * yrow)
+            for qq in range(n_cols):
+                q = hb + np.uint64(qq)
+                yf[yo + np.uint64(qq)] = h0 * tf[q + u0] + h1 * tf[q + u1] + h2 * tf[q + u2] + h3 * tf[q + u3] + h4 * tf[q + u4] + h5 * tf[q + u5] + h6 * tf[q + u6] + h7 * tf[q + u7] + h8 * tf[q + u8] + h9 * tf[q + u9] + h10 * tf[q + u10] + h11 * tf[q + u11] + h12 * tf[q + u12] + h13 * tf[q + u13] + h14 * tf[q + u14]
+        r += 1
