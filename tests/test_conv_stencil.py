@@ -278,7 +278,7 @@ def _square(side, rank1, dtype, seed):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("rank1", [False, True])
-@pytest.mark.parametrize("side", range(1, 16))
+@pytest.mark.parametrize("side", range(1, 14))
 def test_unrolled_kernels_against_the_loop_oracle(side, rank1, dtype):
     # the generated interior kernels (full_kxk, rank1_k) and the rows and columns around them
     if side > 9 and not rank1:
@@ -287,8 +287,10 @@ def test_unrolled_kernels_against_the_loop_oracle(side, rank1, dtype):
     kind = stencil._unrolled(k.shape, [stencil.rank1_factors(k)])
     if side <= 3 or (side <= 7 and not rank1):
         assert kind[0] == "full"
-    elif rank1:
+    elif rank1 and side <= 11:
         assert kind[0] == "rank1"
+    else:  # beyond the generated shapes: the general loop
+        assert kind is None
     for shape, mode in (((side + 9, side + 6), "same"), ((side + 4, side + 3), "full"),
                         ((side + 2, side), "valid"), ((side // 2 + 1, 7), "same")):  # fmt: skip
         x, _ = _data(shape, (1, 1), dtype, seed=side + 1)
@@ -300,7 +302,7 @@ def test_unrolled_kernels_against_the_loop_oracle(side, rank1, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("side", [2, 3, 5, 7, 11, 15])
+@pytest.mark.parametrize("side", [2, 3, 5, 7, 11])
 def test_unrolled_kernels_in_bands_against_scipy(side, dtype):
     # an image large enough for bands on the threads, a band edge in every few rows
     x, _ = _data((301, 187), (1, 1), dtype, seed=side)

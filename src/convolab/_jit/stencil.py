@@ -23,7 +23,7 @@ __all__ = ["FULL_SIDES", "LOOPS", "RANK1_SIDES", "available", "kernel", "ready"]
 #: into :mod:`convolab._jit._generated.stencil_kernels`. Other shapes take the general
 #: row loop of :mod:`convolab._jit.stencil_loops`.
 FULL_SIDES = tuple(range(1, 8))
-RANK1_SIDES = tuple(range(2, 16))
+RANK1_SIDES = tuple(range(2, 12))
 _KERNELS: dict[str, Any] = {}  # name -> Numba dispatcher (compiled per dtype on first call)
 
 
