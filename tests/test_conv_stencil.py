@@ -295,7 +295,8 @@ def test_unrolled_kernels_against_the_loop_oracle(side, rank1, dtype):
                         ((side + 2, side), "valid"), ((side // 2 + 1, 7), "same")):  # fmt: skip
         x, _ = _data(shape, (1, 1), dtype, seed=side + 1)
         for boundary in BOUNDARIES:
-            kw = dict(mode=mode, boundary=boundary, fill_value=-0.5 if boundary == "constant" else 0)
+            fill = -0.5 if boundary == "constant" else 0
+            kw = dict(mode=mode, boundary=boundary, fill_value=fill)
             got = convolab.correlate(x, k, method="stencil", **kw)
             assert got.dtype == np.dtype(dtype)
             assert_conv_close(got, correlate_ref(x, k, **kw), x, k, fill_value=kw["fill_value"])
