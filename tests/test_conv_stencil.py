@@ -1,6 +1,9 @@
 """The stencil method (one compiled pass for small 2D/3D kernels) against the oracle and SciPy."""
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,3 +257,86 @@ def test_gradient_norm_overflow_nan_and_inf():
         want = np.sqrt(gx * gx + gy * gy)
     assert np.array_equal(np.isnan(got), np.isnan(want))
     assert np.array_equal(np.isinf(got), np.isinf(want))
+
+
+def test_generated_kernels_are_in_sync():
+    """stencil_kernels.py is generated: it must be what tools/ writes today."""
+    script = Path(__file__).resolve().parents[1] / "tools" / "generate_stencil_kernels.py"
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "up to date" in out.stdout
+
+
+def _square(side, rank1, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if rank1:
+        v, h = rng.standard_normal(side), rng.standard_normal(side)
+        v[side // 2] = 0.0 if side > 2 else v[0]  # an exact zero row: 0 * inf must stay NaN
+        return np.outer(v, h).astype(dtype)
+    return rng.standard_normal((side, side)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rank1", [False, True])
+@pytest.mark.parametrize("side", range(1, 14))
+def test_unrolled_kernels_against_the_loop_oracle(side, rank1, dtype):
+    # the generated interior kernels (full_kxk, rank1_k) and the rows and columns around them
+    if side > 9 and not rank1:
+        pytest.skip("the general loop (tested above); the oracle is slow")
+    k = _square(side, rank1, dtype, seed=side)
+    kind = stencil._unrolled(k.shape, [stencil.rank1_factors(k)])
+    if side <= 3 or (side <= 7 and not rank1):
+        assert kind[0] == "full"
+    elif rank1 and side <= 11:
+        assert kind[0] == "rank1"
+    else:  # beyond the generated shapes: the general loop
+        assert kind is None
+    for shape, mode in (((side + 9, side + 6), "same"), ((side + 4, side + 3), "full"),
+                        ((side + 2, side), "valid"), ((side // 2 + 1, 7), "same")):  # fmt: skip
+        x, _ = _data(shape, (1, 1), dtype, seed=side + 1)
+        for boundary in BOUNDARIES:
+            fill = -0.5 if boundary == "constant" else 0
+            kw = dict(mode=mode, boundary=boundary, fill_value=fill)
+            got = convolab.correlate(x, k, method="stencil", **kw)
+            assert got.dtype == np.dtype(dtype)
+            assert_conv_close(got, correlate_ref(x, k, **kw), x, k, fill_value=kw["fill_value"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("side", [2, 3, 5, 7, 11])
+def test_unrolled_kernels_in_bands_against_scipy(side, dtype):
+    # an image large enough for bands on the threads, a band edge in every few rows
+    x, _ = _data((301, 187), (1, 1), dtype, seed=side)
+    for rank1 in (False, True):
+        k = _square(side, rank1, dtype, seed=2 * side)
+        for boundary in BOUNDARIES:
+            got = convolab.correlate(x, k, "same", boundary=boundary, method="stencil")
+            want = ndimage.correlate(x.astype(np.float64), k.astype(np.float64),
+                                     mode=NDIMAGE_MODE[boundary])  # fmt: skip
+            assert_conv_close(got, want.astype(dtype), x, k)
+        batch = np.stack([x[:40, :50], 2 * x[:40, :50]])  # two inputs, one kernel
+        got = convolab.correlate(batch, k, "same", boundary="reflect", axes=(1, 2),
+                                 method="stencil")  # fmt: skip
+        for b in range(2):
+            want = correlate_ref(batch[b], k, "same", boundary="reflect")
+            assert_conv_close(got[b], want, batch[b], k)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_unrolled_kernels_propagate_nan_and_inf(boundary, dtype):
+    x, _ = _data((23, 26), (1, 1), dtype, seed=8)
+    x[11, 12], x[4, 0], x[0, 20], x[22, 25], x[15, 3] = np.inf, np.nan, -np.inf, np.nan, -np.inf
+    for side, rank1 in itertools.product((2, 3, 5, 7), (False, True)):
+        k = _square(side, rank1, dtype, seed=side)
+        if not rank1:
+            k[0, -1] = k[-1, 0] = 0.0  # zero taps still multiply
+        for mode in ("same", "valid"):
+            kw = dict(mode=mode, boundary=boundary)
+            with np.errstate(invalid="ignore", over="ignore"):
+                want = correlate_ref(x, k, **kw)
+                got = convolab.correlate(x, k, method="stencil", **kw)
+            for test in (np.isnan, np.isposinf, np.isneginf):
+                assert np.array_equal(test(got), test(want)), (side, rank1, mode, test)
+            finite = np.isfinite(want)
+            np.testing.assert_allclose(got[finite], want[finite], rtol=1e-4, atol=1e-4)

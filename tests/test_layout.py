@@ -15,7 +15,10 @@ import pytest
 import convolab
 
 SRC = Path(convolab.__file__).parent
-GENERATED = {"convolab._jit._generated.blocked_kernels"}
+GENERATED = {
+    "convolab._jit._generated.blocked_kernels",
+    "convolab._jit._generated.stencil_kernels",
+}
 
 
 def _module_name(path: Path) -> str:

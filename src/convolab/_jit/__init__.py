@@ -12,7 +12,9 @@ loops through one :class:`LazyLoops`, which builds them on first need:
   max pooling and Adam's update, each in one or two passes;
 * ``sample``: bilinear sampling of image stacks (data augmentation, synthetic digits);
 * ``stencil``: the one-pass row loop of the ``stencil`` method (small 2D/3D kernels;
-  the functions in ``stencil_loops.py``, module-level so that the disk cache finds them);
+  the functions in ``stencil_loops.py``, module-level so that the disk cache finds them),
+  and its unrolled kernels per square kernel shape (generated into
+  ``_generated/stencil_kernels.py`` by ``tools/generate_stencil_kernels.py``);
 * ``spin``: the spin-wait of the engine's opt-in spinning team (``CONVOLAB_SPIN=1``).
 
 **When they load.** Loading compiled loops from Numba's disk cache costs about 0.3 s to

@@ -164,6 +164,14 @@ LAYER_COMPILED_MARGIN = 0.8
 STENCIL_OUTPUT_NS = {4: 0.7, 8: 1.4}
 #: Per tap and output element, vectorized multiply-add from cache (ns), by item size.
 STENCIL_TAP_NS = {4: 0.04, 8: 0.08}
+#: The same for the unrolled kernels of square kernels (``full_kxk`` up to 7 x 7, rank-1
+#: ``rank1_k`` from 4 x 4 to 11 x 11; 2D, stride and dilation 1, no lanes), which read the
+#: input rows in place and reuse each value loaded for up to three output rows. Measured
+#: 2026-12-03, 2048^2 'same' reflect, CPU time of one thread on the 2-core AMD EPYC under a
+#: load average of 6 (ns per output): float32 1x1 0.53, 3x3 0.57, 5x5 1.08, 7x7 1.71,
+#: rank-1 5x5 0.68, 9x9 1.12; float64 1x1 1.5, 3x3 1.7, 5x5 2.8, 7x7 4.4, rank-1 5x5 2.0.
+STENCIL_UNROLLED_OUTPUT_NS = {4: 0.35, 8: 1.1}
+STENCIL_UNROLLED_TAP_NS = {4: 0.03, 8: 0.067}
 #: Per output row (loop set-up, ring bookkeeping) (ns).
 STENCIL_ROW_NS = 150.0
 #: Per call: argument checks, task list, waking the threads (ns).
