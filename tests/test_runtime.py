@@ -268,3 +268,30 @@ def test_training_leaves_the_image_filters_loop_unloaded():
         "print(stencil.LOOPS._value is None)"
     )
     assert _python(code, CONVOLAB_JIT="lazy") == "True"
+
+
+def test_compile_in_background_runs_the_code_in_a_second_process(tmp_path):
+    from convolab.runtime import compile_in_background
+
+    marker = tmp_path / "ran"
+    proc = compile_in_background(f"open({str(marker)!r}, 'w').write('yes')")
+    if proc is None:
+        pytest.skip("needs Numba")
+    assert proc.wait(timeout=60) == 0 and marker.read_text() == "yes"
+
+
+def test_compile_in_background_does_nothing_with_the_loops_off(monkeypatch):
+    from convolab.runtime import compile_in_background
+
+    monkeypatch.setenv("CONVOLAB_JIT", "off")
+    assert compile_in_background("pass") is None
+
+
+def test_the_warm_up_code_of_the_lab_runs():
+    """It runs silently in a second process: an error there would go unseen (the demo's is
+    checked in tests/test_demo.py)."""
+    from convolab.cli import lab
+
+    out = subprocess.run([sys.executable, "-c", lab._WARM_UP], capture_output=True, text=True,
+                         env={**os.environ, "CONVOLAB_JIT": "off"}, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr

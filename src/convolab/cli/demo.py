@@ -18,10 +18,7 @@ model (``lenet5-ocr/``) and ``summary.md`` showing them all.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ import numpy as np
 from convolab.cli.errors import UsageProblem
 from convolab.cli.options import force_option
 from convolab.outputs import save_figure, write_json, write_text
+from convolab.runtime import compile_in_background
 
 __all__ = ["demo", "run_demo"]
 
@@ -54,17 +52,6 @@ model.eval()
 with nn.no_grad():
     model(np.zeros((500, 1, 28, 28), np.float32))
 """
-
-
-def _warm_up_compiled_loops() -> subprocess.Popen | None:
-    """Compile section 5's loops in a second process while this one draws sections 1-4 and
-    renders the digits (mostly one core), so that on two cores the first run's Numba
-    compilation (about 9 s) overlaps that work instead of following it. ``None`` without
-    Numba; a later run finds the loops cached and the process ends at once."""
-    if importlib.util.find_spec("numba") is None:
-        return None
-    return subprocess.Popen([sys.executable, "-c", _WARM_UP], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 def _fmt(values: Any, digits: int = 2) -> str:
@@ -345,7 +332,10 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
     t0 = time.perf_counter()
     out = Path(out)
     _prepare(out, force)
-    warm_up = None if quick else _warm_up_compiled_loops()
+    # Section 5's loops compile in a second process while this one draws sections 1-4 and
+    # renders the digits (mostly one core): on two cores the first run's Numba compilation
+    # overlaps that work instead of following it.
+    warm_up = None if quick else compile_in_background(_WARM_UP)
     try:
         sig = _signals(out)
         det = _detection(out, seed)

@@ -16,6 +16,20 @@ from convolab.cli.errors import UsageProblem
 __all__ = ["lab"]
 
 
+# The filters a lab session starts with: float32 images, small kernels, the common borders.
+_WARM_UP = """
+import numpy as np, convolab
+from convolab import image
+from convolab.runtime import load_compiled
+load_compiled()
+x = np.zeros((64, 64), np.float32)
+for n in (3, 5, 7):
+    for boundary in ("constant", "reflect", "edge"):
+        convolab.correlate(x, np.ones((n, n), np.float32), mode="same", boundary=boundary)
+image.edges(x, "sobel")
+"""
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -71,9 +85,12 @@ def lab(port: int, host: str, model_path: str | None, data_folders: tuple[str, .
     config = LabConfig(model=Path(model_path) if model_path else None,
                        data_folders=tuple(Path(f) for f in data_folders))  # fmt: skip
     app = create_app(config)
-    from convolab.runtime import load_compiled
+    from convolab.runtime import compile_in_background, load_compiled
 
     load_compiled()  # a long-running server: every compiled loop serves from the first request
+    # On a first start after an install the image filters' loops compile on first use (8 s for
+    # the 3x3): a second process fills Numba's cache with the common ones while the page loads.
+    warm_up = compile_in_background(_WARM_UP)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     shown = f"[{host}]" if ":" in host else host
 
@@ -94,4 +111,8 @@ def lab(port: int, host: str, model_path: str | None, data_folders: tuple[str, .
         server.run()  # returns, or re-raises Ctrl-C, once the server has shut down
     except KeyboardInterrupt:
         pass
+    finally:
+        if warm_up is not None:
+            warm_up.kill()
+            warm_up.wait()
     click.echo("convolab lab: stopped")

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
+import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = ["env_flag", "lazy_module", "load_compiled"]
+__all__ = ["compile_in_background", "env_flag", "lazy_module", "load_compiled"]
 
 
 def env_flag(name: str) -> bool:
@@ -67,3 +69,26 @@ def load_compiled() -> bool:
     from convolab._jit import load_all
 
     return load_all()
+
+
+def compile_in_background(code: str) -> subprocess.Popen | None:
+    """Run ``code`` (Python source that calls what a program will soon call) in a second,
+    silent process, so that Numba compiles those calls' loops into its disk cache on another
+    core while this process does other work; this process then loads them from the cache
+    instead of compiling them itself. ``None`` without Numba or under ``CONVOLAB_JIT=off``.
+
+    Worth it only on a first run after an install (a later run finds the cache filled and
+    the second process ends at once): the stencil method's 3x3 loop, for one, compiles for
+    about 8 s. The caller may ``kill()`` the process at any time: Numba writes each cache
+    entry whole.
+
+    >>> proc = compile_in_background("pass")
+    >>> proc is None or proc.wait() == 0
+    True
+    """
+    from convolab._jit import numba_installed, policy
+
+    if not numba_installed() or policy() == "off":
+        return None
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
