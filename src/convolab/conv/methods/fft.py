@@ -61,7 +61,6 @@ from convolab.runtime.threads import n_workers, run_tasks
 __all__ = [
     "block_length",
     "block_plan",
-    "block_shape",
     "correlate_fft",
     "dilate_kernel",
     "fast_length",
@@ -113,27 +112,6 @@ def block_length(n: int) -> int:
         best = min(best, three << max(0, -(-n // three) - 1).bit_length())
         three *= 3
     return best
-
-
-def block_shape(
-    spatial: tuple[int, ...],
-    eff: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    batch: int = 1,
-    itemsize: int = 4,
-    workers: int | None = None,
-) -> list[int] | None:
-    """Block transform lengths for N-d overlap-save, or None when one transform is cheaper.
-
-    See :func:`block_plan` for the candidates and their costs.
-
-    >>> block_shape((2048, 2048), (63, 63), ((31, 31), (31, 31)), workers=2)
-    [576, 576]
-    >>> block_shape((64, 64), (15, 15), ((7, 7), (7, 7))) is None
-    True
-    """
-    plan = block_plan(spatial, eff, pads, batch, itemsize, workers)
-    return None if plan is None else plan[0]
 
 
 def block_plan(
@@ -291,9 +269,9 @@ def correlate_fft(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     real = dtype.kind != "c"
     kflip = kd[(slice(None),) + (slice(None, None, -1),) * m]
     if m >= 2 and all(st == 1 for st in stride):
-        blocks = block_shape(x.shape[1:], eff, pads, x.shape[0], dtype.itemsize)
-        if blocks is not None:  # blocks read the padded input where they lie: no padded copy
-            y = _overlap_save_nd(x, kflip, pads, boundary, fill_value, blocks, dtype)
+        plan = block_plan(x.shape[1:], eff, pads, x.shape[0], dtype.itemsize)
+        if plan is not None:  # blocks read the padded input where they lie: no padded copy
+            y = _overlap_save_nd(x, kflip, pads, boundary, fill_value, plan[0], dtype)
             return correlate_direct(x, k, p) if y is None else y
     x0 = x
     zero_pad = zero_border(boundary, fill_value)
