@@ -43,6 +43,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 __all__ = ["LazyLoops", "generation", "load_all", "numba_installed", "policy"]
 
 POLICIES = ("lazy", "eager", "off")
@@ -124,8 +126,6 @@ class LazyLoops:
         >>> LazyLoops(lambda: "compiled").serves("int64")
         False
         """
-        import numpy as np
-
         return np.dtype(dtype).name in ("float32", "float64") and self.get() is not None
 
     def load(self) -> Any:

@@ -93,9 +93,9 @@ def sample_bilinear(
     flat = np.pad(x, ((0, 0), (0, 0), (1, 2), (1, 2))).reshape(-1)
     plane = (h + 3) * width
     base = (np.asarray(index, np.intp)[:, None] * c + np.arange(c)) * plane
-    index = base[:, :, None] + ((y0.astype(np.intp) + 1) * width + x0.astype(np.intp) + 1)
-    top = flat.take(index) * (1 - wx) + flat.take(index + 1) * wx
-    bottom = flat.take(index + width) * (1 - wx) + flat.take(index + width + 1) * wx
+    at = base[:, :, None] + ((y0.astype(np.intp) + 1) * width + x0.astype(np.intp) + 1)
+    top = flat.take(at) * (1 - wx) + flat.take(at + 1) * wx
+    bottom = flat.take(at + width) * (1 - wx) + flat.take(at + width + 1) * wx
     out = top * (1 - wy) + bottom * wy
     return out.reshape(n, c, *out_shape)
 
