@@ -48,7 +48,8 @@ def expand(text: str, variables: dict[str, str]) -> str:
 
 
 def installs(rules, target: str) -> set[str]:
-    """Every `pip install -e ".[extras]"` extra that building ``target`` runs."""
+    """Every `pip install -e ".[extras]"` extra that building ``target`` runs (pip itself as
+    `$(PIP)`: the venv's pip or the outer one aimed at it)."""
     seen, todo, extras = set(), [target], set()
     while todo:
         t = todo.pop()
@@ -58,7 +59,7 @@ def installs(rules, target: str) -> set[str]:
         prereqs, recipe = rules[t]
         todo.extend(prereqs)
         for line in recipe:
-            if m := re.search(r'pip install .*-e "\.\[([\w,]+)\]"', line):
+            if m := re.search(r'(?:pip|\$\(PIP\)) install .*-e "\.\[([\w,]+)\]"', line):
                 extras |= set(m.group(1).split(","))
     return extras
 
