@@ -54,6 +54,21 @@ with nn.no_grad():
 """
 
 
+# The longest section 5 waits for the warm-up (it takes 9 s on a fresh clone of a 2-core machine);
+# past it, the training compiles what it still lacks itself.
+_WARM_UP_WAIT_S = 60.0
+
+
+def _wait(process: Any, seconds: float) -> None:
+    """Wait up to ``seconds`` for ``process`` to end."""
+    import subprocess
+
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def _fmt(values: Any, digits: int = 2) -> str:
     return "[" + ", ".join(f"{float(v):.{digits}f}".rstrip("0").rstrip(".") for v in values) + "]"
 
@@ -167,8 +182,12 @@ def _mnist_5k() -> Path | None:
     return folder if (folder / "train-images-idx3-ubyte.gz").is_file() else None
 
 
-def _lenet(out: Path, seed: int, quick: bool, progress: bool) -> dict[str, Any]:
-    """Section 5: LeNet-5 trained on synthetic OCR digits, tested on fonts and handwriting."""
+def _lenet(out: Path, seed: int, quick: bool, progress: bool,
+           compiled: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Section 5: LeNet-5 trained on synthetic OCR digits, tested on fonts and handwriting.
+
+    ``compiled``, when given, is called before the training: it returns once the loops the
+    training runs are compiled (by :data:`_WARM_UP`'s process)."""
     from convolab import data, models, nn, train, viz
 
     n_train, n_test, epochs = (2000, 300, 2) if quick else (10000, 2000, 3)
@@ -181,6 +200,8 @@ def _lenet(out: Path, seed: int, quick: bool, progress: bool) -> dict[str, Any]:
     _show_image(grid, "synthetic OCR digits (rendered from fonts)", out / "07_ocr_digits.png")
     model = models.lenet5("modern", seed=seed)
     run = out / "lenet5-ocr"
+    if compiled is not None:
+        compiled()
     t0 = time.perf_counter()
     history = train.fit(model, train_set, test_set, epochs=epochs, batch_size=64, lr=2e-3,
                         seed=seed, out=run, progress=progress,
@@ -336,11 +357,14 @@ def run_demo(out: str | os.PathLike = "demo-output", *, seed: int = 0, quick: bo
     # renders the digits (mostly one core): on two cores the first run's Numba compilation
     # overlaps that work instead of following it.
     warm_up = None if quick else compile_in_background(_WARM_UP)
+    # Section 5 waits for it: compiling a loop the warm-up is already compiling would take the
+    # core its training needs and finish no sooner.
+    compiled = None if warm_up is None else lambda: _wait(warm_up, _WARM_UP_WAIT_S)
     try:
         sig = _signals(out)
         det = _detection(out, seed)
         edges = _edges(out)
-        lenet = _lenet(out, seed, quick, progress)
+        lenet = _lenet(out, seed, quick, progress, compiled)
     finally:
         if warm_up is not None:
             warm_up.kill()  # long finished unless section 5 outran it; the cache stays whole
