@@ -534,8 +534,8 @@ def _tiles_1d(
     i1 = max(i0, min(n_out, before + n - K + 1))
     ranges = [(0, i0), (i1, n_out)]
     chunks = max(parts, -(-(i1 - i0) // tile)) if i1 > i0 else 0
-    edges = np.linspace(i0, i1, chunks + 1).astype(np.int64) if chunks else []
-    ranges += list(zip(edges[:-1].tolist(), edges[1:].tolist())) if chunks else []
+    edges = [i0 + (i1 - i0) * j // chunks for j in range(chunks + 1)] if chunks else []
+    ranges += list(zip(edges[:-1], edges[1:]))
     return [(a, c) for a, c in ranges if c > a]
 
 
@@ -546,7 +546,10 @@ def _segment(
     n = xb.shape[0]
     if lo - pad0[0] >= 0 and hi - pad0[0] <= n:
         return xb[lo - pad0[0] : hi - pad0[0]]
-    return fill_slab(xb, lo, [pad0], boundary, fill_value, hi - lo)
+    src = border_index(n, pad0[0], boundary, lo, hi - lo)
+    seg = xb.take(np.maximum(src, 0))
+    seg[src < 0] = fill_value
+    return seg
 
 
 def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
