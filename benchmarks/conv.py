@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import math
 import os
 import platform
 import subprocess
@@ -71,7 +72,9 @@ GFLOPS = 180e9  # float32 GEMM peak of the reference machine (docs/architecture.
 BANDWIDTH = 10e9  # a simple NumPy pass over memory, bytes/s
 SLOW_S = 2.0  # a function slower than this runs once
 PAUSE_S = 0.02  # idle time after each OpenCV call
-INNER = 3  # back-to-back calls per round of a function faster than FAST_S
+INNER = 3  # back-to-back calls per round of a function faster than FAST_S, at least ...
+ROUND_S = 5e-3  # ... and enough of them to last this long (timeit's autorange, scaled down),
+MAX_INNER = 50  # ... at most this many
 FAST_S = 0.1
 
 
@@ -151,11 +154,14 @@ SCIPY_NUMPY = ("ndimage", "signal", "fftconvolve", "oaconvolve", "numpy")
 def time_round_robin(funcs: dict[str, Callable], repeat: int) -> dict[str, float]:
     """Best time (s) of each function over ``repeat`` rounds of every function in turn.
 
-    In a round each function runs ``INNER`` times back to back (once if slower
-    than ``FAST_S``): the best of those is its steady state, as :mod:`timeit`
-    measures, with its own freed memory reused rather than pages just released
-    by another library; the rounds interleave the functions so that load from
-    other jobs hits all of them alike.
+    In a round each function runs back to back ``INNER`` times, or as many times as
+    last ``ROUND_S`` if that is more (up to ``MAX_INNER``; once if slower than
+    ``FAST_S``): the best of those is its steady state, as :mod:`timeit` measures,
+    with its own freed memory reused rather than pages just released by another
+    library and its threads awake; the rounds interleave the functions so that
+    load from other jobs hits all of them alike. (Three calls of a 0.5 ms function
+    were too few: the 10**6-sample 3-tap row moved between 0.78 and 1.24x NumPy
+    from run to run, 0.56-0.66 with ten; NumPy's own best did not change.)
     """
     best = {name: np.inf for name in funcs}
     for name, f in funcs.items():  # warm-up (plans, caches, thread pools)
@@ -167,7 +173,8 @@ def time_round_robin(funcs: dict[str, Callable], repeat: int) -> dict[str, float
             if best[name] > SLOW_S:
                 continue
             gc.collect()
-            for _ in range(INNER if best[name] < FAST_S else 1):
+            calls = min(MAX_INNER, max(INNER, math.ceil(ROUND_S / best[name])))
+            for _ in range(calls if best[name] < FAST_S else 1):
                 t0 = time.perf_counter()
                 f()
                 best[name] = min(best[name], time.perf_counter() - t0)
