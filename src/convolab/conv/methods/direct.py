@@ -44,7 +44,7 @@ import numpy as np
 
 from convolab._jit import conv1d
 from convolab.conv import profile
-from convolab.conv.boundary import border_index, pad, zero_border
+from convolab.conv.boundary import border_index, fill_window, pad, zero_border
 from convolab.conv.geometry import (
     MODES,
     effective_size,
@@ -546,10 +546,7 @@ def _segment(
     n = xb.shape[0]
     if lo - pad0[0] >= 0 and hi - pad0[0] <= n:
         return xb[lo - pad0[0] : hi - pad0[0]]
-    src = border_index(n, pad0[0], boundary, lo, hi - lo)
-    seg = xb.take(np.maximum(src, 0))
-    seg[src < 0] = fill_value
-    return seg
+    return fill_window(xb, (lo,), np.empty(hi - lo, xb.dtype), [pad0], boundary, fill_value)
 
 
 def _numpy_mode(n: int, K: int, pad0: tuple[int, int]) -> str | None:
