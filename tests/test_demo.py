@@ -67,3 +67,42 @@ def test_warm_up_runs_section_5s_training_step_in_a_second_process():
     run = subprocess.run([sys.executable, "-c", demo._WARM_UP], capture_output=True, text=True,
                          timeout=300)  # fmt: skip
     assert run.returncode == 0, run.stderr
+
+
+def test_section_five_waits_for_the_warm_up_and_no_longer(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from convolab.cli.demo import _wait
+
+    quick = subprocess.Popen([sys.executable, "-c", "pass"])
+    _wait(quick, 30.0)
+    assert quick.returncode == 0  # waited until it ended
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        t0 = time.perf_counter()
+        _wait(slow, 0.2)  # gives up without raising
+        assert time.perf_counter() - t0 < 5 and slow.poll() is None
+    finally:
+        slow.kill()
+        slow.wait()
+
+
+def test_section_five_trains_after_the_wait(tmp_path, monkeypatch):
+    from convolab import train
+    from convolab.cli import demo
+
+    order = []
+    monkeypatch.setattr(train, "fit", lambda *a, **k: order.append("fit") or _stop())
+    with pytest.raises(_Stop):
+        demo._lenet(tmp_path, 0, True, False, compiled=lambda: order.append("wait"))
+    assert order == ["wait", "fit"]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop():
+    raise _Stop
