@@ -71,3 +71,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """``spy(module, name)``: wrap ``module.name`` for the test and return the list that
+    grows by one item per call (the wrapped function still runs)."""
+
+    def install(module, name):
+        calls = []
+        original = getattr(module, name)
+
+        def wrapped(*args, **kwargs):
+            calls.append(1)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapped)
+        return calls
+
+    return install

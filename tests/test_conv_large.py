@@ -30,35 +30,23 @@ def _reference(x, k, mode, boundary):
     return signal.correlate(xp, k, "valid", method="direct" if x.ndim == 1 else "fft")
 
 
-def _spy(monkeypatch, module, name):
-    calls = []
-    original = getattr(module, name)
-
-    def wrapped(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, wrapped)
-    return calls
-
-
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_long_signal_overlap_save(monkeypatch, boundary):
+def test_long_signal_overlap_save(spy, boundary):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(60_000)
     k = rng.standard_normal(301)
-    calls = _spy(monkeypatch, fft, "_overlap_save")
+    calls = spy(fft, "_overlap_save")
     got = convolab.correlate(x, k, "same", boundary=boundary, method="fft")
     assert calls, "the overlap-save path did not run"
     np.testing.assert_allclose(got, _reference(x, k, "same", boundary), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_image_in_fft_blocks(monkeypatch, boundary):
+def test_image_in_fft_blocks(spy, boundary):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((1100, 700)).astype(np.float32)
     k = rng.standard_normal((31, 17)).astype(np.float32)
-    calls = _spy(monkeypatch, fft, "_overlap_save_nd")
+    calls = spy(fft, "_overlap_save_nd")
     got = convolab.correlate(x, k, "same", boundary=boundary, method="fft")
     assert calls, "the blocked n-d FFT path did not run"
     assert got.dtype == np.float32
@@ -68,11 +56,11 @@ def test_image_in_fft_blocks(monkeypatch, boundary):
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("taps", [31, 129])
-def test_medium_1d_kernel_as_toeplitz_product(monkeypatch, boundary, taps):
+def test_medium_1d_kernel_as_toeplitz_product(spy, boundary, taps):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 40_000))
     k = rng.standard_normal(taps)
-    calls = _spy(monkeypatch, direct, "_correlate_1d_toeplitz")
+    calls = spy(direct, "_correlate_1d_toeplitz")
     got = convolab.correlate(x, k, "same", boundary=boundary, axes=-1, method="direct")
     assert calls, "the Toeplitz path did not run"
     for row, expected in zip(got, [_reference(r, k, "same", boundary) for r in x]):
@@ -110,11 +98,11 @@ def loop_loaded():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", ["constant", "reflect"])
-def test_compiled_1d_loop_matches_scipy(monkeypatch, loop_loaded, taps, dtype, mode, boundary):
+def test_compiled_1d_loop_matches_scipy(spy, loop_loaded, taps, dtype, mode, boundary):
     rng = np.random.default_rng(taps)
     x = rng.standard_normal(250_003).astype(dtype)  # reaches the two-thread split
     k = rng.standard_normal(taps).astype(dtype)
-    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    calls = spy(direct, "_correlate_1d_compiled")
     got = convolab.correlate(x, k, mode, boundary=boundary)
     assert calls and got.dtype == dtype
     expected = _reference(x.astype(np.float64), k.astype(np.float64), mode, boundary)
@@ -125,13 +113,13 @@ def test_compiled_1d_loop_matches_scipy(monkeypatch, loop_loaded, taps, dtype, m
 
 
 @needs_numba
-def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch, loop_loaded):
+def test_compiled_1d_loop_batches_and_propagates_nan(spy, loop_loaded):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 40_000))
     x[1, 20_000] = np.nan
     x[2, 30_000] = np.inf
     k = rng.standard_normal((3, 5))
-    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    calls = spy(direct, "_correlate_1d_compiled")
     got = convolab.correlate(x, k, "same", axes=-1)
     assert calls
     for b in range(3):
@@ -140,12 +128,12 @@ def test_compiled_1d_loop_batches_and_propagates_nan(monkeypatch, loop_loaded):
     assert np.isnan(got[1, 19_998:20_003]).all() and np.isfinite(got[0]).all()
 
 
-def test_1d_short_kernels_without_numba(monkeypatch):
+def test_1d_short_kernels_without_numba(spy, monkeypatch):
     """Without the compiled loop the engine keeps numpy.correlate: same results."""
     from convolab._jit import conv1d
 
     monkeypatch.setattr(conv1d.LOOPS, "_value", False)
-    calls = _spy(monkeypatch, direct, "_correlate_1d_compiled")
+    calls = spy(direct, "_correlate_1d_compiled")
     x = np.random.default_rng(1).standard_normal(200_000)
     k = np.array([0.8, 0.1, 0.1])
     np.testing.assert_allclose(convolab.correlate(x, k, "same"), np.correlate(x, k, "same"))
