@@ -74,6 +74,26 @@ def test_helpers_take_part(two_workers):
     assert len({t for _, t in done}) == 2  # the caller and one helper
 
 
+def test_helpers_keep_nothing_of_a_finished_call(two_workers):
+    """A helper let go of the last call only at the next one: the caller's result (which
+    the call's function writes) stayed alive, so its memory could not be reused."""
+    import weakref
+
+    class Result:  # stands for the array the tasks write
+        pass
+
+    result = Result()
+    task, tasks, done = _slow_tasks(20)
+    _parallel.run_tasks(lambda i, r=result: task(i), tasks)
+    assert len({t for _, t in done}) == 2  # a helper ran some of the tasks
+    gone = weakref.ref(result)
+    del result
+    deadline = time.monotonic() + 2.0  # a helper lets go just after the caller returns
+    while gone() is not None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert gone() is None
+
+
 def test_an_error_in_any_task_reaches_the_caller(two_workers):
     def task(i):
         time.sleep(0.001)

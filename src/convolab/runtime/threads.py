@@ -183,6 +183,8 @@ class _Team:
                     call.running -= 1
                     if call.closed and not call.running:
                         self.finished.notify()
+                # a call holds its function's arrays (often the caller's result): let them go
+                call = None
 
     def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
         """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
@@ -317,7 +319,7 @@ class _SpinningTeam:
                     r.fn(*task)
             except BaseException as exc:  # re-raised in the calling thread
                 r.errors.append(exc)
-            done = r.seq  # reported by store_then_wait, without the GIL
+            done, r = r.seq, None  # reported by store_then_wait; the round's arrays let go
 
     def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
         """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
@@ -342,6 +344,7 @@ class _SpinningTeam:
                 for h in r.joined:
                     while not self.wait(cells, 8 * (h + 1), r.seq, self.budget):
                         time.sleep(1e-4)
+                r.fn = r.queue = None  # the closed round stays posted: not its arrays
             if r.errors:
                 raise r.errors[0]
             return True

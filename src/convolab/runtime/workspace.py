@@ -14,10 +14,11 @@ fresh array that is freed with its last view. :func:`release` frees every thread
 buffers (``convolab.train.fit`` calls it when training ends), and a thread's buffers go
 with the thread.
 
-Arrays a layer returns (its output, a gradient) outlive the call, so they cannot be scratch;
-but a training step makes the same few-megabyte arrays again at every step, and glibc gives
-the top of its heap back to the system after each step, so each of them costs a page fault
-per 4 KiB page again (LeNet-5, batch 128: ~3,000 faults a step).
+Arrays a layer returns (its output, a gradient) and the engine's results outlive the call,
+so they cannot be scratch; but a training step makes the same few-megabyte arrays again at
+every step (and a program filtering image after image the same result array), and glibc
+gives the top of its heap back to the system after each step, so each of them costs a page
+fault per 4 KiB page again (LeNet-5, batch 128: ~3,000 faults a step).
 :func:`recycled` serves such arrays from blocks of memory that earlier arrays of the same
 size left when they died (the block goes back to a free list when the array and every view
 of it are gone), without changing the allocator of the process. The free blocks kept are

@@ -55,6 +55,7 @@ from convolab.conv.geometry import (
 )
 from convolab.conv.methods import Method, Problem
 from convolab.runtime.threads import busy_cores, n_workers, run_tasks
+from convolab.runtime.workspace import recycled
 
 if TYPE_CHECKING:  # numpy.typing takes 30 ms to import
     from numpy.typing import DTypeLike
@@ -298,7 +299,7 @@ def correlate_direct(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     if len(spatial) == 1 and strategy_1d(ksize[0], stride, dilation, dtype) == "numpy":
         return _correlate_1d_numpy(x, k, p, out_shape[0])
     # allocated after any early return: a second large live block makes malloc map fresh pages
-    y = np.empty((B, *out_shape), dtype=dtype)
+    y = recycled((B, *out_shape), dtype)
     if len(spatial) == 1:
         strategy = strategy_1d(ksize[0], stride, dilation, dtype)
         if strategy == "toeplitz":
@@ -612,7 +613,7 @@ def _correlate_1d_compiled(x: np.ndarray, kk: np.ndarray, p: Problem, n_out: int
     B, n = x.shape
     K = kk.shape[1]
     shared = kk.shape[0] == 1
-    y = np.empty((B, n_out), dtype=x.dtype)
+    y = recycled((B, n_out), x.dtype)
     # No look at the load here: a helper that starts late finds fewer ranges left, and
     # the calling thread takes the rest (see run_tasks), so a busy core costs little.
     parallel = B * n_out * K >= profile.COMPILED_PARALLEL_MIN_WORK and n_workers() > 1

@@ -362,7 +362,7 @@ def _overlap_save(
     real = dtype.kind != "c"
     cdtype = _complex(dtype)
     kspec = _kernel_spectra(kflip, [N], dtype)
-    y = np.empty((B, count), dtype=dtype)
+    y = workspace.recycled((B, count), dtype)
     group = max(1, profile.OLS_GROUP // N)
     tasks = [(b, g) for b in range(B) for g in range(0, nb, group)]
     finite = [True]
@@ -445,7 +445,7 @@ def _overlap_save_nd(
     tiles = [N - e + 1 for N, e in zip(shape, eff)]
     kspecs = _kernel_spectra(kflip, shape, dtype)
     spec_shape = (*shape[:-1], shape[-1] // 2 + 1) if real else tuple(shape)
-    y = np.empty((B, *outs), dtype=dtype)
+    y = workspace.recycled((B, *outs), dtype)
     starts = [range(0, o, t) for o, t in zip(outs, tiles)]
     tasks = [(b, corner) for b in range(B) for corner in product(*starts)]
     finite = [True]

@@ -50,6 +50,7 @@ from convolab.conv.methods.direct import (
     toeplitz,
 )
 from convolab.runtime.threads import n_workers, run_tasks
+from convolab.runtime.workspace import recycled
 
 __all__ = ["correlate_separable", "kernel_rank", "rank_tolerance", "separate"]
 
@@ -168,7 +169,7 @@ def _correlate_2d(
     (pt, pb), (pl, pr) = pads
     Ho, Wo = output_length(H, pt, pb, eff0, s0), output_length(W, pl, pr, eff1, s1)
     dtype = np.result_type(x, k)
-    y = np.empty((B, Ho, Wo), dtype=dtype)
+    y = recycled((B, Ho, Wo), dtype)
     if y.size == 0:
         return y
     shared = k.shape[0] == 1

@@ -46,6 +46,7 @@ from convolab.conv.boundary import border_index, check_boundary
 from convolab.conv.geometry import effective_sizes, mode_pads, output_length
 from convolab.conv.methods import Method, Problem
 from convolab.runtime.threads import n_workers, run_tasks
+from convolab.runtime.workspace import recycled
 
 __all__ = [
     "MAX_SIDE",
@@ -200,7 +201,7 @@ def correlate_stencil(
     eff = list(effective_sizes(ksize, dilation))
     out = [output_length(n, b, a, e, s) for n, (b, a), e, s in zip(spatial, pads, eff, stride)]
     B = x.shape[0]
-    y = np.empty((B, *out, C) if lanes else (B, *out), dtype=dtype)
+    y = recycled((B, *out, C) if lanes else (B, *out), dtype)
     if y.size == 0:
         return y
     if m == 2:  # a 2D problem is a 3D one of depth 1
