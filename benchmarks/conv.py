@@ -250,8 +250,9 @@ def fmt(seconds: float) -> str:
 
 def print_steady(rows: list[tuple], quick: bool, failures: list[str]) -> None:
     """The ``--steady`` table: first call and the next three, each library in a fresh process."""
+    policy = os.environ.get("CONVOLAB_JIT", "lazy")
     print(f"\nFirst calls (fresh process per library: the warm-up call, then the best of the next "
-          f"{STEADY_CALLS}; ms):\n")  # fmt: skip
+          f"{STEADY_CALLS}; ms; compiled loops: CONVOLAB_JIT={policy}):\n")  # fmt: skip
     print("| workload | convolab first | convolab next 3 | next 3 / best of rounds | vs "
           "| its next 3 | ratio next 3 | ratio best of rounds | OpenCV next 3 "
           "| ratio to OpenCV next 3 |")  # fmt: skip

@@ -588,7 +588,7 @@ def _correlate_1d_numpy(x: np.ndarray, k: np.ndarray, p: Problem, n_out: int) ->
     if not parallel and mode is not None and B == 1 and x.flags.writeable:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.correlate(x[0], kk[0], mode)[None]
-    y = np.empty((B, n_out), dtype=np.result_type(x, k))
+    y = recycled((B, n_out), np.result_type(x, k))
     parts = profile.NP_PARTS * n_workers() if parallel else max(1, n_out // profile.TILE_1D)
     ranges = _tiles_1d(n_out, n, K, pad0[0], max(1, n_out // parts), parts)
     tasks = [(b, a, c) for b in range(B) for a, c in ranges]
