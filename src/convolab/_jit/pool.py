@@ -38,7 +38,7 @@ _BACKWARD_PARALLEL_MIN = 1 << 19
 
 
 def _build() -> Any:
-    from numba import njit
+    from numba import literally, njit
 
     @njit(nogil=True, cache=True, error_model="numpy")
     def has_nan(x):  # pragma: no cover - compiled
@@ -50,9 +50,11 @@ def _build() -> Any:
     # The indices are unsigned: with signed ones Numba wraps negative indices around, a
     # test per read that kept LLVM from compiling the selects below as selects (3-4x slower:
     # 9 ns an output). Selects, not branches: a random maximum position mispredicts half of
-    # the branches.
+    # the branches. ``nan_rule`` is a compile-time constant (two compiled versions): as a
+    # run-time test it costs as much as the rule.
     @njit(nogil=True, cache=True, error_model="numpy")
-    def plane_max(x, base, offs, yp, ap):  # pragma: no cover - compiled
+    def plane_max(x, base, offs, yp, ap, nan_rule):  # pragma: no cover - compiled
+        literally(nan_rule)
         for q in range(base.shape[0]):
             b = np.uint64(base[q])
             i_best = b + np.uint64(offs[0])
@@ -60,22 +62,10 @@ def _build() -> Any:
             for t in range(1, offs.shape[0]):
                 i = b + np.uint64(offs[t])
                 v = x[i]
-                take = v > best
-                best = v if take else best
-                i_best = i if take else i_best
-            yp[q] = best
-            ap[q] = np.int64(i_best)
-
-    @njit(nogil=True, cache=True, error_model="numpy")
-    def plane_max_nan(x, base, offs, yp, ap):  # pragma: no cover - compiled
-        for q in range(base.shape[0]):
-            b = np.uint64(base[q])
-            i_best = b + np.uint64(offs[0])
-            best = x[i_best]
-            for t in range(1, offs.shape[0]):
-                i = b + np.uint64(offs[t])
-                v = x[i]
-                take = (v > best) | ((v != v) & (best == best))  # the first NaN wins
+                if nan_rule:
+                    take = (v > best) | ((v != v) & (best == best))  # the first NaN wins
+                else:
+                    take = v > best
                 best = v if take else best
                 i_best = i if take else i_best
             yp[q] = best
@@ -86,9 +76,9 @@ def _build() -> Any:
         for p in range(p0, p1):
             # the NaN rule costs 3x in the loop: only planes that hold a NaN pay it
             if has_nan(xp[p]):
-                plane_max_nan(xp[p], base, offs, y[p], arg[p])
+                plane_max(xp[p], base, offs, y[p], arg[p], True)
             else:
-                plane_max(xp[p], base, offs, y[p], arg[p])
+                plane_max(xp[p], base, offs, y[p], arg[p], False)
 
     @njit(nogil=True, cache=True, error_model="numpy")
     def backward(g, arg, gx, p0, p1):  # pragma: no cover - compiled
