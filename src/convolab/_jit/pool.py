@@ -30,7 +30,11 @@ from convolab.runtime.workspace import recycled
 
 __all__ = ["available", "max_pool_backward", "max_pool_forward"]
 
-_PARALLEL_MIN = 1 << 16  # window taps from which the planes are split between threads
+#: window taps from which the planes are split between threads. A helper woken for the call
+#: starts 0.1-0.4 ms later: LeNet-5's second pool (204,800 taps, 0.17 ms on one thread) took
+#: a median 0.22-0.42 ms on two against 0.20-0.36 on one (calls 0.5 ms apart); the first
+#: (602,112 taps) 0.52-0.57 against 0.68-0.87
+_PARALLEL_MIN = 1 << 19
 #: input-gradient values from which the backward scatter is split between threads: it runs at
 #: ~2.5 values per ns on one thread (LeNet-5's second pool, 204,800 values: 80 us), about
 #: what waking a sleeping helper costs, so a call below ~0.2 ms stays on one thread
