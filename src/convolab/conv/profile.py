@@ -172,6 +172,13 @@ STENCIL_TAP_NS = {4: 0.04, 8: 0.08}
 #: rank-1 5x5 0.68, 9x9 1.12; float64 1x1 1.5, 3x3 1.7, 5x5 2.8, 7x7 4.4, rank-1 5x5 2.0.
 STENCIL_UNROLLED_OUTPUT_NS = {4: 0.35, 8: 1.1}
 STENCIL_UNROLLED_TAP_NS = {4: 0.03, 8: 0.067}
+#: Per output element and per tap and output element of the general loop with a stride other
+#: than 1 (one scalar multiply-add per tap: nothing vectorizes along a strided row), one
+#: thread (ns). Measured 2026-12-03, 2048^2 'same' float32, wall time on two threads (ns per
+#: output): 3x3 7.8 / 10.0 / 10.8 at strides 2 / 3 / 4, 5x5 13.5 / 16.7 / 17.2, 7x7 22.9 /
+#: 29.7 / 24.6; float64 3x3 8.3, 7x7 26.5 at stride 2 (times PARALLEL for one thread).
+STENCIL_STRIDED_OUTPUT_NS = 12.0
+STENCIL_STRIDED_TAP_NS = 0.75
 #: Per output row (loop set-up, ring bookkeeping) (ns).
 STENCIL_ROW_NS = 150.0
 #: Per call: argument checks, task list, waking the threads (ns).
