@@ -22,6 +22,7 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,11 @@ class Problem:
     @property
     def ndim(self) -> int:
         return len(self.kernel)
+
+    @property
+    def input_bytes(self) -> int:
+        """Bytes of the input, the batch included (padding not counted)."""
+        return self.batch * prod(self.spatial) * self.itemsize
 
 
 def describe(

@@ -761,6 +761,7 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
     tiles = max(1, nout * p.itemsize // profile.TILE_BYTES)
     if p.kernel_batched:  # one kernel per input: at least one tile per input
         tiles = max(tiles, p.batch)
+    pass_ns *= profile.strided_pass(p.stride[-1], p.input_bytes)
     t = (nout * passes * pass_ns + tiles * profile.TILE_NS) / taps_speedup()
     return t, f"direct {ntaps} taps in {passes} passes"
 

@@ -680,7 +680,8 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str]:
     """One im2col copy per tap (out of cache), then the thin matrix product."""
     ntaps = prod(p.kernel)
     nout = p.batch * prod(p.out)
-    copy = 2 * profile.pass_ns(p.itemsize)  # full-size strided copies, out of cache
+    copy = 2 * profile.pass_ns(p.itemsize)  # full-size copies, out of cache
+    copy *= profile.strided_pass(p.stride[-1], p.input_bytes)
     t = nout * ntaps * (copy + profile.blas_thin_ns(p.itemsize)) + 2 * nout * copy
     return t, f"gemm im2col of {ntaps} taps"
 

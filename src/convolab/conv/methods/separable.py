@@ -340,6 +340,7 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str] | Non
             speedup = profile.PARALLEL
         else:  # multiply-adds, border columns, the band buffer
             horizontal = (2 * kw + 2) * profile.pass_ns(p.itemsize)
+            horizontal *= profile.strided_pass(p.stride[-1], p.input_bytes)
             speedup = taps_speedup()
         t = r * nout * (macs * profile.blas_thin_ns(p.itemsize) + horizontal) / speedup
         t += (p.batch * -(-p.out[0] // band)) * profile.TILE_NS * r / speedup
