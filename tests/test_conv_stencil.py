@@ -74,6 +74,22 @@ def test_strided_square_kernels_run_at_stride_one_and_keep_every_sth_output(side
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_strided_oblong_and_dilated_kernels_take_the_general_loop_at_stride_one(dtype):
+    x, _ = _data((45, 52), (1, 1), dtype, seed=3)
+    for kshape, stride, dilation in [((3, 5), (2, 2), (1, 1)), ((5, 2), (3, 2), (2, 1)),
+                                     ((3, 3), (2, 3), (2, 2))]:  # fmt: skip
+        _, k = _data((1, 1), kshape, dtype, seed=sum(kshape))
+        for boundary, mode in itertools.product(BOUNDARIES, ("same", "valid")):
+            kw = dict(mode=mode, boundary=boundary, stride=stride, dilation=dilation)
+            got = convolab.correlate(x, k, method="stencil", **kw)
+            assert_conv_close(got, correlate_ref(x, k, **kw), x, k)
+    _, k = _data((1, 1), (3, 5), dtype, seed=1)
+    _, reason = convolab.choose_method(np.zeros((1024, 1024), dtype), k, mode="same", stride=2)
+    assert reason.startswith("stencil"), reason
+    assert "one compiled pass at stride 1, every 2x2 kept" in reason
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("side", range(1, 10))
 def test_against_scipy_ndimage(side, boundary, dtype):

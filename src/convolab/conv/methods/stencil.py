@@ -378,9 +378,9 @@ def _plan(p: Problem, k: np.ndarray | None) -> tuple[float, str, bool] | None:
     """``(ns, how, via_stride_one)`` for :func:`estimate` and :func:`_run`, or None.
 
     With a stride other than 1 the general loop multiplies tap by tap in scalar form
-    (about 15x the unrolled kernels' cost per output); where a square kernel has an unrolled
-    kernel at stride 1, computing every output at stride 1 and keeping every ``s``-th one
-    is usually cheaper (a 2048² 3x3 at stride 2: 1.4 ms + a copy against 7-9 ms).
+    (5-20x the vectorized loops' cost per output), so computing every output at stride 1
+    (on an unrolled kernel where the shape has one) and keeping every ``s``-th one is
+    usually cheaper (a 2048² 3x3 at stride 2: 1.4 ms + a copy against 7-9 ms).
     """
     dtype = np.dtype(f"f{p.itemsize}") if not p.complex and p.itemsize in (4, 8) else None
     if dtype is None or not applies(p.ndim, p.kernel, dtype, rank1=True) or not compiled.ready():
@@ -401,18 +401,19 @@ def _plan(p: Problem, k: np.ndarray | None) -> tuple[float, str, bool] | None:
     kind = "rank-1 kernel, " if rank1 else ""
     how = f"unrolled {p.kernel[0]}x{p.kernel[1]} kernel" if unrolled else "one compiled pass"
     best = (t, f"stencil {kind}{taps} multiply-adds per output, {how}", False)
-    one = tuple(1 for _ in p.stride)
-    dense = unrolled_shape(p.kernel, one, p.dilation, rank1) if strided else None
-    if dense is not None:
+    if strided:
+        one = tuple(1 for _ in p.stride)
+        dense = unrolled_shape(p.kernel, one, p.dilation, rank1)
         spatial = [n + b + a for n, (b, a) in zip(p.spatial, p.pads)]
         out1 = [n - e + 1 for n, e in zip(spatial, effective_sizes(p.kernel, p.dilation))]
-        taps1 = taps_per_output(p.kernel, rank1 and dense == "rank1")
+        taps1 = taps_per_output(p.kernel, rank1 if dense is None else dense == "rank1")
         t1 = cost_ns(p.batch * prod(out1), p.batch * prod(out1[:-1]), taps1, p.itemsize,
-                     profile.PARALLEL, unrolled=True)  # fmt: skip
+                     profile.PARALLEL, unrolled=dense is not None)  # fmt: skip
         t1 += nout * profile.pass_ns(p.itemsize)  # keeping every s-th output
         if t1 < t:
             every = "x".join(map(str, p.stride))
-            how = f"unrolled {p.kernel[0]}x{p.kernel[1]} kernel at stride 1, every {every} kept"
+            how = f"unrolled {p.kernel[0]}x{p.kernel[1]} kernel" if dense else "one compiled pass"
+            how = f"{how} at stride 1, every {every} kept"
             best = (t1, f"stencil {taps1} multiply-adds per output, {how}", True)
     return best
 
