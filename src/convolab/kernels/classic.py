@@ -1,63 +1,29 @@
-"""Named classic kernels of image processing, and a registry to look them up by name.
+"""The named classic kernels, the :class:`Kernel` array they return, and the registry by name.
 
-Every function returns a new 2D ``float64`` array, meant to be used with
-:func:`convolab.correlate` (what :func:`convolab.image.filter` does by default):
-``y[r, c] = sum_{i, j} x[r + i - ci, c + j - cj] * k[i, j]`` with ``(ci, cj)`` the
-kernel centre. For the symmetric kernels (box, Gaussian, Laplacian, sharpen)
-correlation and convolution agree; for the derivative kernels (Sobel, Scharr,
-Prewitt), emboss, shift and motion blur, convolution flips the kernel, which
-flips the sign of a derivative and the direction of a shift.
-
-Orientation conventions: axis 0 is ``y`` and points *down* the rows, axis 1 is
-``x`` and points *right* along the columns (array order). Angles
-(``motion_blur``, ``gabor``) are in degrees, counter-clockwise from the ``x``
-axis as seen on the screen (so ``90`` points up).
-
-Every kernel is a :class:`Kernel`: a plain ``ndarray`` in every use (NumPy, the
-engine, arithmetic, whose results are plain arrays) that also draws itself in a
-notebook, as a grid of their weights coloured blue (negative) to red (positive).
-
-The registry maps a name to its function: ``get("gaussian", sigma=2)`` builds a
-kernel, :func:`names` lists the names, :func:`from_spec` parses the command
-line form ``"gaussian:sigma=2,truncate=3"``, and :func:`load_file` reads a
-kernel from a ``.txt``/``.csv``/``.npy`` file.
-
->>> from convolab import kernels
->>> kernels.get("laplacian", neighbours=8)
-array([[-1., -1., -1.],
-       [-1.,  8., -1.],
-       [-1., -1., -1.]])
->>> float(kernels.gaussian(1.0).sum())
-1.0
+The conventions (orientation, angles, correlation) are those of :mod:`convolab.kernels`.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
 import inspect
 import math
-import os
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from convolab.checks import check_fits, read_npy
+from convolab.checks import check_fits
 
 __all__ = [
     "Kernel",
     "box",
     "emboss",
-    "from_spec",
     "gabor",
     "gaussian",
     "get",
     "identity",
     "laplacian",
-    "load_file",
     "motion_blur",
     "names",
     "prewitt",
@@ -685,143 +651,3 @@ sobel, unsharp
             f"kernel {func.__name__!r} {what}; its parameters are: {allowed}"
         ) from None
     return func(**params)
-
-
-_PAIR = re.compile(r"\s*([-+]?\d+(?:\.\d*)?)\s*[xX]\s*([-+]?\d+(?:\.\d*)?)\s*")
-
-
-def _parse_value(text: str) -> object:
-    pair = _PAIR.fullmatch(text)
-    if pair:
-        return tuple(_parse_value(g) for g in pair.groups())
-    text = text.strip()
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def from_spec(spec: str) -> np.ndarray:
-    """Build a kernel from the text form ``NAME[:param=value,...]`` used on the command line.
-
-    Values are read as integers, then floats, then left as text; ``AxB`` gives the
-    pair ``(A, B)`` (e.g. ``box:size=3x5``).
-
-    >>> from_spec("laplacian:neighbours=8")[1]
-    array([-1.,  8., -1.])
-    >>> from_spec("box:size=1x2")
-    array([[0.5, 0.5]])
-    >>> from_spec("sobel:axis")
-    Traceback (most recent call last):
-    ...
-    ValueError: kernel spec 'sobel:axis': expected param=value, got 'axis'
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"kernel spec must be a text NAME[:param=value,...]; got {spec!r}")
-    name, _, rest = spec.partition(":")
-    params: dict[str, object] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip() or not value.strip():
-            raise ValueError(f"kernel spec {spec!r}: expected param=value, got {item!r}")
-        params[key.strip()] = _parse_value(value)
-    return get(name.strip(), **params)
-
-
-def _read_text_kernel(path: Path) -> np.ndarray:
-    delimiter = "," if path.suffix.lower() == ".csv" else None
-    rows: list[list[float]] = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        try:
-            text = fh.read()
-        except UnicodeDecodeError:
-            raise ValueError(f"kernel file '{path}' is not a text file") from None
-    lines = [(n, line.split("#", 1)[0].strip()) for n, line in enumerate(text.splitlines(), 1)]
-    lines = [(n, line) for n, line in lines if line]
-    if delimiter:
-        cells_per_line = [(n, next(csv.reader([line]))) for n, line in lines]
-    else:
-        cells_per_line = [(n, line.replace(",", " ").split()) for n, line in lines]
-    first_n = None
-    for n, cells in cells_per_line:
-        cells = [c.strip() for c in cells]
-        if delimiter and cells and cells[-1] == "":
-            cells = cells[:-1]  # trailing comma
-        row = []
-        for cell in cells:
-            try:
-                row.append(float(cell))
-            except ValueError:
-                raise ValueError(
-                    f"kernel file '{path}', line {n}: {cell!r} is not a number"
-                ) from None
-        if rows and len(row) != len(rows[0]):
-            raise ValueError(
-                f"kernel file '{path}', line {n}: {len(row)} values, but line {first_n} has "
-                f"{len(rows[0])} (rows must all have the same length)"
-            )
-        if not rows:
-            first_n = n
-        rows.append(row)
-    if not rows or not rows[0]:
-        raise ValueError(f"kernel file '{path}' is empty: expected rows of numbers")
-    return np.array(rows, dtype=np.float64)
-
-
-def load_file(path: str | os.PathLike) -> np.ndarray:
-    """Read a kernel from a text (``.txt``, ``.csv``) or NumPy (``.npy``) file as a 2D array.
-
-    Text files hold one row per line, values separated by spaces or commas;
-    ``#`` starts a comment. ``.npy`` files are read with ``allow_pickle=False``
-    and must hold a real 1D or 2D array. A 1D kernel becomes one row.
-
-    Raises
-    ------
-    ValueError
-        For an empty file, ragged rows, a cell that is not a number, non-finite
-        values or an unsupported extension (the message names the file and line).
-    OSError
-        When the file cannot be read.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "edge.txt"
-    >>> _ = p.write_text("-1 -1 -1\\n-1 8 -1\\n-1 -1 -1  # the articles' kernel\\n")
-    >>> load_file(p)
-    array([[-1., -1., -1.],
-           [-1.,  8., -1.],
-           [-1., -1., -1.]])
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".txt", ".csv", ".npy"):
-        raise ValueError(
-            f"kernel file '{path}': extension must be .txt, .csv or .npy; got {suffix or 'none'!r}"
-        )
-    if not path.is_file():
-        raise FileNotFoundError(f"kernel file '{path}' does not exist")
-    if suffix == ".npy":
-        try:
-            k = read_npy(path, f"kernel file '{path}'")
-        except ValueError as exc:
-            if str(path) in str(exc):
-                raise
-            raise ValueError(f"kernel file '{path}' is not a readable .npy array ({exc})") from None
-        if not isinstance(k, np.ndarray) or k.dtype.kind not in "biuf":
-            raise ValueError(f"kernel file '{path}' must hold a real numeric array; "
-                             f"got dtype {getattr(k, 'dtype', type(k))}")
-        if k.size == 0:
-            raise ValueError(f"kernel file '{path}' is empty: expected a 1D or 2D array")
-        if k.ndim not in (1, 2):
-            raise ValueError(
-                f"kernel file '{path}' must hold a 1D or 2D array; got shape {k.shape}"
-            )
-        k = np.atleast_2d(k.astype(np.float64))
-    else:
-        k = _read_text_kernel(path)
-    if not np.all(np.isfinite(k)):
-        raise ValueError(f"kernel file '{path}' contains NaN or infinite values")
-    return Kernel(k, path.name)
