@@ -125,18 +125,61 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 class _Call:
-    """One call of :func:`run_tasks` as the default team sees it."""
+    """One call of :func:`run_tasks` as a team sees it: the function, a shared iterator of
+    tasks, the helpers' errors; ``closed`` once the caller has run out of tasks (no helper
+    joins after that)."""
 
-    __slots__ = ("fn", "queue", "errors", "closed", "running")
+    __slots__ = ("seq", "fn", "queue", "errors", "closed", "running", "joined")
 
     def __init__(self, fn: Callable[..., None], queue: Any) -> None:
+        self.seq = 0  # the team's number for the call, given when it is posted
         self.fn, self.queue = fn, queue
         self.errors: list[BaseException] = []
-        self.closed = False  # no helper joins once the caller has run out of tasks
-        self.running = 0  # helpers working on the call
+        self.closed = False
+        self.running = 0  # helpers working on the call (the default team)
+        self.joined: list[int] = []  # helpers that joined it (the spinning team)
+
+    def work(self) -> None:
+        """A helper's share: tasks until none is left, its error kept for the caller."""
+        try:
+            for task in self.queue:
+                self.fn(*task)
+        except BaseException as exc:  # re-raised in the calling thread
+            self.errors.append(exc)
 
 
-class _Team:
+class _Teamwork:
+    """What both teams do for the calling thread: post the call, take tasks with the
+    helpers, close it, wait for them and re-raise a helper's error."""
+
+    busy: threading.Lock
+
+    def _post(self, call: _Call) -> None:
+        raise NotImplementedError
+
+    def _close(self, call: _Call) -> None:
+        raise NotImplementedError
+
+    def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
+        """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
+        if not self.busy.acquire(blocking=False):
+            return False
+        try:
+            call = _Call(fn, iter(tasks))
+            self._post(call)
+            try:
+                for task in call.queue:
+                    fn(*task)
+            finally:
+                self._close(call)
+            if call.errors:
+                raise call.errors[0]
+            return True
+        finally:
+            self.busy.release()
+
+
+class _Team(_Teamwork):
     """Helper threads that sleep on a condition between calls (the default).
 
     The calling thread posts a call (the function and a shared iterator of tasks)
@@ -174,10 +217,7 @@ class _Team:
                     continue
                 call.running += 1
             try:
-                for task in call.queue:
-                    call.fn(*task)
-            except BaseException as exc:  # re-raised in the calling thread
-                call.errors.append(exc)
+                call.work()
             finally:
                 with self.lock:
                     call.running -= 1
@@ -186,30 +226,18 @@ class _Team:
                 # a call holds its function's arrays (often the caller's result): let them go
                 call = None
 
-    def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
-        """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
-        if not self.busy.acquire(blocking=False):
-            return False
-        try:
-            call = _Call(fn, iter(tasks))
-            with self.lock:
-                self.call = call
-                self.seq += 1
-                self.posted.notify_all()
-            try:
-                for task in call.queue:
-                    fn(*task)
-            finally:
-                with self.lock:
-                    call.closed = True
-                    self.call = None
-                    while call.running:
-                        self.finished.wait()
-            if call.errors:
-                raise call.errors[0]
-            return True
-        finally:
-            self.busy.release()
+    def _post(self, call: _Call) -> None:
+        with self.lock:
+            self.seq = call.seq = self.seq + 1
+            self.call = call
+            self.posted.notify_all()
+
+    def _close(self, call: _Call) -> None:
+        with self.lock:
+            call.closed = True
+            self.call = None
+            while call.running:
+                self.finished.wait()
 
     def stop(self) -> None:
         with self.lock:
@@ -237,18 +265,6 @@ SPIN_SECONDS = 2e-3
 _GO = 0  # the spinning team's cell for the round number; helper h reports in 8 (h + 1)
 
 
-class _Round:
-    """One call of :func:`run_tasks` as the spinning team sees it."""
-
-    __slots__ = ("seq", "fn", "queue", "errors", "closed", "joined")
-
-    def __init__(self, seq: int, fn: Callable[..., None], queue: Any) -> None:
-        self.seq, self.fn, self.queue = seq, fn, queue
-        self.errors: list[BaseException] = []
-        self.closed = False
-        self.joined: list[int] = []
-
-
 def spin_enabled() -> bool:
     """Whether ``CONVOLAB_SPIN=1`` opts in to the spinning team (default ``0``: helpers that sleep).
 
@@ -258,7 +274,7 @@ def spin_enabled() -> bool:
     return env_flag("CONVOLAB_SPIN")
 
 
-class _SpinningTeam:
+class _SpinningTeam(_Teamwork):
     """Helper threads that poll for work without the GIL (see :mod:`convolab._jit.spin`).
 
     The calling thread publishes a round (the function and a shared iterator of
@@ -284,7 +300,7 @@ class _SpinningTeam:
         self.wait, self.store_then_wait, self.store = spin
         self.budget = int(SPIN_SECONDS * hz)
         self.cells = np.zeros(8 * (helpers + 1), np.int64)
-        self.round: _Round | None = None
+        self.round: _Call | None = None
         self.seq = 0
         self.sleeping = 0
         self.stopped = False
@@ -314,42 +330,25 @@ class _SpinningTeam:
                     r.joined.append(h)
             if not joined:
                 continue
-            try:
-                for task in r.queue:
-                    r.fn(*task)
-            except BaseException as exc:  # re-raised in the calling thread
-                r.errors.append(exc)
+            r.work()
             done, r = r.seq, None  # reported by store_then_wait; the round's arrays let go
 
-    def run(self, fn: Callable[..., None], tasks: list[tuple]) -> bool:
-        """Run the tasks with the team; ``False`` when it is in use (a nested call)."""
-        if not self.busy.acquire(blocking=False):
-            return False
-        try:
-            self.seq += 1
-            r = _Round(self.seq, fn, iter(tasks))
-            with self.join_lock:
-                self.round = r
-            cells = self.cells
-            self.store(cells, _GO, r.seq)
-            if self.sleeping:
-                with self.posted:
-                    self.posted.notify_all()
-            try:
-                for task in r.queue:
-                    fn(*task)
-            finally:
-                with self.join_lock:
-                    r.closed = True
-                for h in r.joined:
-                    while not self.wait(cells, 8 * (h + 1), r.seq, self.budget):
-                        time.sleep(1e-4)
-                r.fn = r.queue = None  # the closed round stays posted: not its arrays
-            if r.errors:
-                raise r.errors[0]
-            return True
-        finally:
-            self.busy.release()
+    def _post(self, r: _Call) -> None:
+        self.seq = r.seq = self.seq + 1
+        with self.join_lock:
+            self.round = r
+        self.store(self.cells, _GO, r.seq)
+        if self.sleeping:
+            with self.posted:
+                self.posted.notify_all()
+
+    def _close(self, r: _Call) -> None:
+        with self.join_lock:
+            r.closed = True
+        for h in r.joined:
+            while not self.wait(self.cells, 8 * (h + 1), r.seq, self.budget):
+                time.sleep(1e-4)
+        r.fn = r.queue = None  # the closed round stays posted: not its arrays
 
     def stop(self) -> None:
         with self.join_lock:
