@@ -62,7 +62,8 @@ def site(tmp_path, monkeypatch):
         blob[-12] ^= 0xFF  # one flipped byte: still a file, wrong checksum
         (bad / name).write_bytes(bytes(blob))
     md5 = {name: hashlib.md5((good / name).read_bytes()).hexdigest() for name in FILES}
-    monkeypatch.setattr(mnist_module, "_MNIST_MD5", md5)
+    for name, digest in md5.items():  # the published checksums, for these files
+        monkeypatch.setitem(mnist_module._MNIST_MD5, name, digest)
     with _serve(tmp_path / "www") as (url, requested):
         yield {"url": url, "requested": requested, "images": images, "labels": labels,
                "cache": tmp_path / "cache", "md5": md5}  # fmt: skip

@@ -12,12 +12,14 @@ import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from convolab._docs import docfiller
+from convolab._docs import fill
 from convolab.data.idx import read_idx
 from convolab.data.loader import ArrayDataset
 from convolab.outputs import atomic_open
@@ -141,34 +143,53 @@ def _load_pair(images: Path, labels: Path, classes, name: str) -> ArrayDataset:
     return ArrayDataset(x, y.astype(np.int64), classes, name)
 
 
-def _standard(
-    name: str,
-    md5s: dict[str, str],
-    default_mirrors: Sequence[str],
-    system_dirs: Sequence[str],
-    classes,
-    root,
-    split: str,
-    download: bool,
-    mirrors: Sequence[str] | None,
-) -> ArrayDataset:
-    split = _check_split(split)
-    folder = cache_dir(root) / name
-    folders = [folder, *(Path(d) for d in system_dirs)]
-    paths = []
-    for kind in ("images", "labels"):
-        filename = f"{_PREFIX[split]}-{kind}-idx{3 if kind == 'images' else 1}-ubyte.gz"
-        found = _find(filename, folders)
-        if found is None:
-            if not download:
-                where = ", ".join(str(f) for f in folders)
-                raise FileNotFoundError(
-                    f"{name} {split} {kind} ({filename}) not found in {where}; pass "
-                    f"download=True (CLI: --download) or give a folder of IDX files"
-                )
-            found = _download(filename, md5s[filename], mirrors or default_mirrors, folder)
-        paths.append(found)
-    return _load_pair(paths[0], paths[1], classes, f"{name}-{split}")
+@dataclass(frozen=True)
+class _Standard:
+    """One of the standard IDX data sets: its cache folder's name, the published MD5 of each
+    file, its mirrors, the system folders that may hold it, its class names."""
+
+    name: str
+    md5s: dict[str, str]
+    mirrors: Sequence[str]
+    system_dirs: Sequence[str] = ()
+    classes: Sequence[str] | None = None
+
+    def load(
+        self, root: Any, split: str, download: bool, mirrors: Sequence[str] | None
+    ) -> ArrayDataset:
+        split = _check_split(split)
+        folder = cache_dir(root) / self.name
+        folders = [folder, *(Path(d) for d in self.system_dirs)]
+        paths = []
+        for kind in ("images", "labels"):
+            filename = f"{_PREFIX[split]}-{kind}-idx{3 if kind == 'images' else 1}-ubyte.gz"
+            found = _find(filename, folders)
+            if found is None:
+                if not download:
+                    where = ", ".join(str(f) for f in folders)
+                    raise FileNotFoundError(
+                        f"{self.name} {split} {kind} ({filename}) not found in {where}; pass "
+                        f"download=True (CLI: --download) or give a folder of IDX files"
+                    )
+                found = _download(filename, self.md5s[filename], mirrors or self.mirrors, folder)
+            paths.append(found)
+        return _load_pair(paths[0], paths[1], self.classes, f"{self.name}-{split}")
+
+    def loader(self, public_name: str, doc: str) -> Callable[..., ArrayDataset]:
+        """The public function that loads this data set, named ``public_name``, documented by
+        ``doc`` (with the sections both data sets share in place of ``%(sections)s``)."""
+
+        def load(
+            root: str | os.PathLike | None = None,
+            split: str = "train",
+            download: bool = False,
+            mirrors: Sequence[str] | None = None,
+        ) -> ArrayDataset:
+            return self.load(root, split, download, mirrors)
+
+        load.__name__ = load.__qualname__ = public_name
+        load.__doc__ = fill(doc, _SECTIONS)
+        return load
 
 
 # What mnist and fashion_mnist share, from Parameters to Raises.
@@ -201,13 +222,8 @@ ConnectionError
 }
 
 
-@docfiller(_SECTIONS)
-def mnist(
-    root: str | os.PathLike | None = None,
-    split: str = "train",
-    download: bool = False,
-    mirrors: Sequence[str] | None = None,
-) -> ArrayDataset:
+mnist = _Standard("mnist", _MNIST_MD5, MNIST_MIRRORS).loader(
+    "mnist",
     """The MNIST handwritten digits (60,000 train / 10,000 test, 28x28).
 
     Files are looked for in the cache (``root/mnist``).
@@ -220,19 +236,14 @@ def mnist(
     Traceback (most recent call last):
     ...
     FileNotFoundError: mnist train images (train-images-idx3-ubyte.gz) not found in ...
-    """
-    return _standard(
-        "mnist", _MNIST_MD5, MNIST_MIRRORS, (), None, root, split, download, mirrors
-    )
+    """,
+)
 
 
-@docfiller(_SECTIONS)
-def fashion_mnist(
-    root: str | os.PathLike | None = None,
-    split: str = "train",
-    download: bool = False,
-    mirrors: Sequence[str] | None = None,
-) -> ArrayDataset:
+fashion_mnist = _Standard(
+    "fashion-mnist", _FASHION_MD5, FASHION_MNIST_MIRRORS, _FASHION_SYSTEM_DIRS, FASHION_CLASSES
+).loader(
+    "fashion_mnist",
     """Zalando's Fashion-MNIST (10 clothing classes, MNIST's format and sizes).
 
     Looks in the cache (``root/fashion-mnist``) and in Debian's
@@ -245,18 +256,8 @@ def fashion_mnist(
     --------
     >>> FASHION_CLASSES[9]
     'Ankle boot'
-    """
-    return _standard(
-        "fashion-mnist",
-        _FASHION_MD5,
-        FASHION_MNIST_MIRRORS,
-        _FASHION_SYSTEM_DIRS,
-        FASHION_CLASSES,
-        root,
-        split,
-        download,
-        mirrors,
-    )
+    """,
+)
 
 
 _IDX_NAME = re.compile(r"^(train|t10k|test)[-_.]?(images|labels)[-_.]idx([13])[-_.]ubyte(\.gz)?$")
