@@ -146,11 +146,12 @@ def _load_pair(images: Path, labels: Path, classes, name: str) -> ArrayDataset:
 @dataclass(frozen=True)
 class _Standard:
     """One of the standard IDX data sets: its cache folder's name, the published MD5 of each
-    file, its mirrors, the system folders that may hold it, its class names."""
+    file, its mirrors (read at each call: the module's public ``*_MIRRORS`` may be changed),
+    the system folders that may hold it, its class names."""
 
     name: str
     md5s: dict[str, str]
-    mirrors: Sequence[str]
+    mirrors: Callable[[], Sequence[str]]
     system_dirs: Sequence[str] = ()
     classes: Sequence[str] | None = None
 
@@ -171,7 +172,7 @@ class _Standard:
                         f"{self.name} {split} {kind} ({filename}) not found in {where}; pass "
                         f"download=True (CLI: --download) or give a folder of IDX files"
                     )
-                found = _download(filename, self.md5s[filename], mirrors or self.mirrors, folder)
+                found = _download(filename, self.md5s[filename], mirrors or self.mirrors(), folder)
             paths.append(found)
         return _load_pair(paths[0], paths[1], self.classes, f"{self.name}-{split}")
 
@@ -222,7 +223,7 @@ ConnectionError
 }
 
 
-mnist = _Standard("mnist", _MNIST_MD5, MNIST_MIRRORS).loader(
+mnist = _Standard("mnist", _MNIST_MD5, lambda: MNIST_MIRRORS).loader(
     "mnist",
     """The MNIST handwritten digits (60,000 train / 10,000 test, 28x28).
 
@@ -241,7 +242,11 @@ mnist = _Standard("mnist", _MNIST_MD5, MNIST_MIRRORS).loader(
 
 
 fashion_mnist = _Standard(
-    "fashion-mnist", _FASHION_MD5, FASHION_MNIST_MIRRORS, _FASHION_SYSTEM_DIRS, FASHION_CLASSES
+    "fashion-mnist",
+    _FASHION_MD5,
+    lambda: FASHION_MNIST_MIRRORS,
+    _FASHION_SYSTEM_DIRS,
+    FASHION_CLASSES,
 ).loader(
     "fashion_mnist",
     """Zalando's Fashion-MNIST (10 clothing classes, MNIST's format and sizes).
