@@ -38,9 +38,9 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["docfiller", "fill", "parameters"]
+__all__ = ["docfiller", "fill", "parameters", "template"]
 
 T = TypeVar("T")
 
@@ -109,3 +109,48 @@ def docfiller(pieces: Mapping[str, str]) -> Callable[[T], T]:
         return obj
 
     return decorate
+
+
+def template(text: str, pieces: Mapping[str, str] | None = None) -> Callable[..., Callable[[T], T]]:
+    """For objects documented alike (the ``1d``, ``2d`` and ``3d`` classes of a layer): a
+    decorator factory whose ``(**fields)`` decorator gives an object the docstring ``text``.
+
+    Each ``{name}`` of ``text`` is replaced first (``str.format`` with the ``fields`` and the
+    object as ``obj``; ``{{`` for a brace), then each placeholder line is filled from the
+    ``fields`` and ``pieces`` (see :func:`fill`). A placeholder filled with ``""`` leaves
+    no extra blank line behind.
+
+    >>> pooling = template('''{obj.__name__}: {m}D pooling.
+    ...
+    ... %(details)s
+    ...
+    ... Parameters
+    ... ----------
+    ... %(x)s
+    ... ''', {"details": "", **parameters('''
+    ...     x : array_like
+    ...         The input.
+    ... ''')})
+    >>> @pooling(m=1)
+    ... class Pool1d:
+    ...     pass
+    >>> print(Pool1d.__doc__)
+    Pool1d: 1D pooling.
+    <BLANKLINE>
+    Parameters
+    ----------
+    x : array_like
+        The input.
+    <BLANKLINE>
+    """
+    shared = dict(pieces or {})
+
+    def document(**fields: Any) -> Callable[[T], T]:
+        def decorate(obj: T) -> T:
+            doc = fill(text.format(obj=obj, **fields), {**shared, **fields})
+            obj.__doc__ = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", doc).strip("\n") + "\n"
+            return obj
+
+        return decorate
+
+    return document

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from convolab._docs import docfiller, parameters
 from convolab.nn.functional._checks import _check_reduction, _reduce
 from convolab.nn.functional.activation import log_softmax, softplus
 from convolab.nn.tensor import Tensor, _as_tensor
@@ -21,6 +22,22 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- losses
+
+# The losses' shared parameters and Returns section, one description each.
+_PARAMETERS = {
+    **parameters(
+        """
+        weight : array, shape ``(C,)``, optional
+            Per-class weights.
+        ignore_index : int, default -100
+            Targets of this class add no loss (class-index targets only).
+        reduction : 'mean', 'sum' or 'none'
+            Return the mean, the sum or each element's loss.
+        """
+    ),
+    "returns": "Returns\n-------\nTensor\n"
+    "    A scalar, or each element's loss with ``reduction='none'``.",
+}
 
 
 def _class_last(x: Tensor) -> Tensor:
@@ -90,6 +107,7 @@ def _check_targets(x: Tensor, target: np.ndarray) -> None:
         raise TypeError(f"`target` must hold integer class indices; got dtype {target.dtype}")
 
 
+@docfiller(_PARAMETERS)
 def nll_loss(
     input: Any,  # noqa: A002
     target: Any,
@@ -107,13 +125,9 @@ def nll_loss(
     ----------
     input : Tensor, shape ``(N, C)``, ``(N, C, *d)`` or ``(C,)``: log-probabilities
     target : int array, shape ``(N,)``, ``(N, *d)`` or ``()``
-    weight : array, shape ``(C,)``, optional: per-class weights
-    ignore_index : int, default -100
-    reduction : 'mean', 'sum' or 'none'
+    %(weight, ignore_index, reduction)s
 
-    Returns
-    -------
-    Tensor: a scalar, or shape of ``target`` with ``reduction='none'``
+    %(returns)s
 
     Examples
     --------
@@ -135,6 +149,7 @@ def _class_weights(weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray:
     return w
 
 
+@docfiller(_PARAMETERS)
 def cross_entropy(
     input: Any,  # noqa: A002
     target: Any,
@@ -157,14 +172,10 @@ def cross_entropy(
     ----------
     input : Tensor, shape ``(N, C)``, ``(N, C, *d)`` or ``(C,)``: logits
     target : int array of shape ``(N, *d)``, or float array of ``input``'s shape
-    weight : array, shape ``(C,)``, optional
-    ignore_index : int, default -100 (class-index targets only)
-    reduction : 'mean', 'sum' or 'none'
+    %(weight, ignore_index, reduction)s
     label_smoothing : float in [0, 1], default 0
 
-    Returns
-    -------
-    Tensor
+    %(returns)s
 
     Examples
     --------
@@ -201,6 +212,7 @@ def cross_entropy(
     return nll * (1 - eps) + _weighted_reduce(smooth, wt, reduction) * (eps / n_classes)
 
 
+@docfiller(_PARAMETERS)
 def binary_cross_entropy_with_logits(
     input: Any,  # noqa: A002
     target: Any,
@@ -221,12 +233,10 @@ def binary_cross_entropy_with_logits(
     input : Tensor: logits
     target : array of ``input``'s shape, values in [0, 1]
     weight : array broadcastable to ``input``, optional
-    reduction : 'mean', 'sum' or 'none'
+    %(reduction)s
     pos_weight : array broadcastable to ``input``, optional
 
-    Returns
-    -------
-    Tensor
+    %(returns)s
 
     Examples
     --------

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from convolab._docs import fill, parameters, template
 from convolab._jit import pool as _pool_compiled
 from convolab.conv.geometry import effective_sizes, layer_pads, pool_length
 from convolab.nn.functional._checks import (
@@ -314,6 +315,29 @@ def _avg_pool(
     )
 
 
+# The pooling operations' parameters, one description each.
+_ENTRIES = parameters(
+    """
+    input : Tensor, shape ``(N, C, H, W)`` or ``(C, H, W)``
+    kernel_size : int or pair
+    stride : int or pair, default ``kernel_size``
+    padding : int, pair, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
+        Each side smaller than the (dilated) window; pairs: ``((top, bottom), (left, right))``.
+    dilation : int or pair, default 1
+    ceil_mode : bool, default False
+        Round the output length up: a last, partial window if it starts inside the
+        input or its front padding.
+    return_indices : bool, default False
+        Also return, for each output, the row-major index of its maximum in the input's
+        ``(H, W)`` plane (int64), what :func:`max_unpool2d` takes.
+    count_include_pad : bool, default True
+        Count the padded zeros in each window's divisor.
+    divisor_override : int, optional
+        Divide every window's sum by this number instead.
+    """
+)
+
+
 def _max_pool_op(m: int, doc: str) -> Callable[..., Any]:
     """The public ``max_pool{m}d`` (``m`` spatial axes), documented by ``doc``."""
 
@@ -330,7 +354,7 @@ def _max_pool_op(m: int, doc: str) -> Callable[..., Any]:
             m, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
         )
 
-    return _per_dimension(max_pool, f"max_pool{m}d", doc)
+    return _per_dimension(max_pool, f"max_pool{m}d", fill(doc, _ENTRIES))
 
 
 def _avg_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
@@ -352,7 +376,7 @@ def _avg_pool_op(m: int, doc: str) -> Callable[..., Tensor]:
             divisor_override, dilation,
         )  # fmt: skip
 
-    return _per_dimension(avg_pool, f"avg_pool{m}d", doc)
+    return _per_dimension(avg_pool, f"avg_pool{m}d", fill(doc, _ENTRIES))
 
 
 max_pool1d = _max_pool_op(
@@ -379,18 +403,7 @@ max_pool2d = _max_pool_op(
 
     Parameters
     ----------
-    input : Tensor, shape ``(N, C, H, W)`` or ``(C, H, W)``
-    kernel_size : int or pair
-    stride : int or pair, default ``kernel_size``
-    padding : int, pair, pairs ``((top, bottom), (left, right))``, 'valid', 'same',
-        'same_upper' or 'same_lower', default 0; each side smaller than the (dilated) window
-    dilation : int or pair, default 1
-    ceil_mode : bool, default False
-        Round the output length up: a last, partial window if it starts inside the
-        input or its front padding.
-    return_indices : bool, default False
-        Also return, for each output, the row-major index of its maximum in the input's
-        ``(H, W)`` plane (int64), what :func:`max_unpool2d` takes.
+    %(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)s
 
     Returns
     -------
@@ -460,15 +473,9 @@ avg_pool2d = _avg_pool_op(
 
     Parameters
     ----------
-    input : Tensor, shape ``(N, C, H, W)`` or ``(C, H, W)``
-    kernel_size : int or pair
-    stride : int or pair, default ``kernel_size``
-    padding : int, pair, pairs, 'valid', 'same', 'same_upper' or 'same_lower', default 0
-        Each side smaller than the (dilated) window.
-    ceil_mode : bool, default False
-    count_include_pad : bool, default True
-    divisor_override : int, optional
-    dilation : int or pair, default 1 (keyword; ONNX's ``AveragePool`` has it, PyTorch not)
+    %(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)s
+    dilation : int or pair, default 1
+        Keyword only (ONNX's ``AveragePool`` has it, PyTorch's not).
 
     Returns
     -------
@@ -665,32 +672,29 @@ lp_pool2d = _lp_pool_op(
 )
 
 
-def _global_input(input: Any) -> Tensor:  # noqa: A002
-    """The input of a global pooling, whose window is the whole of each spatial axis."""
+def _global(input: Any, pool: Callable[..., Tensor], *options: Any) -> Tensor:  # noqa: A002
+    """``pool`` (:func:`_max_pool` or :func:`_avg_pool`, given its ``options`` after the
+    padding) with the whole of each spatial axis as its window."""
     x = _as_tensor(input)
     _check_ndim(x, "input", (3, 4, 5), "(N, C, *spatial) with 1 to 3 spatial axes")
-    return x
+    return pool(x.ndim - 2, x, x.shape[2:], None, 0, *options)
 
 
+_GLOBAL_POOL = template(
+    """{what} over every axis after the first two, kept as axes of length 1 (``{onnx}``).
+
+>>> import numpy as np
+>>> {obj.__name__}(np.arange(8.0).reshape(1, 2, 4)).data
+%(result)s
+"""
+)
+
+
+@_GLOBAL_POOL(what="Maximum", onnx="GlobalMaxPool", result="array([[[3.],\n        [7.]]])")
 def global_max_pool(input: Any) -> Tensor:  # noqa: A002
-    """Maximum over every axis after the first two, kept as axes of length 1 (``GlobalMaxPool``).
-
-    >>> import numpy as np
-    >>> global_max_pool(np.arange(8.0).reshape(1, 2, 4)).data
-    array([[[3.],
-            [7.]]])
-    """
-    x = _global_input(input)
-    return _max_pool(x.ndim - 2, x, x.shape[2:], None, 0, 1, False, False)
+    return _global(input, _max_pool, 1, False, False)
 
 
+@_GLOBAL_POOL(what="Mean", onnx="GlobalAveragePool", result="array([[[1.5],\n        [5.5]]])")
 def global_avg_pool(input: Any) -> Tensor:  # noqa: A002
-    """Mean over every axis after the first two, kept as axes of length 1 (``GlobalAveragePool``).
-
-    >>> import numpy as np
-    >>> global_avg_pool(np.arange(8.0).reshape(1, 2, 4)).data
-    array([[[1.5],
-            [5.5]]])
-    """
-    x = _global_input(input)
-    return _avg_pool(x.ndim - 2, x, x.shape[2:], None, 0, False, True, None, 1)
+    return _global(input, _avg_pool, False, True, None, 1)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from convolab._docs import docfiller, fill, parameters
+from convolab._docs import docfiller, fill, parameters, template
 from convolab.conv.geometry import check_output_padding
 from convolab.nn import functional as F
 from convolab.nn import init
-from convolab.nn.functional._checks import _ntuple, _padding_spec
+from convolab.nn.functional._checks import _ntuple, _padding_spec, _spatial_names
 from convolab.nn.modules._checks import _check_positive_int, _float_dtype
 from convolab.nn.modules.kind import Window
 from convolab.nn.modules.module import Module, Parameter, register_module
@@ -76,6 +77,50 @@ output_padding : int or tuple of int, default 0
         _ENTRIES,
     )
 }
+
+
+def _family(summary: str, engine: str, pieces: dict[str, str]) -> Callable[..., Any]:
+    """The docstring decorator of the 1D and 3D classes of a convolution family (see
+    :func:`template`), given a doctested ``example`` run after ``from convolab import nn``:
+    ``summary`` (``{obj._dims}``: the class's dimension), the Parameters of ``pieces`` and
+    the shape, each output length as in the functional op ``{engine}1d`` or ``{engine}3d``."""
+    layout = f"""{summary}
+
+%(parameters)s
+
+Notes
+-----
+Shape: ``(N, C_in, {{spatial}}) -> (N, C_out, {{spatial_out}})``, each output length as in
+:func:`convolab.nn.functional.{engine}{{obj._dims}}d`.
+
+Examples
+--------
+>>> from convolab import nn
+%(example)s
+"""
+    document = template(layout, pieces)
+
+    def decorate(example: str) -> Callable[[type[_ConvBase]], type[_ConvBase]]:
+        def apply(cls: type[_ConvBase]) -> type[_ConvBase]:
+            names = _spatial_names(cls._dims)
+            spatial, spatial_out = ", ".join(names), ", ".join(n + "_out" for n in names)
+            return document(spatial=spatial, spatial_out=spatial_out, example=example)(cls)
+
+        return apply
+
+    return decorate
+
+
+_CONV = _family(
+    "{obj._dims}D convolution layer (a cross-correlation); see :class:`Conv2d` for the formula.",
+    "conv",
+    _CONV_DOCS,
+)
+_CONV_TRANSPOSE = _family(
+    "{obj._dims}D transposed convolution layer; see :class:`ConvTranspose2d` for the formula.",
+    "conv_transpose",
+    _TRANSPOSE_DOCS,
+)
 
 
 class _ConvBase(Module):
@@ -169,24 +214,10 @@ class _ConvNd(_ConvBase):
 
 
 @register_module
-@docfiller(_CONV_DOCS)
+@_CONV(
+    ">>> nn.Conv1d(1, 8, 5, padding=2)\nConv1d(1, 8, kernel_size=(5,), stride=(1,), padding=(2,))"
+)
 class Conv1d(_ConvNd):
-    """1D convolution layer (a cross-correlation); see :class:`Conv2d` for the formula.
-
-    %(parameters)s
-
-    Notes
-    -----
-    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
-    :func:`convolab.nn.functional.conv1d`.
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.Conv1d(1, 8, 5, padding=2)
-    Conv1d(1, 8, kernel_size=(5,), stride=(1,), padding=(2,))
-    """
-
     _dims = 1
 
 
@@ -273,24 +304,8 @@ class Conv2d(_ConvNd):
 
 
 @register_module
-@docfiller(_CONV_DOCS)
+@_CONV(">>> nn.Conv3d(2, 4, 3)\nConv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1))")
 class Conv3d(_ConvNd):
-    """3D convolution layer (a cross-correlation); see :class:`Conv2d` for the formula.
-
-    %(parameters)s
-
-    Notes
-    -----
-    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
-    length as in :func:`convolab.nn.functional.conv3d`.
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.Conv3d(2, 4, 3)
-    Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1))
-    """
-
     _dims = 3
 
 
@@ -330,24 +345,11 @@ class _ConvTransposeNd(_ConvBase):
 
 
 @register_module
-@docfiller(_TRANSPOSE_DOCS)
+@_CONV_TRANSPOSE(
+    ">>> nn.ConvTranspose1d(4, 2, 3, stride=2)\n"
+    "ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))"
+)
 class ConvTranspose1d(_ConvTransposeNd):
-    """1D transposed convolution layer; see :class:`ConvTranspose2d` for the formula.
-
-    %(parameters)s
-
-    Notes
-    -----
-    Shape: ``(N, C_in, L) -> (N, C_out, L_out)``, ``L_out`` as in
-    :func:`convolab.nn.functional.conv_transpose1d`.
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.ConvTranspose1d(4, 2, 3, stride=2)
-    ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
-    """
-
     _dims = 1
 
 
@@ -381,22 +383,9 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 
 @register_module
-@docfiller(_TRANSPOSE_DOCS)
+@_CONV_TRANSPOSE(
+    ">>> nn.ConvTranspose3d(2, 4, 3, padding=1)\n"
+    "ConvTranspose3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))"
+)
 class ConvTranspose3d(_ConvTransposeNd):
-    """3D transposed convolution layer; see :class:`ConvTranspose2d` for the formula.
-
-    %(parameters)s
-
-    Notes
-    -----
-    Shape: ``(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)``, each output
-    length as in :func:`convolab.nn.functional.conv_transpose3d`.
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.ConvTranspose3d(2, 4, 3, padding=1)
-    ConvTranspose3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
-    """
-
     _dims = 3

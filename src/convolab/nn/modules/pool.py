@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from convolab._docs import docfiller, fill, parameters
+from convolab._docs import fill, parameters, template
 from convolab.nn import functional as F
 from convolab.nn.functional._checks import _ntuple, _padding_spec
 from convolab.nn.modules._checks import _tuple_if_list
@@ -60,16 +61,46 @@ _ENTRIES = parameters(
 
 
 def _section(names: str, pieces: dict[str, str] = _ENTRIES) -> dict[str, str]:
-    """The Parameters section of one family of pooling layers, for :func:`docfiller`."""
+    """The Parameters section of one family of pooling layers, for :func:`template`."""
     return {"parameters": fill(f"Parameters\n----------\n%({names})s", pieces)}
 
 
-_MAX_POOL = _section("kernel_size, stride, padding, dilation, return_indices, ceil_mode")
-_AVG_POOL_1D = _section("kernel_size, stride, padding, ceil_mode, count_include_pad, dilation")
-_AVG_POOL = _section(
-    "kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dilation"
+def _family(summary: str, names: str, pieces: dict[str, str] = _ENTRIES) -> Callable[..., Any]:
+    """The docstring decorator of each class of one family of pooling layers (see
+    :func:`template`): ``summary`` (``{obj._dims}``: the class's dimension), an optional
+    ``details`` paragraph, the parameters ``names`` and a doctested ``example`` run after
+    ``from convolab import nn``."""
+    layout = f"""{summary}
+
+%(details)s
+
+%(parameters)s
+
+Examples
+--------
+>>> from convolab import nn
+%(example)s
+"""
+    return template(layout, {"details": "", **_section(names, pieces)})
+
+
+_MAX_POOL = _family(
+    "{obj._dims}D max pooling; see :func:`convolab.nn.functional.max_pool{obj._dims}d`.",
+    "kernel_size, stride, padding, dilation, return_indices, ceil_mode",
 )
-_MAX_UNPOOL = _section(
+_AVG_POOL_SUMMARY = (
+    "{obj._dims}D average pooling; see :func:`convolab.nn.functional.avg_pool{obj._dims}d`."
+)
+_AVG_POOL_1D = _family(
+    _AVG_POOL_SUMMARY, "kernel_size, stride, padding, ceil_mode, count_include_pad, dilation"
+)
+_AVG_POOL = _family(
+    _AVG_POOL_SUMMARY,
+    "kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dilation",
+)
+_MAX_UNPOOL = _family(
+    "Partial inverse of :class:`MaxPool{obj._dims}d`: ``forward(x, indices, output_size=None)``;"
+    " see :func:`convolab.nn.functional.max_unpool{obj._dims}d`.",
     "kernel_size, stride, padding",
     {
         **_ENTRIES,
@@ -81,7 +112,11 @@ _MAX_UNPOOL = _section(
         ),
     },
 )
-_LP_POOL = _section("norm_type, kernel_size, stride, ceil_mode, padding")
+_LP_POOL = _family(
+    "{obj._dims}D power-average pooling ``(sum |x|^p)^(1/p)``; see"
+    " :func:`convolab.nn.functional.lp_pool{obj._dims}d`.",
+    "norm_type, kernel_size, stride, ceil_mode, padding",
+)
 
 
 def _pool_padding(padding: Any, kernel_size: Any, stride: Any, dilation: Any, m: int) -> Any:
@@ -141,57 +176,32 @@ class _MaxPoolNd(_WindowPool):
 
 
 @register_module
-@docfiller(_MAX_POOL)
+@_MAX_POOL(
+    example=">>> nn.MaxPool1d(2)\n"
+    "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+)
 class MaxPool1d(_MaxPoolNd):
-    """1D max pooling; see :func:`convolab.nn.functional.max_pool1d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.MaxPool1d(2)
-    MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
-    """
-
     _dims = 1
 
 
 @register_module
-@docfiller(_MAX_POOL)
+@_MAX_POOL(
+    details="Shape: ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1`` (``ceil`` with\n"
+    "``ceil_mode=True``), same for W. With ``return_indices=True`` it returns\n"
+    "``(output, indices)`` for :class:`MaxUnpool2d`.",
+    example=">>> nn.MaxPool2d(2)\n"
+    "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
+)
 class MaxPool2d(_MaxPoolNd):
-    """2D max pooling; see :func:`convolab.nn.functional.max_pool2d`.
-
-    Shape: ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1`` (``ceil`` with
-    ``ceil_mode=True``), same for W. With ``return_indices=True`` it returns
-    ``(output, indices)`` for :class:`MaxUnpool2d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.MaxPool2d(2)
-    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
-    """
-
     _dims = 2
 
 
 @register_module
-@docfiller(_MAX_POOL)
+@_MAX_POOL(
+    example=">>> nn.MaxPool3d(2, ceil_mode=True)\n"
+    "MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)"
+)
 class MaxPool3d(_MaxPoolNd):
-    """3D max pooling; see :func:`convolab.nn.functional.max_pool3d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.MaxPool3d(2, ceil_mode=True)
-    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)
-    """
-
     _dims = 3
 
 
@@ -235,19 +245,10 @@ class _AvgPoolNd(_WindowPool):
 
 
 @register_module
-@docfiller(_AVG_POOL_1D)
+@_AVG_POOL_1D(
+    example=">>> nn.AvgPool1d(3, stride=1)\nAvgPool1d(kernel_size=3, stride=1, padding=0)"
+)
 class AvgPool1d(_AvgPoolNd):
-    """1D average pooling; see :func:`convolab.nn.functional.avg_pool1d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.AvgPool1d(3, stride=1)
-    AvgPool1d(kernel_size=3, stride=1, padding=0)
-    """
-
     _dims = 1
 
     def __init__(
@@ -266,36 +267,17 @@ class AvgPool1d(_AvgPoolNd):
 
 
 @register_module
-@docfiller(_AVG_POOL)
+@_AVG_POOL(example=">>> nn.AvgPool2d(2)\nAvgPool2d(kernel_size=2, stride=2, padding=0)")
 class AvgPool2d(_AvgPoolNd):
-    """2D average pooling; see :func:`convolab.nn.functional.avg_pool2d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.AvgPool2d(2)
-    AvgPool2d(kernel_size=2, stride=2, padding=0)
-    """
-
     _dims = 2
 
 
 @register_module
-@docfiller(_AVG_POOL)
+@_AVG_POOL(
+    example=">>> nn.AvgPool3d(2, count_include_pad=False)\n"
+    "AvgPool3d(kernel_size=2, stride=2, padding=0, count_include_pad=False)"
+)
 class AvgPool3d(_AvgPoolNd):
-    """3D average pooling; see :func:`convolab.nn.functional.avg_pool3d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.AvgPool3d(2, count_include_pad=False)
-    AvgPool3d(kernel_size=2, stride=2, padding=0, count_include_pad=False)
-    """
-
     _dims = 3
 
 
@@ -323,58 +305,28 @@ class _MaxUnpoolNd(Module):
 
 
 @register_module
-@docfiller(_MAX_UNPOOL)
+@_MAX_UNPOOL(example=">>> nn.MaxUnpool1d(2)\nMaxUnpool1d(kernel_size=2, stride=2, padding=0)")
 class MaxUnpool1d(_MaxUnpoolNd):
-    """Partial inverse of :class:`MaxPool1d`; see :func:`convolab.nn.functional.max_unpool1d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.MaxUnpool1d(2)
-    MaxUnpool1d(kernel_size=2, stride=2, padding=0)
-    """
-
     _dims = 1
 
 
 @register_module
-@docfiller(_MAX_UNPOOL)
+@_MAX_UNPOOL(
+    example=""">>> import numpy as np
+>>> y, i = nn.MaxPool2d(2, return_indices=True)(np.arange(16.0).reshape(1, 1, 4, 4))
+>>> nn.MaxUnpool2d(2)(y, i).data[0, 0]
+array([[ 0.,  0.,  0.,  0.],
+       [ 0.,  5.,  0.,  7.],
+       [ 0.,  0.,  0.,  0.],
+       [ 0., 13.,  0., 15.]])"""
+)
 class MaxUnpool2d(_MaxUnpoolNd):
-    """Partial inverse of :class:`MaxPool2d`: ``forward(x, indices, output_size=None)``.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convolab import nn
-    >>> y, i = nn.MaxPool2d(2, return_indices=True)(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> nn.MaxUnpool2d(2)(y, i).data[0, 0]
-    array([[ 0.,  0.,  0.,  0.],
-           [ 0.,  5.,  0.,  7.],
-           [ 0.,  0.,  0.,  0.],
-           [ 0., 13.,  0., 15.]])
-    """
-
     _dims = 2
 
 
 @register_module
-@docfiller(_MAX_UNPOOL)
+@_MAX_UNPOOL(example=">>> nn.MaxUnpool3d(2)\nMaxUnpool3d(kernel_size=2, stride=2, padding=0)")
 class MaxUnpool3d(_MaxUnpoolNd):
-    """Partial inverse of :class:`MaxPool3d`; see :func:`convolab.nn.functional.max_unpool3d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.MaxUnpool3d(2)
-    MaxUnpool3d(kernel_size=2, stride=2, padding=0)
-    """
-
     _dims = 3
 
 
@@ -410,36 +362,20 @@ class _LPPoolNd(_WindowPool):
 
 
 @register_module
-@docfiller(_LP_POOL)
+@_LP_POOL(
+    example=">>> nn.LPPool1d(2, 3)\n"
+    "LPPool1d(norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False)"
+)
 class LPPool1d(_LPPoolNd):
-    """1D power-average pooling ``(sum |x|^p)^(1/p)``; see :func:`convolab.nn.functional.lp_pool1d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.LPPool1d(2, 3)
-    LPPool1d(norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False)
-    """
-
     _dims = 1
 
 
 @register_module
-@docfiller(_LP_POOL)
+@_LP_POOL(
+    example=">>> nn.LPPool2d(2, 2)\n"
+    "LPPool2d(norm_type=2.0, kernel_size=2, stride=2, ceil_mode=False)"
+)
 class LPPool2d(_LPPoolNd):
-    """2D power-average pooling; see :func:`convolab.nn.functional.lp_pool2d`.
-
-    %(parameters)s
-
-    Examples
-    --------
-    >>> from convolab import nn
-    >>> nn.LPPool2d(2, 2)
-    LPPool2d(norm_type=2.0, kernel_size=2, stride=2, ceil_mode=False)
-    """
-
     _dims = 2
 
 
@@ -453,29 +389,27 @@ class _GlobalPool(Module):
         return type(self)._function(x)
 
 
+_GLOBAL_POOL = template(
+    """{what} over all spatial axes, kept with length 1: ``(N, C, *S) -> (N, C, 1, ...)`` (1, 2
+or 3 spatial axes); see :func:`convolab.nn.functional.{obj._function.__name__}`.
+
+>>> import numpy as np
+>>> from convolab import nn
+>>> nn.{obj.__name__}()(np.arange(8.0).reshape(1, 2, 2, 2)).data.ravel()
+%(result)s
+"""
+)
+
+
 @register_module
+@_GLOBAL_POOL(what="Maximum", result="array([3., 7.])")
 class GlobalMaxPool(_GlobalPool):
-    """Maximum over all spatial axes, kept with length 1: ``(N, C, *S) -> (N, C, 1, ...)``.
-
-    >>> import numpy as np
-    >>> from convolab import nn
-    >>> nn.GlobalMaxPool()(np.arange(8.0).reshape(1, 2, 2, 2)).data.ravel()
-    array([3., 7.])
-    """
-
     _function = F.global_max_pool
 
 
 @register_module
+@_GLOBAL_POOL(what="Mean", result="array([1.5, 5.5])")
 class GlobalAvgPool(_GlobalPool):
-    """Mean over all spatial axes, kept with length 1 (1, 2 or 3 spatial axes).
-
-    >>> import numpy as np
-    >>> from convolab import nn
-    >>> nn.GlobalAvgPool()(np.arange(8.0).reshape(1, 2, 2, 2)).data.ravel()
-    array([1.5, 5.5])
-    """
-
     _function = F.global_avg_pool
 
 
