@@ -46,13 +46,31 @@ def names_in_docstrings(text: str) -> set[str]:
     return set(_ROLE.findall(text))
 
 
+def names_in_built_docstrings() -> set[str]:
+    """The roles of the docstrings a module builds at import (from templates and filled
+    placeholders, whose source text holds ``{obj._dims}`` where the docstring has ``2``):
+    the public objects of every module whose source builds docstrings."""
+    found: set[str] = set()
+    for source in SOURCES:
+        if not _BUILDS_DOCS.search(source.read_text(encoding="utf-8")):
+            continue
+        parts = source.relative_to(ROOT / "src").with_suffix("").parts
+        module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        for name in getattr(module, "__all__", ()):
+            found |= names_in_docstrings(getattr(module, name).__doc__ or "")
+    return found
+
+
+_BUILDS_DOCS = re.compile(r"\b(?:template|fill|docfiller|_per_dimension)\(")
+
+
 def documented_names() -> list[str]:
     names: set[str] = set()
     for page in PAGES:
         names |= names_in_text(page.read_text(encoding="utf-8"))
     for source in SOURCES:
         names |= names_in_docstrings(source.read_text(encoding="utf-8"))
-    return sorted(names)
+    return sorted(names | names_in_built_docstrings())
 
 
 def resolve(dotted: str) -> object:
@@ -92,6 +110,12 @@ def test_collectors_read_each_form():
     assert names_in_docstrings("see :func:`~convolab.viz.plot_kernels` and :mod:`os`") == {
         "convolab.viz.plot_kernels"
     }
+
+
+def test_the_collection_reads_built_docstrings():
+    # the per-dimension layers' docstrings come from one template per family
+    assert "convolab.nn.functional.max_pool3d" in names_in_built_docstrings()
+    assert "convolab.nn.functional.lp_pool1d" in NAMES
 
 
 def test_resolve_fails_on_a_missing_name():
