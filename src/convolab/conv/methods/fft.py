@@ -467,14 +467,16 @@ def _overlap_save_nd(
             finite[0] = False
             return
         spec *= kspecs[b if len(kspecs) > 1 else 0]
+        target = y[(b, *(slice(c, c + t) for c, t in zip(corner, tiles)))]
+        kept = tuple(slice(e - 1, e - 1 + n) for e, n in zip(eff, target.shape))
         if real:
             if inner:
                 transforms.c2c(spec, inner, False, out=spec)
-            transforms.c2r(spec, (m - 1,), shape[-1], out=buf)
+            # the last axis's transforms only where the first axis keeps outputs
+            transforms.c2r(spec[kept[0]], (m - 1,), shape[-1], out=buf[kept[0]])
         else:
             transforms.c2c(spec, tuple(range(m)), False, out=spec)
-        target = y[(b, *(slice(c, c + t) for c, t in zip(corner, tiles)))]
-        target[...] = buf[tuple(slice(e - 1, e - 1 + n) for e, n in zip(eff, target.shape))]
+        target[...] = buf[kept]
 
     run_tasks(run, tasks, parallel=len(tasks) > 1)
     return y if finite[0] else None
