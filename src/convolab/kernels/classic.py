@@ -1,6 +1,7 @@
 """The named classic kernels, the :class:`Kernel` array they return, and the registry by name.
 
-The conventions (orientation, angles, correlation) are those of :mod:`convolab.kernels`.
+The conventions (orientation, angles, correlation) are those of :mod:`convolab.kernels`,
+which exports the public names.
 """
 
 from __future__ import annotations
@@ -14,26 +15,6 @@ from collections.abc import Callable
 import numpy as np
 
 from convolab.checks import check_fits
-
-__all__ = [
-    "Kernel",
-    "box",
-    "emboss",
-    "gabor",
-    "gaussian",
-    "get",
-    "identity",
-    "laplacian",
-    "motion_blur",
-    "names",
-    "prewitt",
-    "scharr",
-    "sharpen",
-    "shift",
-    "sobel",
-    "unsharp",
-]
-
 
 # --------------------------------------------------------------------------- validation
 
