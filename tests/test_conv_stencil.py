@@ -199,8 +199,32 @@ def test_planner_picks_the_stencil_for_small_kernels_on_large_images():
         for boundary in ("constant", "reflect"):
             method, reason = convolab.choose_method(img, k, "same", boundary=boundary)
             assert method == "stencil", reason
-    method, reason = convolab.choose_method(img, np.ones((63, 63), np.float32), "same")
+    rng = np.random.default_rng(0)
+    dense = rng.standard_normal((63, 63)).astype(np.float32)  # full rank: FFT
+    method, reason = convolab.choose_method(img, dense, "same")
     assert method != "stencil", reason
+    # a rank-1 kernel costs 2 k multiply-adds an output: a 63 x 63 box (15 ms against 24 for
+    # FFT on 2048^2) and a Gaussian of sigma 8 (65 x 65) stay in one pass
+    for k in (np.ones((63, 63), np.float32), convolab.kernels.gaussian(8).astype(np.float32)):
+        method, reason = convolab.choose_method(img, k, "same", boundary="reflect")
+        assert method == "stencil", reason
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("side", [33, 64, 127])
+def test_large_rank1_kernels_against_scipy(side, dtype):
+    # two 1D correlations (scipy.ndimage.correlate1d) are the rank-1 kernel's definition
+    rng = np.random.default_rng(side)
+    v, h = rng.standard_normal(side), rng.standard_normal(side)
+    k = np.outer(v, h).astype(dtype)
+    x = rng.standard_normal((side + 37, 2 * side + 5)).astype(dtype)
+    for boundary in BOUNDARIES:
+        got = convolab.correlate(x, k, "same", boundary=boundary, method="stencil")
+        mode = NDIMAGE_MODE[boundary]
+        # ndimage's origin k // 2 is where convolab's 'same' puts it, even sizes too
+        want = ndimage.correlate1d(x.astype(np.float64), v, axis=0, mode=mode)
+        want = ndimage.correlate1d(want, h, axis=1, mode=mode)
+        assert_conv_close(got, want.astype(dtype), x, k)
 
 
 @st.composite

@@ -90,6 +90,11 @@ TAPS_IN_PARALLEL = False
 BAND_BYTES = 1 << 18
 #: Output rows per band assumed by the planner's estimate of the vertical product.
 BAND_ROWS = 32
+#: The separable method's 2D estimate (the banded vertical product and the horizontal taps)
+#: times this: measured against it on 2026-12-03 (Gaussian kernels of 9, 21 and 65 taps a
+#: side, 'same' reflect), actual / estimated: 512^2 float32 2.7 / 3.0 / 4.6, 1024^2 float64
+#: 1.8 / 1.9 / 3.0, 2048^2 float32 2.6 / 2.7 / 2.3, 4096^2 float32 1.8 / 2.1 / 2.6.
+SEPARABLE_2D_SCALE = 2.5
 #: Kernels larger than this per side are not decomposed by SVD when planning.
 SVD_MAX = 256
 
@@ -192,9 +197,12 @@ STENCIL_ROW_NS = 150.0
 #: Per call: argument checks, task list, waking the threads (ns).
 STENCIL_CALL_NS = 30_000.0
 #: Largest kernel side the method takes: any kernel, and a rank-1 kernel (two 1D sums; the
-#: ring holds ``d (k - 1) + 1`` padded rows). Beyond ~11 x 11 taps FFT overlap-save is faster.
+#: ring holds ``d (k - 1) + 1`` padded rows). Beyond ~11 x 11 taps FFT overlap-save is faster;
+#: a rank-1 kernel costs ``2 k`` multiply-adds an output, and the cost model decides against
+#: FFT. Measured 2026-12-03, 4096^2 float32 'same' reflect, Gaussian kernels (ms): k = 33
+#: stencil 31 / fft 83 / separable 69; k = 65 50 / 73 / 113; k = 97 75 / 79 / 153.
 STENCIL_MAX_SIDE = 11
-STENCIL_MAX_SIDE_RANK1 = 31
+STENCIL_MAX_SIDE_RANK1 = 127
 #: Output elements below which one thread does all the work.
 STENCIL_PARALLEL_MIN_OUTPUTS = 1 << 15
 #: Bytes of an output row computed at a time. Each pass over a block costs ~40 ns of set-up:

@@ -344,6 +344,7 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str] | Non
             speedup = taps_speedup()
         t = r * nout * (macs * profile.blas_thin_ns(p.itemsize) + horizontal) / speedup
         t += (p.batch * -(-p.out[0] // band)) * profile.TILE_NS * r / speedup
+        t *= profile.SEPARABLE_2D_SCALE
     else:
         t = r * nout * 2 * sum(p.kernel) * profile.pass_ns(p.itemsize) * 2
     desc = "x".join(map(str, p.kernel))
