@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from convolab._docs import fill, parameters, template
+from convolab._docs import fill, parameters
 from convolab._jit import pool as _pool_compiled
 from convolab.conv.geometry import effective_sizes, layer_pads, pool_length
 from convolab.nn.functional._checks import (
@@ -680,21 +680,23 @@ def _global(input: Any, pool: Callable[..., Tensor], *options: Any) -> Tensor:  
     return pool(x.ndim - 2, x, x.shape[2:], None, 0, *options)
 
 
-_GLOBAL_POOL = template(
-    """{what} over every axis after the first two, kept as axes of length 1 (``{onnx}``).
-
->>> import numpy as np
->>> {obj.__name__}(np.arange(8.0).reshape(1, 2, 4)).data
-%(result)s
-"""
-)
-
-
-@_GLOBAL_POOL(what="Maximum", onnx="GlobalMaxPool", result="array([[[3.],\n        [7.]]])")
 def global_max_pool(input: Any) -> Tensor:  # noqa: A002
+    """Maximum over every axis after the first two, kept as axes of length 1 (``GlobalMaxPool``).
+
+    >>> import numpy as np
+    >>> global_max_pool(np.arange(8.0).reshape(1, 2, 4)).data
+    array([[[3.],
+            [7.]]])
+    """
     return _global(input, _max_pool, 1, False, False)
 
 
-@_GLOBAL_POOL(what="Mean", onnx="GlobalAveragePool", result="array([[[1.5],\n        [5.5]]])")
 def global_avg_pool(input: Any) -> Tensor:  # noqa: A002
+    """Mean over every axis after the first two, kept as axes of length 1 (``GlobalAveragePool``).
+
+    >>> import numpy as np
+    >>> global_avg_pool(np.arange(8.0).reshape(1, 2, 4)).data
+    array([[[1.5],
+            [5.5]]])
+    """
     return _global(input, _avg_pool, False, True, None, 1)
