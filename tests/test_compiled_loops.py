@@ -147,6 +147,33 @@ def test_compiled_loops_take_read_only_arrays(strategy):
         np.testing.assert_allclose(got, conv_nd_ref(x, w), rtol=0, atol=1e-10)
 
 
+@st.composite
+def framed_cases(draw):
+    """An array of 1-3 axes after a leading one, the offsets and the larger shape to place it in."""
+    m = draw(st.integers(1, 3))
+    n = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3))
+    front = [draw(st.integers(0, 4)) for _ in n]
+    p = [f + k + draw(st.integers(0, 4)) for f, k in zip(front, n, strict=True)]
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    return (m, *n), (m, *p), tuple(front), dtype
+
+
+@needs_compiled
+@settings(max_examples=80, deadline=None)
+@given(case=framed_cases())
+def test_pad_into_places_the_array_in_zeros(case):
+    """The compiled padded copy against its definition (slice assignment into zeros),
+    over a destination full of garbage, NaN included."""
+    xs, ps, front, dtype = case
+    x = np.random.default_rng(0).standard_normal(xs).astype(dtype)
+    x.flat[0] = np.nan
+    dest = np.full(ps, np.inf, dtype)
+    _compiled.pad_into(x, dest, front)
+    want = np.zeros(ps, dtype)
+    want[(slice(None),) + tuple(slice(f, f + k) for f, k in zip(front, xs[1:]))] = x
+    np.testing.assert_array_equal(dest, want)
+
+
 def test_without_numba_the_planner_keeps_numpy_layouts(monkeypatch):
     monkeypatch.setattr(_compiled, "available", lambda: False)
     for _, xs, ws, p in LENET:

@@ -242,11 +242,18 @@ def _blocked_ok(dtype: np.dtype) -> bool:
     return np.dtype(dtype).name in ("float32", "float64") and blocked.available()
 
 
-def _pad_into(x: np.ndarray, lead: int, shape: tuple[int, ...], front: list[int]) -> np.ndarray:
-    """``x`` placed at offsets ``front`` of a zero array with spatial ``shape``."""
+def _pad_into(
+    x: np.ndarray, lead: int, shape: tuple[int, ...], front: list[int], compiled: bool = False
+) -> np.ndarray:
+    """``x`` placed at offsets ``front`` of a zero array with spatial ``shape``; in one
+    compiled pass where ``compiled`` (the callers whose kernels loaded Numba already)."""
     if tuple(x.shape[lead:]) == tuple(shape) and not any(front):
         return x
     xp = _workspace(x.shape[:lead] + tuple(shape), x.dtype, "pad")
+    if compiled and len(shape) <= 3 and x.flags.c_contiguous:
+        m = prod(x.shape[:lead])
+        blocked.pad_into(x.reshape(m, *x.shape[lead:]), xp.reshape(m, *shape), tuple(front))
+        return xp
     inner = tuple(slice(f, f + n) for f, n in zip(front, x.shape[lead:]))
     xp[(Ellipsis,) + inner] = x
     _zero_frame(xp, lead, inner)
@@ -588,7 +595,7 @@ def _blocked(x, wmat, ksize, pads, stride, dilation, out, bias=None):
     R = out[0] * st[0]
     Rp = -(-R // vb) * vb
     padded[0] += -(-max(0, Rp + max(offs) - padded[0] * st[0]) // st[0])
-    xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads]).reshape(N * G, Cg, -1)
+    xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads], True).reshape(N * G, Cg, -1)
     Op = -(-Og // ob) * ob
     w = wmat.reshape(G, Og, Cg, ntaps)
     if Op != Og:
@@ -634,7 +641,7 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     R = -(-extent[0] * st[0] // lanes) * lanes
     qoffs = np.array([sum(q * s for q, s in zip(pos, st)) for pos in np.ndindex(*out)], np.int64)
     padded[0] += -(-max(0, int(qoffs[-1]) + R - padded[0] * st[0]) // st[0])
-    xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads]).reshape(N * G, Cg, -1)
+    xf = _pad_into(x, 2, tuple(padded), [b for b, _ in pads], True).reshape(N * G, Cg, -1)
     Op = -(-Og // ob) * ob
     wf = _workspace((G, Op, Cg, R), x.dtype, "kernels")
     wf[:, Og:] = 0
