@@ -149,13 +149,15 @@ def test_compiled_loops_take_read_only_arrays(strategy):
 
 @st.composite
 def framed_cases(draw):
-    """An array of 1-3 axes after a leading one, the offsets and the larger shape to place it in."""
+    """An array of 1-3 axes after a leading one, the offsets, the larger shape to place it
+    in and the length of the destination's rows (at least that shape's size)."""
     m = draw(st.integers(1, 3))
     n = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3))
     front = [draw(st.integers(0, 4)) for _ in n]
     p = [f + k + draw(st.integers(0, 4)) for f, k in zip(front, n, strict=True)]
+    length = int(np.prod(p)) + draw(st.integers(0, 9))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    return (m, *n), (m, *p), tuple(front), dtype
+    return (m, *n), tuple(p), tuple(front), length, dtype
 
 
 @needs_compiled
@@ -163,14 +165,15 @@ def framed_cases(draw):
 @given(case=framed_cases())
 def test_pad_into_places_the_array_in_zeros(case):
     """The compiled padded copy against its definition (slice assignment into zeros),
-    over a destination full of garbage, NaN included."""
-    xs, ps, front, dtype = case
+    over a destination full of garbage, NaN in the input."""
+    xs, p, front, length, dtype = case
     x = np.random.default_rng(0).standard_normal(xs).astype(dtype)
     x.flat[0] = np.nan
-    dest = np.full(ps, np.inf, dtype)
-    _compiled.pad_into(x, dest, front)
-    want = np.zeros(ps, dtype)
-    want[(slice(None),) + tuple(slice(f, f + k) for f, k in zip(front, xs[1:]))] = x
+    dest = np.full((xs[0], length), np.inf, dtype)
+    _compiled.pad_into(x, dest, front, p)
+    want = np.zeros((xs[0], length), dtype)
+    box = (slice(None),) + tuple(slice(f, f + k) for f, k in zip(front, xs[1:], strict=True))
+    want[:, : int(np.prod(p))].reshape(xs[0], *p)[box] = x
     np.testing.assert_array_equal(dest, want)
 
 

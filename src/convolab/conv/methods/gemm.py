@@ -252,7 +252,7 @@ def _pad_into(
     xp = _workspace(x.shape[:lead] + tuple(shape), x.dtype, "pad")
     if compiled and len(shape) <= 3 and x.flags.c_contiguous:
         m = prod(x.shape[:lead])
-        blocked.pad_into(x.reshape(m, *x.shape[lead:]), xp.reshape(m, *shape), tuple(front))
+        blocked.pad_into(x.reshape(m, *x.shape[lead:]), xp.reshape(m, -1), tuple(front), shape)
         return xp
     inner = tuple(slice(f, f + n) for f, n in zip(front, x.shape[lead:]))
     xp[(Ellipsis,) + inner] = x
@@ -645,16 +645,18 @@ def _dot(x, wmat, ksize, pads, stride, dilation, out):
     Op = -(-Og // ob) * ob
     wf = _workspace((G, Op, Cg, R), x.dtype, "kernels")
     wf[:, Og:] = 0
-    wf[..., extent[0] * st[0] :] = 0
-    box = wf[..., : extent[0] * st[0]].reshape(G, Op, Cg, extent[0], *padded[1:])
     w_in = wmat.reshape(G, Og, Cg, *ksize)
-    lead = (slice(None), slice(0, Og), slice(None))
-    if any(d > 1 for d in dilation):
-        box[:, :Og] = 0
-        box[lead + tuple(slice(0, e, d) for e, d in zip(extent, dilation))] = w_in
+    if any(d > 1 for d in dilation) or len(ksize) > 3:
+        wf[:, :Og] = 0
+        box = wf[..., : extent[0] * st[0]].reshape(G, Op, Cg, extent[0], *padded[1:])
+        taps = tuple(slice(0, e, d) for e, d in zip(extent, dilation))
+        box[(slice(None), slice(0, Og), slice(None)) + taps] = w_in
     else:
-        box[lead + tuple(slice(0, k) for k in ksize)] = w_in
-        _zero_frame(box[:, :Og], 3, tuple(slice(0, k) for k in ksize))
+        kernel_rows = (extent[0], *padded[1:])
+        w_c = np.ascontiguousarray(w_in)
+        for g in range(G):
+            blocked.pad_into(w_c[g].reshape(Og * Cg, *ksize), wf[g, :Og].reshape(Og * Cg, R),
+                             (0,) * len(ksize), kernel_rows)  # fmt: skip
     wf = wf.reshape(G * Op, Cg, R)
     y = np.empty((N, G * Og, *out), dtype=x.dtype)
     ym = y.reshape(N * G, Og, -1)
