@@ -234,6 +234,50 @@ def test_a_method_added_to_the_registry_alone_is_accepted_and_ranked(monkeypatch
                                atol=1e-12)  # fmt: skip
 
 
+def test_an_unloaded_method_loads_once_the_time_it_would_have_saved_passes_its_cost(
+    monkeypatch,
+):
+    """The planner's rule for optional compiled loops: a call never waits for a loop that
+    the time forgone so far does not pay for; the call after that time passes the load
+    cost loads it, and from then on the loaded method serves. Planning alone
+    (``choose_method``) loads nothing."""
+    import time
+
+    from convolab.conv import methods, planner, profile
+
+    direct, loaded, ran = methods.get("direct").run, [], []
+
+    def run_fast(x, k, p):
+        ran.append("fast")
+        return direct(x, k, p)
+
+    def run_slow(x, k, p):
+        ran.append("slow")
+        time.sleep(0.002)  # against the fast method's 1 us: 2 ms forgone a call
+        return direct(x, k, p)
+
+    def load():
+        loaded.append(True)
+        return True
+
+    fast = methods.Method("fast", run_fast, lambda p, k: (1e3, "fast") if loaded else None,
+                          lambda p, k: None if loaded else 1e3, load)  # fmt: skip
+    slow = methods.Method("slow", run_slow, lambda p, k: (1e6, "slow: always there"))
+    monkeypatch.setattr(methods, "_NAMES", ("slow", "fast"))
+    monkeypatch.setattr(methods, "_LOADED", {"slow": slow, "fast": fast})
+    monkeypatch.setattr(planner, "_CACHE", {})
+    monkeypatch.setattr(planner, "_FORGONE", {})
+    monkeypatch.setattr(planner, "generation", lambda: len(loaded))  # a load is a new plan
+    monkeypatch.setattr(profile, "LOOP_LOAD_S", 0.011)
+    x, k = np.arange(20.0), np.array([1.0, 2.0])
+    for _ in range(12):
+        assert convolab.choose_method(x, k)[0] == ("fast" if loaded else "slow")
+        np.testing.assert_allclose(convolab.correlate(x, k), np.correlate(x, k, "full"))
+    # at least 2 ms forgone a call against 11 ms: never the first call, the seventh at the latest
+    assert loaded == [True]
+    assert 1 <= ran.index("fast") <= 6 and set(ran[ran.index("fast") :]) == {"fast"}, ran
+
+
 def test_unknown_method_lists_the_registry():
     from convolab.conv import methods
 

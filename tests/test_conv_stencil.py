@@ -189,6 +189,34 @@ def test_planner_offers_the_stencil_once_its_loop_is_loaded(monkeypatch):
     assert convolab.choose_method(img, lap, "same")[0] == "stencil"  # not the remembered plan
 
 
+def test_lazy_loop_loads_when_the_time_it_would_have_saved_pays_for_it(monkeypatch):
+    """Under the lazy policy the first filter call runs without the loop; the time calls
+    lose to its absence is counted, and the call after it passes the cost of loading loads
+    it (a tiny cost here; 0.8 s in a fresh process). Planning alone loads nothing."""
+    from convolab._jit import LazyLoops
+    from convolab._jit import stencil as compiled
+    from convolab.conv import planner, profile
+
+    monkeypatch.setenv("CONVOLAB_JIT", "lazy")
+    monkeypatch.setattr(compiled, "LOOPS", LazyLoops(compiled._build, optional=True))
+    monkeypatch.setattr(planner, "_FORGONE", {})
+    monkeypatch.setattr(profile, "LOOP_LOAD_S", 1e-9)
+    monkeypatch.setattr(profile, "LOOP_LOAD_WARM_S", 1e-9)
+    img = np.random.default_rng(0).standard_normal((512, 512)).astype(np.float32)
+    lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
+    for _ in range(3):
+        assert convolab.choose_method(img, lap, "same")[0] != "stencil"
+    assert not compiled.ready()
+    first = convolab.correlate(img, lap, "same", boundary="reflect")
+    assert not compiled.ready()
+    second = convolab.correlate(img, lap, "same", boundary="reflect")
+    assert compiled.ready()
+    assert convolab.choose_method(img, lap, "same", boundary="reflect")[0] == "stencil"
+    np.testing.assert_allclose(second, first, rtol=1e-5, atol=1e-5)
+    want = ndimage.correlate(img.astype(np.float64), lap.astype(np.float64), mode="mirror")
+    np.testing.assert_allclose(second, want, rtol=1e-5, atol=1e-4)
+
+
 def test_planner_picks_the_stencil_for_small_kernels_on_large_images():
     from convolab.runtime import load_compiled
 

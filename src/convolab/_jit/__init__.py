@@ -26,8 +26,10 @@ well enough for a first call: the 1D short-kernel loop (``numpy.correlate`` is w
 15-25% of it) and the stencil method's row loop (the other methods are 1.5-3x slower on
 small 2D kernels, but its load costs 100-400 such calls). Those serve once loaded, by
 :func:`load_all` (:func:`convolab.runtime.load_compiled`, which ``convolab lab`` calls
-before it serves) or, for the stencil loop, by ``method="stencil"``, so that a first
-``correlate`` in a fresh process runs at NumPy speed instead of waiting 1 s for Numba.
+before it serves) or, for the stencil loop, by ``method="stencil"`` and by the planner
+once the time calls lost to its absence passes the cost of loading it
+(:func:`convolab.conv.planner.choose`), so that a first ``correlate`` in a fresh process
+runs at NumPy speed instead of waiting 1 s for Numba.
 ``CONVOLAB_JIT=eager`` loads them on first need too; ``CONVOLAB_JIT=off`` (or
 ``CONVOLAB_NO_NUMBA=1``) never loads any. Loading in a background thread while the
 NumPy form serves was measured and rejected: the loader holds the GIL for most of the

@@ -4,9 +4,10 @@ The loops themselves are module-level functions of :mod:`convolab._jit.stencil_l
 (so that Numba's disk cache finds them in the next process); this module imports
 that one only when a call needs them. They are ``optional`` loops: under the default
 ``lazy`` policy the planner offers the stencil method once they are loaded
-(:func:`convolab._jit.load_all`, ``CONVOLAB_JIT=eager``, or an explicit
-``method="stencil"``), so that a first filter call in a fresh process runs at
-once on the NumPy methods instead of waiting for Numba (see :mod:`convolab._jit`).
+(:func:`convolab._jit.load_all`, ``CONVOLAB_JIT=eager``, an explicit
+``method="stencil"``, or the planner itself once they would have paid for their
+load), so that a first filter call in a fresh process runs at once on the NumPy
+methods instead of waiting for Numba (see :mod:`convolab._jit`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ widths, a boundary rule, stride and dilation per axis.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -245,26 +246,32 @@ class _Normalized:
         m = len(self.axes)
         if self.swap:
             return self._run_swapped()
-        method = self.method
+        method, faster = self.method, {}
         if method in ("auto", "stencil"):
-            y, method = self._run_channels_last(method)
+            y, method, faster = self._run_channels_last(method)
             if y is not None:
                 return y
         x, k = self.flat()
         problem = self.problem()
         if method == "auto":
-            method, _ = planner.plan(problem, k)
+            method, faster = planner.choose(problem, k)
+        start = time.perf_counter()
         y = methods.get(method).run(x, k, problem)
+        if faster:
+            planner.took(faster, time.perf_counter() - start)
         y = y.reshape(self.batch_shape + y.shape[1:])
         return y if self.trailing else np.moveaxis(y, range(-m, 0), self.axes)
 
-    def _run_channels_last(self, method: str) -> tuple[np.ndarray | None, str]:
+    def _run_channels_last(
+        self, method: str
+    ) -> tuple[np.ndarray | None, str, dict[str, float]]:
         """Consecutive convolved axes followed by broadcast ones (an image's channels):
         the stencil method filters them in place, without moving them to the front.
 
         Returns the result (None when that layout does not apply or another method is
-        cheaper) and the method: ``method`` as given, or the planner's choice when it
-        planned here, so that the caller does not plan the same problem again.
+        cheaper), the method (``method`` as given, or the planner's choice when it
+        planned here, so that the caller does not plan the same problem again) and the
+        unloaded methods' estimates that came with that choice (:func:`planner.choose`).
         """
         from convolab.conv.methods.stencil import correlate_stencil
 
@@ -272,20 +279,22 @@ class _Normalized:
         a0 = self.axes[0]
         xg = self.x_given
         if self.trailing or self.axes != tuple(range(a0, a0 + m)) or not xg.flags.c_contiguous:
-            return None, method
+            return None, method, {}
         lead, rest = xg.shape[:a0], xg.shape[a0 + m :]
         if math.prod(self.k.shape[:-m]) != 1 or lead + rest != tuple(self.batch_shape):
-            return None, method
+            return None, method, {}
         k = self.kernel_for_correlation(self.k).reshape(1, *self.ksize)
         k = np.ascontiguousarray(k, dtype=self.dtype)
+        faster: dict[str, float] = {}
         if method == "auto":
-            method = planner.plan(self.problem(), k)[0]  # the kernel flat() gives, unbatched
+            # the kernel flat() gives, unbatched
+            method, faster = planner.choose(self.problem(), k)
             if method != "stencil":
-                return None, method
+                return None, method, faster
         x = xg.astype(self.dtype, copy=False).reshape(math.prod(lead), *self.spatial, -1)
         y = correlate_stencil(x, k, self.pads, self.boundary, self.fill_value, self.stride,
                               self.dilation, lanes=True)  # fmt: skip
-        return y.reshape(lead + self.out + rest), method
+        return y.reshape(lead + self.out + rest), method, faster
 
     def _run_swapped(self) -> np.ndarray:
         """'valid' with the kernel larger than ``x``: SciPy slides the larger operand.

@@ -196,6 +196,12 @@ STENCIL_STRIDED_TAP_NS = 0.75
 STENCIL_ROW_NS = 150.0
 #: Per call: argument checks, task list, waking the threads (ns).
 STENCIL_CALL_NS = 30_000.0
+#: What loading an optional compiled loop costs (s): in a process where no compiled loop
+#: has loaded yet, Numba's import (0.27-0.34 s) and its first function from the disk cache
+#: (0.51-0.54 s, most of it Numba's registries); once one has, another loop's cache (0.01-0.1
+#: s). Measured 2026-12-03 in fresh processes, the stencil loop for a 2048^2 3x3 Laplacian.
+LOOP_LOAD_S = 0.8
+LOOP_LOAD_WARM_S = 0.1
 #: Largest kernel side the method takes: any kernel, and a rank-1 kernel (two 1D sums; the
 #: ring holds ``d (k - 1) + 1`` padded rows). Beyond ~11 x 11 taps FFT overlap-save is faster;
 #: a rank-1 kernel costs ``2 k`` multiply-adds an output, and the cost model decides against

@@ -8,7 +8,12 @@ Every method is a module of this package that defines ``METHOD``, a :class:`Meth
   ``problem.stride`` and ``problem.dilation``, and returns ``(B, *out)``;
 * ``estimate(problem, k)`` returns ``(nanoseconds, reason)`` from the constants
   of :mod:`convolab.conv.profile`, or ``None`` where the method does not apply
-  (the planner ranks the estimates).
+  (the planner ranks the estimates);
+* for a method whose compiled loop loads only when it pays (the ``optional`` loops of
+  :mod:`convolab._jit` under the default ``lazy`` policy), ``unloaded(problem, k)``
+  returns the nanoseconds it would take once loaded, while it is not (else ``None``),
+  and ``load()`` loads it: the planner loads it once the time it would have saved
+  passes the time loading takes (:func:`convolab.conv.planner.choose`).
 
 The modules are found by name: the four below in this order, then any other
 module of the package (not starting with ``_``) in alphabetical order, so a new
@@ -125,6 +130,8 @@ class Method:
     name: str
     run: Callable[[np.ndarray, np.ndarray, Problem], np.ndarray]
     estimate: Callable[[Problem, np.ndarray | None], tuple[float, str] | None]
+    unloaded: Callable[[Problem, np.ndarray | None], float | None] | None = None
+    load: Callable[[], bool] | None = None
 
 
 def _discover() -> tuple[str, ...]:

@@ -374,8 +374,9 @@ def taps_per_output(ksize: tuple[int, ...], rank1: bool) -> int:
     return sum(ksize) if rank1 and len(ksize) == 2 else prod(ksize)
 
 
-def _plan(p: Problem, k: np.ndarray | None) -> tuple[float, str, bool] | None:
-    """``(ns, how, via_stride_one)`` for :func:`estimate` and :func:`_run`, or None.
+def _plan(p: Problem, k: np.ndarray | None, loaded: bool = True) -> tuple[float, str, bool] | None:
+    """``(ns, how, via_stride_one)`` for :func:`estimate` and :func:`_run`, or None
+    (also where the loop is not loaded, unless ``loaded`` is False).
 
     With a stride other than 1 the general loop multiplies tap by tap in scalar form
     (5-20x the vectorized loops' cost per output), so computing every output at stride 1
@@ -383,7 +384,9 @@ def _plan(p: Problem, k: np.ndarray | None) -> tuple[float, str, bool] | None:
     usually cheaper (a 2048² 3x3 at stride 2: 1.4 ms + a copy against 7-9 ms).
     """
     dtype = np.dtype(f"f{p.itemsize}") if not p.complex and p.itemsize in (4, 8) else None
-    if dtype is None or not applies(p.ndim, p.kernel, dtype, rank1=True) or not compiled.ready():
+    if dtype is None or not applies(p.ndim, p.kernel, dtype, rank1=True):
+        return None
+    if loaded and not compiled.ready():
         return None
     rank1 = p.ndim == 2 and k is not None
     rank1 = rank1 and all(rank1_factors(kb) is not None for kb in k[:4])
@@ -426,6 +429,18 @@ def estimate(p: Problem, k: np.ndarray | None = None) -> tuple[float, str] | Non
     return None if plan is None else plan[:2]
 
 
+def _unloaded(p: Problem, k: np.ndarray | None) -> float | None:
+    """What :func:`estimate` would say once the loop is loaded, while it is not (else None)."""
+    if not compiled.available() or compiled.ready():
+        return None
+    plan = _plan(p, k, loaded=False)
+    return None if plan is None else plan[0]
+
+
+def _load() -> bool:
+    return compiled.LOOPS.load() is not None
+
+
 def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     plan = _plan(p, k) if any(s != 1 for s in p.stride) else None
     if plan is None or not plan[2]:
@@ -444,4 +459,4 @@ def _run(x: np.ndarray, k: np.ndarray, p: Problem) -> np.ndarray:
     return y
 
 
-METHOD = Method("stencil", _run, estimate)
+METHOD = Method("stencil", _run, estimate, _unloaded, _load)
