@@ -230,3 +230,38 @@ def _smooth(n: int) -> bool:
     while n % 2 == 0:
         n //= 2
     return n in (1, 3, 9)
+
+
+def test_a_kernel_spectrum_serves_the_next_call_with_the_same_kernel(monkeypatch):
+    """The spectrum of a kernel is kept for the next call with the same kernel and block
+    size (read-only); a kernel changed in place, another dtype or another block size gets
+    its own, and the spectra kept stay within their bound."""
+    from convolab.conv import profile
+
+    monkeypatch.setattr(fft, "_SPECTRA", {})
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((300, 260))
+    k = rng.standard_normal((1, 9, 15))
+    kflip = k[:, ::-1, ::-1]
+    first = fft._kernel_spectra(kflip, [64, 48], np.dtype(np.float64))
+    assert not first.flags.writeable
+    assert fft._kernel_spectra(kflip.copy(), [64, 48], np.dtype(np.float64)) is first
+    assert fft._kernel_spectra(kflip, [64, 64], np.dtype(np.float64)) is not first
+    single = fft._kernel_spectra(kflip.astype(np.float32), [64, 48], np.dtype(np.float32))
+    assert single.dtype == np.complex64
+    want = np.fft.rfft2(np.pad(kflip[0], ((0, 55), (0, 33)))) / (64 * 48)
+    np.testing.assert_allclose(first[0], want, rtol=1e-12, atol=1e-15)
+
+    kernel = k[0].copy()
+    once = convolab.correlate(x, kernel, "same", boundary="reflect", method="fft")
+    kernel *= 2.0  # in place: the same array, other values
+    twice = convolab.correlate(x, kernel, "same", boundary="reflect", method="fft")
+    np.testing.assert_allclose(twice, 2.0 * once, rtol=1e-12, atol=1e-12)
+    ref = signal.correlate(np.pad(x, ((4, 4), (7, 7)), mode="reflect"),
+                           kernel, mode="valid")  # fmt: skip
+    np.testing.assert_allclose(twice, ref, rtol=1e-9, atol=1e-9)
+
+    monkeypatch.setattr(profile, "SPECTRUM_CACHE_BYTES", first.nbytes + 1)
+    for size in ([32, 32], [64, 32], [64, 48]):
+        fft._kernel_spectra(kflip, size, np.dtype(np.float64))
+    assert sum(a.nbytes for a in fft._SPECTRA.values()) <= first.nbytes + 1

@@ -44,8 +44,10 @@ rarely, not finite by overflow: the direct method then runs, exact and slower).
 from __future__ import annotations
 
 import functools
+import threading
 from itertools import product
 from math import log2, prod
+from typing import Any
 
 import numpy as np
 
@@ -310,11 +312,35 @@ def _complex(dtype: np.dtype) -> np.dtype:
     return np.result_type(dtype, np.complex64)
 
 
+_SPECTRA: dict[tuple[Any, ...], np.ndarray] = {}  # recent kernel spectra, oldest first
+_SPECTRA_LOCK = threading.Lock()
+
+
 def _kernel_spectra(
     kflip: np.ndarray, shape: list[int], dtype: np.dtype, workers: int = 1
 ) -> np.ndarray:
     """Spectra of the flipped kernels at transform size ``shape``, times ``1 / prod(shape)``
-    (the inverse transforms are unnormalized)."""
+    (the inverse transforms are unnormalized). Read-only: the last few are kept
+    (:data:`~convolab.conv.profile.SPECTRUM_CACHE_BYTES`) for the next call with the same
+    kernel, the way a filter is applied to image after image."""
+    key = (kflip.dtype.str, kflip.shape, kflip.tobytes(), tuple(shape), np.dtype(dtype).str)
+    with _SPECTRA_LOCK:
+        spec = _SPECTRA.pop(key, None)
+        if spec is not None:
+            _SPECTRA[key] = spec  # the most recent last
+            return spec
+    spec = _transform_kernels(kflip, shape, dtype, workers)
+    spec.flags.writeable = False
+    with _SPECTRA_LOCK:
+        _SPECTRA[key] = spec
+        while sum(a.nbytes for a in _SPECTRA.values()) > profile.SPECTRUM_CACHE_BYTES:
+            _SPECTRA.pop(next(iter(_SPECTRA)))
+    return spec
+
+
+def _transform_kernels(
+    kflip: np.ndarray, shape: list[int], dtype: np.dtype, workers: int
+) -> np.ndarray:
     m = len(shape)
     kpad = np.zeros((kflip.shape[0], *shape), dtype)
     kpad[(slice(None), *(slice(0, e) for e in kflip.shape[1:]))] = kflip
