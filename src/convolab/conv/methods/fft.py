@@ -480,10 +480,14 @@ def _overlap_save_nd(
     def run(b: int, corner: tuple[int, ...]) -> None:
         if not finite[0]:
             return
-        buf = workspace.scratch(tuple(shape), dtype, "fft_block")
+        if real:  # the spectrum in the block's own memory: rows of N + 2 reals
+            room = workspace.scratch((*shape[:-1], 2 * spec_shape[-1]), dtype, "fft_block")
+            buf = room[..., : shape[-1]]
+        else:
+            buf = workspace.scratch(tuple(shape), dtype, "fft_block")
         fill_window(x[b], corner, buf, pads, boundary, fill_value)
         if real:
-            spec = workspace.scratch(spec_shape, cdtype, "fft_spectrum")
+            spec = room.view(cdtype)
             transforms.r2c(buf, (m - 1,), out=spec)
             if inner:
                 transforms.c2c(spec, inner, True, out=spec)
