@@ -5,8 +5,8 @@ with sigma 1, 3 and 8 (radius 4 sigma) and the Sobel gradient magnitude, all
 with the mirror border (convolab ``reflect`` = ndimage ``mirror`` = OpenCV
 ``BORDER_REFLECT_101``). Every library computes the same result (checked
 against convolab before timing; scikit-image's Sobel is scaled by a constant,
-so it is checked up to that constant). Times are the best of ``--repeat`` runs,
-in one process, one library after the other.
+so it is checked up to that constant). Times are the best of ``--repeat`` rounds
+in one process, each round calling every library once in turn.
 
 Run: ``python benchmarks/image.py`` (``--size 1024`` for a quick look). Needs
 the ``bench`` extra (OpenCV) and scikit-image; a missing library is skipped.
@@ -29,13 +29,16 @@ from convolab.runtime import load_compiled
 __all__ = ["main"]
 
 
-def _best_ms(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
+def _best_ms(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Best milliseconds of each function over ``repeat`` rounds, every function once a
+    round in turn, so that a burst of load from other processes hits them all alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best * 1e3
+        for name, fn in runs.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return {name: t * 1e3 for name, t in best.items()}
 
 
 def _ndimage_sobel(x: np.ndarray) -> np.ndarray:
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print a Markdown table (milliseconds, best of ``--repeat``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4096, help="image side (default 4096)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per case (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per case (best is kept)")
     args = parser.parse_args(argv)
     loaded = load_compiled()  # a warm process: the optional loops (stencil) loaded too
 
@@ -132,11 +135,10 @@ def main(argv: list[str] | None = None) -> None:
     for label, make in cases:
         kind = "sobel" if label.startswith("Sobel") else "blur"
         ref = make(libs["convolab"])()
-        times = {}
-        for name in names:
-            run = make(libs[name])
+        runs = {name: make(libs[name]) for name in names}
+        for name, run in runs.items():
             _check(name, kind, run(), ref)
-            times[name] = _best_ms(run, args.repeat)
+        times = _best_ms(runs, args.repeat)
         ours = times["convolab"]
 
         def ratio(other: str, ours: float = ours, times: dict = times) -> str:

@@ -112,12 +112,27 @@ def test_a_dead_arrays_memory_is_reused_only_when_every_view_is_gone():
 
 
 def test_recycled_memory_is_bounded_and_released(monkeypatch):
+    """Freed blocks are kept up to the bound, plus the last one freed that did not fit
+    (one block at a time, so a result of one large size comes back without fresh pages);
+    a bound of 0 keeps nothing, and release() frees all."""
     workspace.release()
     monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "1")
-    arrays = [workspace.recycled((1 << 16,), np.float64) for _ in range(3)]  # 512 KiB each
+    arrays = [workspace.recycled((1 << 16,), np.float64) for _ in range(4)]  # 512 KiB each
     del arrays
-    assert workspace.recycled_bytes() == 1 << 20  # two kept, the third freed
-    assert workspace.release() == 1 << 20 and workspace.recycled_bytes() == 0
+    assert workspace.recycled_bytes() == 3 << 19  # two under the bound, one above it
+    large = workspace.recycled((3 << 18,), np.float64)  # 6 MiB: above the bound alone
+    address = large.__array_interface__["data"][0]
+    del large
+    assert workspace.recycled_bytes() == (1 << 20) + (6 << 20)  # it replaced the 512 KiB one
+    same = workspace.recycled((3 << 19,), np.float32)  # another shape and dtype, same bytes
+    assert same.__array_interface__["data"][0] == address  # its memory: no fresh pages
+    assert workspace.recycled_bytes() == 1 << 20
+    del same
+    assert workspace.release() == (1 << 20) + (6 << 20) and workspace.recycled_bytes() == 0
+    monkeypatch.setenv("CONVOLAB_WORKSPACE_MB", "0")
+    arrays = [workspace.recycled((1 << 16,), np.float64) for _ in range(2)]
+    del arrays
+    assert workspace.recycled_bytes() == 0
 
 
 def test_recycled_arrays_die_in_any_thread():
