@@ -81,6 +81,31 @@ def conv_cases_with_pairs(draw):
     return m, groups, (2, c_in) + n, (c_out, c_in // groups) + k, s, pads, d, draw(st.integers())
 
 
+@settings(max_examples=25)
+@given(transposed_cases(), st.booleans())
+def test_one_sample_without_batch_axis_matches_torch(torch, case, transposed):
+    """PyTorch's layer ops take ``(C_in, *S)`` too and answer ``(C_out, *S_out)``."""
+    m, groups, xs, ws, s, p, op, d, seed = case
+    rng = np.random.default_rng(seed)
+    x, b = rng.standard_normal(xs[1:]), rng.standard_normal(ws[1] * groups)
+    options = {"stride": s, "dilation": d, "groups": groups}
+    if transposed:
+        name, w = f"conv_transpose{m}d", rng.standard_normal(ws)
+        options.update(padding=p, output_padding=op)
+    else:  # the same shapes read as a convolution from C_in to C_out channels, unpadded
+        name, w = f"conv{m}d", rng.standard_normal((ws[1] * groups, ws[0] // groups) + ws[2:])
+        assume(all(n >= dd * (kk - 1) + 1 for n, kk, dd in zip(xs[2:], ws[2:], d)))
+    assert_matches_torch(
+        torch,
+        lambda *t: getattr(F, name)(*t, **options),
+        lambda *t: getattr(torch.nn.functional, name)(*t, **options),
+        (x, w, b),
+    )
+    engine = convolab.conv_transpose_nd if transposed else convolab.conv_nd
+    y = getattr(torch.nn.functional, name)(*map(torch.tensor, (x, w, b)), **options).numpy()
+    np.testing.assert_allclose(engine(x, w, b, **options), y, atol=1e-10)
+
+
 @settings(max_examples=30)
 @given(conv_cases_with_pairs())
 def test_conv_with_per_side_padding_matches_torch_on_padded_input(torch, case):
@@ -215,6 +240,34 @@ def test_conv_transpose_and_pairs_export_to_onnx():
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("stride", "padding", "output_padding", "dilation", "bias"),
+    [
+        (1, 0, 1, 2, True),  # output_padding >= stride: zeros past the full output, then bias
+        (1, 0, 2, 3, False),
+        (2, 0, 2, 3, True),
+        (1, 1, 1, 2, True),  # folded into the crop at the end
+        (2, 1, 1, 2, False),
+        (3, 0, 2, 1, True),  # below the stride: ONNX's own output_padding
+        ((1, 2), (0, 1), (2, 1), (3, 2), True),
+    ],
+)
+def test_conv_transpose_output_padding_runs_in_onnxruntime(
+    stride, padding, output_padding, dilation, bias
+):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    layer = nn.ConvTranspose2d(
+        4, 2, (2, 3), stride=stride, padding=padding, output_padding=output_padding,
+        dilation=dilation, groups=2, bias=bias,
+    )  # fmt: skip
+    if bias:
+        layer.bias.data[:] = [0.5, -2.0]
+    x = np.random.default_rng(2).random((2, 4, 3, 4), dtype=np.float32)
+    session = ort.InferenceSession(nn.onnx.export_onnx(layer, None, (4, 3, 4)).SerializeToString())
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], layer(x).data, atol=1e-5)
+
+
 def test_per_side_padding_has_no_torch_twin():
     with pytest.raises(ValueError, match="per-side"):
         pytest.importorskip("torch")
@@ -228,3 +281,12 @@ def test_layers_save_and_load_with_pairs_and_transposed(tmp_path):
     assert repr(again) == repr(model)
     x = np.random.default_rng(2).random((1, 1, 5, 4), dtype=np.float32)
     np.testing.assert_array_equal(again(x).data, model(x).data)
+
+
+def test_layers_take_one_sample_without_batch_axis():
+    x = np.random.default_rng(3).standard_normal((3, 6, 5))
+    for layer in (nn.Conv2d(3, 4, 3, padding=1), nn.ConvTranspose2d(3, 4, 2, stride=2)):
+        batched = layer(x[None]).data
+        np.testing.assert_array_equal(layer(x).data, batched[0])
+    with pytest.raises(ValueError, match=r"`input` must have shape \(N, C_in, H, W\) or \(C_in"):
+        nn.Conv2d(3, 4, 3)(x[0])

@@ -174,7 +174,7 @@ def test_conv_only_weight_or_only_input_gradient():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(x=(2, 3, 5), w=(4, 3, 3, 3)), "`input` must have shape"),
+        (dict(x=(3, 5), w=(4, 3, 3, 3)), "`input` must have shape"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3)), "`weight` must have shape"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), stride=0), "`stride` must be >= 1"),
         (dict(x=(1, 3, 5, 5), w=(4, 3, 3, 3), padding="full"), "'valid', 'same', 'same_upper'"),

@@ -578,7 +578,8 @@ def conv_nd(
 
     Parameters
     ----------
-    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes.
+    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes, or ``(C_in, *S)``
+        (one sample; the result then has no batch axis either).
     w : array_like, shape ``(C_out, C_in / groups, *K)``.
     bias : array_like, shape ``(C_out,)``, optional.
     stride, dilation : int or tuple of int, at least 1.
@@ -601,7 +602,9 @@ def conv_nd(
              [13., 15., 17.],
              [21., 23., 25.]]]], dtype=float32)
     """
-    x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, False)
+    x, w, bias, strides, dilations, unbatched = _layer_operands(
+        x, w, bias, stride, dilation, groups, False
+    )
     ksize = w.shape[2:]
     effective = effective_sizes(ksize, dilations)
     pads = layer_pads(padding, x.shape[2:], effective, strides)
@@ -611,20 +614,29 @@ def conv_nd(
                 f"the (dilated) kernel {tuple(ksize)} is larger than the padded input "
                 f"{tuple(x.shape[2:])} (padding {pads}, dilation {dilations})"
             )
-    return conv_gemm(x, w, pads, strides, dilations, groups, bias=bias)
+    y = conv_gemm(x, w, pads, strides, dilations, groups, bias=bias)
+    return y[0] if unbatched else y
 
 
 def _layer_operands(
     x: Any, w: Any, bias: Any, stride: Any, dilation: Any, groups: Any, transposed: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...], tuple[int, ...]]:
-    """Check a layer op's arrays, ``groups``, ``stride`` and ``dilation``; cast to one dtype."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...], tuple[int, ...], bool]:
+    """Check a layer op's arrays, ``groups``, ``stride`` and ``dilation``; cast to one dtype.
+
+    The last entry says whether ``x`` came as one sample without the batch axis (it is
+    returned with one of length 1).
+    """
     xp = array_namespace(x, w, bias)
     x = _as_array(x, "x", xp)
     w = _as_array(w, "w", xp)
     layout = "(C_in, C_out/groups, *kernel)" if transposed else "(C_out, C_in/groups, *kernel)"
+    unbatched = x.ndim == w.ndim - 1
+    if unbatched:
+        x = x[None]
     if not 3 <= x.ndim <= 5:
         raise ValueError(
-            f"`x` must have shape (N, C_in, *spatial) with 1 to 3 spatial axes; got shape {x.shape}"
+            "`x` must have shape (N, C_in, *spatial) or (C_in, *spatial) with 1 to 3 spatial "
+            f"axes; got shape {x.shape[unbatched:]}"
         )
     if w.ndim != x.ndim:
         raise ValueError(
@@ -645,12 +657,12 @@ def _layer_operands(
     if transposed and w.shape[0] != n_in:
         raise ValueError(
             f"`w` has shape {w.shape}, so `x` needs {w.shape[0]} channels (w is "
-            f"{layout}); got x shape {x.shape}"
+            f"{layout}); got x shape {x.shape[unbatched:]}"
         )
     if not transposed and w.shape[1] * groups != n_in:
         raise ValueError(
             f"`w` has {w.shape[1]} input channels per group, so with groups={groups} `x` needs "
-            f"{w.shape[1] * groups} channels; got x shape {x.shape}"
+            f"{w.shape[1] * groups} channels; got x shape {x.shape[unbatched:]}"
         )
     m = x.ndim - 2
     strides = _int_tuple(stride, "stride", m)
@@ -662,7 +674,8 @@ def _layer_operands(
             raise ValueError(f"`bias` must have shape ({n_out},); got {bias.shape}")
         dtype = _compute_dtype(x, w, bias)
         bias = bias.astype(dtype, copy=False)
-    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), bias, strides, dilations
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    return x, w, bias, strides, dilations, unbatched
 
 
 def swap_in_out(w: np.ndarray, groups: int) -> np.ndarray:
@@ -707,7 +720,8 @@ def conv_transpose_nd(
 
     Parameters
     ----------
-    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes.
+    x : array_like, shape ``(N, C_in, *S)`` with 1, 2 or 3 spatial axes, or ``(C_in, *S)``
+        (one sample; the result then has no batch axis either).
     w : array_like, shape ``(C_in, C_out / groups, *K)`` (PyTorch's layout).
     bias : array_like, shape ``(C_out,)``, optional.
     stride, dilation : int or tuple of int, at least 1.
@@ -728,7 +742,9 @@ def conv_transpose_nd(
     >>> conv_transpose_nd(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0, 100.0]]]), stride=2)
     array([[[  1.,  10., 102.,  20., 200.]]])
     """
-    x, w, bias, strides, dilations = _layer_operands(x, w, bias, stride, dilation, groups, True)
+    x, w, bias, strides, dilations, unbatched = _layer_operands(
+        x, w, bias, stride, dilation, groups, True
+    )
     m = x.ndim - 2
     extra = _int_tuple(output_padding, "output_padding", m, minimum=0)
     check_output_padding(output_padding, extra, strides, dilations)
@@ -747,9 +763,19 @@ def conv_transpose_nd(
         )
     w_t = np.flip(swap_in_out(w, groups), axis=tuple(range(2, 2 + m)))
     front, back = zip(*transposed_pads(effective, pads, extra))
-    if all(s == 1 for s in strides) and min(front + back) >= 0:
-        # The engine pads for us.
-        return conv_gemm(x, w_t, tuple(zip(front, back)), strides, dilations, groups, bias=bias)
+    if all(s == 1 for s in strides) and min(front + back) >= 0:  # the engine pads for us
+        pads = tuple(zip(front, back))
+    else:
+        x, pads, strides = _spread(x, strides, front, back), ((0, 0),) * m, (1,) * m
+    y = conv_gemm(x, w_t, pads, strides, dilations, groups, bias=bias)
+    return y[0] if unbatched else y
+
+
+def _spread(
+    x: np.ndarray, strides: tuple[int, ...], front: tuple[int, ...], back: tuple[int, ...]
+) -> np.ndarray:
+    """``x`` with ``s - 1`` zeros between its samples, padded by ``front``/``back`` per axis
+    (a negative entry crops)."""
     stuffed = [
         (n - 1) * s + 1 + max(f, 0) + max(b, 0)
         for n, s, f, b in zip(x.shape[2:], strides, front, back)
@@ -763,6 +789,4 @@ def conv_transpose_nd(
     crop = tuple(
         slice(max(-f, 0), length - max(-b, 0)) for f, b, length in zip(front, back, stuffed)
     )
-    u = u[(slice(None), slice(None)) + crop]
-    ones = (1,) * m
-    return conv_gemm(u, w_t, ((0, 0),) * m, ones, dilations, groups, bias=bias)
+    return u[(slice(None), slice(None)) + crop]

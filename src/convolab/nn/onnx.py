@@ -8,7 +8,7 @@ them, per layer:
 convolab layer                             ONNX operators
 =========================================  ==================================================
 ``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
-``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (explicit ``pads``)
+``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (+ ``Pad``, ``Add`` past the stride)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
 ``MatMul``, ``Permute``                    ``MatMul`` (+ ``Add``), ``Transpose``
 ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``   ``MaxPool``, ``AveragePool`` (``ceil_mode``, dilations)
@@ -121,23 +121,62 @@ def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
     return [p[0] for p in pads] + [p[1] for p in pads]
 
 
-@_converts(layers.Conv1d, layers.Conv2d, layers.Conv3d, layers.ConvTranspose1d,
-           layers.ConvTranspose2d, layers.ConvTranspose3d)  # fmt: skip
+@_converts(layers.Conv1d, layers.Conv2d, layers.Conv3d)
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    transposed = m.kind == "conv_transpose"
-    extra = {"output_padding": m.output_padding} if transposed else {}
-    effective = m.window().effective
-    pads = layer_pads(m.padding, xv.shape[2:], effective, m.stride, transposed=transposed, **extra)
+    pads = layer_pads(m.padding, xv.shape[2:], m.window().effective, m.stride)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
         inputs.append(g.constant(f"{path}.bias", m.bias.data))
-    if transposed and any(m.output_padding):
-        extra = {"output_padding": list(m.output_padding)}
     return g.node(
-        "ConvTranspose" if transposed else "Conv", inputs, path,
-        kernel_shape=list(m.kernel_size), strides=list(m.stride), dilations=list(m.dilation),
-        pads=_onnx_pads(pads), group=m.groups, **extra,
+        "Conv", inputs, path, kernel_shape=list(m.kernel_size), strides=list(m.stride),
+        dilations=list(m.dilation), pads=_onnx_pads(pads), group=m.groups,
     )  # fmt: skip
+
+
+def _fold_output_padding(
+    pads: Sequence[tuple[int, int]], output_padding: Sequence[int], stride: Sequence[int]
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pads, ``output_padding`` and trailing zeros that runtimes accept for one layer.
+
+    ``output_padding`` first shortens the crop at the end (the output is the full
+    transposed output cropped by ``(before, after - output_padding)``); what is left
+    extends the output past the full result, where only the bias lands. ONNX Runtime
+    takes an ``output_padding`` below the stride only (PyTorch's rule is below
+    ``max(stride, dilation)``), so a larger remainder becomes zeros padded after the
+    layer, before its bias is added.
+    """
+    folded, extra, tail = [], [], []
+    for (before, after), op, s in zip(pads, output_padding, stride, strict=True):
+        rest = max(op - after, 0)
+        folded.append((before, after - op + rest))
+        extra.append(rest if rest < s else 0)
+        tail.append(rest if rest >= s else 0)
+    return folded, extra, tail
+
+
+@_converts(layers.ConvTranspose1d, layers.ConvTranspose2d, layers.ConvTranspose3d)
+def _conv_transpose(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    pads = layer_pads(
+        m.padding, xv.shape[2:], m.window().effective, m.stride, transposed=True,
+        output_padding=m.output_padding,
+    )  # fmt: skip
+    pads, extra, tail = _fold_output_padding(pads, m.output_padding, m.stride)
+    inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
+    if m.bias is not None and not any(tail):
+        inputs.append(g.constant(f"{path}.bias", m.bias.data))
+    attrs = {"output_padding": extra} if any(extra) else {}
+    y = g.node(
+        "ConvTranspose", inputs, path, kernel_shape=list(m.kernel_size),
+        strides=list(m.stride), dilations=list(m.dilation), pads=_onnx_pads(pads),
+        group=m.groups, **attrs,
+    )  # fmt: skip
+    if any(tail):
+        widths = np.array([0, 0, *([0] * len(tail)), 0, 0, *tail], dtype=np.int64)
+        y = g.node("Pad", [y, g.constant(f"{path}.tail", widths, np.int64)], path)
+        if m.bias is not None:
+            bias = m.bias.data.reshape((-1,) + (1,) * len(tail))
+            y = g.node("Add", [y, g.constant(f"{path}.bias", bias)], path)
+    return y
 
 
 @_converts(layers.Linear)
@@ -433,6 +472,10 @@ def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
         "`input_shape` must be the shape of one input without the batch axis, e.g. (1, 28, 28) "
         "for LeNet-5 or (1, 40) for a 1D CNN; got "
     )
+    if isinstance(input_shape, np.ndarray | Tensor) and input_shape.ndim > 1:
+        raise TypeError(f"{msg}an array of shape {input_shape.shape} (pass `x.shape[1:]`)")
+    if isinstance(input_shape, np.ndarray) and input_shape.ndim == 1:
+        input_shape = input_shape.tolist()
     if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence):
         raise TypeError(msg + repr(input_shape))
     shape = tuple(input_shape)

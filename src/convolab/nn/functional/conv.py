@@ -184,8 +184,8 @@ class _ConvTransposeNd(_ConvFunction):
 # The layer ops' parameters, one description each (``S``: the spatial axes).
 _ENTRIES = parameters(
     """
-    input : Tensor or array_like, shape ``(N, C_in, *S)``
-        The batch.
+    input : Tensor or array_like, shape ``(N, C_in, *S)`` or ``(C_in, *S)``
+        The batch, or one sample (the output then has no batch axis either).
     bias : Tensor or array_like, shape ``(C_out,)``, optional
         One offset per output channel.
     stride : int or tuple of int, default 1
@@ -213,7 +213,7 @@ padding : int, tuple, pairs, 'valid', 'same', 'same_upper' or 'same_lower', defa
 
 Returns
 -------
-Tensor, shape ``(N, C_out, *S_out)``
+Tensor, shape ``(N, C_out, *S_out)`` or ``(C_out, *S_out)``
     One map per output channel.""",
         _ENTRIES,
     )
@@ -234,25 +234,33 @@ output_padding : int or tuple of int, default 0
 
 Returns
 -------
-Tensor, shape ``(N, C_out, *S_out)``
+Tensor, shape ``(N, C_out, *S_out)`` or ``(C_out, *S_out)``
     One map per output channel.""",
         _ENTRIES,
     )
 }
 
 
+# input, weight, strides, dilations, whether the input came without its batch axis
+_Operands = tuple[Tensor, Tensor, tuple[int, ...], tuple[int, ...], bool]
+
+
 def _layer_operands(
     m: int, input: Any, weight: Any, weight_layout: str, stride: Any, dilation: Any  # noqa: A002
-) -> tuple[Tensor, Tensor, tuple[int, ...], tuple[int, ...]]:
-    """The checked input and weight tensors of an ``m``-D layer op, its strides and dilations.
+) -> _Operands:
+    """The checked input and weight tensors of an ``m``-D layer op, its strides, dilations
+    and whether the input came without its batch axis (it comes back with one of length 1).
 
     ``weight_layout`` names the weight's first two axes (``"C_out, C_in/groups"``).
     """
     x, w = _as_tensor(input), _as_tensor(weight)
     spatial = _spatial_names(m)
-    _check_ndim(x, "input", (m + 2,), f"(N, C_in, {', '.join(spatial)})")
+    _check_ndim(x, "input", (m + 1, m + 2), f"(N, C_in, {', '.join(spatial)}) or (C_in, ...)")
+    unbatched = x.ndim == m + 1
+    if unbatched:
+        x = x.unsqueeze(0)
     _check_ndim(w, "weight", (m + 2,), f"({weight_layout}, {', '.join('k' + s for s in spatial)})")
-    return x, w, _ntuple(stride, m, "stride"), _ntuple(dilation, m, "dilation")
+    return x, w, _ntuple(stride, m, "stride"), _ntuple(dilation, m, "dilation"), unbatched
 
 
 def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
@@ -267,12 +275,13 @@ def _conv_op(m: int, doc: str) -> Callable[..., Tensor]:
         dilation: Any = 1,
         groups: int = 1,
     ) -> Tensor:
-        x, w, strides, dilations = _layer_operands(
+        x, w, strides, dilations, unbatched = _layer_operands(
             m, input, weight, "C_out, C_in/groups", stride, dilation
         )
         pads = layer_pads(padding, x.shape[2:], effective_sizes(w.shape[2:], dilations), strides)
         args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-        return _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
+        y = _ConvNd.apply(*args, stride=strides, pads=pads, dilation=dilations, groups=groups)
+        return y.squeeze(0) if unbatched else y
 
     return _per_dimension(conv, f"conv{m}d", fill(doc, _CONV_DOCS))
 
@@ -290,7 +299,7 @@ def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
         groups: int = 1,
         dilation: Any = 1,
     ) -> Tensor:
-        x, w, strides, dilations = _layer_operands(
+        x, w, strides, dilations, unbatched = _layer_operands(
             m, input, weight, "C_in, C_out/groups", stride, dilation
         )
         extra = _ntuple(output_padding, m, "output_padding", minimum=0)
@@ -299,10 +308,11 @@ def _conv_transpose_op(m: int, doc: str) -> Callable[..., Tensor]:
             transposed=True, output_padding=extra,
         )  # fmt: skip
         args = (x, w) if bias is None else (x, w, _as_tensor(bias))
-        return _ConvTransposeNd.apply(
+        y = _ConvTransposeNd.apply(
             *args, stride=strides, pads=pads, output_padding=extra, dilation=dilations,
             groups=groups,
         )  # fmt: skip
+        return y.squeeze(0) if unbatched else y
 
     return _per_dimension(conv_transpose, f"conv_transpose{m}d", fill(doc, _TRANSPOSE_DOCS))
 

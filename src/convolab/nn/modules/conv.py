@@ -91,7 +91,8 @@ def _family(summary: str, engine: str, pieces: dict[str, str]) -> Callable[..., 
 Notes
 -----
 Shape: ``(N, C_in, {{spatial}}) -> (N, C_out, {{spatial_out}})``, each output length as in
-:func:`convolab.nn.functional.{engine}{{obj._dims}}d`.
+:func:`convolab.nn.functional.{engine}{{obj._dims}}d`; one sample may come without the batch
+axis.
 
 Examples
 --------
@@ -236,7 +237,7 @@ class Conv2d(_ConvNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` with
+    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (or without the batch axis) with
     ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1``.
     Weights start as in PyTorch (He uniform with ``a = sqrt(5)``), drawn from
     :func:`convolab.nn.init.default_generator`.
@@ -366,7 +367,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     Notes
     -----
-    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` with
+    Shape: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (or without the batch axis) with
     ``H_out = (H - 1) s - 2 p + d (k - 1) + 1 + output_padding``. The weight has
     shape ``(C_in, C_out / groups, kH, kW)``, as in PyTorch.
 
