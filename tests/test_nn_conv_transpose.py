@@ -264,8 +264,12 @@ def test_conv_transpose_output_padding_runs_in_onnxruntime(
     if bias:
         layer.bias.data[:] = [0.5, -2.0]
     x = np.random.default_rng(2).random((2, 4, 3, 4), dtype=np.float32)
-    session = ort.InferenceSession(nn.onnx.export_onnx(layer, None, (4, 3, 4)).SerializeToString())
+    proto = nn.onnx.export_onnx(layer, None, (4, 3, 4))
+    session = ort.InferenceSession(proto.SerializeToString())
     np.testing.assert_allclose(session.run(None, {"input": x})[0], layer(x).data, atol=1e-5)
+    (again,) = nn.from_onnx(proto)  # one layer again, whatever the nodes
+    assert type(again) is type(layer)
+    np.testing.assert_allclose(again(x).data, layer(x).data, atol=1e-6)
 
 
 def test_per_side_padding_has_no_torch_twin():
@@ -290,3 +294,17 @@ def test_layers_take_one_sample_without_batch_axis():
         np.testing.assert_array_equal(layer(x).data, batched[0])
     with pytest.raises(ValueError, match=r"`input` must have shape \(N, C_in, H, W\) or \(C_in"):
         nn.Conv2d(3, 4, 3)(x[0])
+
+
+def test_a_pad_after_a_biased_conv_transpose_is_not_folded():
+    """Zeros padded after a bias are not an ``output_padding`` (there the bias would land)."""
+    onnx = pytest.importorskip("onnx")
+    layer = nn.ConvTranspose1d(1, 1, 2)
+    proto = nn.onnx.export_onnx(layer, None, (1, 3))
+    graph = proto.graph
+    widths = onnx.numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 1], np.int64), "widths")
+    graph.initializer.append(widths)
+    graph.node.append(onnx.helper.make_node("Pad", [graph.output[0].name, "widths"], ["padded"]))
+    graph.output[0].name = "padded"
+    with pytest.raises(ValueError, match="no convolab layer for Pad"):
+        nn.from_onnx(proto)

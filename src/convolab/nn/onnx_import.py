@@ -10,6 +10,8 @@ convolab's figures and analysis:
 ONNX operator                          convolab layer
 =====================================  =========================================
 ``Conv``, ``ConvTranspose``            ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``
+(a ``Pad`` of zeros at the end and a   (its ``output_padding`` and bias)
+bias ``Add`` after ``ConvTranspose``)
 ``Gemm``; ``MatMul`` (+ ``Add``)       ``Linear``; ``MatMul`` for a constant that is
                                        not a matrix or a bias per row, after
                                        ``Permute`` for ``transA``
@@ -98,8 +100,13 @@ def _dtype(array: np.ndarray) -> str:
     return array.dtype.name if array.dtype.kind == "f" else "float32"
 
 
-def _conv(node: _Node, xv: np.ndarray) -> M.Module:
-    w, b = node.const(1), node.const(2)
+def _conv(
+    node: _Node, xv: np.ndarray, tail: tuple[int, ...] | None = None, bias: Any = None
+) -> M.Module:
+    """The layer of a ``Conv`` or ``ConvTranspose`` node; ``tail`` adds to a transposed
+    layer's ``output_padding`` and ``bias`` stands for the node's own (see
+    :func:`_conv_transpose_tail`)."""
+    w, b = node.const(1), node.const(2, bias)
     dims = w.ndim - 2
     if not 1 <= dims <= 3:
         raise node.refuse(f"a {dims}-D convolution")
@@ -117,6 +124,8 @@ def _conv(node: _Node, xv: np.ndarray) -> M.Module:
         cls = (M.ConvTranspose1d, M.ConvTranspose2d, M.ConvTranspose3d)[dims - 1]
         c_in, c_out = w.shape[0], w.shape[1] * groups
         extra = tuple(node.attr("output_padding", [0] * dims))
+        if tail is not None:
+            extra = tuple(e + t for e, t in zip(extra, tail, strict=True))
         shape = node.attr("output_shape")
         if shape is not None:  # the padding that gives this output (ONNX: SAME_UPPER's split)
             shape = list(shape)[-dims:]
@@ -464,6 +473,11 @@ def _read(
         standardize = _standardize(mean, scale, xv.ndim)
         if standardize is not None:
             return standardize, 2
+    if op == "ConvTranspose" and nxt is not None and nxt.op == "Pad":
+        after = _Node(onnx, nodes[i + 2], constants) if i + 2 < len(nodes) else None
+        folded = _conv_transpose_tail(node, nxt, after, xv)
+        if folded is not None:
+            return folded
     if op in ("Softmax", "LogSoftmax"):
         return _softmax(node, xv, opset), 1
     reader = _READERS.get(op)
@@ -473,3 +487,37 @@ def _read(
             "Softmax, LogSoftmax, MatMul, Sub+Mul, Dropout, Identity"
         )
     return reader(node, xv), 1
+
+
+def _conv_transpose_tail(
+    node: _Node, pad: _Node, add: _Node | None, xv: np.ndarray
+) -> tuple[M.Module, int] | None:
+    """A bias-free ``ConvTranspose``, a ``Pad`` of zeros at the end of its spatial axes and
+    optionally an ``Add`` of one bias per channel, as one layer (how :func:`export_onnx`
+    writes an ``output_padding`` at or past the stride); ``None`` if the nodes differ."""
+    widths = pad.const(1)
+    rank = xv.ndim
+    if (
+        node.const(2) is not None
+        or pad.inputs[0] != node.outputs[0]
+        or pad.attr("mode", "constant") != "constant"
+        or np.any(np.asarray(pad.const(2, 0.0)) != 0)
+        or len(pad.inputs) > 3
+        or widths is None
+        or np.shape(widths) != (2 * rank,)
+        or np.any(widths[: rank + 2] != 0)
+        or np.any(widths[rank + 2 :] < 0)
+    ):
+        return None
+    tail = tuple(int(t) for t in widths[rank + 2 :])
+    bias, used = None, 2
+    if add is not None and add.op == "Add" and pad.outputs[0] in add.inputs:
+        b = add.const(1) if add.inputs[0] == pad.outputs[0] else add.const(0)
+        channels = node.const(1).shape[1] * int(node.attr("group", 1))
+        ones = (1,) * (rank - 2)
+        if b is not None and np.shape(b) in ((channels, *ones), (1, channels, *ones)):
+            bias, used = np.reshape(b, -1), 3
+    try:
+        return _conv(node, xv, tail, bias), used
+    except ValueError:
+        return None
