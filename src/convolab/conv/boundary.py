@@ -3,15 +3,15 @@
 A convolution near the border of its input needs samples that do not exist.
 convolab fills them by a *boundary rule*, named as in :func:`numpy.pad`:
 
-==============  ==================  ===============  ===================
-convolab        pads ``abcd`` as    scipy.ndimage    OpenCV
-==============  ==================  ===============  ===================
-``constant``    ``00|abcd|00``      ``constant``     ``BORDER_CONSTANT``
-``edge``        ``aa|abcd|dd``      ``nearest``      ``BORDER_REPLICATE``
-``reflect``     ``cb|abcd|cb``      ``mirror``       ``BORDER_REFLECT_101``
-``symmetric``   ``ba|abcd|dc``      ``reflect``      ``BORDER_REFLECT``
-``wrap``        ``cd|abcd|ab``      ``wrap``         ``BORDER_WRAP``
-==============  ==================  ===============  ===================
+==============  ==================  ===============  ======================  ==============
+convolab        pads ``abcd`` as    scipy.ndimage    OpenCV                  PyTorch ``pad``
+==============  ==================  ===============  ======================  ==============
+``constant``    ``00|abcd|00``      ``constant``     ``BORDER_CONSTANT``     ``constant``
+``edge``        ``aa|abcd|dd``      ``nearest``      ``BORDER_REPLICATE``    ``replicate``
+``reflect``     ``cb|abcd|cb``      ``mirror``       ``BORDER_REFLECT_101``  ``reflect``
+``symmetric``   ``ba|abcd|dc``      ``reflect``      ``BORDER_REFLECT``      (none)
+``wrap``        ``cd|abcd|ab``      ``wrap``         ``BORDER_WRAP``         ``circular``
+==============  ==================  ===============  ======================  ==============
 
 Each rule is one :class:`Boundary` entry of :data:`REGISTRY`: its name, its
 :func:`numpy.pad` mode, the names other libraries give it (refused with a
@@ -62,12 +62,16 @@ class Boundary:
         for every padding width.
     foreign : tuple of str
         Names other libraries use for this rule (lower case): refused with a hint.
+    torch_mode : str or None
+        The ``mode`` of ``torch.nn.functional.pad`` that pads the same way (``None``:
+        PyTorch has none); :func:`convolab.nn.functional.pad` takes these names.
     """
 
     name: str
     numpy_mode: str
     index: Callable[[np.ndarray, int], np.ndarray]
     foreign: tuple[str, ...] = ()
+    torch_mode: str | None = None
 
 
 def _constant(j: np.ndarray, n: int) -> np.ndarray:
@@ -100,13 +104,14 @@ REGISTRY: dict[str, Boundary] = {
     b.name: b
     for b in (
         Boundary("constant", "constant", _constant,
-                 ("zeros", "zero", "fill", "border_constant")),
-        Boundary("edge", "edge", _edge, ("nearest", "replicate", "border_replicate")),
+                 ("zeros", "zero", "fill", "border_constant"), "constant"),
+        Boundary("edge", "edge", _edge, ("nearest", "replicate", "border_replicate"),
+                 "replicate"),
         Boundary("reflect", "reflect", _reflect,
-                 ("mirror", "reflect101", "reflect_101", "border_reflect_101")),
+                 ("mirror", "reflect101", "reflect_101", "border_reflect_101"), "reflect"),
         Boundary("symmetric", "symmetric", _symmetric, ("symm", "border_reflect")),
         Boundary("wrap", "wrap", _wrap,
-                 ("circular", "circ", "periodic", "grid-wrap", "border_wrap")),
+                 ("circular", "circ", "periodic", "grid-wrap", "border_wrap"), "circular"),
     )
 }  # fmt: skip
 

@@ -26,6 +26,7 @@ from convolab.nn.functional import conv as _conv
 from convolab.nn.functional import linear as _linear
 from convolab.nn.functional import loss as _loss
 from convolab.nn.functional import norm as _norm
+from convolab.nn.functional import padding as _padding
 from convolab.nn.functional import pool as _pool
 from convolab.nn.functional.activation import *  # noqa: F403
 from convolab.nn.functional.adaptive import *  # noqa: F403
@@ -33,6 +34,7 @@ from convolab.nn.functional.conv import *  # noqa: F403
 from convolab.nn.functional.linear import *  # noqa: F403
 from convolab.nn.functional.loss import *  # noqa: F403
 from convolab.nn.functional.norm import *  # noqa: F403
+from convolab.nn.functional.padding import *  # noqa: F403
 from convolab.nn.functional.pool import *  # noqa: F403
 
 __all__ = [
@@ -42,5 +44,6 @@ __all__ = [
     *_linear.__all__,
     *_loss.__all__,
     *_norm.__all__,
+    *_padding.__all__,
     *_pool.__all__,
 ]

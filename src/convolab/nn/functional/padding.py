@@ -1,0 +1,160 @@
+"""Padding as a layer op: ``pad``, with the signature and modes of ``torch.nn.functional.pad``.
+
+The samples beyond the border come from the one boundary registry,
+:mod:`convolab.conv.boundary` (PyTorch's mode names are its ``torch_mode`` entries), so
+padding a tensor and padding inside a convolution follow the same rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from convolab.conv.boundary import REGISTRY, Boundary, border_index
+from convolab.nn.tensor import Function, Tensor, _as_tensor
+
+__all__ = ["pad"]
+
+#: PyTorch's mode name -> the boundary rule.
+_MODES: dict[str, Boundary] = {b.torch_mode: b for b in REGISTRY.values() if b.torch_mode}
+
+
+class _Pad(Function):
+    """``y = x[idx_1, ..., idx_m]`` over the trailing axes (``-1``: the constant);
+    ``dx`` sums ``dy`` back onto the source of each position."""
+
+    def forward(self, x: np.ndarray, *, indices: list[np.ndarray], value: float) -> np.ndarray:
+        self.indices, self.shape = indices, x.shape
+        y = x
+        for axis, idx in zip(range(-len(indices), 0), indices, strict=True):
+            y = np.take(y, np.maximum(idx, 0), axis=axis)
+            if np.any(idx < 0):
+                y[(Ellipsis, idx < 0) + (slice(None),) * (-axis - 1)] = value
+        return y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None]:
+        g = grad
+        for axis, idx in zip(range(-len(self.indices), 0), self.indices, strict=True):
+            n = self.shape[axis]
+            valid = idx >= 0
+            g_axis = np.moveaxis(g, axis, 0)[valid]
+            out = np.zeros((n,) + g_axis.shape[1:], dtype=grad.dtype)
+            np.add.at(out, idx[valid], g_axis)
+            g = np.moveaxis(out, 0, axis)
+        return (g,)
+
+
+def pad(
+    input: Any,  # noqa: A002 - PyTorch's argument name
+    pad: Any,
+    mode: str = "constant",
+    value: float | None = None,
+) -> Tensor:
+    r"""Pad (or, with negative widths, crop) the trailing axes of ``input``.
+
+    .. math:: y[\dots, j] = x[\dots, \mathrm{src}(j - p_{\mathrm{before}})],
+              \quad j = 0, \dots, p_{\mathrm{before}} + n + p_{\mathrm{after}} - 1
+
+    per padded axis of length ``n``, where ``src`` is the boundary rule's index map
+    (:func:`convolab.conv.boundary.border_index`; the constant outside for
+    ``'constant'``). The gradient sums the output gradient back onto each source
+    sample, so a reflected sample receives the gradient of each of its copies.
+
+    Parameters
+    ----------
+    input : Tensor or array_like
+        Any shape for ``'constant'``; the other modes pad the last ``m`` axes of an
+        input with ``m + 1`` or ``m + 2`` axes, ``m`` = 1, 2 or 3 (PyTorch's rule).
+    pad : sequence of int
+        ``(before_last, after_last, before_second_last, after_second_last, ...)``:
+        pairs from the last axis backwards, as PyTorch orders them. Negative widths crop.
+    mode : {'constant', 'reflect', 'replicate', 'circular'}
+        PyTorch's names for convolab's ``constant``, ``reflect``, ``edge`` and ``wrap``
+        boundaries (see :mod:`convolab.conv.boundary`).
+    value : float, optional
+        The constant of ``'constant'`` (default 0); the other modes take none.
+
+    Returns
+    -------
+    Tensor
+        Each padded axis is ``n + before + after`` long.
+
+    Raises
+    ------
+    ValueError
+        An odd-length ``pad``, more pairs than axes, an unknown ``mode``, ``value`` with
+        a mode other than ``'constant'``, a ``'reflect'`` width not below the axis length,
+        a ``'circular'`` width above it, or an empty result of a mode other than
+        ``'constant'``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> pad(x, (2, 1), mode="reflect").data
+    array([[3., 2., 1., 2., 3., 2.]])
+    >>> pad(x, (1, -1), value=9.0).data
+    array([[9., 1., 2.]])
+    """
+    x = _as_tensor(input)
+    widths = _widths(pad, x.ndim)
+    rule = _MODES.get(mode) if isinstance(mode, str) else None
+    if rule is None:
+        raise ValueError(f"`mode` must be one of {', '.join(map(repr, _MODES))}; got {mode!r}")
+    if rule.name != "constant":
+        _check_shape_for_mode(x.shape, widths, mode, value)
+    indices = []
+    for n, (before, after) in zip(x.shape[x.ndim - len(widths) :], widths, strict=True):
+        if rule.name != "constant" and n + before + after < 1:
+            raise ValueError(
+                f"`pad` {tuple(pad)} leaves nothing of an axis of length {n} (mode {mode!r})"
+            )
+        indices.append(border_index(n, before, rule.name, 0, max(n + before + after, 0)))
+    fill = 0.0 if value is None else value
+    return _Pad.apply(x, indices=indices, value=fill)
+
+
+def _widths(pad: Any, ndim: int) -> list[tuple[int, int]]:
+    """PyTorch's flat ``pad`` as ``(before, after)`` per trailing axis, first axis first."""
+    try:
+        flat = [int(p) for p in pad]
+        exact = all(int(p) == p and not isinstance(p, bool) for p in pad)
+    except (TypeError, ValueError):
+        exact = False
+    if not exact or len(flat) % 2:
+        raise ValueError(
+            f"`pad` must be an even number of ints (before, after per axis); got {pad!r}"
+        )
+    if len(flat) // 2 > ndim:
+        raise ValueError(
+            f"`pad` {tuple(flat)} pads {len(flat) // 2} axes but the input has only {ndim}"
+        )
+    pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return pairs[::-1]
+
+
+def _check_shape_for_mode(
+    shape: tuple[int, ...], widths: list[tuple[int, int]], mode: str, value: float | None
+) -> None:
+    """PyTorch's limits on the non-constant modes."""
+    m = len(widths)
+    if value is not None:
+        raise ValueError(
+            f"`value` goes with mode 'constant' only; got value={value!r} with {mode!r}"
+        )
+    if not 1 <= m <= 3 or len(shape) not in (m + 1, m + 2):
+        raise ValueError(
+            f"mode {mode!r} pads the last 1, 2 or 3 axes of an input with one or two more "
+            f"axes; got {2 * m} widths for an input of shape {shape}"
+        )
+    for n, (before, after) in zip(shape[-m:], widths, strict=True):
+        widest = max(before, after)
+        if mode == "reflect" and widest >= n:
+            raise ValueError(
+                f"mode 'reflect' needs each width below the axis length; got {widest} for {n}"
+            )
+        if mode == "circular" and widest > n:
+            raise ValueError(
+                f"mode 'circular' needs each width at most the axis length; got {widest} for {n}"
+            )
