@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from convolab import nn
 from convolab.conv.boundary import REGISTRY
 from convolab.nn import Tensor
 from convolab.nn import functional as F
@@ -101,3 +102,68 @@ def test_bad_pad_arguments(shape, widths, options, match):
 
 def test_constant_crop_to_nothing_is_empty():
     assert F.pad(np.zeros((2, 3)), (-2, -1)).shape == (2, 0)
+
+
+# --------------------------------------------------------------------------- padding_mode
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("dims", "shape", "options"),
+    [
+        (1, (2, 2, 7), {"padding": 2, "stride": 2}),
+        (2, (2, 2, 5, 6), {"padding": "same", "dilation": 2}),
+        (2, (2, 5, 6), {"padding": (1, 2), "groups": 2}),  # one sample, no batch axis
+        (3, (1, 2, 4, 4, 5), {"padding": 1}),
+    ],
+)
+def test_conv_padding_modes_match_torch(torch, mode, dims, shape, options):
+    ours = getattr(nn, f"Conv{dims}d")(2, 4, 3, padding_mode=mode, dtype="float64", **options)
+    theirs = getattr(torch.nn, f"Conv{dims}d")(2, 4, 3, padding_mode=mode, **options).double()
+    assert repr(ours) == repr(theirs)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape)
+    xo, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    np.testing.assert_allclose(yo.data, yt.detach().numpy(), atol=1e-12)
+    cot = rng.standard_normal(yo.shape)
+    yo.backward(cot)
+    yt.backward(torch.tensor(cot))
+    for mine, torch_grad in [
+        (xo.grad, xt.grad), (ours.weight.grad, theirs.weight.grad),
+        (ours.bias.grad, theirs.bias.grad),
+    ]:  # fmt: skip
+        np.testing.assert_allclose(mine, torch_grad.numpy(), atol=1e-10)
+
+
+def test_padding_mode_is_refused_where_pytorch_refuses():
+    with pytest.raises(ValueError, match=r"`padding_mode` must be 'zeros' for ConvTranspose2d"):
+        nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"one of 'zeros', .*'circular' for Conv1d; got 'edge'"):
+        nn.Conv1d(2, 2, 3, padding_mode="edge")
+    with pytest.raises(ValueError, match="below the axis length"):
+        nn.Conv1d(1, 1, 3, padding=3, padding_mode="reflect")(np.zeros((1, 1, 3)))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv_padding_modes_export_run_and_read_back(mode):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=(2, 1), padding_mode=mode), nn.ReLU())
+    x = np.random.default_rng(6).random((2, 2, 5, 6), dtype=np.float32)
+    proto = nn.onnx.export_onnx(model, None, (2, 5, 6), opset=19)
+    assert [n.op_type for n in proto.graph.node][:3] == ["Pad", "Conv", "Relu"]
+    session = ort.InferenceSession(proto.SerializeToString())
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-5)
+    again = nn.from_onnx(proto)
+    assert repr(again) == repr(model)
+    np.testing.assert_allclose(again(x).data, model(x).data, atol=1e-6)
+
+
+def test_circular_padding_needs_opset_19():
+    pytest.importorskip("onnx")
+    with pytest.raises(ValueError, match=r"cannot export .*'wrap' needs opset 19"):
+        nn.onnx.export_onnx(nn.Conv1d(1, 1, 3, padding=1, padding_mode="circular"), None, (1, 5))

@@ -182,8 +182,6 @@ def test_unsupported_layers_are_named():
         from_torch(gru)
     with pytest.raises(ValueError, match=r"per-side"):
         to_torch(nn.MaxPool1d(3, padding=((0, 1),)))
-    with pytest.raises(ValueError, match=r"padding_mode='reflect'"):
-        from_torch(torch.nn.Conv1d(1, 1, 3, padding=1, padding_mode="reflect"))
     with pytest.raises(ValueError, match=r"dim=None"):
         from_torch(torch.nn.Softmax())
 
@@ -216,3 +214,19 @@ def test_missing_torch_names_the_extra(monkeypatch):
         to_torch(nn.ReLU())
     with pytest.raises(ImportError, match=r"convolab\[torch\]"):
         from_torch(object())
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("cls", "shape", "padding"),
+    [("Conv1d", (2, 2, 7), 2), ("Conv2d", (2, 2, 5, 6), "same"), ("Conv3d", (1, 2, 4, 4, 5), 1)],
+)
+def test_padding_modes_cross_the_bridge(mode, cls, shape, padding):
+    theirs = getattr(torch.nn, cls)(2, 3, 3, padding=padding, padding_mode=mode).double()
+    ours = from_torch(theirs)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(4).standard_normal(shape)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
+    back = to_torch(ours)
+    assert back.padding_mode == mode
+    np.testing.assert_allclose(back(torch.tensor(x)).detach().numpy(), ours(x).data, atol=1e-12)

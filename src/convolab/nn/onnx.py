@@ -7,7 +7,8 @@ them, per layer:
 =========================================  ==================================================
 convolab layer                             ONNX operators
 =========================================  ==================================================
-``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved)
+``Conv1d``, ``Conv2d``, ``Conv3d``         ``Conv`` (explicit ``pads``; ``'same'`` resolved;
+                                           a ``Pad`` first for a ``padding_mode``)
 ``ConvTranspose1d/2d/3d``                  ``ConvTranspose`` (+ ``Pad``, ``Add`` past the stride)
 ``Linear``                                 ``Gemm`` (2-D input) or ``MatMul`` + ``Add``
 ``MatMul``, ``Permute``                    ``MatMul`` (+ ``Add``), ``Transpose``
@@ -47,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
+from convolab.conv.boundary import REGISTRY
 from convolab.conv.geometry import layer_pads
 from convolab.nn import modules as layers
 from convolab.nn.functional._checks import _ntuple
@@ -124,6 +126,17 @@ def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
 @_converts(layers.Conv1d, layers.Conv2d, layers.Conv3d)
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     pads = layer_pads(m.padding, xv.shape[2:], m.window().effective, m.stride)
+    if m.padding_mode != "zeros":  # a Pad by the rule first; ONNX's Pad modes are NumPy's
+        mode = next(b.numpy_mode for b in REGISTRY.values() if b.torch_mode == m.padding_mode)
+        if mode == "wrap" and g.opset < 19:
+            raise ValueError(
+                f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
+                f"padding_mode='circular'): ONNX's Pad mode 'wrap' needs opset 19 or newer; "
+                f"got opset={g.opset}"
+            )
+        widths = np.array(_onnx_pads([(0, 0), (0, 0), *pads]), dtype=np.int64)
+        x = g.node("Pad", [x, g.constant(f"{path}.pads", widths, np.int64)], path, mode=mode)
+        pads = [(0, 0)] * len(pads)
     inputs = [x, g.constant(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
         inputs.append(g.constant(f"{path}.bias", m.bias.data))

@@ -12,6 +12,8 @@ ONNX operator                          convolab layer
 ``Conv``, ``ConvTranspose``            ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``
 (a ``Pad`` of zeros at the end and a   (its ``output_padding`` and bias)
 bias ``Add`` after ``ConvTranspose``)
+``Pad`` (by a boundary rule) then an   ``Conv1d/2d/3d`` with that ``padding_mode``
+unpadded ``Conv``
 ``Gemm``; ``MatMul`` (+ ``Add``)       ``Linear``; ``MatMul`` for a constant that is
                                        not a matrix or a bias per row, after
                                        ``Permute`` for ``transA``
@@ -47,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
+from convolab.conv.boundary import REGISTRY
 from convolab.conv.geometry import effective_sizes
 from convolab.nn import modules as M
 from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
@@ -101,11 +104,16 @@ def _dtype(array: np.ndarray) -> str:
 
 
 def _conv(
-    node: _Node, xv: np.ndarray, tail: tuple[int, ...] | None = None, bias: Any = None
+    node: _Node,
+    xv: np.ndarray,
+    tail: tuple[int, ...] | None = None,
+    bias: Any = None,
+    padded: tuple[Any, str] | None = None,
 ) -> M.Module:
     """The layer of a ``Conv`` or ``ConvTranspose`` node; ``tail`` adds to a transposed
     layer's ``output_padding`` and ``bias`` stands for the node's own (see
-    :func:`_conv_transpose_tail`)."""
+    :func:`_conv_transpose_tail`); ``padded`` is the padding and padding mode of a ``Pad``
+    before a ``Conv`` (see :func:`_padded_conv`)."""
     w, b = node.const(1), node.const(2, bias)
     dims = w.ndim - 2
     if not 1 <= dims <= 3:
@@ -118,8 +126,9 @@ def _conv(
     if node.op == "Conv":
         cls = (M.Conv1d, M.Conv2d, M.Conv3d)[dims - 1]
         c_in, c_out = w.shape[1] * groups, w.shape[0]
+        padding, mode = padded or (padding, "zeros")
         layer = cls(c_in, c_out, kernel, stride, padding, dilation, groups, b is not None,
-                    dtype=_dtype(w))  # fmt: skip
+                    padding_mode=mode, dtype=_dtype(w))  # fmt: skip
     else:
         cls = (M.ConvTranspose1d, M.ConvTranspose2d, M.ConvTranspose3d)[dims - 1]
         c_in, c_out = w.shape[0], w.shape[1] * groups
@@ -473,6 +482,10 @@ def _read(
         standardize = _standardize(mean, scale, xv.ndim)
         if standardize is not None:
             return standardize, 2
+    if op == "Pad" and nxt is not None and nxt.op == "Conv":
+        folded = _padded_conv(node, nxt, xv)
+        if folded is not None:
+            return folded, 2
     if op == "ConvTranspose" and nxt is not None and nxt.op == "Pad":
         after = _Node(onnx, nodes[i + 2], constants) if i + 2 < len(nodes) else None
         folded = _conv_transpose_tail(node, nxt, after, xv)
@@ -519,5 +532,35 @@ def _conv_transpose_tail(
             bias, used = np.reshape(b, -1), 3
     try:
         return _conv(node, xv, tail, bias), used
+    except ValueError:
+        return None
+
+
+def _padded_conv(pad: _Node, conv: _Node, xv: np.ndarray) -> M.Module | None:
+    """A ``Pad`` of the spatial axes by a boundary rule, then an unpadded ``Conv``, as one
+    layer with that ``padding_mode`` (how :func:`export_onnx` writes one); ``None`` if the
+    nodes differ. ONNX's Pad modes are NumPy's names, as the boundary registry's."""
+    widths, rank = pad.const(1), xv.ndim
+    mode = pad.attr("mode", "constant")
+    rule = next((b for b in REGISTRY.values() if b.numpy_mode == mode and b.torch_mode), None)
+    if (
+        rule is None
+        or conv.inputs[0] != pad.outputs[0]
+        or len(pad.inputs) > 3
+        or (mode == "constant" and np.any(np.asarray(pad.const(2, 0.0)) != 0))
+        or widths is None
+        or np.shape(widths) != (2 * rank,)
+        or np.any(widths[[0, 1, rank, rank + 1]] != 0)
+        or np.any(widths < 0)
+        or conv.attr("auto_pad", "NOTSET") != "NOTSET"
+        or any(conv.attr("pads", [0]))
+    ):
+        return None
+    padding: Any = tuple((int(widths[i]), int(widths[i + rank])) for i in range(2, rank))
+    if all(b == a for b, a in padding):
+        padding = tuple(b for b, _ in padding)
+    torch_mode = "zeros" if rule.torch_mode == "constant" else rule.torch_mode
+    try:
+        return _conv(conv, xv, padded=(padding, torch_mode))
     except ValueError:
         return None

@@ -199,20 +199,18 @@ def _conv_to(torch: Any, m: Any, path: str) -> Any:
     return _torch_class(torch, m)(
         m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
         dilation=m.dilation, groups=m.groups, bias=m.bias is not None,
-        dtype=_torch_dtype(torch, m.weight.data), **extra,
+        padding_mode=m.padding_mode, dtype=_torch_dtype(torch, m.weight.data), **extra,
     )  # fmt: skip
 
 
 def _conv_back(cls: Any, t: Any, path: str) -> Module:
-    _require(t.padding_mode == "zeros", t, path,
-             f"padding_mode={t.padding_mode!r}; only 'zeros' is supported")  # fmt: skip
     transposed = cls.kind == "conv_transpose"
     extra = {"output_padding": tuple(t.output_padding)} if transposed else {}
     return cls(
         t.in_channels, t.out_channels, tuple(t.kernel_size), stride=tuple(t.stride),
         padding=t.padding if isinstance(t.padding, str) else tuple(t.padding),
         dilation=tuple(t.dilation), groups=t.groups, bias=t.bias is not None,
-        dtype=_dtype_of([t.weight]), **extra,
+        padding_mode=t.padding_mode, dtype=_dtype_of([t.weight]), **extra,
     )  # fmt: skip
 
 
@@ -455,7 +453,7 @@ def from_torch(module: Any) -> Module:
     ------
     ValueError
         If a layer has no convolab twin, or uses an option convolab lacks
-        (``ceil_mode``, ``padding_mode='reflect'``, ...): the message names the layer.
+        (a ``Softmax`` without ``dim``, ...): the message names the layer.
     TypeError
         If ``module`` is not a ``torch.nn.Module``.
     ImportError

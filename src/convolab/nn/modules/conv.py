@@ -9,14 +9,15 @@ from typing import Any
 import numpy as np
 
 from convolab._docs import docfiller, fill, parameters, template
-from convolab.conv.geometry import check_output_padding
+from convolab.conv.boundary import REGISTRY
+from convolab.conv.geometry import check_output_padding, layer_pads
 from convolab.nn import functional as F
 from convolab.nn import init
 from convolab.nn.functional._checks import _ntuple, _padding_spec, _spatial_names
 from convolab.nn.modules._checks import _check_positive_int, _float_dtype
 from convolab.nn.modules.kind import Window
 from convolab.nn.modules.module import Module, Parameter, register_module
-from convolab.nn.tensor import Tensor
+from convolab.nn.tensor import Tensor, _as_tensor
 
 __all__ = [
     "Conv1d",
@@ -27,6 +28,11 @@ __all__ = [
     "ConvTranspose3d",
 ]
 
+
+#: A convolution layer's ``padding_mode``: zeros, or a boundary rule by its PyTorch name.
+_PADDING_MODES = ("zeros",) + tuple(
+    b.torch_mode for b in REGISTRY.values() if b.torch_mode not in (None, "constant")
+)
 
 # The convolution layers' parameters, one description each.
 _ENTRIES = parameters(
@@ -44,8 +50,10 @@ _ENTRIES = parameters(
         divide ``in_channels`` and ``out_channels``).
     bias : bool, default True
         Learn one offset per output channel.
-    padding_mode : 'zeros'
-        The only one (as in ONNX).
+    padding_mode : 'zeros', 'reflect', 'replicate' or 'circular', default 'zeros'
+        How the ``padding`` samples are made (PyTorch's names for the ``constant``,
+        ``reflect``, ``edge`` and ``wrap`` boundaries; see
+        :func:`convolab.nn.functional.pad`). Transposed layers take ``'zeros'`` only.
     dtype : floating dtype, default float32
         Of the weight and bias.
     """
@@ -145,8 +153,13 @@ class _ConvBase(Module):
         self.kernel_size = _ntuple(kernel_size, m, "kernel_size")
         self.stride = _ntuple(stride, m, "stride")
         self.dilation = _ntuple(dilation, m, "dilation")
-        if padding_mode != "zeros":
-            raise ValueError(f"`padding_mode` must be 'zeros'; got {padding_mode!r}")
+        modes = _PADDING_MODES if self.kind == "conv" else ("zeros",)
+        if padding_mode not in modes:
+            expected = f"one of {', '.join(map(repr, modes))}" if len(modes) > 1 else "'zeros'"
+            raise ValueError(
+                f"`padding_mode` must be {expected} for {type(self).__name__}; "
+                f"got {padding_mode!r}"
+            )
         self.padding_mode = padding_mode
 
     def _weights(self, shape: tuple[int, ...], bias: bool, dtype: Any) -> None:
@@ -185,6 +198,8 @@ class _ConvBase(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -211,7 +226,13 @@ class _ConvNd(_ConvBase):
 
     def forward(self, x: Any) -> Tensor:
         fn = (F.conv1d, F.conv2d, F.conv3d)[self._dims - 1]
-        return fn(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        padding = self.padding
+        if self.padding_mode != "zeros":  # pad by the rule, then convolve without padding
+            x = _as_tensor(x)
+            pads = layer_pads(padding, x.shape[-self._dims :], self._effective(), self.stride)
+            x = F.pad(x, [w for pair in reversed(pads) for w in pair], mode=self.padding_mode)
+            padding = 0
+        return fn(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 @register_module
