@@ -32,6 +32,8 @@ EXPECTED = {
     "dropout": ["Dropout"],
     "identity": ["Identity"],
     "container": ["Sequential"],
+    "loss": ["L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
+             "BCEWithLogitsLoss"],
 }  # fmt: skip
 
 

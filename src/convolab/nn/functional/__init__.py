@@ -10,7 +10,7 @@ correlation of the input with the output gradient.
 
 ``dim`` may also be spelled ``axis``. Loss options that PyTorch accepts
 positionally only for backward compatibility (``reduction``, ``ignore_index``,
-``label_smoothing``, ``pos_weight``) are keyword-only here.
+``label_smoothing``, ``pos_weight``, ``delta``, ``beta``) are keyword-only here.
 
 >>> import numpy as np
 >>> from convolab.nn import Tensor, functional as F

@@ -1,4 +1,4 @@
-"""Loss functions: negative log-likelihood, cross-entropy, binary cross-entropy, MSE."""
+"""Loss functions: negative log-likelihood, cross-entropy, binary cross-entropy, MSE, L1, Huber."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from convolab.nn.tensor import Tensor, _as_tensor
 __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "huber_loss",
+    "l1_loss",
     "mse_loss",
     "nll_loss",
+    "smooth_l1_loss",
 ]
 
 
@@ -272,10 +275,78 @@ def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:  # 
     >>> mse_loss(np.array([1.0, 3.0]), np.array([0.0, 1.0])).item()
     2.5
     """
+    diff = _difference(input, target, reduction)
+    return _reduce(diff * diff, reduction)
+
+
+def _difference(input: Any, target: Any, reduction: str) -> Tensor:  # noqa: A002
+    """``input - target`` of one shape, ``reduction`` checked."""
     _check_reduction(reduction)
     x = _as_tensor(input)
     t = _as_tensor(target)
     if t.shape != x.shape:
         raise ValueError(f"`target` must have the input's shape {x.shape}; got {t.shape}")
-    diff = x - t
-    return _reduce(diff * diff, reduction)
+    return x - t
+
+
+def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean absolute error ``|x - t|`` reduced by ``reduction`` (gradient ``sign(x - t)``).
+
+    >>> import numpy as np
+    >>> l1_loss(np.array([1.0, 3.0]), np.array([0.0, 1.0])).item()
+    1.5
+    """
+    return _reduce(_difference(input, target, reduction).abs(), reduction)
+
+
+def huber_loss(
+    input: Any,  # noqa: A002
+    target: Any,
+    *,
+    reduction: str = "mean",
+    delta: float = 1.0,
+) -> Tensor:
+    r"""Huber loss: quadratic near zero, linear beyond ``delta``.
+
+    .. math:: l = \begin{cases} \tfrac12 d^2 & |d| < \delta \\
+              \delta\,(|d| - \tfrac12 \delta) & \text{otherwise} \end{cases},
+              \quad d = x - t
+
+    computed as ``q**2 / 2 + delta (|d| - q)`` with ``q = min(|d|, delta)``.
+
+    >>> import numpy as np
+    >>> huber_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="none").data
+    array([0.125, 2.5  ])
+    """
+    delta = _positive(delta, "delta")
+    a = _difference(input, target, reduction).abs()
+    q = a.clip(max=delta)
+    return _reduce(0.5 * q * q + delta * (a - q), reduction)
+
+
+def smooth_l1_loss(
+    input: Any,  # noqa: A002
+    target: Any,
+    *,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    r"""Smooth L1 loss: ``d**2 / (2 beta)`` for ``|d| < beta``, else ``|d| - beta / 2``.
+
+    It is :func:`huber_loss` with ``delta = beta``, divided by ``beta`` (and
+    :func:`l1_loss` for ``beta = 0``), as in PyTorch.
+
+    >>> import numpy as np
+    >>> smooth_l1_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="none").data
+    array([0.125, 2.5  ])
+    """
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    beta = _positive(beta, "beta")
+    return huber_loss(input, target, reduction=reduction, delta=beta) / beta
+
+
+def _positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"`{name}` must be a positive number; got {value!r}")
+    return float(value)

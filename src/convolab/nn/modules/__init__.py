@@ -25,6 +25,7 @@ from convolab.nn.modules import activation as _activation
 from convolab.nn.modules import container as _container
 from convolab.nn.modules import conv as _conv
 from convolab.nn.modules import linear as _linear
+from convolab.nn.modules import loss as _loss
 from convolab.nn.modules import module as _module
 from convolab.nn.modules import norm as _norm
 from convolab.nn.modules import pool as _pool
@@ -32,6 +33,7 @@ from convolab.nn.modules.activation import *  # noqa: F403
 from convolab.nn.modules.container import *  # noqa: F403
 from convolab.nn.modules.conv import *  # noqa: F403
 from convolab.nn.modules.linear import *  # noqa: F403
+from convolab.nn.modules.loss import *  # noqa: F403
 from convolab.nn.modules.module import *  # noqa: F403
 from convolab.nn.modules.norm import *  # noqa: F403
 from convolab.nn.modules.pool import *  # noqa: F403
@@ -41,6 +43,7 @@ __all__ = [
     *_container.__all__,
     *_conv.__all__,
     *_linear.__all__,
+    *_loss.__all__,
     *_module.__all__,
     *_norm.__all__,
     *_pool.__all__,

@@ -40,6 +40,7 @@ KINDS = (
     "dropout",         # the identity at inference
     "identity",
     "container",       # Sequential and other modules made of layers
+    "loss",            # CrossEntropyLoss, MSELoss, ...: a functional loss with its options
     "other",           # a custom layer that declares nothing
 )  # fmt: skip
 

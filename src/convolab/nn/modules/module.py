@@ -195,7 +195,10 @@ class Module:
         @functools.wraps(original)
         def __init__(self: Module, *args: Any, **kw: Any) -> None:  # noqa: N807
             if "_init_args" not in self.__dict__:  # the most derived constructor records
-                bound = signature.bind(self, *args, **kw)
+                try:
+                    bound = signature.bind(self, *args, **kw)
+                except TypeError as exc:  # as Python words it, with the class's name
+                    raise TypeError(f"{type(self).__name__}(): {exc}") from None
                 bound.apply_defaults()
                 recorded = dict(bound.arguments)
                 recorded.pop(next(iter(signature.parameters)))
