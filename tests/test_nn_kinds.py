@@ -31,7 +31,7 @@ EXPECTED = {
     "flatten": ["Flatten", "Unflatten"],
     "dropout": ["Dropout"],
     "identity": ["Identity"],
-    "container": ["Sequential"],
+    "container": ["Sequential", "ModuleList"],
     "loss": ["L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",
              "BCEWithLogitsLoss"],
 }  # fmt: skip

@@ -598,3 +598,23 @@ def test_standardize_layer():
         nn.Standardize([0.0, 1.0], [1.0, 1.0, 1.0])
     with pytest.raises(ValueError, match="expects"):
         layer(np.zeros((2, 3, 4)))
+
+
+def test_module_list_holds_parameters_and_round_trips(tmp_path):
+    blocks = nn.ModuleList([nn.Linear(3, 3), nn.ReLU()])
+    blocks.append(nn.Linear(3, 2)).extend([nn.Tanh()])
+    assert len(blocks) == 4 and isinstance(blocks[-1], nn.Tanh)
+    assert isinstance(blocks[1:3], nn.ModuleList) and len(blocks[1:3]) == 2
+    assert [n for n, _ in blocks.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with pytest.raises(NotImplementedError, match="ModuleList does not define forward"):
+        blocks(np.zeros((1, 3)))
+    with pytest.raises(TypeError, match="ModuleList takes Modules; argument 0 is int"):
+        nn.ModuleList([1])
+    with pytest.raises(IndexError, match="out of range for ModuleList of length 4"):
+        blocks[4]
+    model = nn.Sequential(nn.Linear(3, 3), nn.Sequential(*blocks))
+    path = tmp_path / "m.npz"
+    nn.save(nn.Sequential(blocks[0], blocks[1]), path)
+    again = nn.build_module({"class": "ModuleList", "config": blocks.get_config()})
+    assert repr(again) == repr(blocks)
+    assert model(np.ones((1, 3), dtype=np.float32)).shape == (1, 2)

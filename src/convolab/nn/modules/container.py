@@ -1,14 +1,15 @@
-"""Containers of modules: :class:`Sequential`."""
+"""Containers of modules: :class:`Sequential` (applied in turn) and :class:`ModuleList`."""
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from convolab.nn.modules.module import Module, build_module, describe_module, register_module
 
 __all__ = [
+    "ModuleList",
     "Sequential",
 ]
 
@@ -16,43 +17,22 @@ __all__ = [
 # --------------------------------------------------------------------------- containers
 
 
-@register_module
-class Sequential(Module):
-    """Modules applied one after another; indexable, iterable, printable.
-
-    >>> from convolab import nn
-    >>> seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    >>> seq
-    Sequential(
-      (0): Linear(in_features=2, out_features=3, bias=True)
-      (1): ReLU()
-    )
-    >>> seq[1]
-    ReLU()
-    """
+class _Ordered(Module):
+    """Children in order, named ``"0"``, ``"1"``, ...: indexing, slicing, length, iteration,
+    ``append``/``extend``, and a config that lists the children."""
 
     kind = "container"
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential takes Modules; argument {i} is {type(m).__name__}")
-            self.add_module(str(i), m)
-
-    def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
-            x = m(x)
-        return x
 
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*items[index])
+            return type(self)().extend(items[index])
         if not isinstance(index, numbers.Integral):
-            raise TypeError(f"Sequential indices must be ints or slices; got {index!r}")
+            raise TypeError(f"{type(self).__name__} indices must be ints or slices; got {index!r}")
         if not -len(items) <= index < len(items):
-            raise IndexError(f"index {index} is out of range for Sequential of length {len(items)}")
+            raise IndexError(
+                f"index {index} is out of range for {type(self).__name__} of length {len(items)}"
+            )
         return items[index]
 
     def __len__(self) -> int:
@@ -61,9 +41,18 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
 
-    def append(self, module: Module) -> Sequential:
+    def append(self, module: Module) -> Any:
         """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
+        return self.extend([module])
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        """Add each of ``modules`` at the end, in order."""
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(
+                    f"{type(self).__name__} takes Modules; argument {i} is {type(m).__name__}"
+                )
+            self.add_module(str(len(self)), m)
         return self
 
     def get_config(self) -> dict[str, Any]:
@@ -91,10 +80,63 @@ class Sequential(Module):
             )
         ):
             raise ValueError(
-                "Sequential config must be {'layers': [...]} with optional unique 'names'; "
-                f"got {config!r}"
+                f"{cls.__name__} config must be {{'layers': [...]}} with optional unique "
+                f"'names'; got {config!r}"
             )
-        seq = cls()
+        container = cls()
         for i, spec in enumerate(layers):
-            seq.add_module(names[i] if names else str(i), build_module(spec))
-        return seq
+            container.add_module(names[i] if names else str(i), build_module(spec))
+        return container
+
+
+@register_module
+class Sequential(_Ordered):
+    """Modules applied one after another; indexable, iterable, printable.
+
+    >>> from convolab import nn
+    >>> seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    >>> seq
+    Sequential(
+      (0): Linear(in_features=2, out_features=3, bias=True)
+      (1): ReLU()
+    )
+    >>> seq[1]
+    ReLU()
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        self.extend(modules)
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+
+@register_module
+class ModuleList(_Ordered):
+    """A list of modules whose parameters belong to the module that holds it, as PyTorch's.
+
+    It has no ``forward``: the holder decides how its layers are applied.
+
+    >>> import numpy as np
+    >>> from convolab import nn
+    >>> class Tower(nn.Module):
+    ...     def __init__(self, depth):
+    ...         super().__init__()
+    ...         self.blocks = nn.ModuleList(nn.Linear(4, 4) for _ in range(depth))
+    ...     def forward(self, x):
+    ...         for block in self.blocks:
+    ...             x = x + nn.functional.relu(block(x))
+    ...         return x
+    >>> tower = Tower(3)
+    >>> len(tower.blocks), list(tower.state_dict())[:2]
+    (3, ['blocks.0.weight', 'blocks.0.bias'])
+    >>> tower(np.zeros((2, 4), dtype=np.float32)).shape
+    (2, 4)
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        self.extend(modules or ())
