@@ -24,7 +24,7 @@ EXPECTED = {
     "adaptive_pool": ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d"],
     "global_pool": ["GlobalMaxPool", "GlobalAvgPool"],
     "unpool": ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"],
-    "norm": ["BatchNorm1d", "BatchNorm2d", "Standardize"],
+    "norm": ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Standardize"],
     "linear": ["Linear"],
     "matmul": ["MatMul"],
     "permute": ["Permute"],

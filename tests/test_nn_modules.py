@@ -64,6 +64,8 @@ LAYERS = [
     (lambda: nn.BatchNorm2d(2, dtype="float64"), (3, 2, 5, 6)),
     (lambda: nn.BatchNorm1d(6, dtype="float64"), (4, 6)),
     (lambda: nn.BatchNorm1d(2, momentum=None, dtype="float64"), (3, 2, 4)),
+    (lambda: nn.BatchNorm3d(2, dtype="float64"), (2, 2, 3, 2, 3)),
+    (lambda: nn.Conv2d(2, 2, 3, padding=2, padding_mode="reflect", dtype="float64"), (1, 2, 4, 5)),
     (lambda: nn.MaxPool1d(3, stride=2, padding=1), (2, 2, 9)),
     (lambda: nn.MaxPool2d(3, stride=2), (2, 2, 7, 7)),
     (lambda: nn.AvgPool1d(2), (2, 2, 9)),
@@ -618,3 +620,16 @@ def test_module_list_holds_parameters_and_round_trips(tmp_path):
     again = nn.build_module({"class": "ModuleList", "config": blocks.get_config()})
     assert repr(again) == repr(blocks)
     assert model(np.ones((1, 3), dtype=np.float32)).shape == (1, 2)
+
+
+def test_batch_norm_3d_matches_torch_in_training():
+    torch = pytest.importorskip("torch")
+    ours = nn.BatchNorm3d(3, momentum=0.3, dtype="float64")
+    theirs = torch.nn.BatchNorm3d(3, momentum=0.3).double()
+    x = r(2, 3, 3, 4, 2)
+    for _ in range(2):
+        expected = theirs(torch.tensor(x)).detach().numpy()
+        np.testing.assert_allclose(ours(x).data, expected, atol=1e-12)
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="BatchNorm3d"):
+        ours(x[0])

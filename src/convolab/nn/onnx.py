@@ -16,7 +16,7 @@ convolab layer                             ONNX operators
 ``LPPool1d/2d``                            ``LpPool``
 ``GlobalMaxPool``, ``GlobalAvgPool``       ``GlobalMaxPool``, ``GlobalAveragePool``
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
-``BatchNorm1d/2d``                         ``BatchNormalization`` (running statistics)
+``BatchNorm1d/2d/3d``                      ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
 ``Flatten``                                ``Flatten`` or ``Reshape``
 ``Standardize``                            ``Sub`` then ``Mul`` (by ``1 / std``)
@@ -289,7 +289,7 @@ def _adaptive_avg_pool(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> 
     return y
 
 
-@_converts(layers.BatchNorm1d, layers.BatchNorm2d)
+@_converts(layers.BatchNorm1d, layers.BatchNorm2d, layers.BatchNorm3d)
 def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if m.running_mean is None:
         raise ValueError(

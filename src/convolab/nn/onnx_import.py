@@ -21,7 +21,7 @@ unpadded ``Conv``
 ``LpPool``                             ``LPPool1d/2d``
 ``GlobalMaxPool``,                     ``GlobalMaxPool``, ``GlobalAvgPool``
 ``GlobalAveragePool``
-``BatchNormalization``                 ``BatchNorm1d/2d`` (running statistics; in
+``BatchNormalization``                 ``BatchNorm1d/2d/3d`` (running statistics; in
                                        training mode when ``training_mode=1``)
 ``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Transpose``                          ``Permute``
@@ -219,10 +219,10 @@ def _batch_norm(node: _Node, xv: np.ndarray) -> M.Module:
     :func:`from_onnx`: the batch's statistics, and the running ones moved as ONNX moves
     them (its ``momentum`` weighs the old value: convolab's is ``1 -`` it; the variance
     biased)."""
-    if xv.ndim not in (2, 3, 4):
-        raise node.refuse(f"an input of {xv.ndim} axes (BatchNorm1d/2d take 2 to 4)")
+    if xv.ndim not in (2, 3, 4, 5):
+        raise node.refuse(f"an input of {xv.ndim} axes (BatchNorm1d/2d/3d take 2 to 5)")
     scale, bias, mean, var = (node.const(i) for i in range(1, 5))
-    cls = M.BatchNorm2d if xv.ndim == 4 else M.BatchNorm1d
+    cls = {4: M.BatchNorm2d, 5: M.BatchNorm3d}.get(xv.ndim, M.BatchNorm1d)
     training = bool(node.attr("training_mode", 0))
     momentum = 1.0 - float(node.attr("momentum", 0.9)) if training else 0.1
     layer = cls(scale.shape[0], eps=float(node.attr("epsilon", 1e-5)), momentum=momentum,

@@ -13,7 +13,7 @@ convolab.nn                               torch.nn
 ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``  ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``
 ``LPPool1d/2d``                           ``LPPool1d/2d``
 ``AdaptiveAvgPool1d/2d``                  ``AdaptiveAvgPool1d/2d``
-``BatchNorm1d/2d``                        ``BatchNorm1d/2d``
+``BatchNorm1d/2d/3d``                     ``BatchNorm1d/2d/3d``
 ``Dropout``, ``Identity``, ``Flatten``    ``Dropout``, ``Identity``, ``Flatten``
 ``Unflatten``                             ``Unflatten``
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,     ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
@@ -317,7 +317,10 @@ def _batch_norm_back(cls: Any, t: Any, path: str) -> Module:
     )  # fmt: skip
 
 
-_register(_Twin(_batch_norm_to, _batch_norm_back), layers.BatchNorm1d, layers.BatchNorm2d)
+_register(
+    _Twin(_batch_norm_to, _batch_norm_back),
+    layers.BatchNorm1d, layers.BatchNorm2d, layers.BatchNorm3d,
+)  # fmt: skip
 
 
 def _dropout_back(cls: Any, t: Any, path: str) -> Module:

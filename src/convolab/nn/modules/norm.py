@@ -16,6 +16,7 @@ from convolab.nn.tensor import Tensor, _as_tensor
 __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "Standardize",
 ]
 
@@ -115,6 +116,18 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _ndims = (4,)
+
+
+@register_module
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of ``(N, C, D, H, W)`` inputs per channel; see :class:`BatchNorm1d`.
+
+    >>> from convolab import nn
+    >>> nn.BatchNorm3d(4, momentum=None)
+    BatchNorm3d(4, eps=1e-05, momentum=None, affine=True, track_running_stats=True)
+    """
+
+    _ndims = (5,)
 
 
 @register_module
