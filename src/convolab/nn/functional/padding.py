@@ -22,27 +22,60 @@ _MODES: dict[str, Boundary] = {b.torch_mode: b for b in REGISTRY.values() if b.t
 
 class _Pad(Function):
     """``y = x[idx_1, ..., idx_m]`` over the trailing axes (``-1``: the constant);
-    ``dx`` sums ``dy`` back onto the source of each position."""
+    ``dx`` sums ``dy`` back onto the source of each position.
 
-    def forward(self, x: np.ndarray, *, indices: list[np.ndarray], value: float) -> np.ndarray:
-        self.indices, self.shape = indices, x.shape
+    Axis by axis, the samples inside the input are one slice copy; only the border
+    positions go through the index map.
+    """
+
+    def forward(
+        self, x: np.ndarray, *, indices: list[np.ndarray], befores: list[int], value: float
+    ) -> np.ndarray:
+        self.indices, self.befores, self.shape = indices, befores, x.shape
         y = x
-        for axis, idx in zip(range(-len(indices), 0), indices, strict=True):
-            y = np.take(y, np.maximum(idx, 0), axis=axis)
-            if np.any(idx < 0):
-                y[(Ellipsis, idx < 0) + (slice(None),) * (-axis - 1)] = value
+        for axis, idx, before in zip(range(-len(indices), 0), indices, befores, strict=True):
+            n, length = y.shape[axis], len(idx)
+            lo, hi = _inside(n, before, length)
+            out = np.empty(y.shape[:axis] + (length,) + y.shape[axis:][1:], dtype=y.dtype)
+            out[_at(axis, slice(lo, hi))] = y[_at(axis, slice(lo - before, hi - before))]
+            border = np.r_[0:lo, hi:length]
+            if border.size:
+                source = idx[border]
+                kept = source >= 0
+                out[_at(axis, border[kept])] = y[_at(axis, source[kept])]
+                out[_at(axis, border[~kept])] = value
+            y = out
         return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None]:
         g = grad
-        for axis, idx in zip(range(-len(self.indices), 0), self.indices, strict=True):
-            n = self.shape[axis]
-            valid = idx >= 0
-            g_axis = np.moveaxis(g, axis, 0)[valid]
-            out = np.zeros((n,) + g_axis.shape[1:], dtype=grad.dtype)
-            np.add.at(out, idx[valid], g_axis)
-            g = np.moveaxis(out, 0, axis)
+        for axis, idx, before in zip(
+            range(-len(self.indices), 0), self.indices, self.befores, strict=True
+        ):
+            n, length = self.shape[axis], g.shape[axis]
+            lo, hi = _inside(n, before, length)
+            out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis:][1:], dtype=g.dtype)
+            out[_at(axis, slice(lo - before, hi - before))] = g[_at(axis, slice(lo, hi))]
+            border = np.r_[0:lo, hi:length]
+            source = idx[border]
+            kept = source >= 0
+            if np.any(kept):
+                g_first = np.moveaxis(g, axis, 0)
+                np.add.at(np.moveaxis(out, axis, 0), source[kept], g_first[border[kept]])
+            g = out
         return (g,)
+
+
+def _inside(n: int, before: int, length: int) -> tuple[int, int]:
+    """The output positions ``lo:hi`` of an axis that copy input samples in order
+    (position ``j`` holds sample ``j - before``)."""
+    lo = max(before, 0)
+    return lo, max(lo, min(length, n + before))
+
+
+def _at(axis: int, index: Any) -> tuple[Any, ...]:
+    """An index tuple that applies ``index`` to ``axis`` (counted from the end)."""
+    return (Ellipsis, index) + (slice(None),) * (-axis - 1)
 
 
 def pad(
@@ -104,7 +137,7 @@ def pad(
         raise ValueError(f"`mode` must be one of {', '.join(map(repr, _MODES))}; got {mode!r}")
     if rule.name != "constant":
         _check_shape_for_mode(x.shape, widths, mode, value)
-    indices = []
+    indices, befores = [], [before for before, _ in widths]
     for n, (before, after) in zip(x.shape[x.ndim - len(widths) :], widths, strict=True):
         if rule.name != "constant" and n + before + after < 1:
             raise ValueError(
@@ -112,7 +145,7 @@ def pad(
             )
         indices.append(border_index(n, before, rule.name, 0, max(n + before + after, 0)))
     fill = 0.0 if value is None else value
-    return _Pad.apply(x, indices=indices, value=fill)
+    return _Pad.apply(x, indices=indices, befores=befores, value=fill)
 
 
 def _widths(pad: Any, ndim: int) -> list[tuple[int, int]]:
