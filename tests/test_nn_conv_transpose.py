@@ -297,7 +297,8 @@ def test_layers_take_one_sample_without_batch_axis():
 
 
 def test_a_pad_after_a_biased_conv_transpose_is_not_folded():
-    """Zeros padded after a bias are not an ``output_padding`` (there the bias would land)."""
+    """Zeros padded after a bias are not an ``output_padding`` (there the bias would land):
+    the Pad stays a layer of its own."""
     onnx = pytest.importorskip("onnx")
     layer = nn.ConvTranspose1d(1, 1, 2)
     proto = nn.onnx.export_onnx(layer, None, (1, 3))
@@ -306,5 +307,8 @@ def test_a_pad_after_a_biased_conv_transpose_is_not_folded():
     graph.initializer.append(widths)
     graph.node.append(onnx.helper.make_node("Pad", [graph.output[0].name, "widths"], ["padded"]))
     graph.output[0].name = "padded"
-    with pytest.raises(ValueError, match="no convolab layer for Pad"):
-        nn.from_onnx(proto)
+    read = nn.from_onnx(proto)
+    assert [type(m) for m in read] == [nn.ConvTranspose1d, nn.ZeroPad1d]
+    x = np.random.default_rng(3).random((2, 1, 3), dtype=np.float32)
+    expected = np.concatenate([layer(x).data, np.zeros((2, 1, 1), np.float32)], axis=2)
+    np.testing.assert_allclose(read(x).data, expected, atol=1e-6)

@@ -167,3 +167,68 @@ def test_circular_padding_needs_opset_19():
     pytest.importorskip("onnx")
     with pytest.raises(ValueError, match=r"cannot export .*'wrap' needs opset 19"):
         nn.onnx.export_onnx(nn.Conv1d(1, 1, 3, padding=1, padding_mode="circular"), None, (1, 5))
+
+
+# --------------------------------------------------------------------------- padding layers
+
+FAMILIES = ["Zero", "Constant", "Reflection", "Replication", "Circular"]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_padding_layers_match_torch_and_cross_over(torch, family, dims):
+    from convolab.nn.torch_bridge import from_torch, to_torch
+
+    padding = (2, 1, 0, 3, 1, 1)[: 2 * dims]
+    args = (padding, 2.5) if family == "Constant" else (padding,)
+    ours = getattr(nn, f"{family}Pad{dims}d")(*args)
+    theirs = getattr(torch.nn, f"{family}Pad{dims}d")(*args)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(9).standard_normal((2, 3) + (4,) * dims)
+    xo, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    np.testing.assert_allclose(yo.data, yt.detach().numpy())
+    cot = np.random.default_rng(10).standard_normal(yo.shape)
+    yo.backward(cot)
+    yt.backward(torch.tensor(cot))
+    np.testing.assert_allclose(xo.grad, xt.grad.numpy(), atol=1e-12)
+    assert repr(from_torch(theirs)) == repr(ours) and repr(to_torch(ours)) == repr(theirs)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_padding_layers_export_run_and_read_back(family):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    args = ((1, 2, 0, 1), -1.5) if family == "Constant" else ((1, 2, 0, 1),)
+    model = nn.Sequential(getattr(nn, f"{family}Pad2d")(*args), nn.ReLU(), nn.Conv2d(2, 2, 1))
+    x = np.random.default_rng(11).random((2, 2, 4, 5), dtype=np.float32)
+    proto = nn.onnx.export_onnx(model, None, (2, 4, 5), opset=19)
+    session = ort.InferenceSession(proto.SerializeToString())
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-6)
+    again = nn.from_onnx(proto)
+    assert repr(again) == repr(model)
+    # right before a convolution, the Pad becomes that layer's padding (and padding_mode)
+    pair = nn.Sequential(model[0], model[2])
+    folded = nn.from_onnx(nn.onnx.export_onnx(pair, None, (2, 4, 5), opset=19))
+    expected = [nn.ConstantPad2d, nn.Conv2d] if family == "Constant" else [nn.Conv2d]
+    assert [type(m) for m in folded] == expected
+    np.testing.assert_allclose(folded(x).data, pair(x).data, atol=1e-6)
+
+
+def test_padding_layers_declare_a_window_for_receptive_fields():
+    from convolab import analysis
+
+    plain = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3))
+    padded = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.ReflectionPad2d(1), nn.Conv2d(1, 1, 3))
+    fields = analysis.receptive_field(plain, (1, 9, 9))
+    with_pad = analysis.receptive_field(padded, (1, 9, 9))
+    assert nn.ReflectionPad2d(1).kind == "pad"
+    assert with_pad[-1].size == fields[-1].size  # padding widens no field
+    assert with_pad[-1].size == (5, 5)
+
+
+def test_bad_padding_layer_arguments():
+    with pytest.raises(ValueError, match=r"ZeroPad2d: `padding` must be an int or 4 ints"):
+        nn.ZeroPad2d((1, 2))
+    with pytest.raises(TypeError, match="`value` must be a number"):
+        nn.ConstantPad1d(1, "x")

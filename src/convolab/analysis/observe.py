@@ -196,8 +196,11 @@ def layer_kind(layer: Any) -> str:
 
 
 def layer_window(layer: Any) -> Any:
-    """The window a conv or pooling ``layer`` declares (``Module.window()``), else None."""
-    if layer_kind(layer) not in ("conv", "pool") or not callable(getattr(layer, "window", None)):
+    """The window a conv, pooling or padding ``layer`` declares (``Module.window()``), else
+    None."""
+    if layer_kind(layer) not in ("conv", "pool", "pad"):
+        return None
+    if not callable(getattr(layer, "window", None)):
         return None
     return layer.window()
 

@@ -18,6 +18,8 @@ convolab layer                             ONNX operators
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
 ``BatchNorm1d/2d/3d``                      ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
+``ZeroPad1d`` ... ``CircularPad3d``        ``Pad`` (``constant``, ``reflect``, ``edge``; ``wrap``
+                                           from opset 19)
 ``Flatten``                                ``Flatten`` or ``Reshape``
 ``Standardize``                            ``Sub`` then ``Mul`` (by ``1 / std``)
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,      ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
@@ -308,6 +310,23 @@ def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
         g.constant(f"{path}.running_var", m.running_var),
     ]
     return g.node("BatchNormalization", inputs, path, epsilon=float(m.eps))
+
+
+@_converts(*(getattr(layers, f"{family}Pad{d}d") for family in (
+    "Zero", "Constant", "Reflection", "Replication", "Circular") for d in (1, 2, 3)))  # fmt: skip
+def _pad(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    rule = next(b for b in REGISTRY.values() if b.torch_mode == m._mode)
+    if rule.numpy_mode == "wrap" and g.opset < 19:
+        raise ValueError(
+            f"cannot export layer {path or 'model'!r} ({type(m).__name__}): ONNX's Pad mode "
+            f"'wrap' needs opset 19 or newer; got opset={g.opset}"
+        )
+    pads = [(0, 0)] * (xv.ndim - m._dims) + list(m.window().padding)
+    widths = g.constant(f"{path}.pads", np.array(_onnx_pads(pads), dtype=np.int64), np.int64)
+    inputs = [x, widths]
+    if rule.numpy_mode == "constant":
+        inputs.append(g.constant(f"{path}.value", np.array(getattr(m, "value", 0.0))))
+    return g.node("Pad", inputs, path, mode=rule.numpy_mode)
 
 
 @_converts(layers.Dropout, layers.Identity)

@@ -26,6 +26,8 @@ unpadded ``Conv``
 ``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Transpose``                          ``Permute``
 ``Dropout`` (inference), ``Identity``  nothing
+``Pad`` (of the spatial axes)          ``ZeroPad``, ``ConstantPad``, ``ReflectionPad``,
+                                       ``ReplicationPad``, ``CircularPad`` (1d to 3d)
 ``Sub`` then ``Mul`` by constants      ``Standardize``
 ``Relu``, ``LeakyRelu``, ``Sigmoid``,  ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``  ``Tanh``, ``Softmax``, ``LogSoftmax``
@@ -53,6 +55,7 @@ from convolab.conv.boundary import REGISTRY
 from convolab.conv.geometry import effective_sizes
 from convolab.nn import modules as M
 from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
+from convolab.nn.modules.padding import pad_layer
 from convolab.nn.tensor import Tensor, no_grad
 
 __all__ = ["from_onnx"]
@@ -303,7 +306,24 @@ def _simple(factory: Callable[[_Node], M.Module]) -> _Reader:
     return lambda node, xv: factory(node)
 
 
+def _pad(node: _Node, xv: np.ndarray) -> M.Module:
+    """A ``Pad`` of the spatial axes by a boundary rule as a padding layer."""
+    widths, rank = node.const(1), xv.ndim
+    mode = node.attr("mode", "constant")
+    rule = next((b for b in REGISTRY.values() if b.numpy_mode == mode and b.torch_mode), None)
+    if rule is None:
+        raise node.refuse(f"mode {mode!r}")
+    if widths is None or np.shape(widths) != (2 * rank,) or len(node.inputs) > 3:
+        raise node.refuse("pads that are not one constant pair for every axis")
+    if np.any(widths[[0, 1, rank, rank + 1]] != 0) or not 3 <= rank <= 5:
+        raise node.refuse(f"padding of the batch or channel axis, or of an input of {rank} axes")
+    padding = tuple(int(w) for i in range(rank - 1, 1, -1) for w in (widths[i], widths[i + rank]))
+    value = float(np.asarray(node.const(2, 0.0))) if mode == "constant" else 0.0
+    return pad_layer(rule.torch_mode, padding, value)
+
+
 _READERS: dict[str, _Reader] = {
+    "Pad": _pad,
     "Conv": _conv,
     "ConvTranspose": _conv,
     "Gemm": _gemm,

@@ -15,6 +15,7 @@ convolab.nn                               torch.nn
 ``AdaptiveAvgPool1d/2d``                  ``AdaptiveAvgPool1d/2d``
 ``BatchNorm1d/2d/3d``                     ``BatchNorm1d/2d/3d``
 ``Dropout``, ``Identity``, ``Flatten``    ``Dropout``, ``Identity``, ``Flatten``
+``ZeroPad1d`` ... ``CircularPad3d``       ``ZeroPad1d`` ... ``CircularPad3d`` (five families)
 ``Unflatten``                             ``Unflatten``
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,     ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
 ``Tanh``, ``Softmax``, ``LogSoftmax``     ``Tanh``, ``Softmax``, ``LogSoftmax``
@@ -320,6 +321,21 @@ def _batch_norm_back(cls: Any, t: Any, path: str) -> Module:
 _register(
     _Twin(_batch_norm_to, _batch_norm_back),
     layers.BatchNorm1d, layers.BatchNorm2d, layers.BatchNorm3d,
+)  # fmt: skip
+
+
+_PADS = tuple(getattr(layers, f"{family}Pad{d}d") for family in (
+    "Zero", "Reflection", "Replication", "Circular") for d in (1, 2, 3))  # fmt: skip
+_CONSTANT_PADS = (layers.ConstantPad1d, layers.ConstantPad2d, layers.ConstantPad3d)
+_register(
+    _Twin(lambda torch, m, path: _torch_class(torch, m)(m.padding),
+          lambda cls, t, path: cls(tuple(t.padding))),
+    *_PADS,
+)  # fmt: skip
+_register(
+    _Twin(lambda torch, m, path: _torch_class(torch, m)(m.padding, m.value),
+          lambda cls, t, path: cls(tuple(t.padding), float(t.value))),
+    *_CONSTANT_PADS,
 )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from convolab.nn.modules import linear as _linear
 from convolab.nn.modules import loss as _loss
 from convolab.nn.modules import module as _module
 from convolab.nn.modules import norm as _norm
+from convolab.nn.modules import padding as _padding
 from convolab.nn.modules import pool as _pool
 from convolab.nn.modules.activation import *  # noqa: F403
 from convolab.nn.modules.container import *  # noqa: F403
@@ -36,6 +37,7 @@ from convolab.nn.modules.linear import *  # noqa: F403
 from convolab.nn.modules.loss import *  # noqa: F403
 from convolab.nn.modules.module import *  # noqa: F403
 from convolab.nn.modules.norm import *  # noqa: F403
+from convolab.nn.modules.padding import *  # noqa: F403
 from convolab.nn.modules.pool import *  # noqa: F403
 
 __all__ = [
@@ -46,5 +48,6 @@ __all__ = [
     *_loss.__all__,
     *_module.__all__,
     *_norm.__all__,
+    *_padding.__all__,
     *_pool.__all__,
 ]
