@@ -32,6 +32,7 @@ EXPECTED = {
     "dropout": ["Dropout"],
     "identity": ["Identity"],
     "container": ["Sequential", "ModuleList"],
+    "upsample": ["Upsample"],
     "pad": [f"{family}Pad{d}d" for family in ("Zero", "Constant", "Reflection", "Replication",
                                               "Circular") for d in (1, 2, 3)],
     "loss": ["L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss",

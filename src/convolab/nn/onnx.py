@@ -18,6 +18,8 @@ convolab layer                             ONNX operators
 ``AdaptiveAvgPool1d/2d``                   ``GlobalAveragePool`` or averaging ``MatMul``\\ s
 ``BatchNorm1d/2d/3d``                      ``BatchNormalization`` (running statistics)
 ``Dropout``, ``Identity``                  nothing (the identity at inference)
+``Upsample``                               ``Resize`` (scales; where ONNX Runtime's float32
+                                           arithmetic gives PyTorch's samples)
 ``ZeroPad1d`` ... ``CircularPad3d``        ``Pad`` (``constant``, ``reflect``, ``edge``; ``wrap``
                                            from opset 19)
 ``Flatten``                                ``Flatten`` or ``Reshape``
@@ -55,6 +57,7 @@ from convolab.conv.geometry import layer_pads
 from convolab.nn import modules as layers
 from convolab.nn.functional._checks import _ntuple
 from convolab.nn.functional.adaptive import _adaptive_matrix
+from convolab.nn.functional.resize import output_sizes, resample_matrix
 from convolab.nn.modules import Module, Sequential
 from convolab.nn.tensor import Tensor, no_grad
 from convolab.outputs import write_bytes
@@ -327,6 +330,38 @@ def _pad(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     if rule.numpy_mode == "constant":
         inputs.append(g.constant(f"{path}.value", np.array(getattr(m, "value", 0.0))))
     return g.node("Pad", inputs, path, mode=rule.numpy_mode)
+
+
+@_converts(layers.Upsample)
+def _upsample(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
+    spatial = xv.shape[2:]
+    sizes, factors = output_sizes(spatial, m.size, m.scale_factor)
+    scales = np.array([
+        out / n if f is None or m.recompute_scale_factor else f
+        for n, out, f in zip(spatial, sizes, factors, strict=True)
+    ], dtype=np.float32)  # fmt: skip
+    # ONNX Runtime takes floor(n * scale) samples and, for nearest, reads sample j at
+    # floor(j / scale), both in float32: the graph is written only where that is PyTorch's.
+    for n, out, scale, f in zip(spatial, sizes, scales, factors, strict=True):
+        ratio = None if f is None or m.recompute_scale_factor else f
+        columns = resample_matrix(n, out, ratio, m.mode, bool(m.align_corners)).indices
+        rounded = np.floor(np.float32(n) * scale) != out
+        nearest = np.minimum(np.floor(np.arange(out, dtype=np.float32) / scale), n - 1)
+        if rounded or (m.mode == "nearest" and np.any(nearest != columns)):
+            raise ValueError(
+                f"cannot export layer {path or 'model'!r} ({m!r}) for inputs of spatial size "
+                f"{spatial}: ONNX's Resize, in float32, would not give PyTorch's samples "
+                f"along an axis of {n} resampled to {out}"
+            )
+    if m.mode == "nearest":
+        attrs = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                 "nearest_mode": "floor"}  # fmt: skip
+    else:
+        transform = "align_corners" if m.align_corners else "half_pixel"
+        attrs = {"mode": "linear", "coordinate_transformation_mode": transform}
+    all_scales = np.concatenate([np.ones(2, np.float32), scales])
+    return g.node("Resize", [x, "", g.constant(f"{path}.scales", all_scales, np.float32)],
+                  path, **attrs)  # fmt: skip
 
 
 @_converts(layers.Dropout, layers.Identity)

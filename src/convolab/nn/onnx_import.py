@@ -26,6 +26,7 @@ unpadded ``Conv``
 ``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Transpose``                          ``Permute``
 ``Dropout`` (inference), ``Identity``  nothing
+``Resize`` (PyTorch's coordinates)    ``Upsample``
 ``Pad`` (of the spatial axes)          ``ZeroPad``, ``ConstantPad``, ``ReflectionPad``,
                                        ``ReplicationPad``, ``CircularPad`` (1d to 3d)
 ``Sub`` then ``Mul`` by constants      ``Standardize``
@@ -322,8 +323,34 @@ def _pad(node: _Node, xv: np.ndarray) -> M.Module:
     return pad_layer(rule.torch_mode, padding, value)
 
 
+def _resize(node: _Node, xv: np.ndarray) -> M.Module:
+    """``Resize`` with PyTorch's coordinates as :class:`~convolab.nn.Upsample`."""
+    mode, rank = node.attr("mode", "nearest"), xv.ndim
+    transform = node.attr("coordinate_transformation_mode", "half_pixel")
+    if mode == "nearest" and (transform, node.attr("nearest_mode", "round_prefer_floor")) == (
+        "asymmetric", "floor"
+    ):
+        options: dict[str, Any] = {"mode": "nearest"}
+    elif mode == "linear" and transform in ("half_pixel", "pytorch_half_pixel", "align_corners"):
+        linear = {3: "linear", 4: "bilinear", 5: "trilinear"}.get(rank)
+        if linear is None:
+            raise node.refuse(f"linear resizing of an input of {rank} axes")
+        options = {"mode": linear, "align_corners": transform == "align_corners"}
+    else:
+        raise node.refuse(f"mode {mode!r} with coordinates {transform!r}")
+    scales, sizes = node.const(2), node.const(3)
+    if node.attr("axes") is not None or node.const(1) is not None and np.size(node.const(1)):
+        raise node.refuse("`axes` or a region of interest")
+    if sizes is not None and np.size(sizes) == rank and not np.any(sizes[:2] != xv.shape[:2]):
+        return M.Upsample(size=tuple(int(s) for s in sizes[2:]), **options)
+    if scales is not None and np.size(scales) == rank and np.all(scales[:2] == 1):
+        return M.Upsample(scale_factor=tuple(float(s) for s in scales[2:]), **options)
+    raise node.refuse("scales or sizes that resize the batch or channel axis")
+
+
 _READERS: dict[str, _Reader] = {
     "Pad": _pad,
+    "Resize": _resize,
     "Conv": _conv,
     "ConvTranspose": _conv,
     "Gemm": _gemm,

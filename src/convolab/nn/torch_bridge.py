@@ -15,6 +15,7 @@ convolab.nn                               torch.nn
 ``AdaptiveAvgPool1d/2d``                  ``AdaptiveAvgPool1d/2d``
 ``BatchNorm1d/2d/3d``                     ``BatchNorm1d/2d/3d``
 ``Dropout``, ``Identity``, ``Flatten``    ``Dropout``, ``Identity``, ``Flatten``
+``Upsample``                              ``Upsample``
 ``ZeroPad1d`` ... ``CircularPad3d``       ``ZeroPad1d`` ... ``CircularPad3d`` (five families)
 ``Unflatten``                             ``Unflatten``
 ``ReLU``, ``LeakyReLU``, ``Sigmoid``,     ``ReLU``, ``LeakyReLU``, ``Sigmoid``,
@@ -336,6 +337,18 @@ _register(
     _Twin(lambda torch, m, path: _torch_class(torch, m)(m.padding, m.value),
           lambda cls, t, path: cls(tuple(t.padding), float(t.value))),
     *_CONSTANT_PADS,
+)  # fmt: skip
+
+
+def _upsample_options(m: Any) -> dict[str, Any]:
+    return {"size": m.size, "scale_factor": m.scale_factor, "mode": m.mode,
+            "align_corners": m.align_corners, "recompute_scale_factor": m.recompute_scale_factor}
+
+
+_register(
+    _Twin(lambda torch, m, path: torch.nn.Upsample(**_upsample_options(m)),
+          lambda cls, t, path: cls(**_upsample_options(t))),
+    layers.Upsample,
 )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from convolab.nn.functional import loss as _loss
 from convolab.nn.functional import norm as _norm
 from convolab.nn.functional import padding as _padding
 from convolab.nn.functional import pool as _pool
+from convolab.nn.functional import resize as _resize
 from convolab.nn.functional.activation import *  # noqa: F403
 from convolab.nn.functional.adaptive import *  # noqa: F403
 from convolab.nn.functional.conv import *  # noqa: F403
@@ -36,6 +37,7 @@ from convolab.nn.functional.loss import *  # noqa: F403
 from convolab.nn.functional.norm import *  # noqa: F403
 from convolab.nn.functional.padding import *  # noqa: F403
 from convolab.nn.functional.pool import *  # noqa: F403
+from convolab.nn.functional.resize import *  # noqa: F403
 
 __all__ = [
     *_activation.__all__,
@@ -46,4 +48,5 @@ __all__ = [
     *_norm.__all__,
     *_padding.__all__,
     *_pool.__all__,
+    *_resize.__all__,
 ]

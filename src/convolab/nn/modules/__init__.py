@@ -30,6 +30,7 @@ from convolab.nn.modules import module as _module
 from convolab.nn.modules import norm as _norm
 from convolab.nn.modules import padding as _padding
 from convolab.nn.modules import pool as _pool
+from convolab.nn.modules import resize as _resize
 from convolab.nn.modules.activation import *  # noqa: F403
 from convolab.nn.modules.container import *  # noqa: F403
 from convolab.nn.modules.conv import *  # noqa: F403
@@ -39,6 +40,7 @@ from convolab.nn.modules.module import *  # noqa: F403
 from convolab.nn.modules.norm import *  # noqa: F403
 from convolab.nn.modules.padding import *  # noqa: F403
 from convolab.nn.modules.pool import *  # noqa: F403
+from convolab.nn.modules.resize import *  # noqa: F403
 
 __all__ = [
     *_activation.__all__,
@@ -50,4 +52,5 @@ __all__ = [
     *_norm.__all__,
     *_padding.__all__,
     *_pool.__all__,
+    *_resize.__all__,
 ]

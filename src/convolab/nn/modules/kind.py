@@ -40,6 +40,7 @@ KINDS = (
     "dropout",         # the identity at inference
     "identity",
     "container",       # Sequential and other modules made of layers
+    "upsample",        # Upsample: each spatial axis resampled to a new length
     "pad",             # ZeroPad2d, ReflectionPad2d, ...: a 1-sample window with padding
     "loss",            # CrossEntropyLoss, MSELoss, ...: a functional loss with its options
     "other",           # a custom layer that declares nothing
