@@ -90,3 +90,9 @@ def spy(monkeypatch):
         return calls
 
     return install
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch, the oracle of the layer ops; the test skips without it."""
+    return pytest.importorskip("torch")

@@ -14,12 +14,6 @@ from convolab.nn import functional as F
 from test_nn_tensor import check_gradients
 from torch_oracle import assert_matches_torch
 
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 # (our function, torch.nn.functional name, keyword options)
 CASES = [
     (F.elu, "elu", {}),

@@ -16,11 +16,6 @@ from test_nn_tensor import check_gradients
 from torch_oracle import assert_matches_torch
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 @st.composite
 def transposed_cases(draw):
     """A random transposed convolution that PyTorch accepts: shapes and every option."""

@@ -513,11 +513,6 @@ def test_mse_loss():
 # --------------------------------------------------------------------------- PyTorch oracle
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize(("xs", "ws", "stride", "padding", "dilation", "groups"), CONV2D_CASES)
 def test_conv2d_matches_torch_forward_backward(torch, xs, ws, stride, padding, dilation, groups):

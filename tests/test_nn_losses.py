@@ -12,12 +12,6 @@ from convolab.nn import Tensor
 from convolab.nn import functional as F
 from torch_oracle import assert_matches_torch
 
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 REGRESSION = [
     ("l1_loss", {}),
     ("mse_loss", {}),

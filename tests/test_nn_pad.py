@@ -14,11 +14,6 @@ from convolab.nn import functional as F
 from torch_oracle import assert_matches_torch
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 @st.composite
 def pad_cases(draw):
     """An input shape, a PyTorch ``pad`` tuple and a mode that PyTorch accepts."""

@@ -18,11 +18,6 @@ from test_nn_tensor import check_gradients
 from torch_oracle import assert_matches_torch
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 @st.composite
 def pool_cases(draw, dilation=True):
     m = draw(st.integers(1, 3))

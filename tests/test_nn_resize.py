@@ -12,11 +12,6 @@ from convolab.nn import functional as F
 from torch_oracle import assert_matches_torch
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 @st.composite
 def resize_cases(draw):
     mode = draw(st.sampled_from(["nearest", "linear", "bilinear", "trilinear"]))
