@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from convolab.nn.functional._checks import _check_ndim, _ntuple
-from convolab.nn.tensor import Function, Tensor, _as_tensor
+from convolab.nn.functional._maps import PerAxisMap
+from convolab.nn.tensor import Tensor, _as_tensor
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -29,26 +30,6 @@ def _adaptive_matrix(n: int, out: int, dtype: np.dtype) -> np.ndarray:
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-class _AdaptiveAvgPool(Function):
-    """Adaptive average pooling as one averaging matrix per axis: ``y = A_h x A_w^T``."""
-
-    def forward(self, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
-        m = len(out)
-        dtype = np.result_type(x.dtype, np.float32)
-        self.mats = [_adaptive_matrix(n, o, dtype) for n, o in zip(x.shape[-m:], out, strict=True)]
-        return self._apply(x.astype(dtype, copy=False), transpose=False)
-
-    def _apply(self, a: np.ndarray, transpose: bool) -> np.ndarray:
-        m = len(self.mats)
-        for i, mat in enumerate(self.mats):
-            ax = a.ndim - m + i
-            a = np.moveaxis(np.moveaxis(a, ax, -1) @ (mat if transpose else mat.T), -1, ax)
-        return np.ascontiguousarray(a)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (self._apply(grad, transpose=True),)
-
-
 def _adaptive(m: int, input: Any, output_size: Any) -> Tensor:  # noqa: A002
     x = _as_tensor(input)
     spatial = ("L",) if m == 1 else ("H", "W")
@@ -56,7 +37,9 @@ def _adaptive(m: int, input: Any, output_size: Any) -> Tensor:  # noqa: A002
     if isinstance(output_size, tuple | list):
         output_size = tuple(x.shape[-m + i] if o is None else o for i, o in enumerate(output_size))
     out = _ntuple(output_size, m, "output_size")
-    return _AdaptiveAvgPool.apply(x, out=out)
+    dtype = np.result_type(x.dtype, np.float32)
+    matrices = [_adaptive_matrix(n, o, dtype) for n, o in zip(x.shape[-m:], out, strict=True)]
+    return PerAxisMap.apply(x if x.dtype == dtype else x.astype(dtype), matrices=matrices)
 
 
 def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002

@@ -2,8 +2,8 @@
 ``torch.nn.functional.interpolate`` (``nearest``, ``linear``, ``bilinear``, ``trilinear``).
 
 Along each spatial axis, resampling is a linear map from ``n_in`` to ``n_out`` samples: a
-sparse matrix ``W`` with one (nearest) or two (linear) weights per row. The output is ``W``
-applied axis by axis, and the gradient is ``W^T`` applied the same way.
+sparse matrix ``W`` with one (nearest) or two (linear) weights per row, applied axis by axis
+(:class:`~convolab.nn.functional._maps.PerAxisMap`; the gradient applies ``W^T``).
 """
 
 from __future__ import annotations
@@ -14,35 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from convolab.nn.tensor import Function, Tensor, _as_tensor
+from convolab.nn.functional._maps import PerAxisMap
+from convolab.nn.tensor import Tensor, _as_tensor
 
 __all__ = ["interpolate"]
 
 #: The modes and the spatial axes each takes (``None``: any of 1 to 3).
 _MODES = {"nearest": None, "linear": 1, "bilinear": 2, "trilinear": 3}
-
-
-class _Resample(Function):
-    """``y = W_1 ... W_m x`` over the trailing axes; ``dx = W_m^T ... W_1^T dy``."""
-
-    def forward(self, x: np.ndarray, *, matrices: list[Any]) -> np.ndarray:
-        self.matrices = matrices
-        for axis, w in zip(range(-len(matrices), 0), matrices, strict=True):
-            x = _along(w, x, axis)
-        return x
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None]:
-        for axis, w in zip(range(-len(self.matrices), 0), self.matrices, strict=True):
-            grad = _along(w.T.tocsr(), grad, axis)
-        return (grad,)
-
-
-def _along(w: Any, x: np.ndarray, axis: int) -> np.ndarray:
-    """The sparse matrix ``w`` applied to ``axis`` of ``x``."""
-    moved = np.moveaxis(x, axis, 0)
-    rest = moved.shape[1:]
-    y = w.astype(x.dtype) @ moved.reshape(moved.shape[0], -1)
-    return np.moveaxis(np.asarray(y).reshape((w.shape[0],) + rest), 0, axis)
 
 
 def interpolate(
@@ -104,7 +82,7 @@ def interpolate(
         resample_matrix(n, out, ratio, mode, bool(align_corners))
         for n, out, ratio in zip(x.shape[2:], sizes, ratios, strict=True)
     ]
-    return _Resample.apply(x, matrices=matrices)
+    return PerAxisMap.apply(x, matrices=matrices)
 
 
 def check_mode(mode: Any, align_corners: Any) -> None:
