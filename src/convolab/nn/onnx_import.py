@@ -26,7 +26,7 @@ unpadded ``Conv``
 ``Flatten``                            ``Flatten`` (``Unflatten`` for ``axis=0``)
 ``Transpose``                          ``Permute``
 ``Dropout`` (inference), ``Identity``  nothing
-``Resize`` (PyTorch's coordinates)    ``Upsample``
+``Resize`` (PyTorch's coordinates)     ``Upsample``
 ``Pad`` (of the spatial axes)          ``ZeroPad``, ``ConstantPad``, ``ReflectionPad``,
                                        ``ReplicationPad``, ``CircularPad`` (1d to 3d)
 ``Sub`` then ``Mul`` by constants      ``Standardize``
