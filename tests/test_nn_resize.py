@@ -127,3 +127,13 @@ def test_upsample_checks_its_options_when_built():
     with pytest.raises(ValueError, match="linear modes only"):
         nn.Upsample(scale_factor=2, align_corners=True)
     assert nn.Upsample(scale_factor=2).kind == "upsample"
+
+
+def test_linear_modes_blend_integers_as_floats_and_half_precision_works():
+    # an integer input is blended in floating point (weights such as 0.25 must not truncate)
+    got = F.interpolate(np.arange(4).reshape(1, 1, 4), scale_factor=2, mode="linear").data
+    np.testing.assert_allclose(got, [[[0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0]]])
+    assert F.interpolate(np.arange(4).reshape(1, 1, 4), scale_factor=2).dtype == np.int64
+    half = F.interpolate(np.array([[[0.0, 4.0]]], np.float16), size=4, mode="linear")
+    assert half.dtype == np.float16
+    np.testing.assert_allclose(half.data, [[[0.0, 1.0, 3.0, 4.0]]])

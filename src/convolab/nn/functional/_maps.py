@@ -30,9 +30,11 @@ class PerAxisMap(Function):
 def along(w: Any, x: np.ndarray, axis: int) -> np.ndarray:
     """``w @ x`` along ``axis`` of ``x``: a dense ``w`` as one batched product over the
     last axis, a sparse one on the axis moved to the front."""
-    w = w.astype(x.dtype, copy=False)
     if isinstance(w, np.ndarray):
+        w = w.astype(x.dtype, copy=False)
         return np.moveaxis(np.moveaxis(x, axis, -1) @ w.T, -1, axis)
+    work = np.float32 if x.dtype == np.float16 else x.dtype  # SciPy's sparse has no float16
     moved = np.moveaxis(x, axis, 0)
-    y = np.asarray(w @ moved.reshape(moved.shape[0], -1))
-    return np.moveaxis(y.reshape((w.shape[0],) + moved.shape[1:]), 0, axis)
+    y = np.asarray(w.astype(work) @ moved.reshape(moved.shape[0], -1).astype(work, copy=False))
+    y = y.astype(x.dtype, copy=False).reshape((w.shape[0],) + moved.shape[1:])
+    return np.moveaxis(y, 0, axis)

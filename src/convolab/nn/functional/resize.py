@@ -75,6 +75,8 @@ def interpolate(
         raise ValueError(
             f"mode {mode!r} takes an input (N, C, ...) with {axes}; got shape {x.shape}"
         )
+    if mode != "nearest" and x.dtype.kind not in "fc":  # blends need fractions
+        x = x.astype(np.result_type(x.dtype, np.float32))
     sizes, ratios = output_sizes(x.shape[2:], size, scale_factor)
     if recompute_scale_factor:
         ratios = [None] * m
