@@ -34,8 +34,10 @@ import numpy as np
 __all__ = [
     "BOUNDARIES",
     "REGISTRY",
+    "TORCH_MODES",
     "Boundary",
     "border_index",
+    "by_numpy_mode",
     "check_boundary",
     "fill_window",
     "pad",
@@ -117,6 +119,18 @@ REGISTRY: dict[str, Boundary] = {
 
 #: The boundary names, for argument checks and command-line choices.
 BOUNDARIES = tuple(REGISTRY)
+
+#: The rules PyTorch has, by its ``pad`` mode name.
+TORCH_MODES: dict[str, Boundary] = {b.torch_mode: b for b in REGISTRY.values() if b.torch_mode}
+
+
+def by_numpy_mode(mode: str) -> Boundary | None:
+    """The rule :func:`numpy.pad` (and ONNX's ``Pad``) calls ``mode``, if PyTorch has it too.
+
+    >>> by_numpy_mode("edge").torch_mode, by_numpy_mode("symmetric")
+    ('replicate', None)
+    """
+    return next((b for b in TORCH_MODES.values() if b.numpy_mode == mode), None)
 
 
 def check_boundary(boundary: object) -> str:

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.conv.boundary import REGISTRY
+from convolab.conv.boundary import TORCH_MODES
 from convolab.conv.geometry import layer_pads
 from convolab.nn import modules as layers
 from convolab.nn.functional._checks import _ntuple
@@ -132,7 +132,7 @@ def _onnx_pads(pads: Sequence[tuple[int, int]]) -> list[int]:
 def _conv(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     pads = layer_pads(m.padding, xv.shape[2:], m.window().effective, m.stride)
     if m.padding_mode != "zeros":  # a Pad by the rule first; ONNX's Pad modes are NumPy's
-        mode = next(b.numpy_mode for b in REGISTRY.values() if b.torch_mode == m.padding_mode)
+        mode = TORCH_MODES[m.padding_mode].numpy_mode
         if mode == "wrap" and g.opset < 19:
             raise ValueError(
                 f"cannot export layer {path or 'model'!r} ({type(m).__name__} with "
@@ -318,7 +318,7 @@ def _batch_norm(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
 @_converts(*(getattr(layers, f"{family}Pad{d}d") for family in (
     "Zero", "Constant", "Reflection", "Replication", "Circular") for d in (1, 2, 3)))  # fmt: skip
 def _pad(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
-    rule = next(b for b in REGISTRY.values() if b.torch_mode == m._mode)
+    rule = TORCH_MODES[m._mode]
     if rule.numpy_mode == "wrap" and g.opset < 19:
         raise ValueError(
             f"cannot export layer {path or 'model'!r} ({type(m).__name__}): ONNX's Pad mode "
@@ -343,11 +343,13 @@ def _upsample(g: _Graph, m: Any, x: str, xv: np.ndarray, path: str) -> str:
     # ONNX Runtime takes floor(n * scale) samples and, for nearest, reads sample j at
     # floor(j / scale), both in float32: the graph is written only where that is PyTorch's.
     for n, out, scale, f in zip(spatial, sizes, scales, factors, strict=True):
-        ratio = None if f is None or m.recompute_scale_factor else f
-        columns = resample_matrix(n, out, ratio, m.mode, bool(m.align_corners)).indices
-        rounded = np.floor(np.float32(n) * scale) != out
-        nearest = np.minimum(np.floor(np.arange(out, dtype=np.float32) / scale), n - 1)
-        if rounded or (m.mode == "nearest" and np.any(nearest != columns)):
+        other_samples = False
+        if m.mode == "nearest":
+            ratio = None if f is None or m.recompute_scale_factor else f
+            columns = resample_matrix(n, out, ratio, "nearest", False).indices
+            theirs = np.minimum(np.floor(np.arange(out, dtype=np.float32) / scale), n - 1)
+            other_samples = bool(np.any(theirs != columns))
+        if other_samples or np.floor(np.float32(n) * scale) != out:
             raise ValueError(
                 f"cannot export layer {path or 'model'!r} ({m!r}) for inputs of spatial size "
                 f"{spatial}: ONNX's Resize, in float32, would not give PyTorch's samples "

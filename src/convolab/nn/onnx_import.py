@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from convolab._optional import optional_import
-from convolab.conv.boundary import REGISTRY
+from convolab.conv.boundary import by_numpy_mode
 from convolab.conv.geometry import effective_sizes
 from convolab.nn import modules as M
 from convolab.nn.functional.activation import SELU_ALPHA, SELU_SCALE
@@ -311,7 +311,7 @@ def _pad(node: _Node, xv: np.ndarray) -> M.Module:
     """A ``Pad`` of the spatial axes by a boundary rule as a padding layer."""
     widths, rank = node.const(1), xv.ndim
     mode = node.attr("mode", "constant")
-    rule = next((b for b in REGISTRY.values() if b.numpy_mode == mode and b.torch_mode), None)
+    rule = by_numpy_mode(mode)
     if rule is None:
         raise node.refuse(f"mode {mode!r}")
     if widths is None or np.shape(widths) != (2 * rank,) or len(node.inputs) > 3:
@@ -589,7 +589,7 @@ def _padded_conv(pad: _Node, conv: _Node, xv: np.ndarray) -> M.Module | None:
     nodes differ. ONNX's Pad modes are NumPy's names, as the boundary registry's."""
     widths, rank = pad.const(1), xv.ndim
     mode = pad.attr("mode", "constant")
-    rule = next((b for b in REGISTRY.values() if b.numpy_mode == mode and b.torch_mode), None)
+    rule = by_numpy_mode(mode)
     if (
         rule is None
         or conv.inputs[0] != pad.outputs[0]

@@ -11,13 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from convolab.conv.boundary import REGISTRY, Boundary, border_index
+from convolab.conv.boundary import TORCH_MODES, border_index
 from convolab.nn.tensor import Function, Tensor, _as_tensor
 
 __all__ = ["pad"]
 
-#: PyTorch's mode name -> the boundary rule.
-_MODES: dict[str, Boundary] = {b.torch_mode: b for b in REGISTRY.values() if b.torch_mode}
 
 
 class _Pad(Function):
@@ -132,9 +130,10 @@ def pad(
     """
     x = _as_tensor(input)
     widths = _widths(pad, x.ndim)
-    rule = _MODES.get(mode) if isinstance(mode, str) else None
+    rule = TORCH_MODES.get(mode) if isinstance(mode, str) else None
     if rule is None:
-        raise ValueError(f"`mode` must be one of {', '.join(map(repr, _MODES))}; got {mode!r}")
+        expected = ", ".join(map(repr, TORCH_MODES))
+        raise ValueError(f"`mode` must be one of {expected}; got {mode!r}")
     if rule.name != "constant":
         _check_shape_for_mode(x.shape, widths, mode, value)
     indices, befores = [], [before for before, _ in widths]

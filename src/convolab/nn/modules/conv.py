@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from convolab._docs import docfiller, fill, parameters, template
-from convolab.conv.boundary import REGISTRY
+from convolab.conv.boundary import TORCH_MODES
 from convolab.conv.geometry import check_output_padding, layer_pads
 from convolab.nn import functional as F
 from convolab.nn import init
@@ -30,9 +30,7 @@ __all__ = [
 
 
 #: A convolution layer's ``padding_mode``: zeros, or a boundary rule by its PyTorch name.
-_PADDING_MODES = ("zeros",) + tuple(
-    b.torch_mode for b in REGISTRY.values() if b.torch_mode not in (None, "constant")
-)
+_PADDING_MODES = ("zeros",) + tuple(mode for mode in TORCH_MODES if mode != "constant")
 
 # The convolution layers' parameters, one description each.
 _ENTRIES = parameters(
